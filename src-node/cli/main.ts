@@ -1,0 +1,20 @@
+// Entry point of the `pnode` binary (bundled to dist/pnode.js).
+import { runCommand } from './run.js';
+import { rootCommand } from './commands/index.js';
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+const code = await runCommand(rootCommand, process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  readStdin,
+  env: process.env,
+  cwd: process.cwd(),
+});
+// Long-running commands (node, devnet, services) resolve only when they stop.
+process.exitCode = code;

@@ -1,0 +1,23 @@
+// Every JSON Schema the node knows, by artifact name. Later artifacts of our profile register here.
+import nodeIdentity from './node-identity.v1.schema.json' with { type: 'json' };
+import nodeAdvertisement from './node-advertisement.v1.schema.json' with { type: 'json' };
+import peerHandshake from './peer-handshake.v1.schema.json' with { type: 'json' };
+import capabilityAdvertisement from './capability-advertisement.v1.schema.json' with { type: 'json' };
+import signalMarkerEnvelope from './signal-marker-envelope.v1.schema.json' with { type: 'json' };
+import signalMarker from './signal-marker.v1.schema.json' with { type: 'json' };
+
+export const SCHEMAS = {
+  'node-identity.v1': nodeIdentity,
+  'node-advertisement.v1': nodeAdvertisement,
+  'peer-handshake.v1': peerHandshake,
+  'capability-advertisement.v1': capabilityAdvertisement,
+  'signal-marker-envelope.v1': signalMarkerEnvelope,
+  'signal-marker.v1': signalMarker,
+} as const;
+
+export type SchemaName = keyof typeof SCHEMAS;
+export const SCHEMA_NAMES = Object.keys(SCHEMAS) as readonly SchemaName[];
+
+export function isSchemaName(value: unknown): value is SchemaName {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(SCHEMAS, value);
+}
