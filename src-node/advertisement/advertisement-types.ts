@@ -1,0 +1,32 @@
+/** node-advertisement.v1 as the node handles it after the schema gate. */
+export interface AdvertisementEndpoint {
+  readonly 'endpoint/url': string;
+  readonly 'endpoint/transport': 'wss';
+  readonly 'endpoint/role': 'listener' | 'relay';
+  readonly 'endpoint/priority': number;
+}
+
+export interface NodeAdvertisement {
+  readonly 'schema/v': 1;
+  readonly 'advertisement/id': string;
+  readonly 'node/id': string;
+  readonly 'sequence/no': number;
+  readonly 'advertised-at': string;
+  readonly 'expires-at': string;
+  readonly 'key/alg': 'ed25519';
+  readonly 'key/public': string;
+  readonly 'federation/id'?: string;
+  readonly endpoints: readonly AdvertisementEndpoint[];
+  readonly 'transports/supported': readonly 'wss'[];
+  readonly signature: { readonly alg: 'ed25519'; readonly value: string };
+  readonly [extra: string]: unknown;
+}
+
+/** Endpoints in the sender's preference order (lower priority first), wss transport only (digest §c.2). */
+export function dialableEndpoints(advertisement: NodeAdvertisement): string[] {
+  return advertisement.endpoints
+    .filter((e) => e['endpoint/transport'] === 'wss')
+    .slice()
+    .sort((a, b) => a['endpoint/priority'] - b['endpoint/priority'])
+    .map((e) => e['endpoint/url']);
+}
