@@ -1,0 +1,176 @@
+// The local control server (DESIGN.md §4): the control contract over a WebSocket on 127.0.0.1,
+// plus the built UI as static files. How `pnode node --ui` shows a dashboard in any browser, how
+// `pnode signal send` reaches a running node, and how e2e tests drive the real UI.
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { CommandValidationError, parseCommand, type CommandResult } from '../../src-shared/control/commands.js';
+import type { ControlResponse, ControlServerMessage } from '../../src-shared/control/messages.js';
+import type { ControlHandler } from './control-handler.js';
+import { CONTROL_SUBPROTOCOL, checkControlUpgrade, checkStaticRequest } from './control-auth.js';
+import { securityHeaders, serveStatic } from './static-files.js';
+
+export const CONTROL_PATH = '/control';
+export const CONTROL_HOST = '127.0.0.1';
+/** Largest request from a UI (an identity backup is the biggest, ≤ 64 KiB). */
+export const MAX_CONTROL_MESSAGE_BYTES = 256 * 1024;
+export const MAX_CONTROL_CLIENTS = 16;
+/** A client that does not read its events is dropped once this much is queued for it. */
+export const MAX_CONTROL_BUFFERED_BYTES = 8 * 1024 * 1024;
+/** Commands per second per connection (token bucket, burst twice the rate). */
+export const CONTROL_COMMANDS_PER_SECOND = 20;
+
+export interface ControlServerOptions {
+  readonly handler: ControlHandler;
+  readonly port?: number;
+  /** Serve the built renderer from here (`pnode node --ui`). */
+  readonly staticDir?: string | undefined;
+  /** Browser origins allowed besides our own (e.g. a Vite dev server). */
+  readonly extraOrigins?: readonly string[];
+  /** Fixed token (tests); default: 32 random bytes per run. */
+  readonly token?: string;
+  /** Told about refused connections (why), for figures and logs. */
+  readonly onRefused?: (reason: string) => void;
+}
+
+export interface ControlServer {
+  /** ws://127.0.0.1:<port>/control */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  /** The dashboard URL with the token in its fragment (never sent to a server), when serving the UI. */
+  readonly uiUrl: string | null;
+  close(): Promise<void>;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  const text = status === 401 ? 'Unauthorized' : status === 421 ? 'Misdirected Request' : status === 503 ? 'Service Unavailable' : 'Forbidden';
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+}
+
+function send(socket: WebSocket, message: ControlServerMessage): void {
+  if (socket.readyState !== socket.OPEN) return;
+  if (socket.bufferedAmount > MAX_CONTROL_BUFFERED_BYTES) {
+    socket.close(1008, 'too slow');
+    return;
+  }
+  socket.send(JSON.stringify(message));
+}
+
+function response(id: number, result: CommandResult): ControlResponse {
+  return { type: 'response', id, result };
+}
+
+export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const extraOrigins = options.extraOrigins ?? [];
+  let port = options.port ?? 0;
+  const server = createServer((request, res) => {
+    const verdict = checkStaticRequest({ remoteAddress: request.socket.remoteAddress, host: request.headers.host }, port);
+    if (!verdict.ok) {
+      options.onRefused?.(verdict.reason);
+      res.writeHead(verdict.status, { ...securityHeaders(port), 'Content-Type': 'text/plain' });
+      res.end(verdict.reason);
+      return;
+    }
+    if (!options.staticDir) {
+      res.writeHead(404, { ...securityHeaders(port), 'Content-Type': 'text/plain' });
+      res.end('this node serves no UI (start it with --ui)');
+      return;
+    }
+    void serveStatic(options.staticDir, request, res, port);
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CONTROL_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(CONTROL_SUBPROTOCOL) ? CONTROL_SUBPROTOCOL : false),
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const path = new URL(request.url ?? '/', 'http://control').pathname;
+    if (path !== CONTROL_PATH) return refuse(socket, 403, 'not a control endpoint');
+    const verdict = checkControlUpgrade(
+      {
+        remoteAddress: request.socket.remoteAddress,
+        host: request.headers.host,
+        origin: request.headers.origin,
+        subprotocols: request.headers['sec-websocket-protocol'],
+      },
+      port,
+      token,
+      extraOrigins,
+    );
+    if (!verdict.ok) {
+      options.onRefused?.(verdict.reason);
+      return refuse(socket, verdict.status, verdict.reason);
+    }
+    if (wss.clients.size >= MAX_CONTROL_CLIENTS) return refuse(socket, 503, 'too many control clients');
+    wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
+  });
+
+  function attach(ws: WebSocket): void {
+    ws.on('error', () => undefined);
+    let tokens = CONTROL_COMMANDS_PER_SECOND * 2;
+    let refilledAt = Date.now();
+    const unsubscribe = options.handler.subscribe((event) => send(ws, event));
+    ws.on('close', unsubscribe);
+    send(ws, { type: 'state', state: options.handler.snapshot() });
+    ws.on('message', (data, isBinary) => {
+      const now = Date.now();
+      tokens = Math.min(CONTROL_COMMANDS_PER_SECOND * 2, tokens + ((now - refilledAt) / 1000) * CONTROL_COMMANDS_PER_SECOND);
+      refilledAt = now;
+      let request: { id?: unknown; command?: unknown };
+      try {
+        if (isBinary) throw new Error('binary');
+        request = JSON.parse(String(data)) as { id?: unknown; command?: unknown };
+      } catch {
+        send(ws, response(-1, { ok: false, error: { code: 'invalid-command', message: 'a request must be JSON text {"id","command"}' } }));
+        return;
+      }
+      const id = typeof request?.id === 'number' && Number.isSafeInteger(request.id) ? request.id : -1;
+      if (tokens < 1) {
+        send(ws, response(id, { ok: false, error: { code: 'busy', message: 'too many commands; slow down' } }));
+        return;
+      }
+      tokens -= 1;
+      let command;
+      try {
+        command = parseCommand(request.command);
+      } catch (error) {
+        const message = error instanceof CommandValidationError ? error.message : 'malformed command';
+        send(ws, response(id, { ok: false, error: { code: 'invalid-command', message } }));
+        return;
+      }
+      options.handler
+        .execute(command)
+        .catch((error: unknown): CommandResult => ({ ok: false, error: { code: 'failed', message: error instanceof Error ? error.message : String(error) } }))
+        .then((result) => send(ws, response(id, result)));
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, CONTROL_HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : port;
+
+  return {
+    url: `ws://${CONTROL_HOST}:${port}${CONTROL_PATH}`,
+    port,
+    token,
+    uiUrl: options.staticDir ? `http://${CONTROL_HOST}:${port}/#token=${token}` : null,
+    async close() {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import { CONTROL_PROTOCOL, DEFAULT_LIMITS, type NodeState } from './state.js';
+
+/** The state of a node that has started but knows nothing yet. */
+export function initialNodeState(version: string, startedAt: number): NodeState {
+  return {
+    protocol: CONTROL_PROTOCOL,
+    version,
+    startedAt,
+    identity: null,
+    network: {
+      networkId: null,
+      name: null,
+      joinPolicy: null,
+      joined: false,
+      listenUrls: [],
+      seeds: [],
+      directories: [],
+      allowlistMode: false,
+      allowlist: [],
+    },
+    contribution: { enabled: false, status: 'off', snoozedUntil: null, limits: DEFAULT_LIMITS, suspendReasons: ['not-joined'] },
+    orchestrators: [],
+    peers: [],
+    vnodes: [],
+    trusted: { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null },
+    hardware: null,
+    traces: [],
+    launchAtLogin: null,
+  };
+}

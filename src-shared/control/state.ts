@@ -1,0 +1,152 @@
+// The control contract, part 1: the state snapshot a node shows its UI (DESIGN.md §4). It crosses
+// Electron IPC and the local control WebSocket as JSON, so it holds only JSON values, and times
+// are milliseconds since the epoch (UI-side only; never signed).
+import type { TraceEvent } from '../protocol/trace.js';
+import type { HardwareView } from './hardware-view.js';
+
+export const CONTROL_PROTOCOL = 'pnode-control.v1';
+
+export type Temperature = 'cold' | 'warm' | 'hot' | 'blocked';
+export type Lifecycle = 'idle' | 'dialing' | 'connected' | 'cooldown' | 'blocked';
+
+export interface IdentityView {
+  readonly nodeId: string;
+  readonly participantId: string;
+  readonly keyPublic: string;
+  readonly createdAt: string;
+  /** Where the secret key lives: the OS keychain, or (loudly) a plain file. */
+  readonly keystore: 'keychain' | 'file';
+}
+
+export interface SeedView {
+  readonly nodeId: string;
+  readonly url: string;
+  readonly label?: string;
+}
+
+export interface NetworkView {
+  readonly networkId: string | null;
+  readonly name: string | null;
+  readonly joinPolicy: 'open' | 'psk' | null;
+  /** The volunteer asked to be part of the network (Join / Leave). */
+  readonly joined: boolean;
+  readonly listenUrls: readonly string[];
+  readonly seeds: readonly SeedView[];
+  readonly directories: readonly string[];
+  readonly allowlistMode: boolean;
+  readonly allowlist: readonly string[];
+}
+
+export interface ContributionLimits {
+  /** Share of each allowed core's time given to VNodes, 1–100. */
+  readonly cpuPercent: number;
+  /** Share of total memory VNodes may reserve, 1–100. */
+  readonly memoryPercent: number;
+  /** Cores offered to the orchestrator (≥ 1, ≤ logical cores). */
+  readonly maxCores: number;
+  readonly onlyWhenIdle: boolean;
+  readonly pauseOnBattery: boolean;
+}
+
+/** Why the node is not computing right now (BOINC's "why am I not computing"). */
+export type SuspendReason =
+  | 'contribution-off'
+  | 'not-joined'
+  | 'snoozed'
+  | 'on-battery'
+  | 'user-active'
+  | 'no-orchestrator'
+  | 'limits';
+
+export type ContributionStatus = 'off' | 'connecting' | 'contributing' | 'snoozed' | 'error';
+
+export interface ContributionView {
+  readonly enabled: boolean;
+  readonly status: ContributionStatus;
+  readonly snoozedUntil: number | null;
+  readonly limits: ContributionLimits;
+  readonly suspendReasons: readonly SuspendReason[];
+}
+
+export interface OrchestratorView {
+  readonly nodeId: string;
+  readonly url: string;
+  readonly status: 'connecting' | 'registered' | 'lost';
+  readonly primary: boolean;
+  readonly registeredAt: number | null;
+  readonly lastHeartbeatAt: number | null;
+  readonly leaseExpiresAt: number | null;
+  readonly heartbeatIntervalMs: number | null;
+  readonly heartbeatsAcked: number;
+}
+
+export interface PeerView {
+  readonly nodeId: string;
+  readonly label: string | null;
+  readonly address: string | null;
+  readonly temperature: Temperature;
+  readonly lifecycle: Lifecycle;
+  readonly direction: 'inbound' | 'outbound' | null;
+  readonly rttMs: number | null;
+  readonly score: number;
+  readonly capabilities: readonly string[];
+  readonly lastSeen: number | null;
+  readonly blockedUntil: number | null;
+  readonly blockReason: string | null;
+}
+
+export type VNodeState = 'allocated' | 'running' | 'paused' | 'released' | 'failed';
+
+export interface VNodeView {
+  readonly vnodeId: string;
+  readonly orchestrator: string;
+  readonly cores: number;
+  readonly memoryMb: number;
+  readonly state: VNodeState;
+  readonly pausedReason: string | null;
+  readonly tasksDone: number;
+  readonly cpuMsToday: number;
+  readonly cpuMsTotal: number;
+  readonly since: number;
+}
+
+export type TrustedState = 'not-enrolled' | 'enrolling' | 'trusted' | 'expiring' | 'expired' | 'revoked' | 'error';
+
+export interface TrustedView {
+  readonly state: TrustedState;
+  readonly operatorId: string | null;
+  readonly credentialId: string | null;
+  readonly validFrom: string | null;
+  readonly validUntil: string | null;
+  readonly lastError: string | null;
+}
+
+export interface NodeState {
+  readonly protocol: typeof CONTROL_PROTOCOL;
+  readonly version: string;
+  readonly startedAt: number;
+  readonly identity: IdentityView | null;
+  readonly network: NetworkView;
+  readonly contribution: ContributionView;
+  readonly orchestrators: readonly OrchestratorView[];
+  readonly peers: readonly PeerView[];
+  readonly vnodes: readonly VNodeView[];
+  readonly trusted: TrustedView;
+  readonly hardware: HardwareView | null;
+  /** The most recent trace events, newest last, at most MAX_STATE_TRACES. */
+  readonly traces: readonly TraceEvent[];
+  readonly launchAtLogin: boolean | null;
+}
+
+export const MAX_STATE_TRACES = 200;
+
+/** Top-level sections a patch may replace. */
+export type StateSection = Exclude<keyof NodeState, 'protocol' | 'version' | 'startedAt'>;
+
+export const DEFAULT_LIMITS: ContributionLimits = {
+  cpuPercent: 50,
+  memoryPercent: 25,
+  maxCores: 1,
+  onlyWhenIdle: false,
+  pauseOnBattery: true,
+};
