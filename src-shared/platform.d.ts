@@ -10,3 +10,13 @@ declare class TextDecoder {
 declare const crypto: {
   getRandomValues<T extends Uint8Array>(array: T): T;
 };
+declare class URL {
+  constructor(url: string, base?: string | URL);
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly pathname: string;
+  readonly search: string;
+  readonly hash: string;
+  toString(): string;
+}

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../args.js';
+import { hwCommand } from './hw.js';
 import { idCommand } from './id.js';
 import { protocolCommand } from './protocol.js';
 
@@ -9,5 +10,5 @@ export const rootCommand: CommandSpec = {
   summary: 'PNode: donate compute to a decentralized network',
   version: PNODE_VERSION,
   description: `pnode ${PNODE_VERSION}: the PNode node stack without a window, and the network's own services.`,
-  subcommands: [protocolCommand, idCommand],
+  subcommands: [protocolCommand, idCommand, hwCommand],
 };
