@@ -1,0 +1,25 @@
+// The one API a UI sees, whatever carries it: in Electron the preload exposes it as
+// `window.pnode` (IPC); in a browser the renderer builds it on the control WebSocket.
+import type { CommandResult, ControlCommand } from './commands.js';
+import type { ControlEvent } from './messages.js';
+import type { NodeState } from './state.js';
+
+export interface PNodeBridge {
+  /** The current snapshot (the first `state` event also carries it). */
+  getState(): Promise<NodeState>;
+  command<T = unknown>(command: ControlCommand): Promise<CommandResult<T>>;
+  /** Every event after subscribing; returns the unsubscribe function. */
+  onEvent(listener: (event: ControlEvent) => void): () => void;
+}
+
+/** IPC channel names the preload and the main process share; nothing else crosses. */
+export const IPC_CHANNELS = {
+  getState: 'pnode:get-state',
+  command: 'pnode:command',
+  event: 'pnode:event',
+} as const;
+
+export type IpcChannel = (typeof IPC_CHANNELS)[keyof typeof IPC_CHANNELS];
+
+/** Where the renderer finds the control token when served by `pnode node --ui`: `#token=…`. */
+export const TOKEN_FRAGMENT_KEY = 'token';
