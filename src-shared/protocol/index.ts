@@ -18,3 +18,4 @@ export * from './verify.js';
 export * from './time.js';
 export * from './ids.js';
 export * from './trace.js';
+export * from './messages/index.js';

@@ -1,0 +1,39 @@
+// The registry of session message kinds: `msg/kind` → how its body is checked. The body types of
+// the codec (SessionBody<K>, SessionMessage) are derived from this table, so adding a kind is one
+// entry here (plus its body schema/type next to it). Anything not listed is an unknown kind.
+import type { JsonObject } from '../artifacts.js';
+import { artifactBody, schemaBody, type BodyCodec, type BodyOf } from './body-codec.js';
+import {
+  ERROR_BODY_SCHEMA,
+  PING_BODY_SCHEMA,
+  checkErrorBody,
+  type ErrorBody,
+  type PingBody,
+  type PongBody,
+} from './core-bodies.js';
+
+export const SESSION_MESSAGE_KINDS = {
+  // Core session (digest §d.2 step 5). Artifact bodies are the whole signed artifact.
+  'capability-advertisement.v1': artifactBody<JsonObject>('capability-advertisement.v1', 'node/id'),
+  'signal-marker-envelope.v1': artifactBody<JsonObject>('signal-marker-envelope.v1'),
+  ping: schemaBody<PingBody>('ping', PING_BODY_SCHEMA),
+  pong: schemaBody<PongBody>('pong', PING_BODY_SCHEMA),
+  error: schemaBody<ErrorBody>('error', ERROR_BODY_SCHEMA, checkErrorBody),
+
+  // Later kinds of our profile (DESIGN.md §5) are added here, one entry each, e.g.
+  //   'peer-exchange': schemaBody<PeerExchangeBody>('peer-exchange', PEER_EXCHANGE_BODY_SCHEMA, checkPeerExchange),
+  // then 'pnode-register', 'heartbeat', 'vnode-allocate', 'vnode-release', 'vnode-status'.
+} as const satisfies Record<string, BodyCodec<unknown>>;
+
+export type SessionKind = keyof typeof SESSION_MESSAGE_KINDS;
+export type SessionBody<K extends SessionKind> = BodyOf<(typeof SESSION_MESSAGE_KINDS)[K]>;
+
+export const SESSION_KINDS = Object.keys(SESSION_MESSAGE_KINDS) as readonly SessionKind[];
+
+export function isSessionKind(value: unknown): value is SessionKind {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(SESSION_MESSAGE_KINDS, value);
+}
+
+export function bodyCodecOf<K extends SessionKind>(kind: K): BodyCodec<SessionBody<K>> {
+  return SESSION_MESSAGE_KINDS[kind] as unknown as BodyCodec<SessionBody<K>>;
+}
