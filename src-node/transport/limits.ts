@@ -1,9 +1,13 @@
 // Transport limits (DESIGN.md §5: every limit has a named constant and a test that crosses it).
 
-/** Largest WebSocket message accepted, enforced by ws `maxPayload` (closes with 1009 beyond it). */
-export const MAX_FRAME_BYTES = 1024 * 1024;
-/** Largest handshake frame (JSON text); a hello is ~1 KiB. */
-export const MAX_HANDSHAKE_FRAME_BYTES = 16 * 1024;
+import { MAX_FRAME_BYTES as MAX_SESSION_FRAME_BYTES } from '../session/secure-channel.js';
+import { MAX_HANDSHAKE_BYTES } from '../session/handshake.js';
+
+/**
+ * Largest WebSocket message accepted on a peer connection, enforced by ws `maxPayload` (it closes
+ * with 1009 beyond it): the larger of an encrypted session frame and a handshake message.
+ */
+export const MAX_FRAME_BYTES = Math.max(MAX_SESSION_FRAME_BYTES, MAX_HANDSHAKE_BYTES);
 /** Dial: TCP + TLS + HTTP upgrade must finish within this. */
 export const CONNECT_TIMEOUT_MS = 10_000;
 /** Responder: the hello must arrive within this after the upgrade. */
