@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { acceptInbound, openOutbound, PeerConnection, MAX_BAD_MESSAGES_PER_SESSION } from './peer-connection.js';
+import { acceptInbound, openOutbound, type PeerConnection, MAX_BAD_MESSAGES_PER_SESSION } from './peer-connection.js';
 import { listen, type PeerListener } from '../transport/ws-listener.js';
 import { parsePeerEndpoint } from '../transport/endpoint-url.js';
 import type { HandshakeContext } from '../session/handshake-flow.js';
