@@ -11,6 +11,7 @@ import { systemClock } from '../util/clock.js';
 import type { NodeIdentity } from '../identity/node-identity.js';
 import { encodeDeterministic } from '../../src-shared/protocol/encoding/dcbor.js';
 import { makePing } from '../../src-shared/protocol/messages/core-bodies.js';
+import type { SessionMessage } from '../../src-shared/protocol/messages/session-message.js';
 import { ProtocolError } from '../../src-shared/protocol/errors.js';
 import { testIdentity } from '../../tests/support/identities.js';
 
@@ -21,7 +22,8 @@ afterEach(async () => {
 });
 
 function context(identity: NodeIdentity, extra: Partial<HandshakeContext> = {}): HandshakeContext & { trace: MemoryTraceSink } {
-  return { crypto: nativeCrypto, identity, clock: systemClock, nonces: new HandshakeNonceCache(), trace: new MemoryTraceSink(identity.nodeId), ...extra };
+  const trace = new MemoryTraceSink(identity.nodeId);
+  return { crypto: nativeCrypto, identity, clock: systemClock, nonces: new HandshakeNonceCache(), ...extra, trace };
 }
 
 interface Responder {
@@ -62,8 +64,8 @@ async function rejection(promise: Promise<unknown>): Promise<ProtocolError> {
   throw new Error('expected a rejection');
 }
 
-function nextMessage(connection: PeerConnection) {
-  return new Promise<Parameters<Parameters<PeerConnection['on']>[1]>[0]>((resolve) => connection.once('message', resolve));
+function nextMessage(connection: PeerConnection): Promise<SessionMessage> {
+  return new Promise<SessionMessage>((resolve) => connection.once('message', resolve));
 }
 
 const alice = testIdentity(0xa1);
