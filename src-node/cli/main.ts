@@ -1,6 +1,7 @@
 // Entry point of the `pnode` binary (bundled to dist/pnode.js).
 import { runCommand } from './run.js';
 import { rootCommand } from './commands/index.js';
+import { unansweredKeychainCalls } from '../identity/keychain-keystore.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -18,3 +19,5 @@ const code = await runCommand(rootCommand, process.argv.slice(2), {
 });
 // Long-running commands (node, devnet, services) resolve only when they stop.
 process.exitCode = code;
+// A keychain call that timed out still holds a worker thread; do not let it keep the process alive.
+if (unansweredKeychainCalls() > 0) process.exit(code);
