@@ -47,6 +47,8 @@ const X25519_BASE_POINT = Buffer.concat([Buffer.of(9), Buffer.alloc(31)]);
 
 /** Ed25519 → X25519 conversions are repeated per peer; keep the recent ones. */
 export const MONTGOMERY_CACHE_SIZE = 1024;
+/** Peer public keys verify many signatures (handshakes, advertisements): keep their KeyObjects. */
+export const VERIFY_KEY_CACHE_SIZE = 4096;
 
 function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -109,6 +111,24 @@ class NativeAead implements Aead {
 }
 
 const montgomeryCache = new Map<string, Uint8Array>();
+const verifyKeyCache = new Map<string, KeyObject>();
+
+/** A small LRU on a Map: a hit moves the entry to the back, a full map drops the front. */
+function cached<V>(cache: Map<string, V>, key: string, limit: number, make: () => V): V {
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const value = make();
+  if (cache.size >= limit) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(key, value);
+  return value;
+}
 
 export const nativeCrypto: CryptoProvider = {
   name: 'native (node:crypto)',
@@ -124,22 +144,15 @@ export const nativeCrypto: CryptoProvider = {
   ed25519Verify(publicKey, message, signature) {
     if (signature.length !== ED25519_SIGNATURE_LENGTH || publicKey.length !== ED25519_PUBLIC_KEY_LENGTH) return false;
     try {
-      return verify(null, message, ed25519PublicKeyObject(publicKey), signature);
+      const key = cached(verifyKeyCache, asBuffer(publicKey).toString('base64'), VERIFY_KEY_CACHE_SIZE, () => ed25519PublicKeyObject(publicKey));
+      return verify(null, message, key, signature);
     } catch {
       return false;
     }
   },
   ed25519PublicToX25519(publicKey) {
-    const cacheKey = asBuffer(publicKey).toString('base64');
-    const cached = montgomeryCache.get(cacheKey);
-    if (cached) return cached.slice();
-    const converted = edwardsToMontgomery(publicKey);
-    if (montgomeryCache.size >= MONTGOMERY_CACHE_SIZE) {
-      const oldest = montgomeryCache.keys().next().value;
-      if (oldest !== undefined) montgomeryCache.delete(oldest);
-    }
-    montgomeryCache.set(cacheKey, converted);
-    return converted.slice();
+    const key = asBuffer(publicKey).toString('base64');
+    return cached(montgomeryCache, key, MONTGOMERY_CACHE_SIZE, () => edwardsToMontgomery(publicKey)).slice();
   },
   ed25519SecretToX25519(seed) {
     requireLength(seed, ED25519_SEED_LENGTH, 'Ed25519 seed');
