@@ -39,6 +39,8 @@ export interface CommandIo {
   readonly readStdin: () => Promise<string>;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** Aborted on SIGINT/SIGTERM: long-running commands stop cleanly when it fires. */
+  readonly signal?: AbortSignal;
 }
 
 export interface CommandContext extends CommandIo {

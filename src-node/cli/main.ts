@@ -10,7 +10,19 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+const stop = new AbortController();
+let signals = 0;
+for (const name of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(name, () => {
+    signals++;
+    // A second Ctrl-C means "now": skip the graceful shutdown.
+    if (signals > 1) process.exit(130);
+    stop.abort(name);
+  });
+}
+
 const code = await runCommand(rootCommand, process.argv.slice(2), {
+  signal: stop.signal,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   readStdin,

@@ -3,13 +3,16 @@ import { hwCommand } from './hw.js';
 import { idCommand } from './id.js';
 import { identityCommand } from './identity.js';
 import { protocolCommand } from './protocol.js';
+import { nodeCommand } from './node.js';
+import { signalCommand } from './signal.js';
 
-export const PNODE_VERSION = '0.1.0';
+export { PNODE_VERSION } from '../version.js';
+import { PNODE_VERSION } from '../version.js';
 
 export const rootCommand: CommandSpec = {
   name: 'pnode',
   summary: 'PNode: donate compute to a decentralized network',
   version: PNODE_VERSION,
   description: `pnode ${PNODE_VERSION}: the PNode node stack without a window, and the network's own services.`,
-  subcommands: [protocolCommand, idCommand, identityCommand, hwCommand],
+  subcommands: [nodeCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand],
 };

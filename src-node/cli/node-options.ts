@@ -1,0 +1,92 @@
+// Options every node-running command shares (`pnode node`, the services, devnet's children), and
+// their translation into a NodeRuntimeConfig.
+import { resolve } from 'node:path';
+import type { OptionSpec, ParsedArgs } from './args.js';
+import { UsageError } from './args.js';
+import { isKeystorePreference, type KeystorePreference } from '../identity/keystore.js';
+import { parseNodeId } from '../../src-shared/protocol/did-key.js';
+import { parsePeerEndpoint } from '../transport/endpoint-url.js';
+import type { NodeRole, NodeRuntimeConfig } from '../runtime/runtime-config.js';
+import type { SeedPeer } from '../peers/peer-store.js';
+import { ProtocolError } from '../../src-shared/protocol/errors.js';
+import { PNODE_VERSION } from './version.js';
+
+export const NODE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'data-dir', type: 'string', valueName: 'dir', description: 'Where the node keeps its identity, caches and logs', required: true },
+  { name: 'listen', type: 'list', valueName: 'url', description: 'Peer endpoint to listen on: wss://host:port/path, or ws://127.0.0.1:port/path with --insecure-loopback' },
+  { name: 'advertise', type: 'list', valueName: 'url', description: 'URL peers should dial, when it differs from --listen (a forwarded port)' },
+  { name: 'seed', type: 'list', valueName: 'node-id@url', description: 'A static seed peer' },
+  { name: 'insecure-loopback', type: 'boolean', description: 'Allow plain ws:// on loopback (tests and devnet only)' },
+  { name: 'trust-ca', type: 'list', valueName: 'file', description: 'Also trust this CA certificate (PEM) for wss:// peers' },
+  { name: 'tls-cert', type: 'string', valueName: 'file', description: 'Certificate (PEM) for a wss:// listener' },
+  { name: 'tls-key', type: 'string', valueName: 'file', description: 'Private key (PEM) for a wss:// listener' },
+  { name: 'allowlist', type: 'string', valueName: 'file', description: 'Only these node-ids (one per line) complete a handshake, both ways' },
+  { name: 'keystore', type: 'string', valueName: 'keychain|file|auto', description: 'Where the secret key lives (default auto: the OS keychain, else a 0600 file, loudly)' },
+  { name: 'control-port', type: 'number', valueName: 'port', description: 'Port of the local control server on 127.0.0.1 (default: any free port)' },
+  { name: 'ui', type: 'boolean', description: 'Serve the dashboard from the control server and print its URL' },
+  { name: 'keepalive-interval-ms', type: 'number', valueName: 'ms', description: 'Ping interval (default 30000)' },
+  { name: 'keepalive-timeout-ms', type: 'number', valueName: 'ms', description: 'Peer lost after this long without an answer (default 90000)' },
+];
+
+/** `<node-id>@<url>`: the id is strictly parsed, the URL checked against the loopback policy. */
+export function parseSeed(text: string, insecureLoopback: boolean): SeedPeer {
+  const at = text.indexOf('@');
+  if (at <= 0) throw new UsageError(`--seed needs <node-id>@<url>, got ${JSON.stringify(text)}`);
+  const nodeId = text.slice(0, at);
+  const url = text.slice(at + 1);
+  try {
+    parseNodeId(nodeId);
+    parsePeerEndpoint(url, { insecureLoopback });
+  } catch (error) {
+    throw new UsageError(`--seed ${JSON.stringify(text)}: ${error instanceof ProtocolError ? error.detail : String(error)}`);
+  }
+  return { nodeId, urls: [url] };
+}
+
+function strings(args: ParsedArgs, name: string): string[] {
+  return (args.options[name] as string[] | undefined) ?? [];
+}
+
+function positiveInt(args: ParsedArgs, name: string): number | undefined {
+  const value = args.options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) throw new UsageError(`--${name} must be a positive whole number`);
+  return value;
+}
+
+export function runtimeConfigFrom(args: ParsedArgs, role: NodeRole, cwd: string, warn: (line: string) => void): NodeRuntimeConfig {
+  const insecureLoopback = args.options['insecure-loopback'] === true;
+  const listen = strings(args, 'listen');
+  for (const url of listen) {
+    try {
+      parsePeerEndpoint(url, { insecureLoopback });
+    } catch (error) {
+      throw new UsageError(`--listen ${url}: ${error instanceof ProtocolError ? error.detail : String(error)}`);
+    }
+  }
+  const keystore = (args.options['keystore'] as string | undefined) ?? 'auto';
+  if (!isKeystorePreference(keystore)) throw new UsageError('--keystore must be keychain, file or auto');
+  const certFile = args.options['tls-cert'] as string | undefined;
+  const keyFile = args.options['tls-key'] as string | undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (listen.some((u) => u.startsWith('wss:')) && certFile === undefined) throw new UsageError('a wss:// --listen needs --tls-cert and --tls-key');
+  const interval = positiveInt(args, 'keepalive-interval-ms');
+  const timeout = positiveInt(args, 'keepalive-timeout-ms');
+  return {
+    dataDir: resolve(cwd, args.options['data-dir'] as string),
+    role,
+    listen,
+    advertise: strings(args, 'advertise'),
+    seeds: strings(args, 'seed').map((s) => parseSeed(s, insecureLoopback)),
+    insecureLoopback,
+    trustCa: strings(args, 'trust-ca').map((f) => resolve(cwd, f)),
+    tls: certFile && keyFile ? { certFile: resolve(cwd, certFile), keyFile: resolve(cwd, keyFile) } : undefined,
+    allowlistFile: args.options['allowlist'] === undefined ? undefined : resolve(cwd, args.options['allowlist'] as string),
+    keystore: keystore as KeystorePreference,
+    ...(interval || timeout
+      ? { timing: { keepalive: { intervalMs: interval ?? 30_000, timeoutMs: timeout ?? Math.max(90_000, (interval ?? 30_000) * 3) } } }
+      : {}),
+    warn,
+    version: PNODE_VERSION,
+  };
+}

@@ -1,0 +1,94 @@
+// Issue 3 §8, with nodes as real `pnode node` processes: a paused peer (SIGSTOP) is lost and then
+// restored; `pnode signal send` reaches a running node through its control surface; SIGINT stops
+// a node cleanly.
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { spawnPnode, PNODE_BIN, type ChildNode } from '../support/nodes.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { readControlFile } from '../../src-node/control/control-file.js';
+import { connectControl, type ControlClient } from '../../src-node/control/control-client.js';
+import type { TraceEvent } from '../../src-shared/protocol/trace.js';
+
+const run = promisify(execFile);
+const children: ChildNode[] = [];
+const clients: ControlClient[] = [];
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  for (const child of children.splice(0)) {
+    child.process.kill('SIGCONT');
+    await child.stop('SIGKILL');
+  }
+});
+
+async function startNode(dataDir: string, port: number, extra: string[] = []): Promise<ChildNode> {
+  const child = await spawnPnode([
+    'node', '--data-dir', dataDir, '--listen', `ws://127.0.0.1:${port}/peer`, '--insecure-loopback', '--keystore', 'file',
+    '--keepalive-interval-ms', '200', '--keepalive-timeout-ms', '1000', ...extra,
+  ]);
+  children.push(child);
+  return child;
+}
+
+async function control(dataDir: string): Promise<{ client: ControlClient; traces: TraceEvent[] }> {
+  const file = await readControlFile(dataDir);
+  const client = await connectControl(file.url, file.token);
+  clients.push(client);
+  const traces: TraceEvent[] = [...client.state().traces];
+  client.onEvent((event) => event.type === 'trace' && traces.push(event.event));
+  return { client, traces };
+}
+
+function freePort(): number {
+  return 20_000 + Math.floor(Math.random() * 20_000);
+}
+
+describe('nodes as processes', () => {
+  it('declares a paused peer lost after the keepalive timeout, and restored after it resumes', async () => {
+    const dirB = makeTempDir().path;
+    const portB = freePort();
+    const b = await startNode(dirB, portB);
+    const dirA = makeTempDir().path;
+    await startNode(dirA, freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
+    const a = await control(dirA);
+    await a.client.waitFor((s) => s.peers.some((p) => p.nodeId === b.nodeId && p.lifecycle === 'connected'), 10_000);
+
+    b.process.kill('SIGSTOP');
+    await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId), { timeout: 10_000, interval: 100 }).toBe(true);
+    b.process.kill('SIGCONT');
+    await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/restored' && e.peer === b.nodeId), { timeout: 20_000, interval: 100 }).toBe(true);
+    const restored = a.traces.find((e) => e['event/type'] === 'handshake/started' && e.peer === b.nodeId && e.detail?.['intent'] === 'reconnect');
+    expect(restored).toBeDefined();
+  });
+
+  it('`pnode signal send` reaches a running node, which sends a verified marker to its peer', async () => {
+    const dirB = makeTempDir().path;
+    const portB = freePort();
+    const b = await startNode(dirB, portB);
+    const dirA = makeTempDir().path;
+    await startNode(dirA, freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
+    const watchB = await control(dirB);
+    const sent = await run(process.execPath, [PNODE_BIN, 'signal', 'send', '--data-dir', dirA, '--to', b.nodeId, '--marker-ref', 'signal-marker:01JCLI']);
+    expect(sent.stdout).toMatch(/^sent msg:/);
+    await expect.poll(() => watchB.traces.some((e) => e['event/type'] === 'signal-marker/received' && e.detail?.['marker/ref'] === 'signal-marker:01JCLI'), { timeout: 5_000 }).toBe(true);
+  });
+
+  it('`pnode signal send` without a running node says so and exits 2', async () => {
+    const dir = makeTempDir().path;
+    const result = await run(process.execPath, [PNODE_BIN, 'signal', 'send', '--data-dir', dir, '--to', 'node:did:key:z6MkwJFpvJVFe15ygGgYLTYuiPwfhkkDRkMG4eKQFT8g65yE', '--marker-ref', 'x']).catch((e: { code: number; stderr: string }) => e);
+    expect((result as { code: number }).code).toBe(2);
+    expect((result as { stderr: string }).stderr).toMatch(/no running node/);
+  });
+
+  it('stops on SIGINT: closes sessions, flushes its files and removes its control file', async () => {
+    const dir = makeTempDir().path;
+    const node = await startNode(dir, freePort());
+    expect(existsSync(join(dir, 'control.json'))).toBe(true);
+    expect(await node.stop('SIGINT')).toBe(0);
+    expect(node.output()).toContain('stopped');
+    expect(existsSync(join(dir, 'control.json'))).toBe(false);
+    expect(existsSync(join(dir, 'traces', 'network.jsonl'))).toBe(true);
+  });
+});

@@ -1,0 +1,98 @@
+// Real nodes for integration tests: in-process runtimes on loopback, or `pnode` child processes
+// (for what needs a separate process: SIGSTOP, SIGKILL, restarts).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import type { NodeRuntimeConfig } from '../../src-node/runtime/runtime-config.js';
+import type { RuntimeModule } from '../../src-node/runtime/runtime-module.js';
+import type { SeedPeer } from '../../src-node/peers/peer-store.js';
+import type { TraceEventType } from '../../src-shared/protocol/trace.js';
+import { makeTempDir } from './temp-dir.js';
+
+export const PNODE_BIN = fileURLToPath(new URL('../../bin/pnode.js', import.meta.url));
+
+export interface TestNodeOptions extends Partial<Omit<NodeRuntimeConfig, 'seeds'>> {
+  readonly seeds?: readonly SeedPeer[];
+  readonly modules?: readonly RuntimeModule[];
+  readonly listenOn?: boolean;
+}
+
+export async function startTestNode(options: TestNodeOptions = {}): Promise<NodeRuntime & { cleanup: () => Promise<void> }> {
+  const dir = options.dataDir ? { path: options.dataDir, cleanup: () => undefined } : makeTempDir('pnode-node-');
+  const warnings: string[] = [];
+  const runtime = await NodeRuntime.start(
+    {
+      dataDir: dir.path,
+      role: 'contributor',
+      listen: options.listenOn === false ? [] : ['ws://127.0.0.1:0/peer'],
+      seeds: options.seeds ?? [],
+      insecureLoopback: true,
+      trustCa: [],
+      keystore: 'file',
+      warn: (line) => warnings.push(line),
+      version: 'test',
+      initialSettings: { joined: true },
+      ...options,
+    } as NodeRuntimeConfig,
+    options.modules ?? [],
+  );
+  return Object.assign(runtime, {
+    cleanup: async () => {
+      await runtime.stop();
+      if (!options.dataDir) dir.cleanup();
+    },
+  });
+}
+
+export function seedOf(runtime: NodeRuntime): SeedPeer {
+  return { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() };
+}
+
+export function traceCount(runtime: NodeRuntime, type: TraceEventType, peer?: string): number {
+  return runtime.traces.recent(10_000).filter((e) => e['event/type'] === type && (peer === undefined || e.peer === peer)).length;
+}
+
+export interface ChildNode {
+  readonly process: ChildProcess;
+  readonly nodeId: string;
+  readonly output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs `pnode <args>` and resolves once its banner names its node-id. */
+export function spawnPnode(args: readonly string[], options: { readyPattern?: RegExp; timeoutMs?: number } = {}): Promise<ChildNode> {
+  const child = spawn(process.execPath, [PNODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = options.readyPattern ?? /node\/id\s+(node:did:key:z\w+)[\s\S]*control/;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`pnode ${args.join(' ')} did not start:\n${output}`));
+    }, options.timeoutMs ?? 15_000);
+    const check = (): void => {
+      const match = ready.exec(output);
+      const id = /node\/id\s+(node:did:key:z\w+)/.exec(output);
+      if (match && id) {
+        clearTimeout(timer);
+        child.stdout!.off('data', check);
+        resolve({
+          process: child,
+          nodeId: id[1]!,
+          output: () => output,
+          async stop(signal = 'SIGINT') {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`pnode ${args.join(' ')} exited early:\n${output}`));
+    });
+  });
+}
