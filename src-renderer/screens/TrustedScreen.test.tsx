@@ -1,0 +1,49 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TrustedView } from '../../src-shared/control/state.js';
+import { TrustedScreen } from './TrustedScreen.js';
+import { renderWithNode } from '../testing/render-app.js';
+import { ORCH, sampleState } from '../testing/sample-state.js';
+
+afterEach(cleanup);
+
+const TRUSTED: TrustedView = {
+  state: 'trusted',
+  operatorId: ORCH,
+  credentialId: 'cred:01JQ0007',
+  validFrom: '2026-03-01T00:00:00Z',
+  validUntil: '2026-06-01T00:00:00Z',
+  lastError: null,
+};
+
+describe('trusted registration', () => {
+  it('explains what it means and enrolls with the token entered', async () => {
+    const state = sampleState();
+    const { bridge } = renderWithNode(<TrustedScreen trusted={state.trusted} />, state);
+    expect(screen.getByRole('heading', { level: 2, name: 'What it means' })).toBeTruthy();
+    expect(screen.getByText('Not enrolled')).toBeTruthy();
+    fireEvent.change(screen.getByLabelText('Enrollment token'), { target: { value: '  enr_4f9c2a7b1e  ' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Enroll' }));
+    expect(bridge.commands).toEqual([{ command: 'enroll', token: 'enr_4f9c2a7b1e' }]);
+    await waitFor(() => expect((screen.getByLabelText('Enrollment token') as HTMLTextAreaElement).value).toBe(''));
+  });
+
+  it('asks for a token instead of sending an empty one', () => {
+    const state = sampleState();
+    const { bridge } = renderWithNode(<TrustedScreen trusted={state.trusted} />, state);
+    fireEvent.click(screen.getByRole('button', { name: 'Enroll' }));
+    expect(bridge.commands).toEqual([]);
+    expect(screen.getByText('Paste the enrollment token your operator gave you.')).toBeTruthy();
+  });
+
+  it('shows the credential and renews or rotates it', async () => {
+    const { bridge } = renderWithNode(<TrustedScreen trusted={TRUSTED} />, { ...sampleState(), trusted: TRUSTED });
+    expect(screen.getByText('Trusted')).toBeTruthy();
+    expect(screen.getByText('cred:01JQ0007')).toBeTruthy();
+    expect(screen.queryByLabelText('Enrollment token')).toBeNull();
+    fireEvent.click(screen.getByRole('button', { name: 'Renew credential' }));
+    fireEvent.click(screen.getByRole('button', { name: 'Rotate operator key' }));
+    await waitFor(() => expect(bridge.commands).toEqual([{ command: 'renew-credential' }, { command: 'rotate-operator-key' }]));
+  });
+});
