@@ -17,11 +17,12 @@ export interface PingBody {
 }
 export type PongBody = PingBody;
 
-/** `error`: one of the eleven codes, its class, and a human detail. */
+/** `error`: one of the eleven codes, its class, a human detail, and the request it answers if any. */
 export interface ErrorBody {
   readonly code: ErrorCode;
   readonly class: ErrorClass;
   readonly detail: string;
+  readonly 're/id'?: string;
 }
 
 export const PING_BODY_SCHEMA = {
@@ -41,6 +42,7 @@ export const ERROR_BODY_SCHEMA = {
     code: { enum: [...ERROR_CODES] },
     class: { enum: Object.values(ERROR_CLASSES) },
     detail: { type: 'string', maxLength: MAX_ERROR_DETAIL_LENGTH },
+    're/id': { type: 'string', minLength: 1, maxLength: 64 },
   },
   additionalProperties: false,
 } as const;
@@ -66,7 +68,7 @@ export function isPongFor(ping: PingBody, pong: PongBody): boolean {
 }
 
 /** The `error` body that reports a ProtocolError to the peer. */
-export function errorBody(error: ProtocolError): ErrorBody {
+export function errorBody(error: ProtocolError, replyTo?: string): ErrorBody {
   const detail = [...error.detail].slice(0, MAX_ERROR_DETAIL_LENGTH).join('');
-  return { code: error.code, class: error.errorClass, detail };
+  return { code: error.code, class: error.errorClass, detail, ...(replyTo !== undefined ? { 're/id': replyTo } : {}) };
 }

@@ -11,6 +11,7 @@ import {
   type PingBody,
   type PongBody,
 } from './core-bodies.js';
+import { PEER_EXCHANGE_BODY_SCHEMA, checkPeerExchange, type PeerExchangeBody } from './discovery-bodies.js';
 
 export const SESSION_MESSAGE_KINDS = {
   // Core session (digest §d.2 step 5). Artifact bodies are the whole signed artifact.
@@ -20,9 +21,11 @@ export const SESSION_MESSAGE_KINDS = {
   pong: schemaBody<PongBody>('pong', PING_BODY_SCHEMA),
   error: schemaBody<ErrorBody>('error', ERROR_BODY_SCHEMA, checkErrorBody),
 
-  // Later kinds of our profile (DESIGN.md §5) are added here, one entry each, e.g.
-  //   'peer-exchange': schemaBody<PeerExchangeBody>('peer-exchange', PEER_EXCHANGE_BODY_SCHEMA, checkPeerExchange),
-  // then 'pnode-register', 'heartbeat', 'vnode-allocate', 'vnode-release', 'vnode-status'.
+  // Discovery (DESIGN.md §5).
+  'peer-exchange': schemaBody<PeerExchangeBody>('peer-exchange', PEER_EXCHANGE_BODY_SCHEMA, checkPeerExchange),
+
+  // Later kinds of our profile (DESIGN.md §5) are added here, one entry each:
+  // 'pnode-register', 'heartbeat', 'vnode-allocate', 'vnode-release', 'vnode-status'.
 } as const satisfies Record<string, BodyCodec<unknown>>;
 
 export type SessionKind = keyof typeof SESSION_MESSAGE_KINDS;
