@@ -19,8 +19,10 @@ const PRELOAD_ALLOWED_REQUIRES = new Set(['electron']);
 
 const started = Date.now();
 
-// Main process. Dependencies stay external and load from node_modules (in app.asar; keytar's
-// .node from app.asar.unpacked); `import.meta.url` in our ESM sources gets a CommonJS stand-in.
+// Main process. Pure-JS dependencies are bundled in (several are ESM-only); native modules stay
+// external and load from node_modules (keytar's .node from app.asar.unpacked). `import.meta.url`
+// in our ESM sources gets a CommonJS stand-in.
+const NATIVE_EXTERNALS = ['electron', 'keytar', 'cbor-extract', 'bufferutil', 'utf-8-validate'];
 await build({
   absWorkingDir: ROOT,
   entryPoints: { main: 'src-main/main.ts' },
@@ -30,8 +32,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: NODE_TARGET,
-  packages: 'external',
-  external: ['electron'],
+  external: NATIVE_EXTERNALS,
   sourcemap: 'linked',
   logLevel: 'warning',
   define: { 'import.meta.url': '__pnodeImportMetaUrl' },

@@ -85,7 +85,8 @@ function fakeElectron(options: { lock?: boolean } = {}): Fake {
     },
     setAppUserModelId: () => undefined,
     getVersion: () => '0.1.0',
-    getPath: (name: string) => `/tmp/pnode-wiring/${name}`,
+    // A fresh data dir per fake app: the real node runtime starts in it.
+    getPath: (name: string) => join(workdir, `app-${appCount}`, name),
     getLoginItemSettings: () => ({ openAtLogin: false, wasOpenedAtLogin: false }),
     setLoginItemSettings: () => undefined,
     whenReady: () => readyPromise,
@@ -203,6 +204,7 @@ function fakeElectron(options: { lock?: boolean } = {}): Fake {
 
 let workdir = '';
 let bundle = '';
+let appCount = 0;
 const intervals: unknown[] = [];
 
 beforeAll(() => {
@@ -223,6 +225,8 @@ function runMain(fake: Fake, argv: string[] = []): void {
   const realRequire = createRequire(join(workdir, 'main', 'main.cjs'));
   const fakeProcess = Object.assign(Object.create(process) as NodeJS.Process, {
     argv: [process.execPath, join(workdir, 'main', 'main.cjs'), ...argv],
+    // The node's secret key goes to a 0600 file here: tests must not write the developer's keychain.
+    env: { ...process.env, PNODE_KEYSTORE: 'file' },
     on: () => fakeProcess,
   });
   const loader = new Function('require', 'module', 'exports', '__filename', '__dirname', 'process', 'setInterval', bundle);
@@ -233,7 +237,11 @@ function runMain(fake: Fake, argv: string[] = []): void {
     join(workdir, 'main', 'main.cjs'),
     join(workdir, 'main'),
     fakeProcess,
-    (callback: unknown) => intervals.push(callback),
+    // Recorded, never run; shaped like a Node timer because the runtime unrefs its timers.
+    (callback: unknown) => {
+      intervals.push(callback);
+      return { unref: () => undefined, ref: () => undefined, hasRef: () => false };
+    },
   );
 }
 
@@ -241,10 +249,28 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Time the real node runtime may take to start (identity generation, hardware detection). */
+const NODE_START_LIMIT_MS = 20_000;
+
 async function started(argv: string[] = []): Promise<Fake> {
+  appCount++;
   const fake = fakeElectron();
   runMain(fake, argv);
   fake.ready();
+  await settle();
+  const getState = fake.handlers.get(IPC_CHANNELS.getState);
+  const deadline = Date.now() + NODE_START_LIMIT_MS;
+  // Until the node has started, get-state answers a state without an identity.
+  while (Date.now() < deadline) {
+    const frame = { sender: { id: fake.windows[0]?.webContents.id ?? -1 }, senderFrame: { url: 'app://pnode/index.html', parent: null, isDestroyed: () => false } };
+    if (fake.windows.length === 0) {
+      if (fake.trays[0]?.tooltip?.includes('starting') === false) break;
+    } else {
+      const answer = (await getState?.(frame)) as { ok?: boolean; value?: { identity?: unknown } } | undefined;
+      if (answer?.ok && answer.value?.identity) break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   await settle();
   return fake;
 }
@@ -312,7 +338,7 @@ describe('main.ts wiring (against a stand-in electron)', () => {
     expect(await getState?.(foreign)).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     const command = fake.handlers.get(IPC_CHANNELS.command);
     expect(await command?.(ourFrame(fake), { command: 'snooze', minutes: -1 })).toMatchObject({ ok: false, error: { code: 'invalid-command' } });
-    expect(await command?.(ourFrame(fake), { command: 'join' })).toMatchObject({ ok: false, error: { code: 'not-available' } });
+    expect(await command?.(ourFrame(fake), { command: 'join' })).toMatchObject({ ok: true });
     expect(await command?.(ourFrame(fake), { command: 'set-launch-at-login', enabled: true })).toMatchObject({
       ok: false,
       error: { code: 'not-available', message: 'launch at login is only available in the installed app' },
@@ -357,7 +383,8 @@ describe('main.ts wiring (against a stand-in electron)', () => {
     expect(close.prevented).toBe(true);
     expect(window?.visible).toBe(false);
     fake.trays[0]?.menu.find((item) => item.label === 'Quit PNode')?.click?.();
-    await settle();
+    // The real node closes its sessions and flushes its files before the second quit.
+    for (let i = 0; i < 200 && fake.calls.filter((call) => call === 'app.quit').length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
     // First quit held while the node stops, then quit again and let through.
     expect(fake.calls.filter((call) => call === 'app.quit')).toHaveLength(2);
     expect(fake.calls).toContain('quit proceeds');

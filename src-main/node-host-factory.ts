@@ -1,8 +1,7 @@
-// The one place main.ts gets its NodeHost. The lead replaces the body with the real runtime (built
-// on src-node); until then the shell runs on the placeholder, which starts and stays idle.
+// The one place main.ts gets its NodeHost: the real node runtime in the main process.
 import type { NodeHost } from './node-host.js';
-import { createPlaceholderHost } from './placeholder-host.js';
+import { createRuntimeHost } from './runtime-host.js';
 
-export function createNodeHost(): NodeHost {
-  return createPlaceholderHost();
+export function createNodeHost(env: NodeJS.ProcessEnv = process.env): NodeHost {
+  return createRuntimeHost({ env });
 }

@@ -27,14 +27,9 @@ import type { Settings } from './settings.js';
 /** Changes within this window go out as one patch. */
 export const PATCH_COALESCE_MS = 50;
 
-export interface LaunchAtLogin {
-  get(): boolean;
-  set(enabled: boolean): Promise<void> | void;
-}
-
 export interface NodeControlOptions {
-  /** The desktop shell's login-item setting; absent headless. */
-  readonly launchAtLogin?: LaunchAtLogin;
+  /** The desktop shell's login-item setting as it last read it (null: unknown); absent headless. */
+  readonly launchAtLogin?: () => boolean | null;
 }
 
 type Sections = Pick<NodeState, StateSection>;
@@ -85,7 +80,7 @@ export class NodeControl implements ControlHandler {
       trusted: { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null },
       hardware: runtime.hardware?.current() ?? null,
       traces: runtime.traces.recent(MAX_STATE_TRACES),
-      launchAtLogin: this.options.launchAtLogin ? this.options.launchAtLogin.get() : null,
+      launchAtLogin: this.options.launchAtLogin ? this.options.launchAtLogin() : null,
     };
     const extraReasons: SuspendReason[] = [];
     let merged: Sections = base;
@@ -330,10 +325,8 @@ export class NodeControl implements ControlHandler {
       case 'allowlist-remove':
         return this.allowlistCommand(command);
       case 'set-launch-at-login':
-        if (!this.options.launchAtLogin) return failed('launch at login is a desktop-app setting', 'not-available');
-        await this.options.launchAtLogin.set(command.enabled);
-        runtime.emit('changed', 'launchAtLogin');
-        return { ok: true, value: null };
+        // The desktop shell answers this one itself (it owns the OS login item).
+        return failed('launch at login is a desktop-app setting', 'not-available');
       case 'send-signal-marker': {
         const sent = await runtime.sendSignalMarker(command.to, command.markerRef);
         return sent.ok ? { ok: true, value: sent.value } : failed(sent.error.detail, 'failed', sent.error.code);

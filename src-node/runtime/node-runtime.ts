@@ -43,6 +43,16 @@ export interface NodeRuntimeEvents {
   /** Something the control state shows has changed (coalesced by NodeControl). */
   changed: [section: string];
   advertisement: [advertisement: NodeAdvertisement];
+  /** What the volunteer is doing (desktop app only): modules pause or resume work on it. */
+  'user-activity': [activity: UserActivity];
+  /** The machine woke from sleep: sessions are probably dead; modules re-dial now. */
+  wake: [];
+}
+
+/** From the desktop shell: idle time and power source (BOINC's "only when idle", "pause on battery"). */
+export interface UserActivity {
+  readonly idleSeconds: number;
+  readonly onBattery: boolean;
 }
 
 export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
@@ -56,6 +66,8 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
   private allowlist: PeerPolicy;
   /** Detected hardware (contributors only): what the node offers and the UI shows. */
   hardware: HardwareMonitor | null = null;
+  /** The last user activity the desktop shell reported; null headless. */
+  userActivity: UserActivity | null = null;
 
   private constructor(
     readonly config: NodeRuntimeConfig,
@@ -257,6 +269,21 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
   async leave(): Promise<void> {
     await this.updateSettings((s) => ({ ...s, joined: false }));
     this.connections.pause();
+  }
+
+  setUserActivity(activity: UserActivity): void {
+    const changed = this.userActivity?.idleSeconds !== activity.idleSeconds || this.userActivity?.onBattery !== activity.onBattery;
+    this.userActivity = activity;
+    if (changed) {
+      this.emit('user-activity', activity);
+      this.emit('changed', 'contribution');
+    }
+  }
+
+  /** After sleep: close sessions that cannot have survived and let the working set re-dial now. */
+  wake(): void {
+    this.emit('wake');
+    this.connections.schedulePlan();
   }
 
   recentSignalMarkers(): readonly ReceivedSignalMarker[] {

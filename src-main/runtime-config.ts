@@ -1,0 +1,41 @@
+// The desktop node's configuration: its data dir is Electron's userData, its key goes to the OS
+// keychain (a plain file only where none answers, loudly), it joins on the volunteer's click, and
+// the environment may point it at a network (the devnet behind `npm start`, or a test network).
+import type { NodeRuntimeConfig } from '../src-node/runtime/runtime-config.js';
+import { parseSeed } from '../src-node/cli/node-options.js';
+import type { NodeHostStartOptions } from './node-host.js';
+
+export interface DesktopEnvironment {
+  /** Comma-separated `<node-id>@<url>` seeds. */
+  readonly PNODE_SEEDS?: string | undefined;
+  /** Comma-separated peer listen URLs (default: none; a home node dials out). */
+  readonly PNODE_LISTEN?: string | undefined;
+  /** `1`: plain ws:// to loopback peers (the local devnet). */
+  readonly PNODE_INSECURE_LOOPBACK?: string | undefined;
+  /** keychain | file | auto (default auto). */
+  readonly PNODE_KEYSTORE?: string | undefined;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export async function desktopRuntimeConfig(start: NodeHostStartOptions, env: DesktopEnvironment, warn: (line: string) => void): Promise<NodeRuntimeConfig> {
+  const insecureLoopback = env.PNODE_INSECURE_LOOPBACK === '1';
+  const keystore = env.PNODE_KEYSTORE === 'file' || env.PNODE_KEYSTORE === 'keychain' ? env.PNODE_KEYSTORE : 'auto';
+  return {
+    dataDir: start.dataDir,
+    role: 'contributor',
+    listen: list(env.PNODE_LISTEN),
+    seeds: list(env.PNODE_SEEDS).map((seed) => parseSeed(seed, insecureLoopback)),
+    insecureLoopback,
+    trustCa: [],
+    keystore,
+    warn,
+    version: start.version,
+    initialSettings: { joined: false },
+  };
+}
