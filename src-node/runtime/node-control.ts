@@ -73,7 +73,7 @@ export class NodeControl implements ControlHandler {
         keystore: runtime.keystore.kind,
       },
       network: this.network(settings),
-      contribution: this.contribution(settings, []),
+      contribution: this.contribution(settings, [], false),
       orchestrators: [],
       peers: this.peers(),
       vnodes: [],
@@ -91,8 +91,9 @@ export class NodeControl implements ControlHandler {
       merged = { ...merged, ...rest };
       if (contribution) extraReasons.push(...contribution.suspendReasons);
     }
-    const hasMembership = runtime.modulesRunning.some((m) => m.name === 'membership');
-    return { ...merged, contribution: this.contribution(settings, extraReasons, hasMembership ? merged.orchestrators.some((o) => o.status === 'registered') : null) };
+    // Compute is donated only through an orchestrator: without a registration, nothing is contributed.
+    const registered = merged.orchestrators.some((o) => o.status === 'registered');
+    return { ...merged, contribution: this.contribution(settings, extraReasons, registered) };
   }
 
   private network(settings: Settings): NetworkView {
@@ -114,19 +115,19 @@ export class NodeControl implements ControlHandler {
   }
 
   /** Status and "why not computing" from the settings and what modules report. */
-  private contribution(settings: Settings, moduleReasons: readonly SuspendReason[], registered: boolean | null = null): ContributionView {
+  private contribution(settings: Settings, moduleReasons: readonly SuspendReason[], registered: boolean): ContributionView {
     const now = this.runtime.clock.now();
     const snoozed = settings.snoozedUntil !== null && settings.snoozedUntil > now;
     const reasons = new Set<SuspendReason>();
     if (!settings.joined) reasons.add('not-joined');
     if (!settings.contributionEnabled) reasons.add('contribution-off');
     if (snoozed) reasons.add('snoozed');
-    if (registered === false) reasons.add('no-orchestrator');
+    if (!registered) reasons.add('no-orchestrator');
     for (const reason of moduleReasons) reasons.add(reason);
     let status: ContributionView['status'];
     if (!settings.joined || !settings.contributionEnabled) status = 'off';
     else if (snoozed) status = 'snoozed';
-    else if (reasons.size === 0 && registered !== false) status = 'contributing';
+    else if (reasons.size === 0) status = 'contributing';
     else status = 'connecting';
     return {
       enabled: settings.contributionEnabled,
