@@ -122,8 +122,10 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     const peers = await PeerStore.open({ dataDir: config.dataDir, clock, onError: (error) => config.warn(`warning: peer store: ${error instanceof Error ? error.message : String(error)}`) });
     if (peers.loadReport.status === 'corrupt') config.warn(`warning: ${peers.loadReport.error.message}; set aside as ${peers.loadReport.movedTo ?? '(could not move)'}`);
     for (const seed of [...config.seeds, ...settings.get().seeds.map((s) => ({ nodeId: s.nodeId, urls: [s.url], ...(s.label ? { label: s.label } : {}) }))]) {
-      peers.upsertSeed(seed);
+      // A seed list shared by a whole network names this node too: never dial ourselves.
+      if (seed.nodeId !== identity.nodeId) peers.upsertSeed(seed);
     }
+    peers.forget(identity.nodeId);
 
     const advertisements = new AdvertisementCache({
       dataDir: config.dataDir,

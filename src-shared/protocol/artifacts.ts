@@ -45,6 +45,18 @@ export const SIGNED_ARTIFACTS = {
     excluded: ['signature'],
     signer: (a) => ({ id: stringField(a, 'sender/participant-id') }),
   },
+  // Our profile (DESIGN.md §1 domains): a network described and signed by its owner.
+  'network-descriptor.v1': {
+    excluded: ['signature'],
+    signer: (a) => ({ id: stringField(a, 'owner/node-id') }),
+    expiresAt: (a) => stringField(a, 'expires-at'),
+  },
+  // Our profile (issue 5): what a PNode registers with, signed by its node key.
+  'pnode-descriptor.v1': {
+    excluded: ['signature'],
+    signer: (a) => ({ id: stringField(a, 'node/id') }),
+    expiresAt: (a) => stringField(a, 'expires-at'),
+  },
 } as const satisfies Partial<Record<SchemaName, SignedArtifactSpec>>;
 
 export type SignedSchemaName = keyof typeof SIGNED_ARTIFACTS;

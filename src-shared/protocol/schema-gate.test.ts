@@ -34,6 +34,44 @@ interface InvalidCase {
 
 const NODE_ID_PATTERN = 'must match pattern "^node:did:key:z[1-9A-HJ-NP-Za-km-z]+$"';
 
+/** A network-descriptor.v1 of our profile (no upstream example): schema-valid, not signed. */
+function networkDescriptor(change: (artifact: Json) => void = () => undefined): Json {
+  const artifact: Json = {
+    'schema/v': 1,
+    'network/id': 'net:example-lab',
+    'network/name': 'Example lab',
+    'owner/node-id': vectors.test_signer.node_id,
+    'created-at': '2026-11-21T12:00:00Z',
+    'expires-at': '2027-11-21T12:00:00Z',
+    seeds: [{ 'node/id': vectors.test_signer.node_id, 'endpoint/url': 'wss://seed.example.org/peer', label: 'seed 1' }],
+    directories: ['https://directory.example.org/'],
+    orchestrators: [],
+    'join/policy': 'open',
+    signature: { alg: 'ed25519', value: 'AA' },
+  };
+  change(artifact);
+  return artifact;
+}
+
+/** A pnode-descriptor.v1 of our profile (no upstream example): schema-valid, not signed. */
+function pnodeDescriptor(change: (artifact: Json) => void = () => undefined): Json {
+  const artifact: Json = {
+    'schema/v': 1,
+    'descriptor/id': 'pdesc:01JTESTDESC0001',
+    'node/id': vectors.test_signer.node_id,
+    'sequence/no': 1_780_000_000_000,
+    'issued-at': '2026-11-21T12:00:00Z',
+    'expires-at': '2026-11-22T12:00:00Z',
+    hardware: { 'schema/v': 1 },
+    offer: { cores: 2, 'memory-mb': 4096 },
+    'software/version': '0.1.0',
+    'protocol/version': 'pnode/1',
+    signature: { alg: 'ed25519', value: 'A'.repeat(86) },
+  };
+  change(artifact);
+  return artifact;
+}
+
 const INVALID: Record<SchemaName, InvalidCase[]> = {
   'node-identity.v1': [
     { label: 'missing key/storage-ref', artifact: variant('node-identity.v1', (a) => delete a['key/storage-ref']), detail: '$["key/storage-ref"]: is required' },
@@ -182,6 +220,31 @@ const INVALID: Record<SchemaName, InvalidCase[]> = {
       artifact: { 'schema/v': 1, marker_id: 'm:1', applies_to_ref: 'r:1', mode: 'raw', actor: 'human', visible_to_user: 'yes' },
       detail: '$.visible_to_user: must be boolean',
     },
+  ],
+  'network-descriptor.v1': [
+    { label: 'missing owner/node-id', artifact: networkDescriptor((a) => delete a['owner/node-id']), detail: '$["owner/node-id"]: is required' },
+    { label: 'missing seeds', artifact: networkDescriptor((a) => delete a['seeds']), detail: '$.seeds: is required' },
+    { label: 'a network/id without the net: prefix', artifact: networkDescriptor((a) => (a['network/id'] = 'example-lab')), detail: '$["network/id"]: must match pattern "^net:[a-z0-9]+(?:-[a-z0-9]+)*$"' },
+    { label: 'a network/id with capitals', artifact: networkDescriptor((a) => (a['network/id'] = 'net:Example')), detail: '$["network/id"]: must match pattern' },
+    { label: 'a seed node/id that breaks the pattern', artifact: networkDescriptor((a) => (field(a, 'seeds', 0)['node/id'] = 'participant:did:key:z6Mk')), detail: `$.seeds[0]["node/id"]: ${NODE_ID_PATTERN}` },
+    { label: 'a seed url that is not a URI', artifact: networkDescriptor((a) => (field(a, 'seeds', 0)['endpoint/url'] = 'seed one')), detail: '$.seeds[0]["endpoint/url"]: must match format "uri"' },
+    { label: 'a seed with a misspelt field', artifact: networkDescriptor((a) => (field(a, 'seeds', 0)['endpoint/uri'] = 'wss://x/peer')), detail: '$.seeds[0]["endpoint/uri"]: is not allowed' },
+    { label: 'join/policy invite', artifact: networkDescriptor((a) => (a['join/policy'] = 'invite')), detail: '$["join/policy"]: must be one of "open", "psk"' },
+    { label: 'schema/v 2', artifact: networkDescriptor((a) => (a['schema/v'] = 2)), detail: '$["schema/v"]: must be 1' },
+    { label: 'a registration-authority/key with a role prefix', artifact: networkDescriptor((a) => (a['registration-authority/key'] = vectors.test_signer.node_id)), detail: '$["registration-authority/key"]: must match pattern "^z[1-9A-HJ-NP-Za-km-z]+$"' },
+    { label: 'duplicate directories', artifact: networkDescriptor((a) => (a['directories'] = ['https://d.example.org/', 'https://d.example.org/'])), detail: '$.directories: must NOT have duplicate items' },
+    { label: 'expires-at that is not a date-time', artifact: networkDescriptor((a) => (a['expires-at'] = 'next year')), detail: '$["expires-at"]: must match format "date-time"' },
+  ],
+  'pnode-descriptor.v1': [
+    { label: 'missing offer', artifact: pnodeDescriptor((a) => delete a['offer']), detail: '$.offer: is required' },
+    { label: 'a fractional offer of cores', artifact: pnodeDescriptor((a) => (field(a, 'offer')['cores'] = 1.5)), detail: '$.offer.cores: must be integer' },
+    { label: 'a negative memory offer', artifact: pnodeDescriptor((a) => (field(a, 'offer')['memory-mb'] = -1)), detail: '$.offer["memory-mb"]: must be >= 0' },
+    { label: 'an offer with an unknown field', artifact: pnodeDescriptor((a) => (field(a, 'offer')['gpus'] = 1)), detail: '$.offer.gpus: is not allowed' },
+    { label: 'a participant id as node/id', artifact: pnodeDescriptor((a) => (a['node/id'] = vectors.test_signer.derived_participant_id)), detail: `$["node/id"]: ${NODE_ID_PATTERN}` },
+    { label: 'hardware as a string', artifact: pnodeDescriptor((a) => (a['hardware'] = 'x86')), detail: '$.hardware: must be object' },
+    { label: 'an unknown top-level field', artifact: pnodeDescriptor((a) => (a['trusted'] = true)), detail: '$.trusted: is not allowed' },
+    { label: 'a signature value of the wrong length', artifact: pnodeDescriptor((a) => (field(a, 'signature')['value'] = 'AA')), detail: '$.signature.value: must match pattern "^[A-Za-z0-9_-]{86}$"' },
+    { label: 'an operator attestation that is not an object', artifact: pnodeDescriptor((a) => (a['operator'] = 'op:1')), detail: '$.operator: must be object' },
   ],
 };
 

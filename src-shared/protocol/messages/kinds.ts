@@ -12,6 +12,22 @@ import {
   type PongBody,
 } from './core-bodies.js';
 import { PEER_EXCHANGE_BODY_SCHEMA, checkPeerExchange, type PeerExchangeBody } from './discovery-bodies.js';
+import {
+  HEARTBEAT_BODY_SCHEMA,
+  PNODE_REGISTER_BODY_SCHEMA,
+  VNODE_ALLOCATE_BODY_SCHEMA,
+  VNODE_RELEASE_BODY_SCHEMA,
+  VNODE_STATUS_BODY_SCHEMA,
+  checkHeartbeat,
+  checkPnodeRegister,
+  checkVNodeAllocate,
+  checkVNodeRelease,
+  type HeartbeatBody,
+  type PnodeRegisterBody,
+  type VNodeAllocateBody,
+  type VNodeReleaseBody,
+  type VNodeStatusBody,
+} from './membership-bodies.js';
 
 export const SESSION_MESSAGE_KINDS = {
   // Core session (digest §d.2 step 5). Artifact bodies are the whole signed artifact.
@@ -24,8 +40,12 @@ export const SESSION_MESSAGE_KINDS = {
   // Discovery (DESIGN.md §5).
   'peer-exchange': schemaBody<PeerExchangeBody>('peer-exchange', PEER_EXCHANGE_BODY_SCHEMA, checkPeerExchange),
 
-  // Later kinds of our profile (DESIGN.md §5) are added here, one entry each:
-  // 'pnode-register', 'heartbeat', 'vnode-allocate', 'vnode-release', 'vnode-status'.
+  // Membership (DESIGN.md §5, issue 5; shapes in membership-bodies.ts).
+  'pnode-register': schemaBody<PnodeRegisterBody>('pnode-register', PNODE_REGISTER_BODY_SCHEMA, checkPnodeRegister),
+  heartbeat: schemaBody<HeartbeatBody>('heartbeat', HEARTBEAT_BODY_SCHEMA, checkHeartbeat),
+  'vnode-allocate': schemaBody<VNodeAllocateBody>('vnode-allocate', VNODE_ALLOCATE_BODY_SCHEMA, checkVNodeAllocate),
+  'vnode-release': schemaBody<VNodeReleaseBody>('vnode-release', VNODE_RELEASE_BODY_SCHEMA, checkVNodeRelease),
+  'vnode-status': schemaBody<VNodeStatusBody>('vnode-status', VNODE_STATUS_BODY_SCHEMA),
 } as const satisfies Record<string, BodyCodec<unknown>>;
 
 export type SessionKind = keyof typeof SESSION_MESSAGE_KINDS;

@@ -5,6 +5,8 @@ import peerHandshake from './peer-handshake.v1.schema.json' with { type: 'json' 
 import capabilityAdvertisement from './capability-advertisement.v1.schema.json' with { type: 'json' };
 import signalMarkerEnvelope from './signal-marker-envelope.v1.schema.json' with { type: 'json' };
 import signalMarker from './signal-marker.v1.schema.json' with { type: 'json' };
+import networkDescriptor from './network-descriptor.v1.schema.json' with { type: 'json' };
+import pnodeDescriptor from './pnode-descriptor.v1.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
   'node-identity.v1': nodeIdentity,
@@ -13,6 +15,8 @@ export const SCHEMAS = {
   'capability-advertisement.v1': capabilityAdvertisement,
   'signal-marker-envelope.v1': signalMarkerEnvelope,
   'signal-marker.v1': signalMarker,
+  'network-descriptor.v1': networkDescriptor,
+  'pnode-descriptor.v1': pnodeDescriptor,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -1,0 +1,61 @@
+// `pnode orchestrator`: runs the orchestrator role (issue 5 §3) until Ctrl-C: accepts PNode
+// registrations and heartbeats, keeps leases, places VNodes, and serves the admin API on loopback.
+import type { CommandSpec, ParsedArgs } from '../args.js';
+import { UsageError } from '../args.js';
+import { NODE_OPTIONS, runtimeConfigFrom } from '../node-options.js';
+import { hostNodeUntilSignal } from '../node-host.js';
+import { OrchestratorModule, checkHeartbeatInterval } from '../../orchestrator/orchestrator-module.js';
+import { parseAdminListen } from '../../orchestrator/admin-auth.js';
+import { adminFilePath } from '../../orchestrator/admin-file.js';
+import { HEARTBEAT_INTERVAL_MS } from '../../../src-shared/membership/membership-profile.js';
+
+export const ORCHESTRATOR_OPTIONS = [
+  { name: 'admin-listen', type: 'string', valueName: 'url', description: 'Serve the admin API here: http://127.0.0.1:<port> (loopback only; bearer token in <data-dir>/admin.json)' },
+  { name: 'heartbeat-interval-ms', type: 'number', valueName: 'ms', description: `Heartbeat interval PNodes are asked for (default ${HEARTBEAT_INTERVAL_MS}); a lease is three of them` },
+] as const;
+
+/** The orchestrator module for parsed arguments; UsageError for bad values. */
+export function orchestratorModuleFrom(args: ParsedArgs): OrchestratorModule {
+  const interval = args.options['heartbeat-interval-ms'];
+  let heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS;
+  if (interval !== undefined) {
+    try {
+      heartbeatIntervalMs = checkHeartbeatInterval(interval as number);
+    } catch (error) {
+      throw new UsageError(`--heartbeat-interval-ms: ${(error as Error).message}`);
+    }
+  }
+  const adminListen = args.options['admin-listen'] as string | undefined;
+  if (adminListen !== undefined) {
+    try {
+      parseAdminListen(adminListen);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+  }
+  return new OrchestratorModule({ heartbeatIntervalMs, ...(adminListen !== undefined ? { adminListen } : {}) });
+}
+
+export const orchestratorCommand: CommandSpec = {
+  name: 'orchestrator',
+  summary: 'Run an orchestrator until Ctrl-C',
+  description:
+    'Run an orchestrator: accept PNode registrations and heartbeats, keep their leases (three missed\n' +
+    'heartbeats end one), place VNodes on registered PNodes, and serve the admin API on loopback\n' +
+    '(GET /status, /pnodes, /vnodes, /metrics with the bearer token from <data-dir>/admin.json).',
+  options: [...NODE_OPTIONS, ...ORCHESTRATOR_OPTIONS],
+  async run(context) {
+    const config = runtimeConfigFrom(context.args, 'orchestrator', context.cwd, (line) => context.stderr(`${line}\n`));
+    if (config.listen.length === 0) throw new UsageError('an orchestrator needs --listen (PNodes dial it)');
+    const module = orchestratorModuleFrom(context.args);
+    const controlPort = context.args.options['control-port'] as number | undefined;
+    return hostNodeUntilSignal(config, [module], {
+      ui: context.args.options['ui'] === true,
+      controlPort,
+      banner: () => [
+        `role       orchestrator: heartbeat every ${module.heartbeatIntervalMs} ms, lease ${module.orchestrator.leaseMs} ms`,
+        module.admin ? `admin      ${module.admin.url} (bearer token in ${adminFilePath(config.dataDir)})` : 'admin      off (start with --admin-listen http://127.0.0.1:<port>)',
+      ],
+    }, context);
+  },
+};

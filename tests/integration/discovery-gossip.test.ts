@@ -1,0 +1,103 @@
+// Issue 4 §2: gossip on real nodes over loopback. A network that starts from one seed converges
+// through peer-exchange; a peer that feeds forged advertisements is blocked and poisons nothing.
+import { afterEach, describe, expect, it } from 'vitest';
+import { startTestNode, seedOf, traceCount } from '../support/nodes.js';
+import { testIdentity } from '../support/identities.js';
+import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import { PeerExchange, type PeerExchangeOptions } from '../../src-node/discovery/peer-exchange.js';
+import { BootstrapModule } from '../../src-node/discovery/bootstrap.js';
+import { forgedAdvertisement, rawPeer, signedAdvertisement, type RawPeer } from '../../src-node/discovery/testing.js';
+
+type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
+const nodes: TestNode[] = [];
+const raw: RawPeer[] = [];
+afterEach(async () => {
+  for (const peer of raw.splice(0)) peer.connection.close();
+  await Promise.all(nodes.splice(0).map((n) => n.cleanup()));
+});
+
+/** Fast rounds for a test network; the per-peer admission is raised to match. */
+const FAST: PeerExchangeOptions = { intervalMs: 200, responseTimeoutMs: 2_000, inboundPerMinute: 1_200, inboundBurst: 40 };
+
+async function node(options: Parameters<typeof startTestNode>[0] = {}, exchange: PeerExchangeOptions = FAST): Promise<TestNode> {
+  const started = await startTestNode({ ...options, modules: [new BootstrapModule(), new PeerExchange(exchange)] });
+  nodes.push(started);
+  return started;
+}
+
+function knows(runtime: NodeRuntime, others: readonly NodeRuntime[]): number {
+  return others.filter((o) => o !== runtime && runtime.advertisements.get(o.identity.nodeId) !== undefined).length;
+}
+
+describe('gossip convergence', () => {
+  it('six nodes that know only one seed all learn every other node', async () => {
+    const seed = await node();
+    const network = [seed];
+    for (let i = 0; i < 5; i++) network.push(await node({ seeds: [seedOf(seed)] }));
+    for (const runtime of network) {
+      await expect.poll(() => knows(runtime, network), { timeout: 20_000, interval: 100 }).toBe(network.length - 1);
+    }
+    for (const runtime of network) {
+      for (const other of network) {
+        if (other === runtime) continue;
+        // In the peer store too, with the endpoint the other node advertised.
+        expect(runtime.peers.get(other.identity.nodeId)?.endpoints.map((e) => e.url)).toContain(other.listenUrls()[0]);
+      }
+    }
+    // Nodes that first heard of each other through gossip traced it.
+    const discovered = network.reduce((n, r) => n + r.traces.recent(10_000).filter((e) => e['event/type'] === 'peer/discovered' && e.detail?.['via'] === 'gossip').length, 0);
+    expect(discovered).toBeGreaterThan(0);
+  });
+});
+
+describe('a malicious peer list', () => {
+  it('a peer answering with forged advertisements is blocked, and the forged endpoints are never used', async () => {
+    const honest = await node();
+    const victim = await node({ seeds: [seedOf(honest)] });
+    await expect.poll(() => victim.advertisements.get(honest.identity.nodeId) !== undefined, { timeout: 10_000 }).toBe(true);
+    const attacker = testIdentity(0xa1);
+    const peer = await rawPeer(attacker, victim.listenUrls()[0]!);
+    raw.push(peer);
+    await expect.poll(() => peer.received.some((b) => b['req/id'] !== undefined), { timeout: 5_000 }).toBe(true);
+    const request = peer.received.find((b) => b['req/id'] !== undefined)!;
+    // Redirect the honest node to the attacker's address, plus invented peers: none signed by them.
+    const forged = [
+      { ...honest.advertisement!, 'sequence/no': honest.advertisement!['sequence/no'] + 100, endpoints: [{ 'endpoint/url': 'ws://127.0.0.1:6666/evil', 'endpoint/transport': 'wss', 'endpoint/role': 'listener', 'endpoint/priority': 0 }] },
+      ...[0xa2, 0xa3, 0xa4, 0xa5].map((b) => forgedAdvertisement(testIdentity(b))),
+      signedAdvertisement(testIdentity(0xa6)),
+    ];
+    peer.send({ 're/id': request['req/id']!, advertisements: forged });
+    expect(await peer.closed()).toMatchObject({ by: 'remote', code: 'E_SIG_INVALID' });
+    expect(victim.peers.isBlocked(attacker.nodeId)).toBe(true);
+    expect(victim.advertisements.get(honest.identity.nodeId)?.['sequence/no']).toBe(honest.advertisement!['sequence/no']);
+    expect(victim.peers.get(honest.identity.nodeId)?.endpoints.map((e) => e.url)).not.toContain('ws://127.0.0.1:6666/evil');
+    for (const b of [0xa2, 0xa3, 0xa4, 0xa5]) expect(victim.peers.get(testIdentity(b).nodeId)).toBeUndefined();
+    const rejections = victim.traces.recent(10_000).filter((e) => e['event/type'] === 'advertisement/rejected' && e.peer === attacker.nodeId);
+    expect(rejections.map((e) => e.detail?.['code'])).toEqual(Array(5).fill('E_SIG_INVALID'));
+
+    // It cannot come back while blocked: the handshake is refused and traced.
+    await expect(rawPeer(attacker, victim.listenUrls()[0]!)).rejects.toMatchObject({ code: 'E_TRANSPORT_REJECTED' });
+    await expect.poll(() => victim.traces.recent(10_000).some((e) => e['event/type'] === 'handshake/rejected' && e.detail?.['code'] === 'E_TRANSPORT_REJECTED')).toBe(true);
+    // The honest peer is still reachable.
+    expect((await victim.sendSignalMarker(honest.identity.nodeId, 'signal-marker:after-attack')).ok).toBe(true);
+  });
+
+  it('a peer mixing a few forgeries into good lists is blocked after the strike threshold', async () => {
+    const victim = await node();
+    const attacker = testIdentity(0xb1);
+    const peer = await rawPeer(attacker, victim.listenUrls()[0]!);
+    raw.push(peer);
+    for (let round = 0; round < 3; round++) {
+      await expect.poll(() => victim.peers.get(attacker.nodeId)?.protocolViolations ?? -1).toBe(round);
+      expect(victim.peers.isBlocked(attacker.nodeId)).toBe(false);
+      const good = [0, 1, 2].map((i) => signedAdvertisement(testIdentity(0xb2 + round * 3 + i)));
+      peer.send({ advertisements: [...good, forgedAdvertisement(testIdentity(0xc0 + round))] });
+    }
+    expect(await peer.closed()).toMatchObject({ by: 'remote' });
+    expect(victim.peers.isBlocked(attacker.nodeId)).toBe(true);
+    expect(victim.peers.get(attacker.nodeId)?.block?.automatic).toBe(true);
+    // The genuine advertisements it relayed were still taken: each is judged on its own.
+    expect(victim.advertisements.get(testIdentity(0xb2).nodeId)).toBeDefined();
+    expect(traceCount(victim, 'advertisement/rejected', attacker.nodeId)).toBe(3);
+  });
+});

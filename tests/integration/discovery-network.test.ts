@@ -1,0 +1,146 @@
+// Issue 4 §3: networks. A node joins with a signed network descriptor (its seeds, its id, its
+// join policy); a private network's pre-shared key is proven in every handshake, so a node with
+// another key or none is refused both ways with E_TRANSPORT_REJECTED; forged or expired
+// descriptors are refused before the node starts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestNode, seedOf } from '../support/nodes.js';
+import { makeTempDir } from '../support/temp-dir.js';
+import { testIdentity } from '../support/identities.js';
+import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import type { NodeRuntimeConfig } from '../../src-node/runtime/runtime-config.js';
+import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
+import { applyNetwork } from '../../src-node/cli/network-options.js';
+import { PeerExchange } from '../../src-node/discovery/peer-exchange.js';
+import { BootstrapModule, networkOf } from '../../src-node/discovery/bootstrap.js';
+import { DAY_MS, type NetworkDescriptorInput, buildNetworkDescriptor, formatPsk } from '../../src-shared/network/network-descriptor.js';
+import { ProtocolError } from '../../src-shared/protocol/errors.js';
+
+type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
+const nodes: TestNode[] = [];
+const dirs: Array<{ path: string; cleanup: () => void }> = [];
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.cleanup()));
+  for (const dir of dirs.splice(0)) dir.cleanup();
+});
+
+const owner = testIdentity(0xd1);
+const KEY = nativeCrypto.randomBytes(32);
+const OTHER_KEY = nativeCrypto.randomBytes(32);
+
+function workDir(): string {
+  const dir = makeTempDir('pnode-net-');
+  dirs.push(dir);
+  return dir.path;
+}
+
+function modules() {
+  return [new BootstrapModule(), new PeerExchange({ intervalMs: 300, responseTimeoutMs: 2_000, inboundPerMinute: 600, inboundBurst: 20 })];
+}
+
+async function node(options: Parameters<typeof startTestNode>[0] = {}): Promise<TestNode> {
+  const started = await startTestNode({ ...options, modules: modules() });
+  nodes.push(started);
+  return started;
+}
+
+/** Writes a psk-network descriptor signed by `owner` and its key file; answers their paths. */
+function networkFiles(dir: string, change: Partial<NetworkDescriptorInput>, key: Uint8Array = KEY): { descriptor: string; psk: string } {
+  const built = buildNetworkDescriptor(
+    { id: 'net:private-lab', name: 'Private lab', joinPolicy: 'psk', pskHint: 'ask the lab admin', createdAt: Date.now() - 60_000, validForMs: 30 * DAY_MS, ...change },
+    owner.signer,
+    nativeCrypto,
+  );
+  if (!built.ok) throw built.error;
+  const descriptor = join(dir, 'network.json');
+  const psk = join(dir, 'network.psk');
+  writeFileSync(descriptor, JSON.stringify(built.value));
+  writeFileSync(psk, formatPsk(key), { mode: 0o600 });
+  return { descriptor, psk };
+}
+
+/** `pnode node --network F --psk-file P` as the CLI would build it, then started. */
+async function joinWithDescriptor(descriptor: string, psk: string | undefined): Promise<TestNode> {
+  const dir = workDir();
+  const base: NodeRuntimeConfig = {
+    dataDir: join(dir, 'node'),
+    role: 'contributor',
+    listen: ['ws://127.0.0.1:0/peer'],
+    seeds: [],
+    insecureLoopback: true,
+    trustCa: [],
+    keystore: 'file',
+    warn: () => undefined,
+    version: 'test',
+  };
+  const config = await applyNetwork(base, { options: { network: descriptor, ...(psk ? { 'psk-file': psk } : {}) }, positionals: [] }, { cwd: dir });
+  return node({ ...config, initialSettings: { joined: true } });
+}
+
+function rejectedWith(runtime: NodeRuntime, code: string): number {
+  return runtime.traces.recent(10_000).filter((e) => e['event/type'] === 'handshake/rejected' && e.detail?.['code'] === code).length;
+}
+
+function connected(a: NodeRuntime, b: NodeRuntime): boolean {
+  return a.connections.get(b.identity.nodeId)?.isOpen ?? false;
+}
+
+describe('a private (psk) network', () => {
+  it('members with the key connect through the descriptor and gossip inside the network', async () => {
+    const seed = await node({ psk: KEY, networkId: 'net:private-lab', networkName: 'Private lab' });
+    const files = networkFiles(workDir(), { seeds: [{ nodeId: seed.identity.nodeId, url: seed.listenUrls()[0]!, label: 'lab seed' }] });
+    const member = await joinWithDescriptor(files.descriptor, files.psk);
+    expect(member.config.networkId).toBe('net:private-lab');
+    expect(member.config.psk).toEqual(KEY);
+    expect(networkOf(member.config)?.descriptor['owner/node-id']).toBe(owner.nodeId);
+    expect(member.config.seeds.map((s) => s.nodeId)).toEqual([seed.identity.nodeId]);
+    await expect.poll(() => connected(member, seed), { timeout: 10_000 }).toBe(true);
+    expect(connected(seed, member)).toBe(true);
+    // Advertisements carry the network id, and gossip takes them.
+    await expect.poll(() => seed.advertisements.get(member.identity.nodeId)?.['federation/id'], { timeout: 10_000 }).toBe('net:private-lab');
+  });
+
+  it('refuses a node with another key both ways, traced with E_TRANSPORT_REJECTED', async () => {
+    const member = await node({ psk: KEY });
+    const stranger = await node({ psk: OTHER_KEY, seeds: [seedOf(member)] });
+    await expect.poll(() => rejectedWith(member, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
+    const dialingMember = await node({ psk: KEY, seeds: [seedOf(stranger)] });
+    await expect.poll(() => rejectedWith(stranger, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
+    const refusal = member.traces.recent(10_000).find((e) => e['event/type'] === 'handshake/rejected');
+    expect(refusal?.detail).toMatchObject({ code: 'E_TRANSPORT_REJECTED', class: 'transport/rejected', message: 'psk/proof is wrong' });
+    expect(connected(member, stranger) || connected(stranger, member)).toBe(false);
+    expect(connected(dialingMember, stranger) || connected(stranger, dialingMember)).toBe(false);
+  });
+
+  it('refuses a node without a key both ways, traced with E_TRANSPORT_REJECTED', async () => {
+    const member = await node({ psk: KEY });
+    const outsider = await node({ seeds: [seedOf(member)] });
+    await expect.poll(() => rejectedWith(member, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(member.traces.recent(10_000).find((e) => e['event/type'] === 'handshake/rejected')?.detail?.['message']).toBe('this network needs a psk/proof');
+    // The other way: the outsider answers the member's hello, but its ack carries no proof.
+    const dialingMember = await node({ psk: KEY, seeds: [seedOf(outsider)] });
+    await expect.poll(() => rejectedWith(dialingMember, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => connected(outsider, dialingMember), { timeout: 5_000 }).toBe(false);
+    expect(connected(dialingMember, outsider)).toBe(false);
+    expect(connected(member, outsider) || connected(outsider, member)).toBe(false);
+  });
+});
+
+describe('descriptors that are refused before a node starts', () => {
+  it('an expired descriptor: E_ADV_EXPIRED', async () => {
+    const files = networkFiles(workDir(), { seeds: [{ nodeId: testIdentity(0xd2).nodeId, url: 'ws://127.0.0.1:9/peer' }], createdAt: Date.now() - 31 * DAY_MS });
+    await expect(joinWithDescriptor(files.descriptor, files.psk)).rejects.toMatchObject({ code: 'E_ADV_EXPIRED' });
+  });
+
+  it('a forged descriptor (a seed swapped after signing): E_SIG_INVALID', async () => {
+    const dir = workDir();
+    const files = networkFiles(dir, { seeds: [{ nodeId: testIdentity(0xd2).nodeId, url: 'ws://127.0.0.1:9/peer' }] });
+    const forged = JSON.parse(readFileSync(files.descriptor, 'utf8')) as Record<string, unknown>;
+    forged['seeds'] = [{ 'node/id': testIdentity(0xd3).nodeId, 'endpoint/url': 'ws://127.0.0.1:6666/evil' }];
+    writeFileSync(files.descriptor, JSON.stringify(forged));
+    const refused = joinWithDescriptor(files.descriptor, files.psk);
+    await expect(refused).rejects.toBeInstanceOf(ProtocolError);
+    await expect(refused).rejects.toMatchObject({ code: 'E_SIG_INVALID' });
+  });
+});
