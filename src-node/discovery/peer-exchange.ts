@@ -10,6 +10,10 @@
 //   outstanding; an answer that does not come within PEER_EXCHANGE_RESPONSE_TIMEOUT_MS is given
 //   up (and a late one counts as unsolicited).
 // - Our advertisement is re-published (runtime `advertisement` event): push it to every session.
+// - News travels (epidemic forwarding): an advertisement that was new to us (added, or a higher
+//   sequence) is pushed on to our other sessions within PEER_EXCHANGE_FORWARD_DELAY_MS, batched,
+//   never back to the peer it came from. The cache's sequence rule ends the flood: a node forwards
+//   an advertisement at most once per sequence number.
 // - A request is answered with a uniform random sample of current, verified advertisements from
 //   the cache plus our own — at most `want`, MAX_PEER_EXCHANGE_ADVERTISEMENTS and
 //   PEER_EXCHANGE_MAX_RESPONSE_BYTES — never the requester's own. Requests and pushes from one
@@ -46,10 +50,12 @@ export const PEER_EXCHANGE_JITTER = 0.2;
 export const PEER_EXCHANGE_FANOUT = 3;
 /** An answer later than this is given up (and then counted as unsolicited). */
 export const PEER_EXCHANGE_RESPONSE_TIMEOUT_MS = 10_000;
-/** Requests and pushes admitted per peer per minute, sustained… */
-export const PEER_EXCHANGE_INBOUND_PER_MINUTE = 12;
+/** Requests and pushes admitted per peer per minute, sustained (forwarded news included)… */
+export const PEER_EXCHANGE_INBOUND_PER_MINUTE = 60;
 /** …and at once after a quiet spell (a new session sends a push and a request). */
-export const PEER_EXCHANGE_INBOUND_BURST = 8;
+export const PEER_EXCHANGE_INBOUND_BURST = 12;
+/** New advertisements are gathered this long before they are forwarded as one push per peer. */
+export const PEER_EXCHANGE_FORWARD_DELAY_MS = 250;
 /** A message with more than this share of invalid advertisements gets its sender blocked at once… */
 export const PEER_EXCHANGE_MAX_INVALID_RATIO = 0.5;
 /** …when it holds at least this many (fewer say too little about the sender). */
@@ -125,6 +131,7 @@ export interface PeerExchangeOptions {
   readonly inboundPerMinute?: number;
   readonly inboundBurst?: number;
   readonly random?: () => number;
+  readonly forwardDelayMs?: number;
 }
 
 export interface PeerExchangeStats {
@@ -196,6 +203,10 @@ export class PeerExchange implements RuntimeModule {
   private readonly responseTimeoutMs: number;
   private readonly want: number;
   private readonly random: () => number;
+  private readonly forwardDelayMs: number;
+  /** News waiting to be forwarded, with the peer it came from (not sent back there). */
+  private forwardQueue = new Map<string, { advertisement: NodeAdvertisement; from: string }>();
+  private forwardTimer: NodeJS.Timeout | undefined;
 
   constructor(options: PeerExchangeOptions = {}) {
     this.intervalMs = options.intervalMs ?? PEER_EXCHANGE_INTERVAL_MS;
@@ -204,6 +215,7 @@ export class PeerExchange implements RuntimeModule {
     this.responseTimeoutMs = options.responseTimeoutMs ?? PEER_EXCHANGE_RESPONSE_TIMEOUT_MS;
     this.want = Math.min(Math.max(1, Math.floor(options.want ?? MAX_PEER_EXCHANGE_ADVERTISEMENTS)), MAX_PEER_EXCHANGE_ADVERTISEMENTS);
     this.random = options.random ?? Math.random;
+    this.forwardDelayMs = options.forwardDelayMs ?? PEER_EXCHANGE_FORWARD_DELAY_MS;
     this.limiter = new PeerRateLimiter({
       messagesPerSecond: (options.inboundPerMinute ?? PEER_EXCHANGE_INBOUND_PER_MINUTE) / 60,
       burst: options.inboundBurst ?? PEER_EXCHANGE_INBOUND_BURST,
@@ -233,6 +245,9 @@ export class PeerExchange implements RuntimeModule {
     this.runtime = undefined;
     if (this.roundTimer) clearTimeout(this.roundTimer);
     this.roundTimer = undefined;
+    if (this.forwardTimer) clearTimeout(this.forwardTimer);
+    this.forwardTimer = undefined;
+    this.forwardQueue.clear();
     for (const entry of this.pending.values()) clearTimeout(entry.timer);
     this.pending.clear();
     this.pendingByPeer.clear();
@@ -257,6 +272,28 @@ export class PeerExchange implements RuntimeModule {
 
   private pushToAll(advertisement: NodeAdvertisement): void {
     for (const connection of this.runtime?.connections.connections() ?? []) this.push(connection, advertisement);
+  }
+
+  /** Queues news for forwarding; the latest sequence of a node replaces an older queued one. */
+  private queueForward(advertisement: NodeAdvertisement, from: string): void {
+    this.forwardQueue.set(advertisement['node/id'], { advertisement, from });
+    if (this.forwardTimer) return;
+    this.forwardTimer = setTimeout(() => {
+      this.forwardTimer = undefined;
+      this.flushForward();
+    }, this.forwardDelayMs);
+    this.forwardTimer.unref();
+  }
+
+  /** One push per session with the queued news it did not send us (newest first, bounded). */
+  private flushForward(): void {
+    const queued = [...this.forwardQueue.values()].reverse();
+    this.forwardQueue = new Map();
+    for (const connection of this.runtime?.connections.connections() ?? []) {
+      const news = queued.filter((q) => q.from !== connection.peerNodeId && q.advertisement['node/id'] !== connection.peerNodeId).map((q) => q.advertisement);
+      const batch = sampleAdvertisements(news, { want: MAX_PEER_EXCHANGE_ADVERTISEMENTS, random: () => 0 });
+      if (batch.length > 0 && connection.send('peer-exchange', { advertisements: batch })) this.counters.pushesSent++;
+    }
   }
 
   private sendRequest(connection: PeerConnection): boolean {
@@ -407,6 +444,7 @@ export class PeerExchange implements RuntimeModule {
     }
     const result = runtime.advertisements.offer(advertisement);
     if (result.ok) {
+      this.queueForward(result.value.advertisement, sender);
       const stored = runtime.peers.upsertAdvertisement(result.value.advertisement, 'gossip');
       if (stored.outcome === 'added') runtime.traces.emit('peer/discovered', { peer: nodeId, detail: { via: 'gossip', from: sender } });
       return { outcome: 'accepted' };

@@ -1,6 +1,9 @@
 // Issue 4 §2: gossip on real nodes over loopback. A network that starts from one seed converges
 // through peer-exchange; a peer that feeds forged advertisements is blocked and poisons nothing.
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { makeTempDir } from '../support/temp-dir.js';
 import { startTestNode, seedOf, traceCount } from '../support/nodes.js';
 import { testIdentity } from '../support/identities.js';
 import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
@@ -30,6 +33,22 @@ function knows(runtime: NodeRuntime, others: readonly NodeRuntime[]): number {
 }
 
 describe('gossip convergence', () => {
+  it('forwards news: a node learns a newcomer through a shared peer without asking', async () => {
+    // Pull rounds every 10 minutes: within this test only forwarding can carry the newcomer.
+    const slow: PeerExchangeOptions = { ...FAST, intervalMs: 600_000 };
+    const middle = await node({}, slow);
+    // `far` accepts sessions with `middle` only, so news of the newcomer can reach it only forwarded.
+    const allowlist = join(makeTempDir().path, 'allowlist.txt');
+    writeFileSync(allowlist, `${middle.identity.nodeId}\n`);
+    const far = await node({ seeds: [seedOf(middle)], allowlistFile: allowlist }, slow);
+    await expect.poll(() => middle.connections.get(far.identity.nodeId)?.isOpen ?? false, { timeout: 10_000 }).toBe(true);
+    // Let the first greeting (far asks middle, who knows no one else yet) settle.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const newcomer = await node({ seeds: [seedOf(middle)] }, slow);
+    await expect.poll(() => far.advertisements.get(newcomer.identity.nodeId) !== undefined, { timeout: 10_000, interval: 50 }).toBe(true);
+    expect(far.connections.get(newcomer.identity.nodeId)).toBeUndefined();
+  });
+
   it('six nodes that know only one seed all learn every other node', async () => {
     const seed = await node();
     const network = [seed];
