@@ -1,9 +1,10 @@
-// The feature modules a node runs, by role, assembled from its configuration: one place, so
-// `pnode node`, the services and devnet's children get the same discovery stack.
+// The feature modules a node runs, assembled from its configuration: one place, so `pnode node`,
+// the services, devnet's children and the desktop app get the same discovery stack.
 import type { NodeRuntimeConfig } from '../runtime/runtime-config.js';
 import type { RuntimeModule } from '../runtime/runtime-module.js';
-import { BootstrapModule } from '../discovery/bootstrap.js';
+import { BootstrapModule, networkOf } from '../discovery/bootstrap.js';
 import { PeerExchange } from '../discovery/peer-exchange.js';
+import { DirectoryClient } from '../discovery/directory-client.js';
 import type { NodeRuntime } from '../runtime/node-runtime.js';
 import { networkBannerLines } from './network-options.js';
 
@@ -13,14 +14,16 @@ export interface NodeModules {
 }
 
 export interface NodeModuleInputs {
-  /** Directory URLs from the command line. */
+  /** Directory URLs from the command line; the network descriptor's follow them. */
   readonly directories?: readonly string[];
 }
 
+/** Bootstrap chain (seeds → directories → remembered peers), the directory client and gossip. */
 export function discoveryModules(config: NodeRuntimeConfig, inputs: NodeModuleInputs = {}): NodeModules {
-  const bootstrap = new BootstrapModule({ directories: [...(inputs.directories ?? [])] });
+  const directories = [...new Set([...(inputs.directories ?? []), ...(networkOf(config)?.directories ?? [])])];
+  const bootstrap = new BootstrapModule({ directories });
   return {
-    modules: [bootstrap, new PeerExchange()],
+    modules: [bootstrap, new DirectoryClient({ directories }), new PeerExchange()],
     banner: () => [...networkBannerLines(config), ...bootstrap.bannerLines()],
   };
 }

@@ -297,7 +297,13 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     if (!isNodeId(to)) return fail('E_PROTO_INVALID', `not a node id: ${to}`);
     let connection = this.connections.get(to);
     if (!connection) {
-      const urls = this.peers.get(to)?.endpoints.map((e) => e.url) ?? [];
+      let urls = this.peers.get(to)?.endpoints.map((e) => e.url) ?? [];
+      if (urls.length === 0) {
+        // Unknown here: ask the seed directories (the advertisement is verified and cached on the way).
+        const lookup = this.modules.find((m) => m.name === 'directory-client') as { fetchAdvertisement?: (id: string) => Promise<unknown> } | undefined;
+        await lookup?.fetchAdvertisement?.(to).catch(() => null);
+        urls = this.peers.get(to)?.endpoints.map((e) => e.url) ?? [];
+      }
       try {
         connection = await this.connections.connect(urls, { nodeId: to });
       } catch (error) {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnPnode, PNODE_BIN, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { freePort } from '../support/ports.js';
 import { readControlFile } from '../../src-node/control/control-file.js';
 import { connectControl, type ControlClient } from '../../src-node/control/control-client.js';
 import type { TraceEvent } from '../../src-shared/protocol/trace.js';
@@ -41,17 +42,14 @@ async function control(dataDir: string): Promise<{ client: ControlClient; traces
   return { client, traces };
 }
 
-function freePort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
-}
 
 describe('nodes as processes', () => {
   it('declares a paused peer lost after the keepalive timeout, and restored after it resumes', async () => {
     const dirB = makeTempDir().path;
-    const portB = freePort();
+    const portB = await freePort();
     const b = await startNode(dirB, portB);
     const dirA = makeTempDir().path;
-    await startNode(dirA, freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
+    await startNode(dirA, await freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
     const a = await control(dirA);
     await a.client.waitFor((s) => s.peers.some((p) => p.nodeId === b.nodeId && p.lifecycle === 'connected'), 10_000);
 
@@ -59,16 +57,17 @@ describe('nodes as processes', () => {
     await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId), { timeout: 10_000, interval: 100 }).toBe(true);
     b.process.kill('SIGCONT');
     await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/restored' && e.peer === b.nodeId), { timeout: 20_000, interval: 100 }).toBe(true);
-    const restored = a.traces.find((e) => e['event/type'] === 'handshake/started' && e.peer === b.nodeId && e.detail?.['intent'] === 'reconnect');
-    expect(restored).toBeDefined();
+    // Restored by a fresh session (whichever side dialed it), after the loss.
+    const lostAt = a.traces.findIndex((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId);
+    expect(a.traces.slice(lostAt).some((e) => e['event/type'] === 'session/established' && e.peer === b.nodeId)).toBe(true);
   });
 
   it('`pnode signal send` reaches a running node, which sends a verified marker to its peer', async () => {
     const dirB = makeTempDir().path;
-    const portB = freePort();
+    const portB = await freePort();
     const b = await startNode(dirB, portB);
     const dirA = makeTempDir().path;
-    await startNode(dirA, freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
+    await startNode(dirA, await freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
     const watchB = await control(dirB);
     const sent = await run(process.execPath, [PNODE_BIN, 'signal', 'send', '--data-dir', dirA, '--to', b.nodeId, '--marker-ref', 'signal-marker:01JCLI']);
     expect(sent.stdout).toMatch(/^sent msg:/);
@@ -84,7 +83,7 @@ describe('nodes as processes', () => {
 
   it('stops on SIGINT: closes sessions, flushes its files and removes its control file', async () => {
     const dir = makeTempDir().path;
-    const node = await startNode(dir, freePort());
+    const node = await startNode(dir, await freePort());
     expect(existsSync(join(dir, 'control.json'))).toBe(true);
     expect(await node.stop('SIGINT')).toBe(0);
     expect(node.output()).toContain('stopped');
