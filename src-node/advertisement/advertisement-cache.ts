@@ -90,6 +90,15 @@ export class AdvertisementCache {
 
   private insert(candidate: unknown, notify: boolean): Result<CacheOffer> {
     const now = this.options.clock.now();
+    // Gossip repeats itself: an advertisement no newer than the one we hold is refused before the
+    // (costly) signature check. A forgery gains nothing by it: it is not stored either way.
+    const claimed = candidate as { 'node/id'?: unknown; 'sequence/no'?: unknown } | null;
+    if (typeof claimed?.['node/id'] === 'string' && typeof claimed['sequence/no'] === 'number') {
+      const held = this.entries.get(claimed['node/id']);
+      if (held && held.advertisement['sequence/no'] >= claimed['sequence/no'] && held.expiresAt > now) {
+        return fail('E_ADV_STALE_SEQ', `${claimed['node/id']} sequence/no ${claimed['sequence/no']} is not above the cached ${held.advertisement['sequence/no']}`);
+      }
+    }
     const verified = verifyArtifact<NodeAdvertisement>('node-advertisement.v1', candidate, {
       crypto: this.options.crypto,
       checkExpiry: true,

@@ -72,6 +72,18 @@ describe('advertisement cache', () => {
     expect(store.get(newer['node/id'])?.['sequence/no']).toBe(1);
   });
 
+  it('refuses a stale sequence before checking its signature, forged or not', async () => {
+    const peer = advertiser(2, makeTempDir().path);
+    const held = await peer.next(endpoint);
+    const store = cache();
+    store.offer(held);
+    const forgedStale = { ...held, endpoints: [{ ...held.endpoints[0], 'endpoint/url': 'wss://evil.example/peer' }] };
+    expect(store.offer(forgedStale)).toMatchObject({ ok: false, error: { code: 'E_ADV_STALE_SEQ' } });
+    expect(store.get(held['node/id'])?.endpoints[0]?.['endpoint/url']).toBe('ws://127.0.0.1:7001/peer');
+    const forgedNewer = { ...forgedStale, 'sequence/no': 99 };
+    expect(store.offer(forgedNewer)).toMatchObject({ ok: false, error: { code: 'E_SIG_INVALID' } });
+  });
+
   it('rejects forged, expired and own advertisements with their codes', async () => {
     const adv = await advertiser(2, makeTempDir().path).next(endpoint);
     const store = cache({ selfNodeId: testIdentity(1).nodeId });

@@ -50,10 +50,13 @@ export const PEER_EXCHANGE_JITTER = 0.2;
 export const PEER_EXCHANGE_FANOUT = 3;
 /** An answer later than this is given up (and then counted as unsolicited). */
 export const PEER_EXCHANGE_RESPONSE_TIMEOUT_MS = 10_000;
-/** Requests and pushes admitted per peer per minute, sustained (forwarded news included)… */
-export const PEER_EXCHANGE_INBOUND_PER_MINUTE = 60;
+/**
+ * Requests and pushes admitted per peer per minute, sustained: a hub forwards a batch every
+ * PEER_EXCHANGE_FORWARD_DELAY_MS at most (4 a second), each ≤ 32 advertisements to verify…
+ */
+export const PEER_EXCHANGE_INBOUND_PER_MINUTE = 240;
 /** …and at once after a quiet spell (a new session sends a push and a request). */
-export const PEER_EXCHANGE_INBOUND_BURST = 12;
+export const PEER_EXCHANGE_INBOUND_BURST = 16;
 /** New advertisements are gathered this long before they are forwarded as one push per peer. */
 export const PEER_EXCHANGE_FORWARD_DELAY_MS = 250;
 /** A message with more than this share of invalid advertisements gets its sender blocked at once… */
@@ -188,6 +191,12 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+interface QueuedNews {
+  readonly advertisement: NodeAdvertisement;
+  readonly from: string;
+  readonly sentTo: Set<string>;
+}
+
 export class PeerExchange implements RuntimeModule {
   readonly name = 'peer-exchange';
   private runtime: NodeRuntime | undefined;
@@ -204,8 +213,8 @@ export class PeerExchange implements RuntimeModule {
   private readonly want: number;
   private readonly random: () => number;
   private readonly forwardDelayMs: number;
-  /** News waiting to be forwarded, with the peer it came from (not sent back there). */
-  private forwardQueue = new Map<string, { advertisement: NodeAdvertisement; from: string }>();
+  /** News waiting to be forwarded, by node-id: who sent it (never sent back) and who has had it. */
+  private readonly forwardQueue = new Map<string, QueuedNews>();
   private forwardTimer: NodeJS.Timeout | undefined;
 
   constructor(options: PeerExchangeOptions = {}) {
@@ -276,8 +285,12 @@ export class PeerExchange implements RuntimeModule {
 
   /** Queues news for forwarding; the latest sequence of a node replaces an older queued one. */
   private queueForward(advertisement: NodeAdvertisement, from: string): void {
-    this.forwardQueue.set(advertisement['node/id'], { advertisement, from });
-    if (this.forwardTimer) return;
+    this.forwardQueue.set(advertisement['node/id'], { advertisement, from, sentTo: new Set() });
+    this.armForward();
+  }
+
+  private armForward(): void {
+    if (this.forwardTimer || this.forwardQueue.size === 0) return;
     this.forwardTimer = setTimeout(() => {
       this.forwardTimer = undefined;
       this.flushForward();
@@ -285,15 +298,30 @@ export class PeerExchange implements RuntimeModule {
     this.forwardTimer.unref();
   }
 
-  /** One push per session with the queued news it did not send us (newest first, bounded). */
+  /**
+   * One push per session per flush with the oldest queued news it has not had and did not send
+   * us, bounded by MAX_PEER_EXCHANGE_ADVERTISEMENTS and the byte budget. What did not fit waits
+   * for the next flush, so a burst of news reaches every peer, one batch per delay at most.
+   */
   private flushForward(): void {
-    const queued = [...this.forwardQueue.values()].reverse();
-    this.forwardQueue = new Map();
-    for (const connection of this.runtime?.connections.connections() ?? []) {
-      const news = queued.filter((q) => q.from !== connection.peerNodeId && q.advertisement['node/id'] !== connection.peerNodeId).map((q) => q.advertisement);
-      const batch = sampleAdvertisements(news, { want: MAX_PEER_EXCHANGE_ADVERTISEMENTS, random: () => 0 });
-      if (batch.length > 0 && connection.send('peer-exchange', { advertisements: batch })) this.counters.pushesSent++;
+    const queued = [...this.forwardQueue.values()];
+    const connections = this.runtime?.connections.connections() ?? [];
+    const needs = (item: QueuedNews, peer: string): boolean => item.from !== peer && item.advertisement['node/id'] !== peer && !item.sentTo.has(peer);
+    for (const connection of connections) {
+      const peer = connection.peerNodeId;
+      const news = queued.filter((item) => needs(item, peer));
+      const batch = sampleAdvertisements(
+        news.map((item) => item.advertisement),
+        { want: MAX_PEER_EXCHANGE_ADVERTISEMENTS, random: () => 0 },
+      );
+      if (batch.length === 0 || !connection.send('peer-exchange', { advertisements: batch })) continue;
+      this.counters.pushesSent++;
+      for (const advertisement of batch) this.forwardQueue.get(advertisement['node/id'])?.sentTo.add(peer);
     }
+    for (const [nodeId, item] of this.forwardQueue) {
+      if (!connections.some((c) => needs(item, c.peerNodeId))) this.forwardQueue.delete(nodeId);
+    }
+    this.armForward();
   }
 
   private sendRequest(connection: PeerConnection): boolean {

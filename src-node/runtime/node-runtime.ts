@@ -175,7 +175,7 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
   }
 
   private async boot(modules: readonly RuntimeModule[]): Promise<void> {
-    if (this.config.role === 'contributor') {
+    if (this.config.role === 'contributor' && this.config.detectHardware !== false) {
       this.hardware = await HardwareMonitor.start({ dataDir: this.config.dataDir, onUpdate: () => this.emit('changed', 'hardware') });
     }
     const tls = this.config.tls ? loadServerTls(this.config.tls.certFile, this.config.tls.keyFile) : undefined;

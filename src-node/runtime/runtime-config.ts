@@ -6,7 +6,8 @@ import type { KeepaliveTiming } from '../connection/keepalive.js';
 import type { SeedPeer } from '../peers/peer-store.js';
 import type { Settings } from './settings.js';
 
-export type NodeRole = 'contributor' | 'orchestrator' | 'directory';
+/** A seed is a bootstrap anchor: it accepts many sessions and gossips, but keeps no working set. */
+export type NodeRole = 'contributor' | 'seed' | 'orchestrator' | 'directory';
 
 export interface RuntimeTiming {
   readonly keepalive: KeepaliveTiming;
@@ -38,6 +39,8 @@ export interface NodeRuntimeConfig {
   readonly timing?: Partial<RuntimeTiming>;
   /** Settings for a data dir that has none yet (e.g. `joined: true` for a headless node). */
   readonly initialSettings?: Partial<Settings>;
+  /** Detect hardware (contributors; default true). Simulations of hundreds of nodes turn it off. */
+  readonly detectHardware?: boolean;
   /** Console lines for the operator (warnings). */
   readonly warn: (line: string) => void;
   readonly version: string;
