@@ -14,8 +14,8 @@
 //   sequence) is pushed on to our other sessions within PEER_EXCHANGE_FORWARD_DELAY_MS, batched,
 //   never back to the peer it came from. The cache's sequence rule ends the flood: a node forwards
 //   an advertisement at most once per sequence number.
-// - A request is answered with a uniform random sample of current, verified advertisements from
-//   the cache plus our own — at most `want`, MAX_PEER_EXCHANGE_ADVERTISEMENTS and
+// - A request is answered with a sample of current, verified advertisements from the cache plus
+//   our own: the newest first (PEER_EXCHANGE_RECENT_SHARE of it), the rest uniformly at random — at most `want`, MAX_PEER_EXCHANGE_ADVERTISEMENTS and
 //   PEER_EXCHANGE_MAX_RESPONSE_BYTES — never the requester's own. Requests and pushes from one
 //   peer are admitted at PEER_EXCHANGE_INBOUND_PER_MINUTE (burst PEER_EXCHANGE_INBOUND_BURST);
 //   beyond that they are ignored (counted as throttled). Responses are admitted only for a request
@@ -83,8 +83,13 @@ export function jitteredDelayMs(baseMs: number, jitter: number, random: () => nu
   return Math.max(1, Math.round(baseMs * (1 - jitter + 2 * jitter * random())));
 }
 
+/** Share of an answer given to the newest advertisements (news crosses a new session at once). */
+export const PEER_EXCHANGE_RECENT_SHARE = 0.5;
+
 export interface SampleOptions {
   readonly want: number;
+  /** How many of the newest advertisements (by advertised-at) go first; the rest are drawn at random. */
+  readonly newest?: number;
   /** Never included (the requester's node-id). */
   readonly exclude?: string | undefined;
   readonly maxBytes?: number;
@@ -113,13 +118,26 @@ export function sampleAdvertisements(candidates: readonly NodeAdvertisement[], o
   const want = Math.min(Math.max(0, Math.floor(options.want)), MAX_PEER_EXCHANGE_ADVERTISEMENTS);
   let budget = options.maxBytes ?? PEER_EXCHANGE_MAX_RESPONSE_BYTES;
   const out: NodeAdvertisement[] = [];
+  const taken = new Set<NodeAdvertisement>();
+  const take = (advertisement: NodeAdvertisement): void => {
+    if (out.length >= want || taken.has(advertisement) || advertisement['node/id'] === options.exclude) return;
+    const size = jsonSize(advertisement);
+    if (size > MAX_ADVERTISEMENT_BYTES || size > budget) return;
+    budget -= size;
+    taken.add(advertisement);
+    out.push(advertisement);
+  };
+  const newest = Math.min(want, Math.max(0, Math.floor(options.newest ?? 0)));
+  if (newest > 0) {
+    const byAge = [...candidates].sort((a, b) => Date.parse(b['advertised-at']) - Date.parse(a['advertised-at']));
+    for (const advertisement of byAge) {
+      if (out.length >= newest) break;
+      take(advertisement);
+    }
+  }
   for (const advertisement of randomOrder(candidates, options.random)) {
     if (out.length >= want) break;
-    if (advertisement['node/id'] === options.exclude) continue;
-    const size = jsonSize(advertisement);
-    if (size > MAX_ADVERTISEMENT_BYTES || size > budget) continue;
-    budget -= size;
-    out.push(advertisement);
+    take(advertisement);
   }
   return out;
 }
@@ -424,7 +442,7 @@ export class PeerExchange implements RuntimeModule {
     const candidates = runtime.advertisements.all().filter((a) => this.inNetwork(runtime, a));
     const own = runtime.advertisement;
     if (own) candidates.push(own);
-    const sample = sampleAdvertisements(candidates, { want, exclude: connection.peerNodeId, random: this.random });
+    const sample = sampleAdvertisements(candidates, { want, newest: Math.ceil(want * PEER_EXCHANGE_RECENT_SHARE), exclude: connection.peerNodeId, random: this.random });
     try {
       if (connection.send('peer-exchange', { 're/id': requestId, advertisements: sample })) this.counters.requestsAnswered++;
     } catch (error) {

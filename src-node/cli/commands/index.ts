@@ -7,6 +7,7 @@ import { nodeCommand } from './node.js';
 import { signalCommand } from './signal.js';
 import { networkCommand } from './network.js';
 import { directoryCommand } from './directory.js';
+import { simCommand } from './sim.js';
 
 export { PNODE_VERSION } from '../version.js';
 import { PNODE_VERSION } from '../version.js';
@@ -16,5 +17,5 @@ export const rootCommand: CommandSpec = {
   summary: 'PNode: donate compute to a decentralized network',
   version: PNODE_VERSION,
   description: `pnode ${PNODE_VERSION}: the PNode node stack without a window, and the network's own services.`,
-  subcommands: [nodeCommand, directoryCommand, networkCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand],
+  subcommands: [nodeCommand, directoryCommand, networkCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand, simCommand],
 };

@@ -1,0 +1,63 @@
+import type { CommandSpec } from '../args.js';
+import { UsageError } from '../args.js';
+import { EXIT_OK, EXIT_REJECTED } from '../run.js';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { runDiscoverySim } from '../../sim/discovery-sim.js';
+import { runSimWorker } from '../../sim/sim-worker.js';
+import { packageRoot } from '../../util/package-root.js';
+
+/** The most nodes one run accepts (memory: a few MB each). */
+export const SIM_MAX_NODES = 2_000;
+
+const discoveryCommand: CommandSpec = {
+  name: 'discovery',
+  summary: 'Start N nodes on loopback with one seed and one directory; print convergence each second',
+  options: [
+    { name: 'nodes', type: 'number', valueName: 'N', description: 'How many nodes (default 30)' },
+    { name: 'churn', type: 'number', valueName: 'P', description: 'Stop and restart P % of the nodes every 2 s for 10 s' },
+    { name: 'partition', type: 'boolean', description: 'Split the network in two, let nodes join both halves, then heal it' },
+    { name: 'workers', type: 'number', valueName: 'W', description: 'Worker processes hosting the nodes (default 2)' },
+    { name: 'timeout-s', type: 'number', valueName: 's', description: 'Longest wait for each phase to converge (default 120)' },
+  ],
+  async run({ args, stdout }) {
+    const nodes = (args.options['nodes'] as number | undefined) ?? 30;
+    if (!Number.isInteger(nodes) || nodes < 2 || nodes > SIM_MAX_NODES) throw new UsageError(`--nodes must be a whole number from 2 to ${SIM_MAX_NODES}`);
+    const churn = (args.options['churn'] as number | undefined) ?? 0;
+    if (churn < 0 || churn > 50) throw new UsageError('--churn must be a percentage from 0 to 50');
+    const workers = (args.options['workers'] as number | undefined) ?? 2;
+    if (!Number.isInteger(workers) || workers < 1 || workers > 16) throw new UsageError('--workers must be from 1 to 16');
+    const result = await runDiscoverySim({
+      nodes,
+      churnPercent: churn,
+      partition: args.options['partition'] === true,
+      workers,
+      phaseTimeoutMs: ((args.options['timeout-s'] as number | undefined) ?? 120) * 1000,
+      pnodeBin: join(packageRoot(fileURLToPath(import.meta.url)), 'bin', 'pnode.js'),
+      print: (line) => stdout(`${line}\n`),
+    });
+    stdout(`\nsummary: ${result.nodes} nodes, all running after ${(result.startupMs / 1000).toFixed(1)} s, workers' RSS ${(result.workerRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
+    for (const phase of result.phases) {
+      stdout(`  ${phase.phase.padEnd(8)} ${phase.convergedAfterMs === null ? 'no convergence point' : `converged ${(phase.convergedAfterMs / 1000).toFixed(1)} s after it began`}; final share ${(phase.finalShare * 100).toFixed(1)} %\n`);
+    }
+    const failed = result.phases.some((p) => p.phase !== 'churn' && p.convergedAfterMs === null);
+    return failed ? EXIT_REJECTED : EXIT_OK;
+  },
+};
+
+const workerCommand: CommandSpec = {
+  name: 'worker',
+  summary: 'Internal: a worker process of a simulation (started by the simulation itself)',
+  async run() {
+    await runSimWorker();
+    // Runs until the coordinator tells it to shut down (it exits the process then).
+    await new Promise(() => undefined);
+    return EXIT_OK;
+  },
+};
+
+export const simCommand: CommandSpec = {
+  name: 'sim',
+  summary: 'Simulations on loopback (discovery convergence)',
+  subcommands: [discoveryCommand, workerCommand],
+};
