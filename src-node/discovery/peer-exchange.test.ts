@@ -50,7 +50,7 @@ describe('peer exchange: the rules', () => {
       expect(sample.map((a) => a['node/id'])).not.toContain(ads[0]!['node/id']);
     }
     expect(sampleAdvertisements(ads, { want: 100 })).toHaveLength(10);
-    const many = Array.from({ length: 40 }, () => ads[1]!);
+    const many = Array.from({ length: 40 }, () => ({ ...ads[1]! }));
     expect(sampleAdvertisements(many, { want: 100 })).toHaveLength(MAX_PEER_EXCHANGE_ADVERTISEMENTS);
   });
 
