@@ -19,6 +19,7 @@ import {
   protocol,
   session,
   shell,
+  utilityProcess,
   type IpcMainInvokeEvent,
   type NativeImage,
   type Session,
@@ -36,6 +37,7 @@ import { createCommandDispatcher } from './command-dispatch.js';
 import { createIpcRouter, type IpcSender } from './ipc-routing.js';
 import { createQuitCoordinator, loginItemPlan, loginItemProbe, showWindowAtStart, type LoginEnvironment } from './lifecycle.js';
 import { createNodeHost } from './node-host-factory.js';
+import { utilityLauncher } from './utility-launcher.js';
 import {
   INITIAL_NOTIFICATION_MEMORY,
   createNotificationGate,
@@ -90,7 +92,8 @@ function run(): void {
   }
   if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
-  const host = createNodeHost();
+  // VNode sandboxes run as utility processes; the controller script is written under the app's temp dir.
+  const host = createNodeHost(process.env, utilityLauncher((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), join(app.getPath('temp'), 'pnode-sandbox')));
   let handler: ControlHandler | null = null;
   let startError: string | null = null;
   let unsubscribe: (() => void) | null = null;

@@ -1,7 +1,10 @@
 // The one place main.ts gets its NodeHost: the real node runtime in the main process.
 import type { NodeHost } from './node-host.js';
 import { createRuntimeHost } from './runtime-host.js';
+import { contributorModules, discoveryModules } from '../src-node/cli/node-modules.js';
+import type { SandboxLauncher } from '../src-node/vnode/sandbox-process.js';
 
-export function createNodeHost(env: NodeJS.ProcessEnv = process.env): NodeHost {
-  return createRuntimeHost({ env });
+/** `launcher`: how VNode sandboxes start (main.ts passes Electron's utilityProcess). */
+export function createNodeHost(env: NodeJS.ProcessEnv = process.env, launcher?: SandboxLauncher): NodeHost {
+  return createRuntimeHost({ env, modules: (config) => [...discoveryModules(config).modules, ...contributorModules({ desktop: true, ...(launcher ? { launcher } : {}) })] });
 }

@@ -7,6 +7,8 @@ import { PeerExchange } from '../discovery/peer-exchange.js';
 import { DirectoryClient } from '../discovery/directory-client.js';
 import type { NodeRuntime } from '../runtime/node-runtime.js';
 import { networkBannerLines } from './network-options.js';
+import { VNodeHostModule, headlessActivity } from '../vnode/vnode-module.js';
+import type { SandboxLauncher } from '../vnode/sandbox-process.js';
 
 export interface NodeModules {
   readonly modules: readonly RuntimeModule[];
@@ -26,4 +28,14 @@ export function discoveryModules(config: NodeRuntimeConfig, inputs: NodeModuleIn
     modules: [bootstrap, new DirectoryClient({ directories }), new PeerExchange()],
     banner: () => [...networkBannerLines(config), ...bootstrap.bannerLines()],
   };
+}
+
+/**
+ * A contributor's compute: the VNode host within the volunteer's limits. Headless it polls the
+ * power source itself; in the desktop app the shell reports activity, and sandboxes start through
+ * the shell's launcher (Electron utility processes).
+ */
+export function contributorModules(options: { readonly desktop?: boolean; readonly launcher?: SandboxLauncher } = {}): readonly RuntimeModule[] {
+  const host = options.launcher ? { host: { launcher: options.launcher } } : {};
+  return [options.desktop ? new VNodeHostModule(host) : new VNodeHostModule({ activity: headlessActivity, ...host })];
 }

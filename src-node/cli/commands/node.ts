@@ -2,7 +2,7 @@ import type { CommandSpec } from '../args.js';
 import { NODE_OPTIONS, runtimeConfigFrom } from '../node-options.js';
 import { NETWORK_OPTIONS, applyNetwork } from '../network-options.js';
 import { hostNodeUntilSignal } from '../node-host.js';
-import { discoveryModules } from '../node-modules.js';
+import { contributorModules, discoveryModules } from '../node-modules.js';
 import { DIRECTORY_CLIENT_OPTIONS, directoriesFromArgs } from '../../discovery/directory-client.js';
 
 export const nodeCommand: CommandSpec = {
@@ -16,6 +16,6 @@ export const nodeCommand: CommandSpec = {
     const base = runtimeConfigFrom(context.args, 'contributor', context.cwd, (line) => context.stderr(`${line}\n`));
     const config = await applyNetwork({ ...base, initialSettings: { joined: context.args.options['no-join'] !== true } }, context.args, { cwd: context.cwd });
     const { modules, banner } = discoveryModules(config, { directories: directoriesFromArgs(context.args) });
-    return hostNodeUntilSignal(config, modules, { ui: context.args.options['ui'] === true, controlPort: context.args.options['control-port'] as number | undefined, banner }, context);
+    return hostNodeUntilSignal(config, [...modules, ...contributorModules()], { ui: context.args.options['ui'] === true, controlPort: context.args.options['control-port'] as number | undefined, banner }, context);
   },
 };
