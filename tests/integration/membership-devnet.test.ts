@@ -1,27 +1,22 @@
 // Issue 5 §6: `pnode devnet` starts an orchestrator and N contributors (and a seed directory when
 // the binary has one) as child processes, writes devnet.json, its nodes register, and Ctrl-C
 // (SIGINT) stops every process it started.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildTestingCli, spawnTestingPnode, type SpawnedPnode, type TestingCli } from '../../src-node/devnet/testing-cli.js';
+import { spawnPnode, type ChildNode as SpawnedPnode } from '../support/nodes.js';
 import { readDevnetFile, type DevnetFile } from '../../src-node/devnet/devnet.js';
 import { connectControl } from '../../src-node/control/control-client.js';
 import { makeTempDir } from '../support/temp-dir.js';
 
-let cli: TestingCli;
 let devnet: SpawnedPnode | undefined;
 /** Every child pid seen, so a failed run leaves no process behind (devnet's children run detached). */
 const seenPids = new Set<number>();
 
-beforeAll(async () => {
-  cli = await buildTestingCli();
-}, 60_000);
 afterAll(async () => {
   await devnet?.stop('SIGKILL');
   for (const pid of seenPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
-  cli?.remove();
 });
 
 function alive(pid: number): boolean {
@@ -44,7 +39,7 @@ async function pidOf(file: string): Promise<number | null> {
 describe('pnode devnet', () => {
   it('starts the network, writes devnet.json, its nodes register, and SIGINT stops every child', async () => {
     const dir = makeTempDir('pnode-devnet-').path;
-    devnet = await spawnTestingPnode(cli, ['devnet', '--nodes', '2', '--data-dir', dir, '--heartbeat-interval-ms', '200'], { readyPattern: /ready\s+2 of 2 nodes registered/, timeoutMs: 90_000 });
+    devnet = await spawnPnode(['devnet', '--nodes', '2', '--data-dir', dir, '--heartbeat-interval-ms', '200'], { readyPattern: /ready\s+2 of 2 nodes registered/, timeoutMs: 90_000 });
     const output = devnet.output();
     expect(output).toContain('a development tool');
     expect(output).toMatch(/orchestrator\s+node:did:key:z/);
@@ -95,7 +90,7 @@ describe('pnode devnet', () => {
   it('refuses bad usage with exit code 2', async () => {
     const dir = makeTempDir('pnode-devnet-').path;
     for (const args of [['devnet', '--data-dir', dir], ['devnet', '--nodes', '0', '--data-dir', dir], ['devnet', '--nodes', '2', '--data-dir', dir, '--heartbeat-interval-ms', '1']]) {
-      const child = await spawnTestingPnode(cli, args, { readyPattern: /$^/ }).catch((error: Error) => error);
+      const child = await spawnPnode(args, { readyPattern: /$^/ }).catch((error: Error) => error);
       expect(child).toBeInstanceOf(Error);
       expect((child as Error).message).toMatch(/exited early[\s\S]*pnode devnet: /);
     }

@@ -2,9 +2,9 @@
 // loopback, watched through the admin API. SIGKILL a contributor → its lease ends and its VNode is
 // placed elsewhere; restart the orchestrator → every PNode registers again; pause the primary
 // (SIGSTOP) → contributors fail over and no PNode ever holds VNodes of two orchestrators.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { buildTestingCli, spawnTestingPnode, type SpawnedPnode, type TestingCli } from '../../src-node/devnet/testing-cli.js';
+import { spawnPnode, type ChildNode as SpawnedPnode } from '../support/nodes.js';
 import { readAdminFile, type AdminFile } from '../../src-node/orchestrator/admin-file.js';
 import { readControlFile } from '../../src-node/control/control-file.js';
 import { connectControl, type ControlClient } from '../../src-node/control/control-client.js';
@@ -12,14 +12,11 @@ import { makeTempDir } from '../support/temp-dir.js';
 import type { PNodeView, VNodeAdminView } from '../../src-node/orchestrator/admin-views.js';
 
 const INTERVAL_MS = 200;
-let cli: TestingCli;
+/** VNode states in which a PNode holds a VNode (the VNode host shows an idle one as allocated). */
+const HELD: readonly string[] = ['allocated', 'running', 'paused'];
 const children: SpawnedPnode[] = [];
 const clients: ControlClient[] = [];
 
-beforeAll(async () => {
-  cli = await buildTestingCli();
-}, 60_000);
-afterAll(() => cli?.remove());
 afterEach(async () => {
   for (const client of clients.splice(0)) client.close();
   await Promise.all(
@@ -50,9 +47,7 @@ interface Orchestrator {
 }
 
 async function startOrchestrator(dataDir = makeTempDir('pnode-orch-').path, port = 0): Promise<Orchestrator> {
-  const child = await spawnTestingPnode(
-    cli,
-    ['orchestrator', '--data-dir', dataDir, '--listen', `ws://127.0.0.1:${port}/peer`, '--admin-listen', 'http://127.0.0.1:0', '--insecure-loopback', '--keystore', 'file', '--heartbeat-interval-ms', String(INTERVAL_MS)],
+  const child = await spawnPnode(['orchestrator', '--data-dir', dataDir, '--listen', `ws://127.0.0.1:${port}/peer`, '--admin-listen', 'http://127.0.0.1:0', '--insecure-loopback', '--keystore', 'file', '--heartbeat-interval-ms', String(INTERVAL_MS)],
     { readyPattern: /admin\s+http:/ },
   );
   children.push(child);
@@ -62,7 +57,7 @@ async function startOrchestrator(dataDir = makeTempDir('pnode-orch-').path, port
 
 async function startContributor(orchestrators: readonly Orchestrator[]): Promise<{ child: SpawnedPnode; dataDir: string }> {
   const dataDir = makeTempDir('pnode-contrib-').path;
-  const child = await spawnTestingPnode(cli, ['node', '--data-dir', dataDir, '--insecure-loopback', '--keystore', 'file', ...orchestrators.flatMap((o) => ['--orchestrator', `${o.nodeId}@${o.url}`])]);
+  const child = await spawnPnode(['node', '--data-dir', dataDir, '--insecure-loopback', '--keystore', 'file', ...orchestrators.flatMap((o) => ['--orchestrator', `${o.nodeId}@${o.url}`])]);
   children.push(child);
   return { child, dataDir };
 }
@@ -172,7 +167,7 @@ describe('membership with processes', () => {
       const client = await control(c.dataDir);
       clientsByNode.set(c.child.nodeId, client);
       const check = (): void => {
-        const set = new Set(client.state().vnodes.filter((v) => v.state === 'allocated' || v.state === 'running').map((v) => v.orchestrator));
+        const set = new Set(client.state().vnodes.filter((v) => HELD.includes(v.state)).map((v) => v.orchestrator));
         const seen = owners.get(c.child.nodeId) ?? new Set<string>();
         if (set.size > 1) seen.add('TWO AT ONCE');
         for (const o of set) seen.add(o);
@@ -191,9 +186,10 @@ describe('membership with processes', () => {
     paused.child.process.kill('SIGSTOP');
     await expect.poll(() => registered(other, ids, true), { timeout: 15_000, interval: 100 }).toBe(true);
     await expect.poll(async () => (await vnodes(other)).filter((v) => v.state === 'running').length, { timeout: 10_000 }).toBe(2);
+    // The control state arrives as coalesced patches: wait for it to catch up with the admin API.
     for (const id of ids) {
-      const held = clientsByNode.get(id)!.state().vnodes.filter((v) => v.state === 'running');
-      expect(held.map((v) => v.orchestrator)).toEqual([other.nodeId]);
+      const held = () => clientsByNode.get(id)!.state().vnodes.filter((v) => HELD.includes(v.state)).map((v) => v.orchestrator);
+      await expect.poll(held, { timeout: 5_000 }).toEqual([other.nodeId]);
     }
 
     // The paused one comes back: it takes back what it had placed (lease over, or the PNodes say they dropped it)

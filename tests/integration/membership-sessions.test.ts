@@ -5,6 +5,8 @@ import { startTestNode } from '../support/nodes.js';
 import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
 import { OrchestratorModule } from '../../src-node/orchestrator/orchestrator-module.js';
 import { MembershipModule } from '../../src-node/membership/membership-module.js';
+import { VNodeHostModule } from '../../src-node/vnode/vnode-module.js';
+import { NodeControl } from '../../src-node/runtime/node-control.js';
 import { openOutbound, type PeerConnection } from '../../src-node/connection/peer-connection.js';
 import { HandshakeNonceCache } from '../../src-node/session/nonce-cache.js';
 import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
@@ -141,6 +143,63 @@ describe('VNodes', () => {
   });
 });
 
+describe('with the VNode host module (issue 7)', () => {
+  it('hands accepted VNodes to the host and takes released ones back; the host shows them', async () => {
+    const orch = await orchestrator();
+    const vnodeHost = new VNodeHostModule();
+    const membership = new MembershipModule({ orchestrators: [orch.target], backoff: { minMs: 50, maxMs: 400 } });
+    const runtime = await startTestNode({ modules: [vnodeHost, membership], listenOn: false, timing: fastKeepalive });
+    nodes.push(runtime);
+    await expect.poll(() => orch.core.registry.get(runtime.identity.nodeId)?.contributing ?? false, { timeout: 10_000 }).toBe(true);
+    const record = orch.core.requestVNode({ cores: 1, memoryMb: 16 });
+    orch.core.placePending();
+    await expect.poll(() => record.state, { timeout: 5_000 }).toBe('running');
+    expect(vnodeHost.host!.allocations()).toEqual([{ vnodeId: record.id, orchestrator: orch.target.nodeId, cores: 1, memoryMb: 16 }]);
+    expect(membership.state()).not.toHaveProperty('vnodes');
+    expect(new NodeControl(runtime).snapshot().vnodes).toMatchObject([{ vnodeId: record.id, orchestrator: orch.target.nodeId }]);
+    orch.core.releaseVNode(record.id);
+    await expect.poll(() => vnodeHost.host!.allocations().length, { timeout: 5_000 }).toBe(0);
+  });
+});
+
+describe("the volunteer's switches", () => {
+  it('a snooze stops new placements but keeps the VNodes; turning contribution off gives them back', async () => {
+    const orch = await orchestrator();
+    const { runtime, membership } = await contributor([orch.target]);
+    const entry = () => orch.core.registry.get(runtime.identity.nodeId);
+    await expect.poll(() => entry()?.contributing ?? false, { timeout: 10_000 }).toBe(true);
+    const record = orch.core.requestVNode({ cores: 1, memoryMb: 8 });
+    orch.core.placePending();
+    await expect.poll(() => record.state, { timeout: 5_000 }).toBe('running');
+
+    await runtime.updateSettings((s) => ({ ...s, snoozedUntil: Date.now() + 60_000 }));
+    await expect.poll(() => entry()?.contributing, { timeout: 5_000 }).toBe(false);
+    expect(membership.vnodes.size).toBe(1);
+    expect(record.state).toBe('running');
+
+    await runtime.updateSettings((s) => ({ ...s, snoozedUntil: null, contributionEnabled: false }));
+    await expect.poll(() => record.state, { timeout: 5_000 }).toBe('pending');
+    expect(membership.vnodes.size).toBe(0);
+    expect(membership.state().contribution?.status).toBe('off');
+
+    await runtime.updateSettings((s) => ({ ...s, contributionEnabled: true }));
+    await expect.poll(() => record.state, { timeout: 5_000 }).toBe('running');
+  });
+
+  it('leaving the network stops registering and gives the VNodes back', async () => {
+    const orch = await orchestrator();
+    const { runtime, membership } = await contributor([orch.target]);
+    await expect.poll(() => orch.core.registry.get(runtime.identity.nodeId)?.contributing ?? false, { timeout: 10_000 }).toBe(true);
+    const record = orch.core.requestVNode({ cores: 1, memoryMb: 8 });
+    orch.core.placePending();
+    await expect.poll(() => record.state, { timeout: 5_000 }).toBe('running');
+    await runtime.leave();
+    await expect.poll(() => record.state, { timeout: 5_000 }).toBe('pending');
+    expect(membership.state().orchestrators?.[0]?.status).toBe('lost');
+    await expect.poll(() => orch.core.registry.get(runtime.identity.nodeId)?.state, { timeout: 5_000 }).toBe('expired');
+  });
+});
+
 describe('an inflated descriptor', () => {
   it('is capped to what its own measurements support, and the ack says so', async () => {
     const orch = await orchestrator();
@@ -195,6 +254,20 @@ describe('several orchestrators', () => {
     expect([...membership.vnodes.owners()]).toEqual([b.target.nodeId]);
     expect(Math.max(...owners)).toBeLessThanOrEqual(1);
     expect(membership.state().orchestrators?.find((o) => o.nodeId === a.target.nodeId)?.status).not.toBe('registered');
+  });
+
+  it("tells the host when every orchestrator is lost (not when the volunteer leaves)", async () => {
+    const orch = await orchestrator();
+    const { runtime, membership } = await contributor([orch.target]);
+    let lost = 0;
+    membership.on('orchestrators-lost', () => lost++);
+    await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
+    await nodes.splice(nodes.indexOf(orch.runtime), 1)[0]!.cleanup();
+    await expect.poll(() => lost, { timeout: 10_000 }).toBe(1);
+    expect(membership.state().contribution?.suspendReasons).toEqual(['no-orchestrator']);
+    expect(membership.primary).toBeNull();
+    await runtime.leave();
+    expect(lost).toBe(1);
   });
 
   it('re-registers with an orchestrator that restarted on the same data dir and address', async () => {

@@ -54,8 +54,10 @@ export function traceCount(runtime: NodeRuntime, type: TraceEventType, peer?: st
 
 export interface ChildNode {
   readonly process: ChildProcess;
+  /** From the banner; empty for commands that print none (devnet). */
   readonly nodeId: string;
   readonly output: () => string;
+  readonly exited: Promise<number | null>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -71,17 +73,18 @@ export function spawnPnode(args: readonly string[], options: { readyPattern?: Re
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`pnode ${args.join(' ')} did not start:\n${output}`));
-    }, options.timeoutMs ?? 15_000);
+    }, options.timeoutMs ?? 20_000);
     const check = (): void => {
       const match = ready.exec(output);
       const id = /node\/id\s+(node:did:key:z\w+)/.exec(output);
-      if (match && id) {
+      if (match && (id || options.readyPattern !== undefined)) {
         clearTimeout(timer);
         child.stdout!.off('data', check);
         resolve({
           process: child,
-          nodeId: id[1]!,
+          nodeId: id?.[1] ?? '',
           output: () => output,
+          exited,
           async stop(signal = 'SIGINT') {
             if (child.exitCode === null && child.signalCode === null) child.kill(signal);
             return exited;

@@ -3,6 +3,7 @@
 import type { CommandSpec, ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
 import { NODE_OPTIONS, runtimeConfigFrom } from '../node-options.js';
+import { NETWORK_OPTIONS, applyNetwork } from '../network-options.js';
 import { hostNodeUntilSignal } from '../node-host.js';
 import { OrchestratorModule, checkHeartbeatInterval } from '../../orchestrator/orchestrator-module.js';
 import { parseAdminListen } from '../../orchestrator/admin-auth.js';
@@ -43,11 +44,13 @@ export const orchestratorCommand: CommandSpec = {
     'Run an orchestrator: accept PNode registrations and heartbeats, keep their leases (three missed\n' +
     'heartbeats end one), place VNodes on registered PNodes, and serve the admin API on loopback\n' +
     '(GET /status, /pnodes, /vnodes, /metrics with the bearer token from <data-dir>/admin.json).',
-  options: [...NODE_OPTIONS, ...ORCHESTRATOR_OPTIONS],
+  options: [...NODE_OPTIONS, ...NETWORK_OPTIONS, ...ORCHESTRATOR_OPTIONS],
   async run(context) {
-    const config = runtimeConfigFrom(context.args, 'orchestrator', context.cwd, (line) => context.stderr(`${line}\n`));
-    if (config.listen.length === 0) throw new UsageError('an orchestrator needs --listen (PNodes dial it)');
+    const base = runtimeConfigFrom(context.args, 'orchestrator', context.cwd, (line) => context.stderr(`${line}\n`));
+    if (base.listen.length === 0) throw new UsageError('an orchestrator needs --listen (PNodes dial it)');
     const module = orchestratorModuleFrom(context.args);
+    // In a private (psk) network the orchestrator needs the key like every member.
+    const config = await applyNetwork(base, context.args, { cwd: context.cwd });
     const controlPort = context.args.options['control-port'] as number | undefined;
     return hostNodeUntilSignal(config, [module], {
       ui: context.args.options['ui'] === true,
