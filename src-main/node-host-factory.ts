@@ -3,8 +3,19 @@ import type { NodeHost } from './node-host.js';
 import { createRuntimeHost } from './runtime-host.js';
 import { contributorModules, discoveryModules } from '../src-node/cli/node-modules.js';
 import type { SandboxLauncher } from '../src-node/vnode/sandbox-process.js';
+import { MembershipModule } from '../src-node/membership/membership-module.js';
+import { networkOrchestratorTargets } from '../src-node/membership/membership-options.js';
+import { NotificationsModule } from '../src-node/runtime/notifications-module.js';
 
 /** `launcher`: how VNode sandboxes start (main.ts passes Electron's utilityProcess). */
 export function createNodeHost(env: NodeJS.ProcessEnv = process.env, launcher?: SandboxLauncher): NodeHost {
-  return createRuntimeHost({ env, modules: (config) => [...discoveryModules(config).modules, ...contributorModules({ desktop: true, ...(launcher ? { launcher } : {}) })] });
+  return createRuntimeHost({
+    env,
+    modules: (config) => [
+      ...discoveryModules(config).modules,
+      ...contributorModules({ desktop: true, ...(launcher ? { launcher } : {}) }),
+      new MembershipModule({ orchestrators: networkOrchestratorTargets(config) }),
+      new NotificationsModule(),
+    ],
+  });
 }

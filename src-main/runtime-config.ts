@@ -3,6 +3,8 @@
 // the environment may point it at a network (the devnet behind `npm start`, or a test network).
 import type { NodeRuntimeConfig } from '../src-node/runtime/runtime-config.js';
 import { parseSeed } from '../src-node/cli/node-options.js';
+import { applyNetwork } from '../src-node/cli/network-options.js';
+import type { NetworkedConfig } from '../src-node/discovery/bootstrap.js';
 import type { NodeHostStartOptions } from './node-host.js';
 
 export interface DesktopEnvironment {
@@ -14,6 +16,10 @@ export interface DesktopEnvironment {
   readonly PNODE_INSECURE_LOOPBACK?: string | undefined;
   /** keychain | file | auto (default auto). */
   readonly PNODE_KEYSTORE?: string | undefined;
+  /** A network descriptor file to join (`npm start` passes the devnet's). */
+  readonly PNODE_NETWORK?: string | undefined;
+  /** The key of a private (psk) network. */
+  readonly PNODE_PSK_FILE?: string | undefined;
 }
 
 function list(value: string | undefined): string[] {
@@ -23,10 +29,10 @@ function list(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export async function desktopRuntimeConfig(start: NodeHostStartOptions, env: DesktopEnvironment, warn: (line: string) => void): Promise<NodeRuntimeConfig> {
+export async function desktopRuntimeConfig(start: NodeHostStartOptions, env: DesktopEnvironment, warn: (line: string) => void): Promise<NetworkedConfig> {
   const insecureLoopback = env.PNODE_INSECURE_LOOPBACK === '1';
   const keystore = env.PNODE_KEYSTORE === 'file' || env.PNODE_KEYSTORE === 'keychain' ? env.PNODE_KEYSTORE : 'auto';
-  return {
+  const base: NodeRuntimeConfig = {
     dataDir: start.dataDir,
     role: 'contributor',
     listen: list(env.PNODE_LISTEN),
@@ -38,4 +44,9 @@ export async function desktopRuntimeConfig(start: NodeHostStartOptions, env: Des
     version: start.version,
     initialSettings: { joined: false },
   };
+  // The same checks as `pnode node --network F --psk-file P`: a forged or expired descriptor stops the start.
+  const options: Record<string, string> = {};
+  if (env.PNODE_NETWORK) options['network'] = env.PNODE_NETWORK;
+  if (env.PNODE_PSK_FILE) options['psk-file'] = env.PNODE_PSK_FILE;
+  return applyNetwork(base, { options, positionals: [] });
 }

@@ -32,6 +32,11 @@ describe('window options', () => {
     });
   });
 
+  it('switch off middle-click link opening (Auxclick) and turn no Blink feature on', () => {
+    expect(options.webPreferences?.disableBlinkFeatures?.split(',')).toContain('Auxclick');
+    expect(options.webPreferences).not.toHaveProperty('enableBlinkFeatures');
+  });
+
   it('start hidden (shown when ready) with the icon', () => {
     expect(options.show).toBe(false);
     expect(options.icon).toBe('/app/dist/main/icons/icon.png');

@@ -39,6 +39,9 @@ export function mainWindowOptions(input: WindowOptionsInput): BrowserWindowConst
       enableWebSQL: false,
       spellcheck: false,
       safeDialogs: true,
+      // Middle-click opens links without a click event; our window-open handler would deny it
+      // anyway, but the feature has no use here (electronegativity AUXCLICK_JS_CHECK).
+      disableBlinkFeatures: 'Auxclick',
       devTools: input.devTools,
     },
   };

@@ -50,6 +50,7 @@ export class NodeControl implements ControlHandler {
   ) {
     runtime.on('changed', () => this.schedulePatch());
     runtime.traces.subscribe((event) => this.broadcast({ type: 'trace', event }));
+    runtime.on('notification', (kind, title, body) => this.notify(kind, title, body));
     this.armSnoozeTimer();
   }
 

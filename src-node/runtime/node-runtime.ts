@@ -37,6 +37,7 @@ import type { RuntimeModule } from './runtime-module.js';
 import { buildSignalMarkerEnvelope, RECENT_SIGNAL_MARKERS, type ReceivedSignalMarker } from './signal-markers.js';
 import { ADVERTISEMENT_TTL_MS } from '../../src-shared/protocol/profile.js';
 import { HardwareMonitor } from '../hardware/hardware-monitor.js';
+import type { NotificationKind } from '../../src-shared/control/messages.js';
 import { WORKING_SET_PLAN_INTERVAL_MS } from '../connection/connection-manager.js';
 
 export interface NodeRuntimeEvents {
@@ -47,6 +48,8 @@ export interface NodeRuntimeEvents {
   'user-activity': [activity: UserActivity];
   /** The machine woke from sleep: sessions are probably dead; modules re-dial now. */
   wake: [];
+  /** A moment worth a native notification in the desktop app (joined, trusted approved, …). */
+  notification: [kind: NotificationKind, title: string, body: string];
 }
 
 /** From the desktop shell: idle time and power source (BOINC's "only when idle", "pause on battery"). */

@@ -5,6 +5,7 @@ import { hostNodeUntilSignal } from '../node-host.js';
 import { contributorModules, discoveryModules } from '../node-modules.js';
 import { DIRECTORY_CLIENT_OPTIONS, directoriesFromArgs } from '../../discovery/directory-client.js';
 import { MEMBERSHIP_OPTIONS, membershipModuleFor } from '../../membership/membership-options.js';
+import { NotificationsModule } from '../../runtime/notifications-module.js';
 
 export const nodeCommand: CommandSpec = {
   name: 'node',
@@ -20,15 +21,8 @@ export const nodeCommand: CommandSpec = {
     const membership = membershipModuleFor(context.args, config);
     return hostNodeUntilSignal(
       config,
-      [...modules, ...contributorModules(), membership],
-      {
-        ui: context.args.options['ui'] === true,
-        controlPort: context.args.options['control-port'] as number | undefined,
-        banner,
-        onReady: (running) => {
-          membership.on('orchestrators-lost', () => running.control.notify('orchestrators-lost', 'No orchestrator reachable', 'This PNode lost every orchestrator; it keeps trying to reach one.'));
-        },
-      },
+      [...modules, ...contributorModules(), membership, new NotificationsModule()],
+      { ui: context.args.options['ui'] === true, controlPort: context.args.options['control-port'] as number | undefined, banner },
       context,
     );
   },

@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// `npm start`: the embedded default. A devnet (seed directory, orchestrator, contributor nodes) on
+// loopback, and PNode Desktop joined to it. Where the Electron binary is not available (it is
+// downloaded on first use, which this machine may not be able to do), it says so and opens browser
+// mode instead: a node of your own with the dashboard served to any browser.
+// `npm run start:web` is browser mode on purpose. Everything lives under .pnode-dev/; Ctrl-C stops it all.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PNODE = join(ROOT, 'bin', 'pnode.js');
+const DEV = join(ROOT, '.pnode-dev');
+const DEVNET_DIR = join(DEV, 'devnet');
+const NETWORK_FILE = join(DEV, 'network.json');
+const OWNER_KEY = join(DEV, 'network-owner.key');
+const DEVNET_NODES = Number(process.env.PNODE_DEVNET_NODES ?? 3);
+const READY_TIMEOUT_MS = 120_000;
+const webOnly = process.argv.includes('--web');
+
+const children = [];
+let stopping = false;
+
+function log(line) {
+  process.stdout.write(`${line}\n`);
+}
+
+function pnode(args, options = {}) {
+  const result = spawnSync(process.execPath, [PNODE, ...args], { cwd: ROOT, encoding: 'utf8', ...options });
+  if (result.status !== 0) throw new Error(`pnode ${args.join(' ')} failed:\n${result.stderr || result.stdout}`);
+  return result.stdout;
+}
+
+/** Runs a long-lived child, echoing its output with a prefix; resolves when `ready` matches. */
+function startChild(name, command, args, ready, env = {}) {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output}`)), READY_TIMEOUT_MS);
+    const onData = (chunk) => {
+      const text = chunk.toString();
+      output += text;
+      for (const line of text.split('\n')) if (line.trim()) log(`[${name}] ${line}`);
+      const match = ready.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!stopping) {
+        log(`${name} exited (${code}); stopping everything`);
+        void stopAll(1);
+      }
+      reject(new Error(`${name} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+async function stopAll(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) if (child.exitCode === null) child.kill('SIGINT');
+  const deadline = Date.now() + 15_000;
+  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  process.exit(code);
+}
+
+/** The first peer listen URL of a running node, read from its control state. */
+function listenUrlOf(node) {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(node['control-url'], ['pnode-control.v1', `pnode-token.${node['control-token']}`]);
+    const timer = setTimeout(() => reject(new Error('no state from node')), 10_000);
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data));
+      if (message.type !== 'state') return;
+      clearTimeout(timer);
+      socket.close();
+      resolve(message.state.network.listenUrls[0]);
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** Where Electron's binary would be; absent until it has been downloaded. */
+function electronBinary() {
+  try {
+    const require = createRequire(import.meta.url);
+    const packageDir = dirname(require.resolve('electron/package.json'));
+    const pathFile = join(packageDir, 'path.txt');
+    if (!existsSync(pathFile)) return { ok: false, reason: `${join(packageDir, 'dist')} is missing (Electron downloads its binary on first use; this machine could not or has not yet)` };
+    const binary = join(packageDir, 'dist', readFileSync(pathFile, 'utf8').trim());
+    return existsSync(binary) ? { ok: true, binary } : { ok: false, reason: `${binary} is missing` };
+  } catch (error) {
+    return { ok: false, reason: `the electron package is not installed (${error.message})` };
+  }
+}
+
+function openInBrowser(url) {
+  if (!process.env.DISPLAY && process.platform === 'linux') return false;
+  const opener = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'explorer' : 'xdg-open';
+  const result = spawnSync(opener, [url], { stdio: 'ignore' });
+  return result.status === 0;
+}
+
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+if (!existsSync(join(ROOT, 'dist', 'pnode.js')) || !existsSync(join(ROOT, 'dist', 'renderer', 'index.html'))) {
+  log('building (first run)…');
+  const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+mkdirSync(DEV, { recursive: true });
+rmSync(DEVNET_DIR, { recursive: true, force: true });
+log(`starting a devnet of ${DEVNET_NODES} nodes under ${DEVNET_DIR}`);
+await startChild('devnet', process.execPath, [PNODE, 'devnet', '--nodes', String(DEVNET_NODES), '--data-dir', DEVNET_DIR], /ready\s+\d+ of \d+ nodes registered/);
+
+// A network descriptor for the devnet, so the app (or your browser-mode node) joins it like a real network.
+const devnet = JSON.parse(readFileSync(join(DEVNET_DIR, 'devnet.json'), 'utf8'));
+if (!existsSync(OWNER_KEY)) pnode(['network', 'keygen', '--out', OWNER_KEY]);
+const seeds = [];
+for (const node of devnet.nodes) seeds.push('--seed', `${node['node-id']}@${await listenUrlOf(node)}`);
+pnode([
+  'network', 'create', '--out', NETWORK_FILE, '--id', 'net:devnet', '--name', 'Local devnet', '--owner-key-file', OWNER_KEY, '--valid-days', '7',
+  ...seeds,
+  ...(devnet.directory ? ['--directory', devnet.directory.url] : []),
+  '--orchestrator', `${devnet.orchestrator['node-id']}@${devnet.orchestrator.url}`,
+  ...(devnet.authority?.key ? ['--registration-authority-key', devnet.authority.key] : []),
+]);
+log(`network descriptor: ${NETWORK_FILE}`);
+
+const electron = webOnly ? { ok: false, reason: 'browser mode was asked for (npm run start:web)' } : electronBinary();
+if (electron.ok) {
+  log('starting PNode Desktop joined to the devnet');
+  await startChild('desktop', electron.binary, [ROOT], /./, { PNODE_NETWORK: NETWORK_FILE, PNODE_INSECURE_LOOPBACK: '1' });
+} else {
+  if (!webOnly) log(`The Electron binary is not available: ${electron.reason}.\nOpening browser mode instead: your own PNode, headless, with the dashboard in a browser.`);
+  const me = await startChild(
+    'your-node',
+    process.execPath,
+    [PNODE, 'node', '--data-dir', join(DEV, 'my-node'), '--network', NETWORK_FILE, '--insecure-loopback', '--no-join', '--ui'],
+    /dashboard\s+(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/,
+  );
+  const url = me.match[1];
+  log(`\nPNode dashboard: ${url}\n${openInBrowser(url) ? 'opened in your browser' : 'open it in a browser'}; Ctrl-C stops everything.\n`);
+}
