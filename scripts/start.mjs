@@ -13,11 +13,14 @@ import { WebSocket } from 'ws';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PNODE = join(ROOT, 'bin', 'pnode.js');
-const DEV = join(ROOT, '.pnode-dev');
+/** Everything `npm start` makes lives here (e2e tests point it at a temp dir). */
+const DEV = process.env.PNODE_DEV_DIR ?? join(ROOT, '.pnode-dev');
 const DEVNET_DIR = join(DEV, 'devnet');
 const NETWORK_FILE = join(DEV, 'network.json');
 const OWNER_KEY = join(DEV, 'network-owner.key');
 const DEVNET_NODES = Number(process.env.PNODE_DEVNET_NODES ?? 3);
+/** A shorter heartbeat interval makes a demo (and the e2e test) react faster; default the design's 10 s. */
+const HEARTBEAT_MS = process.env.PNODE_DEVNET_HEARTBEAT_MS;
 const READY_TIMEOUT_MS = 120_000;
 const webOnly = process.argv.includes('--web');
 
@@ -123,7 +126,12 @@ if (!existsSync(join(ROOT, 'dist', 'pnode.js')) || !existsSync(join(ROOT, 'dist'
 mkdirSync(DEV, { recursive: true });
 rmSync(DEVNET_DIR, { recursive: true, force: true });
 log(`starting a devnet of ${DEVNET_NODES} nodes under ${DEVNET_DIR}`);
-await startChild('devnet', process.execPath, [PNODE, 'devnet', '--nodes', String(DEVNET_NODES), '--data-dir', DEVNET_DIR], /ready\s+\d+ of \d+ nodes registered/);
+await startChild(
+  'devnet',
+  process.execPath,
+  [PNODE, 'devnet', '--nodes', String(DEVNET_NODES), '--data-dir', DEVNET_DIR, ...(HEARTBEAT_MS ? ['--heartbeat-interval-ms', HEARTBEAT_MS] : [])],
+  /ready\s+\d+ of \d+ nodes registered/,
+);
 
 // A network descriptor for the devnet, so the app (or your browser-mode node) joins it like a real network.
 const devnet = JSON.parse(readFileSync(join(DEVNET_DIR, 'devnet.json'), 'utf8'));

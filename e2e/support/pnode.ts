@@ -20,7 +20,17 @@ export function tempDir(prefix: string): string {
 
 /** Spawns `pnode <args>` and resolves when `ready` matches its output. */
 export function startPnode(args: readonly string[], ready: RegExp, timeoutMs = 60_000): Promise<Running & { match: RegExpExecArray }> {
-  const child = spawn(process.execPath, [PNODE_BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startProcess([PNODE_BIN, ...args], ready, timeoutMs);
+}
+
+/** Runs `scripts/start.mjs` (what `npm start` runs) and resolves when `ready` matches its output. */
+export function startScript(args: readonly string[], ready: RegExp, env: Record<string, string> = {}, timeoutMs = 180_000): Promise<Running & { match: RegExpExecArray }> {
+  return startProcess([join(ROOT, 'scripts', 'start.mjs'), ...args], ready, timeoutMs, env);
+}
+
+function startProcess(argv: readonly string[], ready: RegExp, timeoutMs: number, env: Record<string, string> = {}): Promise<Running & { match: RegExpExecArray }> {
+  const args = argv;
+  const child = spawn(process.execPath, [...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output += chunk.toString();

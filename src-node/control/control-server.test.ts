@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { startControlServer, type ControlServer } from './control-server.js';
+import { leadingRequestId, startControlServer, type ControlServer } from './control-server.js';
 import { connectControl } from './control-client.js';
 import { CONTROL_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from './control-auth.js';
 import type { ControlHandler } from './control-handler.js';
@@ -141,6 +141,33 @@ describe('control server: commands', () => {
     expect(busy).toBeGreaterThan(0);
     expect(busy).toBeLessThan(100);
     client.close();
+  });
+
+  it('charges broken messages against the same budget, before parsing them', async () => {
+    const socket = new WebSocket(server.url, [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${server.token}`]);
+    const codes: string[] = [];
+    const answered = new Promise<void>((resolve) => {
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data)) as { type: string; result?: { ok: boolean; error?: { code: string } } };
+        if (message.type !== 'response') return;
+        codes.push(message.result?.error?.code ?? 'ok');
+        if (codes.length === 100) resolve();
+      });
+    });
+    await new Promise((resolve) => socket.on('open', resolve));
+    for (let i = 0; i < 100; i++) socket.send('{"id":1,');
+    await answered;
+    expect(codes.filter((code) => code === 'busy').length).toBeGreaterThan(0);
+    expect(codes.filter((code) => code === 'invalid-command').length).toBeLessThan(100);
+    socket.close();
+  });
+
+  it('reads the id of a request over budget from its first bytes only', () => {
+    expect(leadingRequestId(Buffer.from('{"id":42,"command":{"command":"join"}}'))).toBe(42);
+    expect(leadingRequestId(Buffer.from(' { "id" : 7 }'))).toBe(7);
+    expect(leadingRequestId(Buffer.from('{"command":"join","id":3}'))).toBe(-1);
+    expect(leadingRequestId(Buffer.from('{"id":-1}'))).toBe(-1);
+    expect(leadingRequestId('{"id":1}')).toBe(-1);
   });
 });
 

@@ -62,6 +62,16 @@ function response(id: number, result: CommandResult): ControlResponse {
   return { type: 'response', id, result };
 }
 
+/**
+ * The id of a request read from its first bytes, without parsing the rest: how a message over the
+ * rate budget is answered `busy` (clients send `{"id":…,"command":…}`, id first). -1 when not there.
+ */
+export function leadingRequestId(data: unknown): number {
+  if (!Buffer.isBuffer(data)) return -1;
+  const match = /^\s*\{\s*"id"\s*:\s*(\d{1,15})\s*[,}]/.exec(data.subarray(0, 64).toString('latin1'));
+  return match ? Number(match[1]) : -1;
+}
+
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   const extraOrigins = options.extraOrigins ?? [];
@@ -122,6 +132,13 @@ export async function startControlServer(options: ControlServerOptions): Promise
       const now = Date.now();
       tokens = Math.min(CONTROL_COMMANDS_PER_SECOND * 2, tokens + ((now - refilledAt) / 1000) * CONTROL_COMMANDS_PER_SECOND);
       refilledAt = now;
+      // Every message is charged before it is parsed: a flood of broken ones costs its sender as
+      // much as a flood of valid commands (harden/control-surface.harden.ts, "command floods").
+      if (tokens < 1) {
+        send(ws, response(leadingRequestId(data), { ok: false, error: { code: 'busy', message: 'too many commands; slow down' } }));
+        return;
+      }
+      tokens -= 1;
       let request: { id?: unknown; command?: unknown };
       try {
         if (isBinary) throw new Error('binary');
@@ -131,11 +148,6 @@ export async function startControlServer(options: ControlServerOptions): Promise
         return;
       }
       const id = typeof request?.id === 'number' && Number.isSafeInteger(request.id) ? request.id : -1;
-      if (tokens < 1) {
-        send(ws, response(id, { ok: false, error: { code: 'busy', message: 'too many commands; slow down' } }));
-        return;
-      }
-      tokens -= 1;
       let command;
       try {
         command = parseCommand(request.command);
