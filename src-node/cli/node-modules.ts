@@ -9,6 +9,7 @@ import type { NodeRuntime } from '../runtime/node-runtime.js';
 import { networkBannerLines } from './network-options.js';
 import { VNodeHostModule, headlessActivity } from '../vnode/vnode-module.js';
 import type { SandboxLauncher } from '../vnode/sandbox-process.js';
+import { WorkRunner } from '../work/work-runner.js';
 
 export interface NodeModules {
   readonly modules: readonly RuntimeModule[];
@@ -31,11 +32,12 @@ export function discoveryModules(config: NodeRuntimeConfig, inputs: NodeModuleIn
 }
 
 /**
- * A contributor's compute: the VNode host within the volunteer's limits. Headless it polls the
+ * A contributor's compute: the VNode host within the volunteer's limits, and the work runner that
+ * takes its orchestrator's tasks (fetching modules it lacks) and runs them there. Headless it polls the
  * power source itself; in the desktop app the shell reports activity, and sandboxes start through
  * the shell's launcher (Electron utility processes).
  */
 export function contributorModules(options: { readonly desktop?: boolean; readonly launcher?: SandboxLauncher } = {}): readonly RuntimeModule[] {
   const host = options.launcher ? { host: { launcher: options.launcher } } : {};
-  return [options.desktop ? new VNodeHostModule(host) : new VNodeHostModule({ activity: headlessActivity, ...host })];
+  return [options.desktop ? new VNodeHostModule(host) : new VNodeHostModule({ activity: headlessActivity, ...host }), new WorkRunner()];
 }

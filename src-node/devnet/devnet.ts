@@ -15,6 +15,7 @@ import { join, resolve } from 'node:path';
 import { jsonText, writeFileAtomic } from '../storage/atomic-file.js';
 import { readAdminFile } from '../orchestrator/admin-file.js';
 import { readControlFile } from '../control/control-file.js';
+import { readAuthorityRecord } from '../authority/authority-key.js';
 
 export const DEVNET_FILE = 'devnet.json';
 /** A child that has not printed its banner within this long failed to start. */
@@ -42,12 +43,26 @@ export interface DevnetOptions {
   /** Progress lines for the operator. */
   readonly log?: (line: string) => void;
   readonly startTimeoutMs?: number;
+  /**
+   * The orchestrator's demo project (issue 7 §3: `pnode orchestrator --demo <spec>`), which keeps
+   * the devnet's PNodes busy; default DEVNET_DEMO, null for none.
+   */
+  readonly demo?: string | null;
 }
+
+/** The demo a devnet's orchestrator runs unless told otherwise. */
+export const DEVNET_DEMO = 'mandelbrot';
 
 /** D/devnet.json, exactly. `directory` is null when this binary has no directory command. */
 export interface DevnetFile {
   readonly directory: { readonly url: string } | null;
   readonly orchestrator: { readonly 'node-id': string; readonly url: string; readonly 'admin-url': string; readonly 'admin-token': string };
+  /**
+   * The registration authority in the orchestrator (trusted registration, issue 5 §5): its key, and
+   * where tokens come from: `pnode authority issue-token --data-dir <data-dir>`, or POST <tokens-url>
+   * with the orchestrator's admin token. Null when this binary's orchestrator has no --authority.
+   */
+  readonly authority: { readonly key: string; readonly 'data-dir': string; readonly 'tokens-url': string } | null;
   readonly nodes: ReadonlyArray<{ readonly 'node-id': string; readonly pid: number; readonly 'data-dir': string; readonly 'control-url': string; readonly 'control-token': string }>;
 }
 
@@ -235,12 +250,18 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     }
 
     // 2. The orchestrator.
-    // (Trusted registration, issue 5 §5: the registration authority starts here, beside the
-    // orchestrator, and the orchestrator gets its key; devnet.json's orchestrator entry grows with it.)
+    // Trusted registration (issue 5 §5): the registration authority runs in the orchestrator's
+    // process (--authority makes its key on the first start); devnet.json names it.
     const orchestratorDir = join(root, 'orchestrator');
     await mkdir(orchestratorDir, { recursive: true });
     const orchestratorArgs = ['orchestrator', '--data-dir', orchestratorDir, '--listen', 'ws://127.0.0.1:0/peer', '--admin-listen', 'http://127.0.0.1:0', ...common];
+    const withAuthority = /--authority\b/.test((await runToEnd(options.cli, ['orchestrator', '--help'])).output);
+    if (withAuthority) orchestratorArgs.push('--authority');
     if (options.heartbeatIntervalMs !== undefined) orchestratorArgs.push('--heartbeat-interval-ms', String(options.heartbeatIntervalMs));
+    // Work (issue 7 §3): the demo project keeps the PNodes busy, when this binary's orchestrator has it.
+    const demo = options.demo === undefined ? DEVNET_DEMO : options.demo;
+    const withDemo = demo !== null && /--demo\b/.test((await runToEnd(options.cli, ['orchestrator', '--help'])).output);
+    if (withDemo) orchestratorArgs.push('--demo', demo);
     const orchestratorChild = spawnChild(options.cli, 'orchestrator', orchestratorDir, orchestratorArgs);
     children.push(orchestratorChild);
     const [orchestratorId, orchestratorUrl] = await waitForOutput(orchestratorChild, [/node\/id\s+(node:did:key:z\w+)/, /listening\s+(ws:\/\/\S+)/, /admin\s+(http:\/\/\S+)/], timeoutMs);
@@ -248,6 +269,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const admin = await readAdminFile(orchestratorDir);
     log(`orchestrator  ${orchestratorId}  ${orchestratorUrl}`);
     log(`  admin       ${admin.url}  (bearer token in ${join(orchestratorDir, 'admin.json')})`);
+    if (withDemo) log(`  demo        ${demo}: progress at ${admin.url}/jobs, pictures in ${join(orchestratorDir, 'demo')}`);
+    const authorityRecord = withAuthority ? await readAuthorityRecord(orchestratorDir) : undefined;
+    const authority = authorityRecord ? { key: authorityRecord['key/public'], 'data-dir': orchestratorDir, 'tokens-url': `${admin.url}/authority/tokens` } : null;
+    if (authority) log(`  authority   ${authority.key}  (tokens: pnode authority issue-token --data-dir ${orchestratorDir})`);
 
     // 3. Contributors: the first alone, so the others can seed it too; then in batches.
     const nodes: Array<DevnetFile['nodes'][number]> = [];
@@ -285,6 +310,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const file: DevnetFile = {
       directory,
       orchestrator: { 'node-id': orchestratorId!, url: orchestratorUrl!, 'admin-url': admin.url, 'admin-token': admin.token },
+      authority,
       nodes,
     };
     await writeFileAtomic(filePath, jsonText(file), { mode: 0o600 });

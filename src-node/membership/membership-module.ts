@@ -16,7 +16,8 @@ import { ProtocolError } from '../../src-shared/protocol/errors.js';
 import { errorBody, type ErrorBody } from '../../src-shared/protocol/messages/core-bodies.js';
 import type { JsonObject } from '../../src-shared/protocol/artifacts.js';
 import type { HeartbeatBody, VNodeAllocateBody, VNodeRefusalReason, VNodeReleaseBody } from '../../src-shared/protocol/messages/membership-bodies.js';
-import { offerFor, signDescriptor, type Offer, type PnodeDescriptor } from '../../src-shared/membership/descriptor.js';
+import { PNODE_DESCRIPTOR_SCHEMA, offerFor, signDescriptor, unsignedDescriptor, type Offer, type PnodeDescriptor } from '../../src-shared/membership/descriptor.js';
+import { signArtifact } from '../../src-shared/protocol/signing.js';
 import { DESCRIPTOR_REFRESH_FRACTION, DESCRIPTOR_TTL_MS, HEARTBEAT_INTERVAL_MS, MAX_MEMBERSHIP_TEXT_LENGTH, leaseMsFor } from '../../src-shared/membership/membership-profile.js';
 import { unknownHardwareSummary, type HardwareSummary } from '../../src-shared/hardware/hardware-summary.js';
 import type { LoadSample } from '../../src-shared/hardware/load-sample.js';
@@ -42,6 +43,12 @@ export const ORCHESTRATOR_BACKOFF: BackoffBounds = { minMs: RECONNECT_BACKOFF_MI
 export const REGISTER_TIMEOUT_MS = 10_000;
 /** A load sample is reused by heartbeats within this window (one reading per round, not per orchestrator). */
 export const LOAD_SAMPLE_REUSE_MS = 1_000;
+
+/**
+ * Trusted registration (issue 5 §5): given the descriptor before its signature (and without an
+ * `operator` slot), the operator attestation to put in that slot, or undefined for none.
+ */
+export type OperatorAttestor = (unsigned: JsonObject) => JsonObject | undefined;
 
 export interface MembershipModuleOptions {
   readonly orchestrators: readonly OrchestratorTarget[];
@@ -90,6 +97,7 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   private lastOffer: Offer | null = null;
   private cachedDescriptor: { descriptor: PnodeDescriptor; offer: Offer; detectedAt: string; madeAt: number } | null = null;
   private loadSample: { sample: LoadSample; at: number } | null = null;
+  private attestor: OperatorAttestor | null = null;
   private registeredCount = 0;
   readonly backoff: BackoffBounds;
   readonly registerTimeoutMs: number;
@@ -276,6 +284,13 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
     ) {
       return cached.descriptor;
     }
+    if (this.attestor) {
+      const unsigned = unsignedDescriptor({ nodeId: this.runtime.identity.nodeId, hardware, offer, softwareVersion: this.runtime.config.version, now }) as unknown as JsonObject;
+      const attestation = this.attestor(unsigned);
+      const signed = signArtifact(PNODE_DESCRIPTOR_SCHEMA, attestation ? { ...unsigned, operator: attestation } : unsigned, this.runtime.identity.signer) as unknown as PnodeDescriptor;
+      this.cachedDescriptor = { descriptor: signed, offer, detectedAt: hardware['detected-at'], madeAt: now };
+      return signed;
+    }
     const operator = this.options.operatorAttestation?.();
     const descriptor = signDescriptor(
       { nodeId: this.runtime.identity.nodeId, hardware, offer, softwareVersion: this.runtime.config.version, now, ...(operator ? { operator } : {}) },
@@ -283,6 +298,18 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
     );
     this.cachedDescriptor = { descriptor, offer, detectedAt: hardware['detected-at'], madeAt: now };
     return descriptor;
+  }
+
+  /**
+   * Trusted registration's hand-off (issue 5 §5): from now on descriptors carry the attestation
+   * `attestor` makes (none for null). The next descriptor is signed at once and every registered
+   * orchestrator gets it, so it sees the new trust promptly.
+   */
+  setOperatorAttestation(attestor: OperatorAttestor | null): void {
+    this.attestor = attestor;
+    this.cachedDescriptor = null;
+    // Registered links, and links whose registration is on its way (its descriptor may be the old one).
+    for (const link of this.links.values()) if (link.status === 'registered' || (link.status === 'connecting' && link.connection?.isOpen)) link.register();
   }
 
   isPrimary(link: OrchestratorLink): boolean {

@@ -6,6 +6,7 @@
 //   POST   /vnodes        {"cores", "memory-mb", "count"?} → 201 the new VNodes (to be placed)
 //   DELETE /vnodes/<id>   release one
 //   GET    /metrics       Prometheus text exposition
+//   …      more from other modules through extend() (the work scheduler: /jobs, issue 7)
 // Every request passes admin-auth.ts first (403 / 421 / 401). Bodies are JSON, at most
 // MAX_ADMIN_BODY_BYTES. The token is random per run and kept in <dataDir>/admin.json (0600).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -37,6 +38,33 @@ export interface AdminServer {
   readonly port: number;
   readonly token: string;
   close(): Promise<void>;
+  /** Adds endpoints another module serves under this API (the work scheduler's /jobs), and its metrics. */
+  extend(extension: AdminExtension): void;
+}
+
+/** A request as an extension sees it: path segments (decoded), the method, and the JSON body on demand. */
+export interface AdminRequest {
+  readonly method: string;
+  readonly parts: readonly string[];
+  readonly now: number;
+  /** The JSON body ({} when empty); 400 / 413 are answered for the extension. */
+  body(): Promise<unknown>;
+}
+
+export interface AdminAnswer {
+  readonly status: number;
+  /** Sent as JSON; `{error}` for a 4xx. */
+  readonly body: unknown;
+  /** For 405: the methods the path takes. */
+  readonly allow?: string;
+}
+
+/** Endpoints served by another module (issue 7: the work scheduler). */
+export interface AdminExtension {
+  /** The answer, or null when the path is not the extension's. */
+  route(request: AdminRequest): Promise<AdminAnswer | null> | AdminAnswer | null;
+  /** More Prometheus text, appended to /metrics. */
+  metrics?(): string;
 }
 
 class HttpError extends Error {
@@ -97,11 +125,18 @@ function wholeNumber(value: unknown, name: string, min: number, max: number): nu
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   const { orchestrator } = options;
+  const extensions: AdminExtension[] = [];
   let port = options.port;
 
   async function route(request: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://admin');
-    const parts = url.pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+    } catch {
+      // A malformed escape ("%zz", a cut UTF-8 sequence) is the client's error, not ours (was a 500).
+      throw new HttpError(400, 'the path is not valid percent-encoding');
+    }
     const method = request.method ?? 'GET';
     const now = options.now();
     const allow = (methods: string): never => {
@@ -149,7 +184,14 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     }
     if (parts.length === 1 && parts[0] === 'metrics') {
       if (method !== 'GET') allow('GET');
-      return sendText(res, 200, prometheusText(orchestrator.metrics()), 'text/plain; version=0.0.4; charset=utf-8');
+      const more = extensions.map((e) => e.metrics?.() ?? '').join('');
+      return sendText(res, 200, prometheusText(orchestrator.metrics()) + more, 'text/plain; version=0.0.4; charset=utf-8');
+    }
+    for (const extension of extensions) {
+      const answer = await extension.route({ method, parts, now, body: () => readBody(request) });
+      if (answer === null) continue;
+      const allow: Record<string, string> = answer.allow !== undefined ? { Allow: answer.allow } : {};
+      return sendJson(res, answer.status, answer.body, allow);
     }
     throw new HttpError(404, 'not an admin endpoint (GET /status, /pnodes, /vnodes, /metrics)');
   }
@@ -189,6 +231,9 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     url: `http://${hostText}:${port}`,
     port,
     token,
+    extend(extension) {
+      extensions.push(extension);
+    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -76,13 +76,14 @@ export interface MetricsSnapshot {
   readonly heartbeatIntervalMs: number;
 }
 
-type Sample = readonly [labels: Readonly<Record<string, string>> | null, value: number];
+export type Sample = readonly [labels: Readonly<Record<string, string>> | null, value: number];
 
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-function family(name: string, type: 'counter' | 'gauge', help: string, samples: readonly Sample[]): string {
+/** One metric family of the text exposition (the work scheduler writes its own with it). */
+export function family(name: string, type: 'counter' | 'gauge', help: string, samples: readonly Sample[]): string {
   const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
   for (const [labels, value] of samples) {
     const text = labels ? `{${Object.entries(labels).map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(',')}}` : '';

@@ -11,6 +11,9 @@ import type { Clock } from '../util/clock.js';
 
 export type PNodeState = 'registered' | 'expired';
 
+/** PNodes whose work penalties are remembered at most (as many as one orchestrator registers). */
+export const MAX_PENALIZED_PNODES = 20_000;
+
 export interface PNodeEntry {
   readonly nodeId: string;
   state: PNodeState;
@@ -65,6 +68,8 @@ export interface SweepResult {
 export class PNodeRegistry {
   private readonly entries = new Map<string, PNodeEntry>();
   private registered = 0;
+  /** Work penalties (issue 7 §3): score points taken off a PNode whose results lost a quorum, by node-id. */
+  private readonly penalties = new Map<string, number>();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -192,12 +197,31 @@ export class PNodeRegistry {
   /** The peer score (0–100) placement ranks by: reported RTT, heartbeats kept vs missed, time registered. */
   score(entry: PNodeEntry, now = this.options.clock.now()): number {
     const current = entry.state === 'registered' ? Math.max(0, now - entry.registeredAt) : 0;
-    return peerScore({
+    const penalty = this.penalties.get(entry.nodeId) ?? 0;
+    return Math.max(0, peerScore({
       rttMs: entry.rttMs,
       successes: entry.heartbeats,
       failures: entry.missed,
       connectedMs: entry.registeredMsBefore + current,
       observedMs: Math.max(0, now - entry.firstSeenAt),
-    });
+    }) - penalty);
+  }
+
+  /**
+   * Lowers a PNode's score (what placement ranks by) by `points`, for work it got wrong (the work
+   * scheduler: a result that lost a quorum). Kept by node-id, across registrations, for at most
+   * MAX_PENALIZED_PNODES PNodes (the oldest penalty goes first). Returns the PNode's total penalty.
+   */
+  penalize(nodeId: string, points: number): number {
+    const total = (this.penalties.get(nodeId) ?? 0) + Math.max(0, points);
+    this.penalties.delete(nodeId);
+    this.penalties.set(nodeId, total);
+    if (this.penalties.size > MAX_PENALIZED_PNODES) this.penalties.delete(this.penalties.keys().next().value!);
+    return total;
+  }
+
+  /** Score points a PNode has lost to penalize(). */
+  penalty(nodeId: string): number {
+    return this.penalties.get(nodeId) ?? 0;
   }
 }

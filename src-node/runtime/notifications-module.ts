@@ -18,6 +18,14 @@ export class NotificationsModule implements RuntimeModule {
       membership.on('orchestrators-lost', lost);
       this.detach.push(() => membership.off('orchestrators-lost', lost));
     }
+    const trusted = runtime.module('trusted-registration') as (RuntimeModule & EventEmitter) | undefined;
+    if (trusted && typeof trusted.on === 'function') {
+      const approved = (): void => {
+        runtime.emit('notification', 'trusted-approved', 'Trusted registration approved', 'This PNode now carries an operator credential; orchestrators may give it larger VNodes.');
+      };
+      trusted.on('trusted-approved', approved);
+      this.detach.push(() => trusted.off('trusted-approved', approved));
+    }
   }
 
   stop(): void {

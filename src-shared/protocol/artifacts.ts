@@ -57,6 +57,17 @@ export const SIGNED_ARTIFACTS = {
     signer: (a) => ({ id: stringField(a, 'node/id') }),
     expiresAt: (a) => stringField(a, 'expires-at'),
   },
+  // Our profile (issue 5 §5, src-shared/trust): a registration authority vouches for an operator key.
+  'operator-credential.v1': {
+    excluded: ['signature'],
+    signer: (a) => ({ id: stringField(a, 'issuer/key') }),
+    expiresAt: (a) => stringField(a, 'valid-until'),
+  },
+  // Our profile (issue 5 §5): the credentials an authority revoked, signed by it.
+  'revocation-list.v1': {
+    excluded: ['signature'],
+    signer: (a) => ({ id: stringField(a, 'issuer/key') }),
+  },
 } as const satisfies Partial<Record<SchemaName, SignedArtifactSpec>>;
 
 export type SignedSchemaName = keyof typeof SIGNED_ARTIFACTS;

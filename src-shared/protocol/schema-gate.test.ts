@@ -72,6 +72,48 @@ function pnodeDescriptor(change: (artifact: Json) => void = () => undefined): Js
   return artifact;
 }
 
+/** A fingerprint (z…) of the test signer's key, for the trust artifacts' key fields. */
+const TEST_KEY = vectors.test_signer.node_id.slice('node:did:key:'.length);
+
+/** An operator-credential.v1 of our profile (issue 5 §5): schema-valid, not signed. */
+function operatorCredential(change: (artifact: Json) => void = () => undefined): Json {
+  const artifact: Json = {
+    'schema/v': 1,
+    'credential/id': 'cred:01JTESTCRED0001',
+    'operator/id': `operator:did:key:${TEST_KEY}`,
+    'operator/key': TEST_KEY,
+    'node/id': vectors.test_signer.node_id,
+    'issuer/key': TEST_KEY,
+    'issued-at': '2026-11-21T12:00:00Z',
+    'valid-from': '2026-11-21T12:00:00Z',
+    'valid-until': '2026-12-21T12:00:00Z',
+    signature: { alg: 'ed25519', value: 'A'.repeat(86) },
+  };
+  change(artifact);
+  return artifact;
+}
+
+/** The operator attestation of a pnode-descriptor.v1 (issue 5 §5): schema-valid, not signed. */
+function operatorAttestation(change: (artifact: Json) => void = () => undefined): Json {
+  const artifact: Json = { credential: operatorCredential(), 'operator/key': TEST_KEY, signature: { alg: 'ed25519', value: 'A'.repeat(86) } };
+  change(artifact);
+  return artifact;
+}
+
+/** A revocation-list.v1 of our profile (issue 5 §5): schema-valid, not signed. */
+function revocationList(change: (artifact: Json) => void = () => undefined): Json {
+  const artifact: Json = {
+    'schema/v': 1,
+    'issuer/key': TEST_KEY,
+    'sequence/no': 3,
+    'issued-at': '2026-11-21T12:00:00Z',
+    revoked: [{ 'credential/id': 'cred:01JTESTCRED0001', 'revoked-at': '2026-11-21T12:00:00Z', reason: 'rotated', 'valid-until': '2026-12-21T12:00:00Z' }],
+    signature: { alg: 'ed25519', value: 'A'.repeat(86) },
+  };
+  change(artifact);
+  return artifact;
+}
+
 const INVALID: Record<SchemaName, InvalidCase[]> = {
   'node-identity.v1': [
     { label: 'missing key/storage-ref', artifact: variant('node-identity.v1', (a) => delete a['key/storage-ref']), detail: '$["key/storage-ref"]: is required' },
@@ -245,6 +287,28 @@ const INVALID: Record<SchemaName, InvalidCase[]> = {
     { label: 'an unknown top-level field', artifact: pnodeDescriptor((a) => (a['trusted'] = true)), detail: '$.trusted: is not allowed' },
     { label: 'a signature value of the wrong length', artifact: pnodeDescriptor((a) => (field(a, 'signature')['value'] = 'AA')), detail: '$.signature.value: must match pattern "^[A-Za-z0-9_-]{86}$"' },
     { label: 'an operator attestation that is not an object', artifact: pnodeDescriptor((a) => (a['operator'] = 'op:1')), detail: '$.operator: must be object' },
+  ],
+  'operator-credential.v1': [
+    { label: 'missing node/id', artifact: operatorCredential((a) => delete a['node/id']), detail: '$["node/id"]: is required' },
+    { label: 'a node id as operator/id', artifact: operatorCredential((a) => (a['operator/id'] = vectors.test_signer.node_id)), detail: '$["operator/id"]: must match pattern "^operator:did:key:z[1-9A-HJ-NP-Za-km-z]+$"' },
+    { label: 'an issuer/key with a role prefix', artifact: operatorCredential((a) => (a['issuer/key'] = vectors.test_signer.node_id)), detail: '$["issuer/key"]: must match pattern "^z[1-9A-HJ-NP-Za-km-z]+$"' },
+    { label: 'valid-until that is not a date-time', artifact: operatorCredential((a) => (a['valid-until'] = 'next month')), detail: '$["valid-until"]: must match format "date-time"' },
+    { label: 'an unknown field', artifact: operatorCredential((a) => (a['trust/level'] = 'high')), detail: '$["trust/level"]: is not allowed' },
+    { label: 'a credential/id without the cred: prefix', artifact: operatorCredential((a) => (a['credential/id'] = '01JTESTCRED0001')), detail: '$["credential/id"]: must match pattern "^cred:[A-Za-z0-9]+$"' },
+  ],
+  'operator-attestation.v1': [
+    { label: 'missing credential', artifact: operatorAttestation((a) => delete a['credential']), detail: '$.credential: is required' },
+    { label: 'a credential as a string', artifact: operatorAttestation((a) => (a['credential'] = 'cred:01J')), detail: '$.credential: must be object' },
+    { label: 'missing operator/key', artifact: operatorAttestation((a) => delete a['operator/key']), detail: '$["operator/key"]: is required' },
+    { label: 'a signature value of the wrong length', artifact: operatorAttestation((a) => (field(a, 'signature')['value'] = 'AA')), detail: '$.signature.value: must match pattern "^[A-Za-z0-9_-]{86}$"' },
+    { label: 'an unknown field', artifact: operatorAttestation((a) => (a['trusted'] = true)), detail: '$.trusted: is not allowed' },
+  ],
+  'revocation-list.v1': [
+    { label: 'missing revoked', artifact: revocationList((a) => delete a['revoked']), detail: '$.revoked: is required' },
+    { label: 'a negative sequence/no', artifact: revocationList((a) => (a['sequence/no'] = -1)), detail: '$["sequence/no"]: must be >= 0' },
+    { label: 'an entry without a reason', artifact: revocationList((a) => delete field(a, 'revoked', 0)['reason']), detail: '$.revoked[0].reason: is required' },
+    { label: 'an entry with a bad credential/id', artifact: revocationList((a) => (field(a, 'revoked', 0)['credential/id'] = 'tok:x')), detail: '$.revoked[0]["credential/id"]: must match pattern "^cred:[A-Za-z0-9]+$"' },
+    { label: 'schema/v 2', artifact: revocationList((a) => (a['schema/v'] = 2)), detail: '$["schema/v"]: must be 1' },
   ],
 };
 

@@ -50,7 +50,7 @@ describe('pnode devnet', () => {
       const pid = await pidOf(join(dir, name, 'control.json'));
       if (pid !== null) seenPids.add(pid);
     }
-    expect(Object.keys(file).sort()).toEqual(['directory', 'nodes', 'orchestrator']);
+    expect(Object.keys(file).sort()).toEqual(['authority', 'directory', 'nodes', 'orchestrator']);
     expect(Object.keys(file.orchestrator).sort()).toEqual(['admin-token', 'admin-url', 'node-id', 'url']);
     expect(file.nodes).toHaveLength(2);
     for (const node of file.nodes) {

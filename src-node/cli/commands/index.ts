@@ -10,6 +10,7 @@ import { directoryCommand } from './directory.js';
 import { simCommand } from './sim.js';
 import { orchestratorCommand } from './orchestrator.js';
 import { devnetCommand } from './devnet.js';
+import { authorityCommand } from './authority.js';
 
 export { PNODE_VERSION } from '../version.js';
 import { PNODE_VERSION } from '../version.js';
@@ -19,5 +20,5 @@ export const rootCommand: CommandSpec = {
   summary: 'PNode: donate compute to a decentralized network',
   version: PNODE_VERSION,
   description: `pnode ${PNODE_VERSION}: the PNode node stack without a window, and the network's own services.`,
-  subcommands: [nodeCommand, orchestratorCommand, directoryCommand, devnetCommand, networkCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand, simCommand],
+  subcommands: [nodeCommand, orchestratorCommand, directoryCommand, authorityCommand, devnetCommand, networkCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand, simCommand],
 };

@@ -6,6 +6,7 @@ import { contributorModules, discoveryModules } from '../node-modules.js';
 import { DIRECTORY_CLIENT_OPTIONS, directoriesFromArgs } from '../../discovery/directory-client.js';
 import { MEMBERSHIP_OPTIONS, membershipModuleFor } from '../../membership/membership-options.js';
 import { NotificationsModule } from '../../runtime/notifications-module.js';
+import { TrustedRegistrationModule } from '../../trust/trusted-registration-module.js';
 
 export const nodeCommand: CommandSpec = {
   name: 'node',
@@ -21,7 +22,7 @@ export const nodeCommand: CommandSpec = {
     const membership = membershipModuleFor(context.args, config);
     return hostNodeUntilSignal(
       config,
-      [...modules, ...contributorModules(), membership, new NotificationsModule()],
+      [...modules, ...contributorModules(), membership, new TrustedRegistrationModule({ membership }), new NotificationsModule()],
       { ui: context.args.options['ui'] === true, controlPort: context.args.options['control-port'] as number | undefined, banner },
       context,
     );

@@ -28,6 +28,31 @@ import {
   type VNodeReleaseBody,
   type VNodeStatusBody,
 } from './membership-bodies.js';
+import {
+  VNODE_MODULE_CHUNK_BODY_SCHEMA,
+  VNODE_MODULE_REQUEST_BODY_SCHEMA,
+  VNODE_RESULT_BODY_SCHEMA,
+  VNODE_TASK_BODY_SCHEMA,
+  checkVNodeModuleChunk,
+  checkVNodeModuleRequest,
+  checkVNodeResult,
+  checkVNodeTask,
+  type VNodeModuleChunkBody,
+  type VNodeModuleRequestBody,
+  type VNodeResultBody,
+  type VNodeTaskBody,
+} from './work-bodies.js';
+import {
+  OPERATOR_ENROLL_BODY_SCHEMA,
+  OPERATOR_RENEW_BODY_SCHEMA,
+  OPERATOR_ROTATE_BODY_SCHEMA,
+  checkOperatorEnroll,
+  checkOperatorRenew,
+  checkOperatorRotate,
+  type OperatorEnrollBody,
+  type OperatorRenewBody,
+  type OperatorRotateBody,
+} from './trust-bodies.js';
 
 export const SESSION_MESSAGE_KINDS = {
   // Core session (digest §d.2 step 5). Artifact bodies are the whole signed artifact.
@@ -46,6 +71,17 @@ export const SESSION_MESSAGE_KINDS = {
   'vnode-allocate': schemaBody<VNodeAllocateBody>('vnode-allocate', VNODE_ALLOCATE_BODY_SCHEMA, checkVNodeAllocate),
   'vnode-release': schemaBody<VNodeReleaseBody>('vnode-release', VNODE_RELEASE_BODY_SCHEMA, checkVNodeRelease),
   'vnode-status': schemaBody<VNodeStatusBody>('vnode-status', VNODE_STATUS_BODY_SCHEMA),
+
+  // Work (issue 7 §1, §3; shapes in work-bodies.ts).
+  'vnode-task': schemaBody<VNodeTaskBody>('vnode-task', VNODE_TASK_BODY_SCHEMA, checkVNodeTask),
+  'vnode-result': schemaBody<VNodeResultBody>('vnode-result', VNODE_RESULT_BODY_SCHEMA, checkVNodeResult),
+  'vnode-module-request': schemaBody<VNodeModuleRequestBody>('vnode-module-request', VNODE_MODULE_REQUEST_BODY_SCHEMA, checkVNodeModuleRequest),
+  'vnode-module-chunk': schemaBody<VNodeModuleChunkBody>('vnode-module-chunk', VNODE_MODULE_CHUNK_BODY_SCHEMA, checkVNodeModuleChunk),
+
+  // Trusted registration (issue 5 §5; shapes in trust-bodies.ts).
+  'operator-enroll': schemaBody<OperatorEnrollBody>('operator-enroll', OPERATOR_ENROLL_BODY_SCHEMA, checkOperatorEnroll),
+  'operator-renew': schemaBody<OperatorRenewBody>('operator-renew', OPERATOR_RENEW_BODY_SCHEMA, checkOperatorRenew),
+  'operator-rotate': schemaBody<OperatorRotateBody>('operator-rotate', OPERATOR_ROTATE_BODY_SCHEMA, checkOperatorRotate),
 } as const satisfies Record<string, BodyCodec<unknown>>;
 
 export type SessionKind = keyof typeof SESSION_MESSAGE_KINDS;

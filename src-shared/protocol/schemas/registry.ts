@@ -7,6 +7,9 @@ import signalMarkerEnvelope from './signal-marker-envelope.v1.schema.json' with 
 import signalMarker from './signal-marker.v1.schema.json' with { type: 'json' };
 import networkDescriptor from './network-descriptor.v1.schema.json' with { type: 'json' };
 import pnodeDescriptor from './pnode-descriptor.v1.schema.json' with { type: 'json' };
+import operatorCredential from './operator-credential.v1.schema.json' with { type: 'json' };
+import operatorAttestation from './operator-attestation.v1.schema.json' with { type: 'json' };
+import revocationList from './revocation-list.v1.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
   'node-identity.v1': nodeIdentity,
@@ -17,6 +20,10 @@ export const SCHEMAS = {
   'signal-marker.v1': signalMarker,
   'network-descriptor.v1': networkDescriptor,
   'pnode-descriptor.v1': pnodeDescriptor,
+  // Trusted registration (issue 5 §5; src-shared/trust).
+  'operator-credential.v1': operatorCredential,
+  'operator-attestation.v1': operatorAttestation,
+  'revocation-list.v1': revocationList,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;

@@ -1,0 +1,238 @@
+// Issue 5 §5, end to end in one process: real runtimes on loopback (real sessions, real crypto,
+// real files). An orchestrator with the registration authority and the trust check; contributors
+// with membership and trusted registration, driven through the control surface as the UI drives it.
+import { afterEach, describe, expect, it } from 'vitest';
+import { readFile, stat } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTestNode } from '../support/nodes.js';
+import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import { OrchestratorModule } from '../../src-node/orchestrator/orchestrator-module.js';
+import { MembershipModule } from '../../src-node/membership/membership-module.js';
+import { NodeControl } from '../../src-node/runtime/node-control.js';
+import { AuthorityModule } from '../../src-node/authority/authority-module.js';
+import { OperatorTrust } from '../../src-node/authority/operator-trust.js';
+import { TrustedRegistrationModule } from '../../src-node/trust/trusted-registration-module.js';
+import { MemoryKeychain } from '../../src-node/identity/memory-keychain.js';
+import { trustFilePath } from '../../src-node/trust/trust-file.js';
+import { openRoleKeystore, loadRoleKey } from '../../src-node/trust/role-keystore.js';
+import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
+import { attestedDescriptor, rawSession, type RawSession } from '../../src-node/trust/testing.js';
+import type { TrustedView } from '../../src-shared/control/state.js';
+import type { CommandResult } from '../../src-shared/control/commands.js';
+import type { PnodeDescriptor } from '../../src-shared/membership/descriptor.js';
+
+type Running = NodeRuntime & { cleanup: () => Promise<void> };
+const nodes: Running[] = [];
+const raws: RawSession[] = [];
+afterEach(async () => {
+  for (const raw of raws.splice(0)) raw.connection.terminate();
+  await Promise.all(nodes.splice(0).reverse().map((n) => n.cleanup()));
+});
+
+const timing = { keepalive: { intervalMs: 1_000, timeoutMs: 10_000 } };
+
+async function orchestrator(options: { credentialValidityMs?: number } = {}) {
+  const authority = new AuthorityModule(options.credentialValidityMs !== undefined ? { credentialValidityMs: options.credentialValidityMs } : {});
+  const trust = new OperatorTrust({ authority });
+  const module = new OrchestratorModule({ heartbeatIntervalMs: 200, trust: trust.hook, adminListen: 'http://127.0.0.1:0' });
+  const runtime = await startTestNode({ role: 'orchestrator', modules: [trust, module, authority], timing });
+  nodes.push(runtime);
+  return { runtime, authority, trust, module, core: module.orchestrator, target: { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() } };
+}
+
+async function contributor(target: { nodeId: string; urls: readonly string[] }, options: { keychain?: MemoryKeychain } = {}) {
+  const membership = new MembershipModule({ orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
+  const trusted = new TrustedRegistrationModule({ requestTimeoutMs: 5_000, retry: { minMs: 100, maxMs: 1_000 } });
+  const runtime = await startTestNode({
+    modules: [membership, trusted],
+    listenOn: false,
+    timing,
+    ...(options.keychain ? { keystore: 'keychain' as const, keychain: options.keychain.loader() } : {}),
+  });
+  nodes.push(runtime);
+  const control = new NodeControl(runtime);
+  await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
+  return { runtime, membership, trusted, control };
+}
+
+async function admin(url: string, token: string, path: string, init: RequestInit = {}) {
+  const response = await fetch(`${url}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' } });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+function trusted(result: CommandResult): TrustedView {
+  expect(result.ok ? 'ok' : JSON.stringify(result.error)).toBe('ok');
+  return (result as { value: TrustedView }).value;
+}
+
+describe('trusted enrollment, the happy path', () => {
+  it('token → enroll through the control surface → credential → re-registration → the admin API shows the PNode trusted', async () => {
+    const orch = await orchestrator();
+    const node = await contributor(orch.target);
+    expect(orch.core.registry.get(node.runtime.identity.nodeId)?.trust).toBe('untrusted');
+    expect(node.control.snapshot().trusted.state).toBe('not-enrolled');
+
+    // The operator issues a token through the admin API (what `pnode authority issue-token` does while the orchestrator runs).
+    const adminServer = orch.module.admin!;
+    const issued = await admin(adminServer.url, adminServer.token, '/authority/tokens', { method: 'POST', body: JSON.stringify({ 'valid-minutes': 10, label: 'test volunteer' }) });
+    expect(issued.status).toBe(201);
+    const token = String(issued.body['token']);
+    expect(token).toMatch(/^pnode-enroll-/);
+
+    const approvals: TrustedView[] = [];
+    node.trusted.on('trusted-approved', (view) => approvals.push(view));
+    const view = trusted(await node.control.execute({ command: 'enroll', token }));
+    expect(view).toMatchObject({ state: 'trusted', lastError: null });
+    expect(view.operatorId).toMatch(/^operator:did:key:z/);
+    expect(view.credentialId).toMatch(/^cred:/);
+    expect(approvals).toHaveLength(1);
+    expect(node.control.snapshot().trusted).toMatchObject({ state: 'trusted', credentialId: view.credentialId });
+
+    // The next descriptor carries the attestation; the orchestrator verifies the chain.
+    const nodeId = node.runtime.identity.nodeId;
+    await expect.poll(() => orch.core.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('trusted');
+    const pnodes = await admin(adminServer.url, adminServer.token, '/pnodes');
+    expect(pnodes.body['pnodes']).toEqual([expect.objectContaining({ 'node-id': nodeId, trust: 'trusted', 'operator-id': view.operatorId })]);
+    const descriptor = orch.core.registry.get(nodeId)!.descriptor;
+    expect((descriptor.operator as { credential: { 'credential/id': string } }).credential['credential/id']).toBe(view.credentialId);
+
+    // The operator key is not the node key; only public parts are on disk, the key file is 0600.
+    const operatorKey = node.trusted.operatorKey!;
+    expect(`node:did:key:${operatorKey}`).not.toBe(nodeId);
+    const file = await readFile(trustFilePath(node.runtime.config.dataDir), 'utf8');
+    expect(file).toContain(view.credentialId!);
+    expect(file).not.toContain('secret');
+    const keyFiles = readdirSync(join(node.runtime.config.dataDir, 'trust')).filter((f) => f.startsWith('operator-signing-key'));
+    expect(keyFiles).toEqual([`operator-signing-key.v1.${operatorKey}.json`]);
+    if (process.platform !== 'win32') expect((await stat(join(node.runtime.config.dataDir, 'trust', keyFiles[0]!))).mode & 0o077).toBe(0);
+
+    // The token was single-use and is listed by id only; the credential is listed as valid.
+    const tokens = await admin(adminServer.url, adminServer.token, '/authority/tokens');
+    expect(tokens.body['tokens']).toEqual([expect.objectContaining({ status: 'used', label: 'test volunteer', 'node/id': nodeId })]);
+    expect(JSON.stringify(tokens.body)).not.toContain(token);
+    const state = await readFile(join(orch.runtime.config.dataDir, 'authority', 'authority-state.json'), 'utf8');
+    expect(state).not.toContain(token.slice('pnode-enroll-'.length));
+  });
+
+  it('keeps the operator key in the keychain when the node key is there, and loads it again after a restart', async () => {
+    const orch = await orchestrator();
+    const keychain = new MemoryKeychain();
+    const node = await contributor(orch.target, { keychain });
+    const issued = await orch.authority.authority!.issueToken();
+    const view = trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
+    const operatorKey = node.trusted.operatorKey!;
+    expect(await keychain.getPassword('pnode', `operator/${node.runtime.identity.nodeId}/${operatorKey}`)).not.toBeNull();
+    expect(readdirSync(join(node.runtime.config.dataDir, 'trust')).some((f) => f.startsWith('operator-signing-key'))).toBe(false);
+
+    // Restart the contributor on the same data dir: it is trusted again without enrolling.
+    const dataDir = node.runtime.config.dataDir;
+    await node.runtime.stop();
+    const membership = new MembershipModule({ orchestrators: [orch.target], backoff: { minMs: 50, maxMs: 400 } });
+    const again = new TrustedRegistrationModule();
+    const restarted = await startTestNode({ dataDir, modules: [membership, again], listenOn: false, timing, keystore: 'keychain', keychain: keychain.loader() });
+    nodes.push(restarted);
+    expect(again.view()).toMatchObject({ state: 'trusted', credentialId: view.credentialId });
+    await expect.poll(() => orch.core.registry.get(restarted.identity.nodeId)?.trust, { timeout: 10_000 }).toBe('trusted');
+  });
+});
+
+describe('renewal and rotation', () => {
+  it('renews on its own at 2/3 of a short validity; the orchestrator keeps the PNode trusted with the new credential', async () => {
+    const orch = await orchestrator({ credentialValidityMs: 3_000 });
+    const node = await contributor(orch.target);
+    const issued = await orch.authority.authority!.issueToken();
+    const first = trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
+    const nodeId = node.runtime.identity.nodeId;
+    await expect.poll(() => node.trusted.credential?.['credential/id'], { timeout: 10_000 }).not.toBe(first.credentialId);
+    const renewed = node.trusted.credential!;
+    expect(renewed['operator/id']).toBe(first.operatorId);
+    expect(Date.parse(renewed['valid-until'])).toBeGreaterThan(Date.parse(first.validUntil!));
+    const credentialOf = (d: PnodeDescriptor | undefined) => (d?.operator as { credential?: { 'credential/id'?: string } } | undefined)?.credential?.['credential/id'];
+    await expect.poll(() => credentialOf(orch.core.registry.get(nodeId)?.descriptor), { timeout: 5_000 }).toBe(renewed['credential/id']);
+    expect(orch.core.registry.get(nodeId)?.trust).toBe('trusted');
+    // And again: renewal keeps going while the credential is renewed in time.
+    await expect.poll(() => node.trusted.credential?.['credential/id'], { timeout: 10_000 }).not.toBe(renewed['credential/id']);
+    expect(node.trusted.view().state).toMatch(/^(trusted|expiring)$/);
+  });
+
+  it('rotation: a new operator key, the old credential revoked, and a descriptor with the old credential is not trusted', async () => {
+    const orch = await orchestrator();
+    const node = await contributor(orch.target);
+    const issued = await orch.authority.authority!.issueToken();
+    const before = trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
+    const oldKey = node.trusted.operatorKey!;
+    const oldCredential = node.trusted.credential!;
+    const store = await openRoleKeystore({ dataDir: node.runtime.config.dataDir, subdir: 'trust', role: 'operator', scope: node.runtime.identity.nodeId, kind: 'file', crypto: nativeCrypto, warn: () => undefined });
+    const oldSigner = await loadRoleKey(store, oldKey, nativeCrypto);
+
+    const after = trusted(await node.control.execute({ command: 'rotate-operator-key' }));
+    expect(after.state).toBe('trusted');
+    expect(after.operatorId).toBe(before.operatorId);
+    expect(after.credentialId).not.toBe(before.credentialId);
+    expect(node.trusted.operatorKey).not.toBe(oldKey);
+    expect(await store.load(oldKey)).toBeUndefined();
+    expect(orch.authority.authority!.isRevoked(before.credentialId!)).toMatchObject({ reason: expect.stringContaining('rotated') });
+    const nodeId = node.runtime.identity.nodeId;
+    await expect.poll(() => (orch.core.registry.get(nodeId)?.descriptor.operator as { 'operator/key'?: string } | undefined)?.['operator/key'], { timeout: 5_000 }).toBe(node.trusted.operatorKey);
+    expect(orch.core.registry.get(nodeId)?.trust).toBe('trusted');
+
+    // Someone holding the old key and credential registers the node with them: untrusted, traced.
+    const identity = node.runtime.identity;
+    await node.runtime.stop();
+    const raw = await rawSession(identity, orch.target.urls[0]!);
+    raws.push(raw);
+    raw.connection.send('pnode-register', { 'req/id': 'reg:old', descriptor: attestedDescriptor(identity, oldCredential, oldSigner) as unknown as Record<string, unknown>, primary: true });
+    expect(await raw.answer('reg:old')).toMatchObject({ kind: 'pnode-register', body: { accepted: true, trust: 'untrusted' } });
+    expect(orch.runtime.traces.recent(1_000).some((e) => e['event/type'] === 'error/occurred' && e.peer === nodeId && e.detail?.['code'] === 'E_TRANSPORT_REJECTED' && e.detail?.['phase'] === 'trust')).toBe(true);
+  });
+
+  it('a revoked credential: the orchestrator drops the trust at once, and the PNode learns it at its next renewal', async () => {
+    const orch = await orchestrator();
+    const node = await contributor(orch.target);
+    const issued = await orch.authority.authority!.issueToken();
+    const view = trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
+    const nodeId = node.runtime.identity.nodeId;
+    await expect.poll(() => orch.core.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('trusted');
+    expect(await orch.authority.authority!.revoke(view.credentialId!, 'left the organisation')).toBe(true);
+    await expect.poll(() => orch.core.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('untrusted');
+    const refused = await node.control.execute({ command: 'renew-credential' });
+    expect(refused).toMatchObject({ ok: false, error: { protocolCode: 'E_TRANSPORT_REJECTED' } });
+    expect(node.trusted.view()).toMatchObject({ state: 'revoked', lastError: expect.stringContaining('E_TRANSPORT_REJECTED') });
+    // The descriptor no longer carries the revoked credential.
+    await expect.poll(() => orch.core.registry.get(nodeId)?.descriptor.operator, { timeout: 5_000 }).toBeUndefined();
+    // The published revocation list names it, signed by the authority.
+    const list = JSON.parse(await readFile(join(orch.runtime.config.dataDir, 'authority', 'revocation-list.v1.json'), 'utf8')) as { revoked: Array<{ 'credential/id': string; reason: string }>; 'issuer/key': string };
+    expect(list['issuer/key']).toBe(orch.authority.key);
+    expect(list.revoked).toEqual([expect.objectContaining({ 'credential/id': view.credentialId, reason: 'left the organisation' })]);
+    // Enrolling again (new token) makes a new key and a new credential.
+    const again = await orch.authority.authority!.issueToken();
+    const fresh = trusted(await node.control.execute({ command: 'enroll', token: again.token }));
+    expect(fresh.state).toBe('trusted');
+    expect(fresh.operatorId).not.toBe(view.operatorId);
+    await expect.poll(() => orch.core.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('trusted');
+  });
+});
+
+describe('several orchestrators, one authority', () => {
+  it("another orchestrator trusts the authority's key and reads its published revocation list", async () => {
+    const a = await orchestrator();
+    const listFile = join(a.runtime.config.dataDir, 'authority', 'revocation-list.v1.json');
+    const trustB = new OperatorTrust({ authorityKeys: [a.authority.key!], revocationListFiles: [listFile], revocationPollMs: 100 });
+    const moduleB = new OrchestratorModule({ heartbeatIntervalMs: 200, trust: trustB.hook });
+    const b = await startTestNode({ role: 'orchestrator', modules: [trustB, moduleB], timing });
+    nodes.push(b);
+    const node = await contributor(a.target);
+    node.membership.setOrchestrators([a.target, { nodeId: b.identity.nodeId, urls: b.listenUrls() }]);
+    const nodeId = node.runtime.identity.nodeId;
+    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.state, { timeout: 10_000 }).toBe('registered');
+    const issued = await a.authority.authority!.issueToken();
+    const view = trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
+    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('trusted');
+    expect(moduleB.orchestrator.registry.get(nodeId)?.operatorId).toBe(view.operatorId);
+    // A revokes; B learns it from the re-published list, without a new registration.
+    expect(await a.authority.authority!.revoke(view.credentialId!, 'test')).toBe(true);
+    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('untrusted');
+    expect(b.traces.recent(1_000).some((e) => e['event/type'] === 'error/occurred' && e.peer === nodeId && e.detail?.['code'] === 'E_TRANSPORT_REJECTED')).toBe(true);
+  });
+});

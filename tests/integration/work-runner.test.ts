@@ -1,0 +1,111 @@
+// Issue 7 §3, the contributor's rules for a vnode-task, over real sessions: a PNode never runs a
+// task for a VNode another orchestrator allocated (or none did), refuses work while paused, and
+// holds at most MAX_TASKS_PER_VNODE tasks per VNode; every refusal is a vnode-result that says why.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openOutbound, type PeerConnection } from '../../src-node/connection/peer-connection.js';
+import { HandshakeNonceCache } from '../../src-node/session/nonce-cache.js';
+import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
+import { systemClock } from '../../src-node/util/clock.js';
+import { testIdentity } from '../support/identities.js';
+import { loadDemoModule } from '../../src-node/vnode/demo/demo-workloads.js';
+import { tileWorkload } from '../../src-node/vnode/demo/mandelbrot.js';
+import { BUSY_WAT } from '../../src-node/vnode/testing/fixtures.js';
+import { compileWat } from '../../src-node/vnode/testing/wat.js';
+import { u32 } from '../../src-node/vnode/testing/host-fixtures.js';
+import { MAX_TASKS_PER_VNODE } from '../../src-node/work/work-runner.js';
+import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../../src-node/work/testing/work-net.js';
+import { decodeTaskResult, type TaskResult } from '../../src-shared/vnode/task-result.js';
+import { encodeTask, type Workload } from '../../src-shared/vnode/workload.js';
+import type { SessionMessage } from '../../src-shared/protocol/messages/session-message.js';
+import type { VNodeResultBody } from '../../src-shared/protocol/messages/work-bodies.js';
+
+let net: WorkNet;
+let contributor: WorkContributor;
+let vnodeId: string;
+let tile: Workload;
+const sockets: PeerConnection[] = [];
+
+beforeAll(async () => {
+  net = await startWorkNet({ contributors: 1, contributor: () => ({ listen: true }) });
+  await net.waitContributing();
+  contributor = net.contributors[0]!;
+  // A work VNode on the contributor, and the module in its cache: one small job does both.
+  const mandelbrot = await loadDemoModule('mandelbrot');
+  const module = net.scheduler.addModule(mandelbrot.bytes);
+  tile = tileWorkload(module, { x: 0, y: 0, size: 8, tiles: 1, maxIterations: 10 });
+  // One PNode cannot make a quorum: the job stays open while we look at its VNode.
+  const job = net.scheduler.submit({ name: 'place a VNode', workloads: [tile] });
+  await waitUntil(() => job.tasks[0]!.votes.length === 1 && contributor.runner.tasksHeld === 0, 'a work VNode that ran a task', 30_000);
+  vnodeId = contributor.host.allocations()[0]!.vnodeId;
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sockets) s.terminate();
+  await net?.stop();
+});
+
+/** Sends a vnode-task over a session and waits for the vnode-result answering it. */
+async function ask(send: (body: { 'req/id': string; 'vnode/id': string; task: ReturnType<typeof encodeTask> }) => void, messages: () => SessionMessage[], reqId: string, workload: Workload = tile, vnode = vnodeId): Promise<TaskResult> {
+  send({ 'req/id': reqId, 'vnode/id': vnode, task: encodeTask({ ...workload, taskId: reqId, vnodeId: vnode }) });
+  let found: VNodeResultBody | undefined;
+  await waitUntil(() => {
+    found = messages().find((m) => m.kind === 'vnode-result' && (m.body as VNodeResultBody)['re/id'] === reqId)?.body as VNodeResultBody | undefined;
+    return found !== undefined;
+  }, `the answer to ${reqId}`, 20_000);
+  const decoded = decodeTaskResult(found!.result);
+  if (!decoded.ok) throw decoded.error;
+  return decoded.value;
+}
+
+function fromOrchestrator() {
+  const messages: SessionMessage[] = [];
+  net.orchestratorRuntime.connections.on('message', (c, m) => {
+    if (c.peerNodeId === contributor.nodeId) messages.push(m);
+  });
+  return {
+    send: (body: Parameters<Parameters<typeof ask>[0]>[0]) => expect(net.orchestratorRuntime.connections.send(contributor.nodeId, 'vnode-task', body)).toBe(true),
+    messages: () => messages,
+  };
+}
+
+describe('the work runner', () => {
+  it('never runs a task for a VNode another node allocated: it answers `cancelled` and why', async () => {
+    const connection = await openOutbound({ crypto: nativeCrypto, identity: testIdentity(0x71), clock: systemClock, nonces: new HandshakeNonceCache() }, { url: contributor.runtime.listenUrls()[0]!, transport: { policy: { insecureLoopback: true } } });
+    const messages: SessionMessage[] = [];
+    connection.on('message', (m) => messages.push(m));
+    connection.start();
+    sockets.push(connection);
+    const ran = contributor.runner.stats.tasksRun;
+    const result = await ask((body) => connection.send('vnode-task', body), () => messages, 'wt:stranger');
+    expect(result).toMatchObject({ status: 'cancelled', detail: `refused: VNode ${vnodeId} is not allocated here by this orchestrator`, output: null });
+    expect(contributor.runner.stats.tasksRun).toBe(ran);
+  });
+
+  it('refuses a VNode it does not hold, even from its orchestrator', async () => {
+    const orchestrator = fromOrchestrator();
+    const result = await ask(orchestrator.send, orchestrator.messages, 'wt:no-such-vnode', tile, 'vn:none');
+    expect(result).toMatchObject({ status: 'cancelled', detail: 'refused: VNode vn:none is not allocated here by this orchestrator' });
+  });
+
+  it('holds at most MAX_TASKS_PER_VNODE tasks per VNode; the next is refused as busy', async () => {
+    const orchestrator = fromOrchestrator();
+    const busyModule = net.scheduler.addModule(await compileWat(BUSY_WAT));
+    const busy: Workload = { moduleHash: busyModule.hash, moduleSize: busyModule.size, entry: 'run', input: u32(300), needs: { memoryMb: 1, maxMs: 60_000, cores: 1 } };
+    const held = Array.from({ length: MAX_TASKS_PER_VNODE }, (_, i) => ask(orchestrator.send, orchestrator.messages, `wt:busy-${i}`, busy));
+    await waitUntil(() => contributor.runner.tasksHeld === MAX_TASKS_PER_VNODE, 'the VNode to hold its tasks', 20_000);
+    const refused = await ask(orchestrator.send, orchestrator.messages, 'wt:one-too-many', busy);
+    expect(refused).toMatchObject({ status: 'cancelled', detail: expect.stringMatching(/^refused: busy/) });
+    for (const result of await Promise.all(held)) expect(`${result.status} ${result.detail}`).toBe('ok null');
+  }, 60_000);
+
+  it('refuses work while paused, saying why', async () => {
+    const orchestrator = fromOrchestrator();
+    await contributor.runtime.updateSettings((s) => ({ ...s, snoozedUntil: Date.now() + 60_000 }));
+    try {
+      const result = await ask(orchestrator.send, orchestrator.messages, 'wt:while-paused');
+      expect(result).toMatchObject({ status: 'cancelled', detail: 'refused: paused (snoozed)' });
+    } finally {
+      await contributor.runtime.updateSettings((s) => ({ ...s, snoozedUntil: null }));
+    }
+  });
+});
