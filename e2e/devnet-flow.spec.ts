@@ -1,6 +1,8 @@
 // Issue 6 §6: the volunteer's path in browser mode against a real devnet (`npm run start:web`):
 // onboarding → join → peers appear → contribution off and on (the orchestrator's admin API sees
-// it) → snooze → activity lists the traces. Screenshots are kept as test artifacts.
+// it) → snooze → enroll with a token → trusted shown → activity lists the traces. Screenshots are
+// kept as test artifacts.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -81,10 +83,21 @@ test('a volunteer joins a devnet from the dashboard and controls their contribut
   await page.getByRole('button', { name: /resume/i }).first().click();
   await expect.poll(async () => (await adminPnode(nodeId))?.contributing, { timeout: 30_000 }).toBe(true);
 
+  // Trusted registration: a token from the devnet's registration authority, entered in the UI.
+  const token = execFileSync(process.execPath, [join(ROOT, 'bin', 'pnode.js'), 'authority', 'issue-token', '--data-dir', join(devDir, 'devnet', 'orchestrator'), '--label', 'e2e'], { encoding: 'utf8' })
+    .match(/pnode-enroll-[A-Za-z0-9_-]+/)?.[0];
+  expect(token).toBeDefined();
+  await go(page, 'Trusted');
+  await page.getByLabel('Enrollment token').fill(token!);
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  await expect(page.getByRole('main').getByText(/^Trusted$/).first()).toBeVisible({ timeout: 30_000 });
+  await expect.poll(async () => (await adminPnode(nodeId))?.trust, { timeout: 30_000 }).toBe('trusted');
+  await shot('6-trusted');
+
   // Activity lists the network traces.
   await go(page, 'Activity');
   const events = page.getByRole('region', { name: 'Events table' });
   await expect(events.getByRole('row').filter({ hasText: 'session/established' }).first()).toBeVisible();
   await expect(events.getByRole('row').filter({ hasText: 'peer/connected' }).first()).toBeVisible();
-  await shot('6-activity');
+  await shot('7-activity');
 });

@@ -94,6 +94,7 @@ describe('did:key identifiers: the vector identity', () => {
     expect(fingerprintOf(vectorFingerprint)).toBe(vectorFingerprint);
     expect(shortId(signer.node_id)).toBe('z6MkwJFp…65yE');
     expect(shortId('z6MkPeer')).toBe('z6MkPeer');
+    expect(shortId(signer.node_id.replace('node:', 'operator:'))).toBe('z6MkwJFp…65yE');
   });
 
   it('refuses to fingerprint a key that is not 32 bytes', () => {

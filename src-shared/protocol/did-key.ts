@@ -102,11 +102,13 @@ export function isNodeId(id: unknown): id is NodeId {
   }
 }
 
-/** The fingerprint part of a node or participant id (no validation beyond the prefix). */
+/** Role prefixes of did:key-shaped ids in our profile (operators: trusted registration). */
+const ROLE_PREFIX = /^(?:node|participant|operator):did:key:/;
+
+/** The fingerprint part of a node, participant or operator id (no validation beyond the prefix). */
 export function fingerprintOf(id: string): string {
-  if (id.startsWith(NODE_ID_PREFIX)) return id.slice(NODE_ID_PREFIX.length);
-  if (id.startsWith(PARTICIPANT_ID_PREFIX)) return id.slice(PARTICIPANT_ID_PREFIX.length);
-  return id;
+  const prefix = ROLE_PREFIX.exec(id);
+  return prefix ? id.slice(prefix[0].length) : id;
 }
 
 /** A short form for people: `z6MkwJFp…65yE`. */
