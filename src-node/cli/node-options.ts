@@ -28,18 +28,26 @@ export const NODE_OPTIONS: readonly OptionSpec[] = [
   { name: 'keepalive-timeout-ms', type: 'number', valueName: 'ms', description: 'Peer lost after this long without an answer (default 90000)' },
 ];
 
-/** `<node-id>@<url>`: the id is strictly parsed, the URL checked against the loopback policy. */
-export function parseSeed(text: string, insecureLoopback: boolean): SeedPeer {
+/**
+ * `<node-id>@<url>`, as --seed, --orchestrator and friends take it: the id strictly parsed, the URL
+ * checked against the loopback policy; a UsageError naming the option otherwise.
+ */
+export function parseNodeAtUrl(text: string, option: string, insecureLoopback: boolean): { nodeId: string; url: string } {
   const at = text.indexOf('@');
-  if (at <= 0) throw new UsageError(`--seed needs <node-id>@<url>, got ${JSON.stringify(text)}`);
+  if (at <= 0) throw new UsageError(`--${option} needs <node-id>@<url>, got ${JSON.stringify(text)}`);
   const nodeId = text.slice(0, at);
   const url = text.slice(at + 1);
   try {
     parseNodeId(nodeId);
     parsePeerEndpoint(url, { insecureLoopback });
   } catch (error) {
-    throw new UsageError(`--seed ${JSON.stringify(text)}: ${error instanceof ProtocolError ? error.detail : String(error)}`);
+    throw new UsageError(`--${option} ${JSON.stringify(text)}: ${error instanceof ProtocolError ? error.detail : String(error)}`);
   }
+  return { nodeId, url };
+}
+
+export function parseSeed(text: string, insecureLoopback: boolean): SeedPeer {
+  const { nodeId, url } = parseNodeAtUrl(text, 'seed', insecureLoopback);
   return { nodeId, urls: [url] };
 }
 

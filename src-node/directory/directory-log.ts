@@ -19,7 +19,7 @@
 // Reading: a line that does not end in a newline is a torn tail from a crash; it is ignored and cut
 // off so the next append starts on a fresh line. A complete line whose checksum or JSON is wrong
 // is skipped and counted.
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { fsyncDirectorySync } from '../storage/atomic-file.js';
 import { mkdir, open, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -117,17 +117,6 @@ export async function readLog(path: string): Promise<LoadedLog | undefined> {
   return { header, puts, bytes: offset, tornBytes, corruptLines };
 }
 
-function fsyncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse a directory fsync; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 export interface LogWriterOptions {
   /** The whole live content (header and live rows) for a rewrite; called synchronously. */
@@ -177,7 +166,7 @@ export class LogWriter {
       await handle.write(initial);
       if (options.fsync !== false) await handle.datasync();
       writer.logBytes += Buffer.byteLength(initial);
-      fsyncDirectory(dirname(path));
+      fsyncDirectorySync(dirname(path));
     }
     return writer;
   }
@@ -277,7 +266,7 @@ export class LogWriter {
         await out.close();
       }
       await rename(temp, this.path);
-      fsyncDirectory(dirname(this.path));
+      fsyncDirectorySync(dirname(this.path));
       const next = await open(this.path, 'a');
       await this.handle.close().catch(() => undefined);
       this.handle = next;

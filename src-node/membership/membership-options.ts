@@ -1,10 +1,8 @@
 // The command-line face of membership: `--orchestrator <node-id>@<url>` (repeatable; the same
 // node-id twice adds a URL), and the module built from it. `pnode node` and devnet's contributors
 // use these; the desktop shell builds the module from its network descriptor's orchestrators.
-import { UsageError, type OptionSpec, type ParsedArgs } from '../cli/args.js';
-import { parseNodeId } from '../../src-shared/protocol/did-key.js';
-import { ProtocolError } from '../../src-shared/protocol/errors.js';
-import { parsePeerEndpoint } from '../transport/endpoint-url.js';
+import { parseNodeAtUrl } from '../cli/node-options.js';
+import type { OptionSpec, ParsedArgs } from '../cli/args.js';
 import { MembershipModule, type MembershipModuleOptions } from './membership-module.js';
 import type { OrchestratorTarget } from './orchestrator-link.js';
 import type { NodeRuntimeConfig } from '../runtime/runtime-config.js';
@@ -21,16 +19,7 @@ export const MEMBERSHIP_OPTIONS: readonly OptionSpec[] = [
 
 /** `<node-id>@<url>`, strictly: the id parsed, the URL checked against the loopback policy. */
 export function parseOrchestratorTarget(text: string, insecureLoopback: boolean): OrchestratorTarget {
-  const at = text.indexOf('@');
-  if (at <= 0) throw new UsageError(`--orchestrator needs <node-id>@<url>, got ${JSON.stringify(text)}`);
-  const nodeId = text.slice(0, at);
-  const url = text.slice(at + 1);
-  try {
-    parseNodeId(nodeId);
-    parsePeerEndpoint(url, { insecureLoopback });
-  } catch (error) {
-    throw new UsageError(`--orchestrator ${JSON.stringify(text)}: ${error instanceof ProtocolError ? error.detail : String(error)}`);
-  }
+  const { nodeId, url } = parseNodeAtUrl(text, 'orchestrator', insecureLoopback);
   return { nodeId, urls: [url] };
 }
 

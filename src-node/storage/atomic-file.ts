@@ -13,7 +13,8 @@ export interface AtomicWriteOptions {
 
 const DEFAULT_MODE = 0o644;
 
-function tempPathFor(path: string): string {
+/** A temp name beside `path`; removeStaleTempFiles recognises it after a crash. */
+export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
@@ -21,7 +22,8 @@ function toBytes(data: string | Uint8Array): Uint8Array {
   return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
 }
 
-function fsyncDirectorySync(dir: string): void {
+/** Makes a rename or link in `dir` durable; a filesystem that refuses directory fsync is tolerated. */
+export function fsyncDirectorySync(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');
@@ -91,15 +93,7 @@ export class CorruptFileError extends Error {
   }
 }
 
-/** Reads a JSON file; undefined when it does not exist, CorruptFileError when it is not JSON. */
-export async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+function parseJsonFile(path: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
@@ -107,19 +101,31 @@ export async function readJsonFile(path: string): Promise<unknown> {
   }
 }
 
+function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Reads a JSON file; undefined when it does not exist, CorruptFileError when it is not JSON. */
+export async function readJsonFile(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  return parseJsonFile(path, text);
+}
+
 export function readJsonFileSync(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new CorruptFileError(path, `not valid JSON (${error instanceof Error ? error.message : 'parse error'})`);
-  }
+  return parseJsonFile(path, text);
 }
 
 export function jsonText(value: unknown): string {

@@ -7,9 +7,8 @@
 // some network mounts) it falls back to check-then-rename, which is atomic for the content but has
 // a small race window between the check and the rename.
 import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { fsyncDirectorySync, tempPathFor } from './atomic-file.js';
 
 export class FileExistsError extends Error {
   constructor(readonly path: string) {
@@ -18,22 +17,7 @@ export class FileExistsError extends Error {
   }
 }
 
-/** Same naming as writeFileAtomic's temp files, so removeStaleTempFiles finds them after a crash. */
-function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
 
-function fsyncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    fsyncSync(fd);
-  } catch {
-    // Some filesystems refuse a directory fsync; the link or rename is still atomic there.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 const LINK_UNSUPPORTED = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
 
@@ -72,5 +56,5 @@ export async function createFileAtomic(path: string, data: string | Uint8Array, 
   } finally {
     await rm(temp, { force: true });
   }
-  fsyncDirectory(dirname(path));
+  fsyncDirectorySync(dirname(path));
 }
