@@ -10,6 +10,7 @@ import type { ControlResponse, ControlServerMessage } from '../../src-shared/con
 import type { ControlHandler } from './control-handler.js';
 import { CONTROL_SUBPROTOCOL, checkControlUpgrade, checkStaticRequest } from './control-auth.js';
 import { securityHeaders, serveStatic } from './static-files.js';
+import { requestPathname } from '../util/request-path.js';
 
 export const CONTROL_PATH = '/control';
 export const CONTROL_HOST = '127.0.0.1';
@@ -100,8 +101,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const path = new URL(request.url ?? '/', 'http://control').pathname;
-    if (path !== CONTROL_PATH) return refuse(socket, 403, 'not a control endpoint');
+    const path = requestPathname(request.url);
+    if (path === undefined || path !== CONTROL_PATH) return refuse(socket, 403, 'not a control endpoint');
     const verdict = checkControlUpgrade(
       {
         remoteAddress: request.socket.remoteAddress,

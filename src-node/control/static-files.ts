@@ -3,6 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestPathname } from '../util/request-path.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -49,10 +50,14 @@ export async function serveStatic(root: string, request: IncomingMessage, respon
     response.end();
     return;
   }
-  let pathname: string;
+  let pathname: string | undefined;
   try {
-    pathname = decodeURIComponent(new URL(request.url ?? '/', 'http://control').pathname);
+    const encoded = requestPathname(request.url);
+    pathname = encoded === undefined ? undefined : decodeURIComponent(encoded);
   } catch {
+    pathname = undefined; // malformed percent-encoding
+  }
+  if (pathname === undefined) {
     response.writeHead(400, headers);
     response.end();
     return;

@@ -16,6 +16,7 @@ import { checkAdminRequest } from './admin-auth.js';
 import { pnodeView, statusView, vnodeView } from './admin-views.js';
 import { prometheusText } from './metrics.js';
 import type { Orchestrator } from './orchestrator.js';
+import { requestUrl } from '../util/request-path.js';
 
 export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 /** VNodes one POST may ask for. */
@@ -129,7 +130,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   let port = options.port;
 
   async function route(request: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://admin');
+    const url = requestUrl(request.url);
+    if (url === undefined) throw new HttpError(400, 'the request target is not a valid path');
     let parts: string[];
     try {
       parts = url.pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));

@@ -8,6 +8,7 @@ import type { PeerEndpoint } from './endpoint-url.js';
 import { endpointUrl } from './endpoint-url.js';
 import type { ServerTls } from './tls.js';
 import { MAX_FRAME_BYTES, MAX_PENDING_UPGRADES } from './limits.js';
+import { requestPathname } from '../util/request-path.js';
 
 export interface InboundConnectionInfo {
   readonly remoteAddress: string;
@@ -45,8 +46,8 @@ export async function listen(options: ListenerOptions): Promise<PeerListener> {
   });
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    const path = new URL(request.url ?? '/', 'http://peer').pathname;
-    if (path !== endpoint.path) return refuse(socket, 404, 'Not Found');
+    const path = requestPathname(request.url);
+    if (path === undefined || path !== endpoint.path) return refuse(socket, 404, 'Not Found');
     if (pendingUpgrades >= MAX_PENDING_UPGRADES) return refuse(socket, 503, 'Service Unavailable');
     pendingUpgrades++;
     wss.handleUpgrade(request, socket, head, (ws) => {

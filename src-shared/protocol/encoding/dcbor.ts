@@ -3,7 +3,7 @@
 // writes integers >= 2^32 as floats, so `toEncodable` sorts every map by encoded key bytes (via Map)
 // and turns large integers into BigInt, which cbor-x writes in the correct 8-byte form.
 import { Encoder } from 'cbor-x';
-import { decode as cborgDecode } from 'cborg';
+import { Tokenizer, Type, type Token, decode as cborgDecode } from 'cborg';
 import { ProtocolError } from '../errors.js';
 import { bytesEqual, compareBytes, isWellFormedText, utf8 } from './bytes.js';
 
@@ -124,6 +124,35 @@ const DECODE_OPTIONS = {
   tags: [],
 } as const;
 
+const TEXT_DECODER = new TextDecoder('utf-8');
+
+/** `text` decoded with every leading UTF-8 byte order mark kept as U+FEFF (a TextDecoder drops the first). */
+function decodeKeepingBom(text: Uint8Array): string {
+  let at = 0;
+  while (text[at] === 0xef && text[at + 1] === 0xbb && text[at + 2] === 0xbf) at += 3;
+  return '\uFEFF'.repeat(at / 3) + TEXT_DECODER.decode(text.subarray(at));
+}
+
+/**
+ * cborg's tokenizer, except that a text string starting with the UTF-8 byte order mark keeps it:
+ * cborg decodes text with a TextDecoder, which drops a leading U+FEFF, so such text decoded to
+ * other text and its deterministic encoding (which we write and sign) was refused as "not in
+ * deterministic form".
+ */
+class TextPreservingTokenizer extends Tokenizer {
+  override next(): Token {
+    const start = this.pos();
+    const token = super.next();
+    if (token.type === Type.string && token.encodedLength !== undefined) {
+      const minor = this.data[start]! & 31;
+      const head = minor < 24 ? 1 : 1 + 2 ** (minor - 24);
+      const text = this.data.subarray(start + head, start + token.encodedLength);
+      if (text[0] === 0xef && text[1] === 0xbb && text[2] === 0xbf) token.value = decodeKeepingBom(text);
+    }
+    return token;
+  }
+}
+
 function fromDecoded(value: unknown, path: (string | number)[]): CborValue {
   if (typeof value === 'bigint') {
     if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
@@ -156,7 +185,7 @@ function fromDecoded(value: unknown, path: (string | number)[]): CborValue {
 export function decodeDeterministic(bytes: Uint8Array): CborValue {
   let decoded: unknown;
   try {
-    decoded = cborgDecode(bytes, DECODE_OPTIONS);
+    decoded = cborgDecode(bytes, { ...DECODE_OPTIONS, tokenizer: new TextPreservingTokenizer(bytes, DECODE_OPTIONS) });
   } catch (error) {
     const reason = error instanceof RangeError ? 'nesting too deep' : error instanceof Error ? error.message : 'unknown';
     throw new ProtocolError('E_PROTO_INVALID', `malformed CBOR (${reason})`);
