@@ -204,7 +204,7 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
     this.slots.clear();
     this.stopDutyCycle();
     if (this.refreshTimer) clearInterval(this.refreshTimer);
-    await this.stats.flush();
+    await this.stats.close();
   }
 
   // --- limits and conditions ------------------------------------------------------------------

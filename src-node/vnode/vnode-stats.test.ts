@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -33,6 +33,20 @@ describe('VNodeStatsStore', () => {
     const onDisk = JSON.parse(readFileSync(join(dir, VNODE_STATS_FILE), 'utf8')) as { schema: string; total: { cpuMsTotal: number } };
     expect(onDisk.schema).toBe('pnode-vnode-stats.v1');
     expect(onDisk.total.cpuMsTotal).toBe(155);
+  });
+
+  it('writes what is pending on close and nothing after it (the data dir may be gone)', async () => {
+    const dir = dataDir();
+    const store = new VNodeStatsStore(dir, new ManualClock(new Date(2026, 10, 21, 12).getTime()));
+    await store.load();
+    store.allocate(vnode('a'));
+    store.addTask('a', 10, 'done');
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    store.addTask('a', 20, 'done');
+    await store.flush();
+    expect(existsSync(dir)).toBe(false);
+    expect(store.total()).toMatchObject({ tasksDone: 2, cpuMsTotal: 30 });
   });
 
   it('starts "today" again on a new day and keeps the total', async () => {

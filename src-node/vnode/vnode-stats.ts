@@ -73,6 +73,7 @@ export class VNodeStatsStore {
   private totals: UsageCounters;
   private readonly vnodes = new Map<string, VNodeRecord>();
   private writing: Promise<void> | null = null;
+  private closed = false;
   private dirty = false;
 
   constructor(
@@ -165,6 +166,9 @@ export class VNodeStatsStore {
 
   /** Writes the current counters (coalesced: one write in flight, one more if changed meanwhile). */
   private save(): void {
+    // After close() the data dir may already be gone (a stopped node's cleanup): counts change in
+    // memory only.
+    if (this.closed) return;
     this.dirty = true;
     if (this.writing) return;
     this.writing = (async () => {
@@ -179,6 +183,12 @@ export class VNodeStatsStore {
 
   async flush(): Promise<void> {
     while (this.writing) await this.writing;
+  }
+
+  /** Writes what is pending and no more after it: the host has stopped. */
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
   }
 
   private prune(): void {
