@@ -35,6 +35,8 @@ export interface DiscoverySimOptions {
   readonly workers?: number;
   /** Longest wait for each phase to converge. */
   readonly phaseTimeoutMs?: number;
+  /** Longest wait for the nodes of a phase to be running (default: twice the phase timeout). */
+  readonly startTimeoutMs?: number;
   /** Where the worker entry is (the built `pnode` binary). */
   readonly pnodeBin: string;
   readonly print?: (line: string) => void;
@@ -49,6 +51,8 @@ export interface PhaseFigure {
 
 export interface DiscoverySimResult {
   readonly nodes: number;
+  /** How many of them were running when the first phase began (fewer when start-up timed out). */
+  readonly runningNodes: number;
   readonly startupMs: number;
   readonly phases: readonly PhaseFigure[];
   readonly workerRssBytes: number;
@@ -90,14 +94,19 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
     const directories = { A: directoryModule.url, B: `http://127.0.0.1:${directoryGate.port}` };
 
     const liveIds = (): string[] => [...nodes.values()].filter((n) => n.running && n.nodeId).map((n) => n.nodeId!);
+    // A worker that already left (shutting down, or crashed) is skipped: sending to it would throw.
+    const sendTo = (worker: ChildProcess, message: CoordinatorMessage): void => {
+      if (worker.connected) worker.send(message);
+    };
     const broadcastLive = (): void => {
       const ids = liveIds();
-      for (const worker of workers) worker.send({ type: 'live', ids } satisfies CoordinatorMessage);
+      for (const worker of workers) sendTo(worker, { type: 'live', ids });
     };
 
     for (let w = 0; w < workersCount; w++) {
       const worker = fork(options.pnodeBin, ['sim', 'worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
       workers.push(worker);
+      worker.on('error', (error) => print(`worker ${w}: ${error.message}`));
       worker.on('message', (raw) => {
         const message = raw as WorkerMessage;
         if (message.type === 'node-started') {
@@ -133,7 +142,7 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
         const message: CoordinatorMessage = first
           ? { type: 'start', nodes: mine, seeds, directories, concurrency: SIM_START_CONCURRENCY }
           : { type: 'start-nodes', nodes: mine };
-        workers[w]!.send(message);
+        sendTo(workers[w]!, message);
       }
     };
 
@@ -146,10 +155,15 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
       return { share: live.length ? knowing / live.length : 0, knowing, live: live.length, median: fractions[Math.floor(fractions.length / 2)] ?? 0 };
     };
 
-    const started = Date.now();
-    const waitRunning = async (expected: number): Promise<void> => {
-      while ([...nodes.values()].filter((n) => n.running).length < expected && Date.now() - started < phaseTimeoutMs * 2) await sleep(100);
+    const startTimeoutMs = options.startTimeoutMs ?? phaseTimeoutMs * 2;
+    const runningCount = (): number => [...nodes.values()].filter((n) => n.running).length;
+    /** Waits until `expected` nodes run or start-up times out; how many run. */
+    const waitRunning = async (expected: number): Promise<number> => {
+      const from = Date.now();
+      while (runningCount() < expected && Date.now() - from < startTimeoutMs) await sleep(100);
+      return runningCount();
     };
+    const started = Date.now();
 
     const report = (phase: string, from: number): number => {
       const s = share();
@@ -170,9 +184,13 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
     // Phase 1: everyone joins (group A; group B also starts in A's network — the split comes later).
     const initial = Array.from({ length: options.nodes }, (_, i) => newNode(options.partition && i % 2 === 1 ? 'B' : 'A'));
     startNodes(initial, true);
-    await waitRunning(options.nodes);
+    const runningNodes = await waitRunning(options.nodes);
     const startupMs = Date.now() - started;
-    print(`all ${options.nodes} nodes running after ${(startupMs / 1000).toFixed(1)} s`);
+    print(
+      runningNodes === options.nodes
+        ? `all ${options.nodes} nodes running after ${(startupMs / 1000).toFixed(1)} s`
+        : `only ${runningNodes} of ${options.nodes} nodes running after ${(startupMs / 1000).toFixed(1)} s (start-up timed out; the rest keep starting)`,
+    );
     phases.push(await watch('join', Date.now()));
 
     if ((options.churnPercent ?? 0) > 0) {
@@ -184,7 +202,7 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
         broadcastLive();
         for (let w = 0; w < workersCount; w++) {
           const names = victims.filter((n) => n.worker === w).map((n) => n.name);
-          if (names.length) workers[w]!.send({ type: 'stop-nodes', names } satisfies CoordinatorMessage);
+          if (names.length) sendTo(workers[w]!, { type: 'stop-nodes', names });
         }
         setTimeout(() => startNodes(victims, false), CHURN_INTERVAL_MS / 2).unref();
       };
@@ -209,8 +227,8 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
       seedGate.setOpen(false);
       directoryGate.setOpen(false);
       for (const worker of workers) {
-        worker.send({ type: 'allow', group: 'A', ids: [...groupIds('A'), seed.identity.nodeId, directory.identity.nodeId] } satisfies CoordinatorMessage);
-        worker.send({ type: 'allow', group: 'B', ids: groupIds('B') } satisfies CoordinatorMessage);
+        sendTo(worker, { type: 'allow', group: 'A', ids: [...groupIds('A'), seed.identity.nodeId, directory.identity.nodeId] });
+        sendTo(worker, { type: 'allow', group: 'B', ids: groupIds('B') });
       }
       const joiners = Array.from({ length: Math.max(2, Math.round(options.nodes * PARTITION_JOINERS)) }, (_, i) => newNode(i % 2 === 0 ? 'A' : 'B'));
       print(`partition: two halves; ${joiners.length} new nodes join, half on each side`);
@@ -219,28 +237,28 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
       startNodes(joiners, false);
       await waitRunning(nodes.size);
       for (const worker of workers) {
-        worker.send({ type: 'allow', group: 'A', ids: [...preview('A'), seed.identity.nodeId, directory.identity.nodeId] } satisfies CoordinatorMessage);
-        worker.send({ type: 'allow', group: 'B', ids: preview('B') } satisfies CoordinatorMessage);
+        sendTo(worker, { type: 'allow', group: 'A', ids: [...preview('A'), seed.identity.nodeId, directory.identity.nodeId] });
+        sendTo(worker, { type: 'allow', group: 'B', ids: preview('B') });
       }
       await sleep(5_000);
       print(`partitioned: ${(share().share * 100).toFixed(1)} % of nodes know ≥ ${KNOWS_SHARE * 100} % (each half lacks the other's newcomers)`);
       seedGate.setOpen(true);
       directoryGate.setOpen(true);
       for (const worker of workers) {
-        worker.send({ type: 'allow', group: 'A', ids: null } satisfies CoordinatorMessage);
-        worker.send({ type: 'allow', group: 'B', ids: null } satisfies CoordinatorMessage);
+        sendTo(worker, { type: 'allow', group: 'A', ids: null });
+        sendTo(worker, { type: 'allow', group: 'B', ids: null });
       }
       print('healed');
       phases.push(await watch('heal', Date.now()));
     }
 
-    return { nodes: options.nodes, startupMs, phases, workerRssBytes: [...rss.values()].reduce((a, b) => a + b, 0) };
+    return { nodes: options.nodes, runningNodes, startupMs, phases, workerRssBytes: [...rss.values()].reduce((a, b) => a + b, 0) };
   } finally {
     await Promise.all(
       workers.map(
         (worker) =>
           new Promise<void>((resolve) => {
-            if (worker.exitCode !== null) return resolve();
+            if (worker.exitCode !== null || !worker.connected) return resolve();
             worker.once('exit', () => resolve());
             worker.send({ type: 'shutdown' } satisfies CoordinatorMessage);
             setTimeout(() => worker.kill('SIGKILL'), 20_000).unref();

@@ -9,9 +9,11 @@ import type { NodeId } from '../../src-shared/protocol/did-key.js';
 import { type CoordinatorMessage, type SimNodeSpec, type SimStartMessage, type WorkerMessage, SIM_REPORT_INTERVAL_MS } from './sim-protocol.js';
 
 export async function runSimWorker(): Promise<void> {
+  // The coordinator may already be gone (it stopped the run): nothing is left to tell it.
   const send = (message: WorkerMessage): void => {
-    process.send?.(message);
+    if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
   };
+  let shuttingDown = false;
   const running = new Map<string, { runtime: NodeRuntime; group: 'A' | 'B' }>();
   let settings: SimStartMessage | undefined;
   let live = new Set<string>();
@@ -39,6 +41,10 @@ export async function runSimWorker(): Promise<void> {
       const config = configFor(spec);
       const { modules } = discoveryModules(config, { directories: [settings!.directories[spec.group]] });
       const runtime = await NodeRuntime.start(config, modules);
+      if (shuttingDown) {
+        await runtime.stop().catch(() => undefined);
+        return;
+      }
       const ids = allowed[spec.group];
       if (ids) runtime.setAllowlist(allowlistPolicy(ids as NodeId[]));
       running.set(spec.name, { runtime, group: spec.group });
@@ -52,7 +58,7 @@ export async function runSimWorker(): Promise<void> {
     const queue = [...specs];
     await Promise.all(
       Array.from({ length: Math.max(1, concurrency) }, async () => {
-        for (let spec = queue.shift(); spec; spec = queue.shift()) await startNode(spec);
+        for (let spec = queue.shift(); spec && !shuttingDown; spec = queue.shift()) await startNode(spec);
       }),
     );
   }
@@ -97,6 +103,7 @@ export async function runSimWorker(): Promise<void> {
         }
         break;
       case 'shutdown':
+        shuttingDown = true;
         clearInterval(reporter);
         void Promise.all([...running.values()].map((n) => n.runtime.stop().catch(() => undefined))).then(() => {
           send({ type: 'shutdown-done' });

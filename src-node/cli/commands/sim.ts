@@ -36,7 +36,7 @@ const discoveryCommand: CommandSpec = {
       pnodeBin: join(packageRoot(fileURLToPath(import.meta.url)), 'bin', 'pnode.js'),
       print: (line) => stdout(`${line}\n`),
     });
-    stdout(`\nsummary: ${result.nodes} nodes, all running after ${(result.startupMs / 1000).toFixed(1)} s, workers' RSS ${(result.workerRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
+    stdout(`\nsummary: ${result.nodes} nodes, ${result.runningNodes === result.nodes ? 'all' : `${result.runningNodes}`} running after ${(result.startupMs / 1000).toFixed(1)} s, workers' RSS ${(result.workerRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
     for (const phase of result.phases) {
       stdout(`  ${phase.phase.padEnd(8)} ${phase.convergedAfterMs === null ? 'no convergence point' : `converged ${(phase.convergedAfterMs / 1000).toFixed(1)} s after it began`}; final share ${(phase.finalShare * 100).toFixed(1)} %\n`);
     }
