@@ -14,8 +14,12 @@ import type { NodeAdvertisement } from './advertisement-types.js';
 export const ADVERTISEMENT_CACHE_FILE = 'advertisements.json';
 /** Most advertisements kept; beyond it the soonest to expire is dropped. */
 export const MAX_CACHED_ADVERTISEMENTS = 2_000;
-/** Writes are batched: at most one per this interval. */
-export const CACHE_FLUSH_DELAY_MS = 1_000;
+/**
+ * Writes are batched: the first change after a write is saved this long after it. The whole cache
+ * is rewritten each time (up to MAX_CACHED_ADVERTISEMENTS), so a busy network must not turn every
+ * arriving advertisement into a write.
+ */
+export const CACHE_FLUSH_DELAY_MS = 5_000;
 
 export type CacheChange = 'added' | 'replaced';
 
@@ -40,6 +44,8 @@ export class AdvertisementCache {
   private readonly path: string;
   private flushTimer: NodeJS.Timeout | undefined;
   private dirty = false;
+  /** The write in progress: writes never overlap (a slow disk would otherwise pile them up). */
+  private writing: Promise<void> = Promise.resolve();
   private readonly listeners = new Set<(offer: CacheOffer) => void>();
 
   constructor(private readonly options: AdvertisementCacheOptions) {
@@ -194,15 +200,26 @@ export class AdvertisementCache {
     this.flushTimer.unref();
   }
 
-  /** Writes pending changes now (shutdown, tests). */
+  /** Writes pending changes now (shutdown, tests), after the write in progress. */
   async flush(): Promise<void> {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
+    const run = this.writing.then(() => this.writeNow());
+    this.writing = run.catch(() => undefined);
+    await run;
+  }
+
+  private async writeNow(): Promise<void> {
     if (!this.dirty) return;
     this.dirty = false;
-    await writeFileAtomic(this.path, jsonText({ 'schema/v': 1, items: [...this.entries.values()].map((e) => e.advertisement) }));
+    try {
+      await writeFileAtomic(this.path, jsonText({ 'schema/v': 1, items: [...this.entries.values()].map((e) => e.advertisement) }));
+    } catch (error) {
+      this.dirty = true;
+      throw error;
+    }
   }
 }
 

@@ -21,6 +21,8 @@ export const CONVERGED_SHARE = 0.95;
 export const DEFAULT_SIM_WORKERS = 2;
 /** Nodes each worker starts at once. */
 export const SIM_START_CONCURRENCY = 8;
+/** libuv threads per worker process (Node's default is 4). */
+export const SIM_WORKER_THREADPOOL = 32;
 export const CHURN_INTERVAL_MS = 2_000;
 /** How long churn runs before the network is left to settle. */
 export const CHURN_WINDOW_MS = 10_000;
@@ -104,7 +106,9 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
     };
 
     for (let w = 0; w < workersCount; w++) {
-      const worker = fork(options.pnodeBin, ['sim', 'worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+      // Hundreds of nodes share one process and so one libuv pool for their file writes: the
+      // default 4 threads would make each node's start wait behind the others' fsyncs.
+      const worker = fork(options.pnodeBin, ['sim', 'worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, UV_THREADPOOL_SIZE: String(SIM_WORKER_THREADPOOL) } });
       workers.push(worker);
       worker.on('error', (error) => print(`worker ${w}: ${error.message}`));
       worker.on('message', (raw) => {
