@@ -73,6 +73,9 @@ export async function runSimWorker(): Promise<void> {
     send({ type: 'knowledge', known, rssBytes: process.memoryUsage().rss });
   }, SIM_REPORT_INTERVAL_MS);
 
+  // The coordinator is gone (it crashed or was killed): nobody will ask for a shutdown.
+  process.on('disconnect', () => process.exit(0));
+
   process.on('message', (raw) => {
     const message = raw as CoordinatorMessage;
     switch (message.type) {
