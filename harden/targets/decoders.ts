@@ -259,8 +259,6 @@ const identityFiles = defineTarget({
   name: 'identity:files',
   drives: 'loadIdentity with the file keystore (readIdentityRecord: size, JSON, status, schema gate, id/key binding; the key file: kind, seed, seed ↔ node id; record ↔ key)',
   sources: "the node's real identity record and key file (as written by the node), one or both mutated structurally or as bytes, or missing; generated text",
-  // Two file writes and a full load (key derivation included) per input: 20,000 is plenty here.
-  inputs: 20_000,
   open: (context, c) => {
     const dataDir = mkdtempSync(join(context.workDir, 'identity-'));
     mkdirSync(identityDirPath(dataDir), { recursive: true });
