@@ -10,6 +10,8 @@ export const SETTINGS_SCHEMA = 'pnode-settings.v1';
 export const MAX_SETTINGS_SEEDS = 64;
 export const MAX_SETTINGS_DIRECTORIES = 16;
 export const MAX_SETTINGS_ALLOWLIST = 10_000;
+/** Longest text a settings field keeps (node-ids, URLs, labels are far shorter); longer entries are dropped. */
+export const MAX_SETTINGS_TEXT_CHARS = 2_048;
 
 export interface Settings {
   readonly joined: boolean;
@@ -53,12 +55,13 @@ function isLimits(value: unknown): value is ContributionLimits {
 /** Reads a stored settings object field by field; a field that does not fit falls back to its default. */
 export function decodeSettings(raw: unknown): Settings {
   const v = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  const strings = (x: unknown, max: number): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string').slice(0, max) : []);
+  const text = (x: unknown): x is string => typeof x === 'string' && x.length <= MAX_SETTINGS_TEXT_CHARS;
+  const strings = (x: unknown, max: number): string[] => (Array.isArray(x) ? x.filter(text).slice(0, max) : []);
   const seeds = Array.isArray(v['seeds'])
     ? (v['seeds'] as unknown[])
-        .filter((s): s is SeedView => typeof s === 'object' && s !== null && typeof (s as SeedView).nodeId === 'string' && typeof (s as SeedView).url === 'string')
+        .filter((s): s is SeedView => typeof s === 'object' && s !== null && text((s as SeedView).nodeId) && text((s as SeedView).url))
         .slice(0, MAX_SETTINGS_SEEDS)
-        .map((s) => ({ nodeId: s.nodeId, url: s.url, ...(typeof s.label === 'string' ? { label: s.label } : {}) }))
+        .map((s) => ({ nodeId: s.nodeId, url: s.url, ...(text(s.label) ? { label: s.label } : {}) }))
     : [];
   return {
     joined: typeof v['joined'] === 'boolean' ? v['joined'] : DEFAULT_SETTINGS.joined,
