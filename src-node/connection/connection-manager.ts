@@ -13,6 +13,7 @@ import type { HandshakeContext } from '../session/handshake-flow.js';
 import type { SessionIntent } from '../session/handshake.js';
 import type { DialOptions as TransportDialOptions } from '../transport/ws-dialer.js';
 import type { InboundConnectionInfo } from '../transport/ws-listener.js';
+import { CLOSE_TRY_AGAIN_LATER, closeSocket } from '../transport/close-codes.js';
 import type { PeerStore } from '../peers/peer-store.js';
 import type { PeerRateLimiter } from '../peers/rate-limiter.js';
 import { planWorkingSet, type SessionView, type WorkingSetLimits } from '../peers/working-set.js';
@@ -67,6 +68,14 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   /** Peers whose last session ended by keepalive loss: the next session "restores" them. */
   private readonly lostPeers = new Set<string>();
   private inboundHandshakes = 0;
+  /**
+   * False until the node's modules have registered their handlers (beginDispatch): sessions adopted
+   * before then keep their messages (each PeerConnection buffers them) instead of losing the ones
+   * no handler is there for yet. A node listens before its modules start, so without this an
+   * orchestrator restarting under a crowd of reconnecting PNodes dropped their registrations.
+   */
+  private dispatching = false;
+  private readonly waitingForDispatch: PeerConnection[] = [];
   private planTimer: NodeJS.Timeout | undefined;
   private planQueued = false;
   private stopped = false;
@@ -80,6 +89,13 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
 
   get selfId(): string {
     return this.ctx.identity.nodeId;
+  }
+
+  /** The node's modules have started: sessions adopted so far get their messages now, later ones at once. */
+  beginDispatch(): void {
+    if (this.dispatching) return;
+    this.dispatching = true;
+    for (const connection of this.waitingForDispatch.splice(0)) connection.start();
   }
 
   /** Starts the working-set loop (contributors who joined). */
@@ -130,7 +146,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     const max = this.options.maxInbound ?? (this.options.workingSet ? DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS : DEFAULT_MAX_INBOUND_SERVICE_SESSIONS);
     const inbound = [...this.live.values()].filter((l) => l.connection.direction === 'inbound').length;
     if (this.stopped || inbound + this.inboundHandshakes >= max) {
-      socket.close(1013, 'busy: too many sessions');
+      closeSocket(socket, CLOSE_TRY_AGAIN_LATER, 'busy: too many sessions');
       return;
     }
     this.inboundHandshakes++;
@@ -243,7 +259,8 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     }
     this.ctx.trace?.emit('peer/connected', { peer, detail: { direction: connection.direction, address: connection.address, 'session/id': connection.session.sessionId } });
     if (this.lostPeers.delete(peer)) this.ctx.trace?.emit('keepalive/restored', { peer, detail: { 'session/id': connection.session.sessionId } });
-    connection.start();
+    if (this.dispatching) connection.start();
+    else this.waitingForDispatch.push(connection);
     keepalive.start();
     connection.send('capability-advertisement.v1', this.options.advertiser.advertisement(this.ctx.clock.now()));
     this.emit('connected', connection);

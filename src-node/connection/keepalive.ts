@@ -30,6 +30,8 @@ export interface KeepaliveOptions {
 export class Keepalive {
   private readonly timing: KeepaliveTiming;
   private timer: NodeJS.Timeout | undefined;
+  /** A check at the moment the timeout runs out, when that comes before the next tick. */
+  private lossTimer: NodeJS.Timeout | undefined;
   private lastHeard: number;
   private readonly outstanding = new Map<string, number>();
   private lost = false;
@@ -51,6 +53,8 @@ export class Keepalive {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.lossTimer) clearTimeout(this.lossTimer);
+    this.lossTimer = undefined;
   }
 
   /** Any authenticated message proves the peer is alive; ping and pong are answered and measured here. */
@@ -72,20 +76,41 @@ export class Keepalive {
     return false;
   }
 
+  /** Declares the peer lost if it has been silent for the timeout; true if it was. */
+  private checkLost(now: number): boolean {
+    if (this.lost || now - this.lastHeard < this.timing.timeoutMs) return false;
+    this.lost = true;
+    this.stop();
+    this.options.trace?.emit('keepalive/lost', {
+      peer: this.connection.peerNodeId,
+      detail: { 'silent-ms': now - this.lastHeard, 'timeout-ms': this.timing.timeoutMs },
+    });
+    this.options.onLost?.();
+    this.connection.close('E_TRANSPORT_UNAVAILABLE', `keepalive lost: no answer for ${now - this.lastHeard} ms`);
+    return true;
+  }
+
+  /**
+   * When the timeout runs out before the next tick, a check at that moment: ticks alone would
+   * notice a silent peer up to one interval late (at 120 s rather than 90 s by default).
+   */
+  private armLossCheck(now: number): void {
+    const due = this.lastHeard + this.timing.timeoutMs - now;
+    if (due >= this.timing.intervalMs || this.lossTimer) return;
+    this.lossTimer = setTimeout(() => {
+      this.lossTimer = undefined;
+      if (!this.connection.isOpen) return this.stop();
+      const at = this.options.clock.now();
+      if (!this.checkLost(at)) this.armLossCheck(at);
+    }, Math.max(0, due));
+    this.lossTimer.unref();
+  }
+
   private tick(): void {
     if (!this.connection.isOpen) return this.stop();
     const now = this.options.clock.now();
-    if (!this.lost && now - this.lastHeard >= this.timing.timeoutMs) {
-      this.lost = true;
-      this.stop();
-      this.options.trace?.emit('keepalive/lost', {
-        peer: this.connection.peerNodeId,
-        detail: { 'silent-ms': now - this.lastHeard, 'timeout-ms': this.timing.timeoutMs },
-      });
-      this.options.onLost?.();
-      this.connection.close('E_TRANSPORT_UNAVAILABLE', `keepalive lost: no answer for ${now - this.lastHeard} ms`);
-      return;
-    }
+    if (this.checkLost(now)) return;
+    this.armLossCheck(now);
     const ping = makePing(now);
     if (this.outstanding.size >= MAX_OUTSTANDING_PINGS) {
       const oldest = this.outstanding.keys().next().value;

@@ -12,7 +12,7 @@ import { errorBody } from '../../src-shared/protocol/messages/core-bodies.js';
 import { type DialOptions, type EstablishedSession, type HandshakeContext, answerHello, startHandshake } from '../session/handshake-flow.js';
 import type { SessionIntent } from '../session/handshake.js';
 import { dial, type DialOptions as TransportDialOptions } from '../transport/ws-dialer.js';
-import { CLOSE_GOING_AWAY, CLOSE_NORMAL, closeCodeFor, closeReason, errorCodeForClose } from '../transport/close-codes.js';
+import { CLOSE_GOING_AWAY, CLOSE_NORMAL, closeCodeFor, closeReason, closeSocket, errorCodeForClose } from '../transport/close-codes.js';
 import { HELLO_WAIT_TIMEOUT_MS } from '../transport/limits.js';
 
 export type ConnectionDirection = 'inbound' | 'outbound';
@@ -21,6 +21,11 @@ export type ConnectionDirection = 'inbound' | 'outbound';
 export const MAX_BAD_MESSAGES_PER_SESSION = 5;
 /** A peer that does not read: once this much is queued to it, the session ends. */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * Frames kept for a session whose owner has not started it yet (a node whose modules are still
+ * starting); a peer that sends more meanwhile is cut off. The rate limiter's burst is 40.
+ */
+export const MAX_FRAMES_BEFORE_START = 256;
 
 export interface ConnectionCloseInfo {
   /** The protocol code when the session ended on a protocol failure. */
@@ -63,7 +68,7 @@ export function parseHandshakeError(text: string): ProtocolError | undefined {
 function refuseHandshake(socket: WebSocket, error: ProtocolError): void {
   if (socket.readyState === socket.OPEN) {
     socket.send(handshakeErrorText(error));
-    socket.close(closeCodeFor(error.code), closeReason(`${error.code} ${error.detail}`));
+    closeSocket(socket, closeCodeFor(error.code), closeReason(`${error.code} ${error.detail}`));
   } else {
     socket.terminate();
   }
@@ -74,7 +79,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   readonly establishedAt: number;
   private closed = false;
   private badMessages = 0;
-  /** Frames that arrive before the owner has subscribed (the peer may send right after the ack). */
+  /** Frames that arrive before the owner has started us (the peer may send right after the ack; a node holds them until its modules have started). */
   private pending: Array<[RawData, boolean]> | undefined = [];
   private pendingClose: ConnectionCloseInfo | undefined;
   framesIn = 0;
@@ -92,8 +97,9 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     this.peerNodeId = session.peerNodeId;
     this.establishedAt = ctx.clock.now();
     socket.on('message', (data, isBinary) => {
-      if (this.pending) this.pending.push([data, isBinary]);
-      else this.onFrame(data, isBinary);
+      if (!this.pending) return this.onFrame(data, isBinary);
+      if (this.pending.length < MAX_FRAMES_BEFORE_START) this.pending.push([data, isBinary]);
+      else this.close('E_TRANSPORT_REJECTED', `more than ${MAX_FRAMES_BEFORE_START} messages before the node was ready`);
     });
     socket.on('close', (code, reason) => {
       if (this.closed) return;
@@ -156,9 +162,9 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       } catch {
         // The channel may be spent; the close code still tells the peer.
       }
-      this.socket.close(closeCodeFor(code), closeReason(`${code} ${detail}`));
+      closeSocket(this.socket, closeCodeFor(code), closeReason(`${code} ${detail}`));
     } else {
-      this.socket.close(CLOSE_NORMAL, closeReason(detail || 'normal'));
+      closeSocket(this.socket, CLOSE_NORMAL, closeReason(detail || 'normal'));
     }
     this.session.channel.close();
     this.emit('close', { code, reason: detail || 'closed', by: 'local' });
@@ -231,7 +237,7 @@ export async function openOutbound(ctx: HandshakeContext, options: OutboundOptio
       socket.off('message', onMessage);
       socket.off('close', onClose);
       if (result instanceof ProtocolError) {
-        if (socket.readyState === socket.OPEN) socket.close(closeCodeFor(result.code), closeReason(`${result.code} ${result.detail}`));
+        if (socket.readyState === socket.OPEN) closeSocket(socket, closeCodeFor(result.code), closeReason(`${result.code} ${result.detail}`));
         else socket.terminate();
         reject(result);
       } else {
@@ -279,7 +285,7 @@ export function acceptInbound(ctx: HandshakeContext, socket: WebSocket, options:
       if (settled) return;
       settled = true;
       socket.off('message', onMessage);
-      socket.close(CLOSE_GOING_AWAY, 'no hello');
+      closeSocket(socket, CLOSE_GOING_AWAY, 'no hello');
       reject(new ProtocolError('E_TRANSPORT_UNAVAILABLE', `no hello within ${timeoutMs} ms from ${options.remoteAddress}`));
     }, timeoutMs);
     timer.unref();

@@ -35,8 +35,9 @@ import { VNODE_HOST_MODULE, type VNodeHostModule } from '../vnode/vnode-module.j
 export const MEMBERSHIP_MODULE = 'membership';
 /**
  * Reconnect backoff towards an orchestrator: 1 s doubling, with full jitter, up to two default
- * leases (60 s) rather than the peers' 5 min, so a restarted orchestrator sees its PNodes again
- * within a minute.
+ * leases (60 s) rather than the peers' 5 min. Once an orchestrator has said its heartbeat interval,
+ * the ceiling is at most that interval (reconnectBounds in orchestrator-link.ts), so a restarted
+ * orchestrator has its PNodes registered again within two heartbeat intervals.
  */
 export const ORCHESTRATOR_BACKOFF: BackoffBounds = { minMs: RECONNECT_BACKOFF_MIN_MS, maxMs: 2 * leaseMsFor(HEARTBEAT_INTERVAL_MS) };
 /** How long a pnode-register may go unanswered before it is sent again. */

@@ -8,6 +8,9 @@
 //
 // The lease, by the PNode's clock, runs from when the acknowledged message was *sent*, so it ends
 // before the orchestrator's (which runs from when it was received); see orchestrator.ts.
+// Reconnecting backs off with full jitter, never beyond one heartbeat interval once the
+// orchestrator has told us it (reconnectBounds): a restarted orchestrator has its PNodes back
+// within two intervals (measured by `npm run harden -- faults`).
 import { newId } from '../../src-shared/protocol/ids.js';
 import type { ErrorBody } from '../../src-shared/protocol/messages/core-bodies.js';
 import { NOT_REGISTERED_CODE, type HeartbeatBody, type PnodeRegisterBody, type TrustLevel } from '../../src-shared/protocol/messages/membership-bodies.js';
@@ -41,8 +44,25 @@ export interface LinkHost {
   report(link: OrchestratorLink, message: string): void;
 }
 
+/** The shortest wait before a retry (full jitter may draw 0). */
+const MIN_RETRY_DELAY_MS = 10;
 /** Heartbeats awaiting an answer are forgotten after this many leases. */
 const PENDING_HEARTBEAT_LEASES = 2;
+
+/**
+ * The reconnect backoff towards an orchestrator. Once it has told us its heartbeat interval (we
+ * were registered there), the jitter ceiling never exceeds one interval: an orchestrator that
+ * restarts (its registry is in memory) then hears from every PNode within one interval of coming
+ * back, and has them all registered again within two, however long it was away. The cost is a
+ * connection attempt per PNode every half interval on average while it is down (refused at once
+ * by its host), and a reconnect wave spread over one interval when it returns — the same rate as
+ * the heartbeats it serves anyway. Before the first registration the host's bounds apply as given.
+ */
+export function reconnectBounds(bounds: BackoffBounds, heartbeatIntervalMs: number | null): BackoffBounds {
+  if (heartbeatIntervalMs === null || !(heartbeatIntervalMs > 0)) return bounds;
+  const maxMs = Math.min(bounds.maxMs, heartbeatIntervalMs);
+  return { minMs: Math.min(bounds.minMs, maxMs), maxMs };
+}
 
 export class OrchestratorLink {
   status: LinkStatus = 'idle';
@@ -142,10 +162,16 @@ export class OrchestratorLink {
     this.register();
   }
 
-  private scheduleRetry(): void {
+  /**
+   * The next attempt, after a backoff delay. A lost or failed connection (or an unanswered
+   * registration) retries within reconnectBounds(); an orchestrator that refused our registration
+   * (full, say) keeps the host's bounds, so a refused crowd does not come back every interval.
+   */
+  private scheduleRetry(why: 'connection' | 'refused' = 'connection'): void {
     if (!this.running) return;
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    const delay = Math.max(10, backoffDelayMs(this.attempts++, Math.random, this.host.backoff));
+    const bounds = why === 'connection' ? reconnectBounds(this.host.backoff, this.heartbeatIntervalMs) : this.host.backoff;
+    const delay = Math.max(MIN_RETRY_DELAY_MS, backoffDelayMs(this.attempts++, Math.random, bounds));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       if (this.connection?.isOpen) this.register();
@@ -177,6 +203,7 @@ export class OrchestratorLink {
       if (this.pendingRegister?.reqId !== reqId) return;
       this.pendingRegister = null;
       this.host.report(this, `no answer to pnode-register within ${this.host.registerTimeoutMs} ms`);
+      // Lost on the way, most likely; the timeout itself spaces these retries out.
       this.scheduleRetry();
     }, this.host.registerTimeoutMs);
     this.registerTimer.unref();
@@ -190,7 +217,7 @@ export class OrchestratorLink {
     this.registerTimer = undefined;
     if (!body.accepted) {
       this.host.report(this, `registration refused: ${body.reason ?? 'no reason given'}`);
-      this.scheduleRetry();
+      this.scheduleRetry('refused');
       return;
     }
     const now = this.host.clock.now();
@@ -217,7 +244,7 @@ export class OrchestratorLink {
       if (this.registerTimer) clearTimeout(this.registerTimer);
       this.registerTimer = undefined;
       this.host.report(this, `registration refused: ${body.code} ${body.detail}`);
-      this.scheduleRetry();
+      this.scheduleRetry('refused');
       return;
     }
     if (this.pendingHeartbeats.delete(reId) && body.code === NOT_REGISTERED_CODE) {
@@ -305,7 +332,9 @@ export class OrchestratorLink {
     this.connection = null;
     this.unpin();
     if (connection?.isOpen) connection.close(undefined, 'orchestrator lease lapsed');
-    this.scheduleRetry();
+    // A retry already on its way (we were reconnecting) stays as it is: postponing it would stretch
+    // the wait past the reconnect ceiling.
+    if (!this.retryTimer) this.scheduleRetry();
   }
 
   /** The session closed: keep the lease running and dial again. */

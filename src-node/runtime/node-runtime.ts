@@ -209,6 +209,9 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
       await module.start(this);
       this.modules.push(module);
     }
+    // Sessions may have arrived while the modules started (we listen first): their messages are
+    // delivered now that every handler is registered.
+    this.connections.beginDispatch();
     if (this.config.role === 'contributor' && this.settings.get().joined) this.connections.start();
   }
 

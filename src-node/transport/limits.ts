@@ -10,6 +10,19 @@ import { MAX_HANDSHAKE_BYTES } from '../session/handshake.js';
 export const MAX_FRAME_BYTES = Math.max(MAX_SESSION_FRAME_BYTES, MAX_HANDSHAKE_BYTES);
 /** Dial: TCP + TLS + HTTP upgrade must finish within this. */
 export const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * Listener: a connection must finish its TLS handshake and send its whole upgrade request within
+ * this, as a dial must (CONNECT_TIMEOUT_MS); one that sends nothing, or half a request, is dropped
+ * then instead of after Node's defaults (60 s for the headers, 120 s for TLS).
+ */
+export const UPGRADE_TIMEOUT_MS = CONNECT_TIMEOUT_MS;
+/** How often the listener looks for connections past UPGRADE_TIMEOUT_MS (at most; shorter timeouts are checked more often). */
+export const UPGRADE_TIMEOUT_CHECK_MS = 1_000;
+/**
+ * After we close a session (or refuse one), the peer has this long to answer the close before the
+ * TCP connection is dropped anyway: a stalled peer never answers, and ws alone would wait 30 s.
+ */
+export const CLOSE_HANDSHAKE_TIMEOUT_MS = 2_000;
 /** Responder: the hello must arrive within this after the upgrade. */
 export const HELLO_WAIT_TIMEOUT_MS = 10_000;
 /** Upgrades in progress at once on a listener before new ones are refused. */

@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { PeerEndpoint } from './endpoint-url.js';
 import { endpointUrl } from './endpoint-url.js';
 import type { ServerTls } from './tls.js';
-import { MAX_FRAME_BYTES, MAX_PENDING_UPGRADES } from './limits.js';
+import { MAX_FRAME_BYTES, MAX_PENDING_UPGRADES, UPGRADE_TIMEOUT_CHECK_MS, UPGRADE_TIMEOUT_MS } from './limits.js';
 import { requestPathname } from '../util/request-path.js';
 
 export interface InboundConnectionInfo {
@@ -20,6 +20,8 @@ export interface ListenerOptions {
   readonly tls?: ServerTls | undefined;
   readonly onConnection: (socket: WebSocket, info: InboundConnectionInfo) => void;
   readonly maxPayload?: number;
+  /** TLS handshake and upgrade request must be done within this; default UPGRADE_TIMEOUT_MS (tests lower it). */
+  readonly upgradeTimeoutMs?: number;
 }
 
 export interface PeerListener {
@@ -36,7 +38,18 @@ function refuse(socket: Duplex, status: number, text: string): void {
 export async function listen(options: ListenerOptions): Promise<PeerListener> {
   const { endpoint } = options;
   if (endpoint.secure && !options.tls) throw new Error(`a wss:// listener needs a TLS certificate and key (${endpoint.url})`);
-  const server: Server = endpoint.secure ? createHttpsServer({ cert: options.tls!.cert, key: options.tls!.key }) : createHttpServer();
+  // A connection that never completes its upgrade (silent, or stalled half-way through the request
+  // or the TLS handshake) is dropped after the upgrade timeout. Upgraded sockets leave the HTTP
+  // server's care, so sessions are not affected; their own timeouts are the hello wait and keepalive.
+  const upgradeTimeoutMs = options.upgradeTimeoutMs ?? UPGRADE_TIMEOUT_MS;
+  const timeouts = {
+    headersTimeout: upgradeTimeoutMs,
+    requestTimeout: upgradeTimeoutMs,
+    connectionsCheckingInterval: Math.max(1, Math.min(UPGRADE_TIMEOUT_CHECK_MS, Math.floor(upgradeTimeoutMs / 4))),
+  };
+  const server: Server = endpoint.secure
+    ? createHttpsServer({ cert: options.tls!.cert, key: options.tls!.key, handshakeTimeout: upgradeTimeoutMs, ...timeouts })
+    : createHttpServer(timeouts);
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? MAX_FRAME_BYTES, perMessageDeflate: false, clientTracking: true });
   let pendingUpgrades = 0;
 
@@ -49,9 +62,21 @@ export async function listen(options: ListenerOptions): Promise<PeerListener> {
     const path = requestPathname(request.url);
     if (path === undefined || path !== endpoint.path) return refuse(socket, 404, 'Not Found');
     if (pendingUpgrades >= MAX_PENDING_UPGRADES) return refuse(socket, 503, 'Service Unavailable');
+    // ws calls back only for an upgrade it completes; one it refuses (a bad key or version) or
+    // that dies half-way just closes the socket. Either way the slot is given back exactly once,
+    // or refused upgrades would fill MAX_PENDING_UPGRADES and lock every peer out (found by
+    // `npm run harden -- fuzz`).
     pendingUpgrades++;
-    wss.handleUpgrade(request, socket, head, (ws) => {
+    let pending = true;
+    const release = (): void => {
+      if (!pending) return;
+      pending = false;
       pendingUpgrades--;
+    };
+    socket.once('close', release);
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      release();
+      socket.off('close', release);
       // ws reports protocol violations (oversized or malformed frames) as 'error' and then closes;
       // an unheard 'error' would crash the process.
       ws.on('error', () => undefined);

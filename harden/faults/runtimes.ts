@@ -1,0 +1,51 @@
+// In-process nodes for the fault scenarios: real NodeRuntimes on loopback (real sessions, real
+// crypto, file keystore), configured as `pnode node` would configure them.
+import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import type { NodeRole, NodeRuntimeConfig, RuntimeTiming } from '../../src-node/runtime/runtime-config.js';
+import type { RuntimeModule } from '../../src-node/runtime/runtime-module.js';
+import type { SeedPeer } from '../../src-node/peers/peer-store.js';
+
+export interface RuntimeSpec {
+  readonly dataDir: string;
+  readonly role: NodeRole;
+  /** Listen on ws://127.0.0.1:<any>/peer; a dial-only node (behind NAT) does not. */
+  readonly listen: boolean;
+  readonly seeds?: readonly SeedPeer[];
+  readonly timing?: Partial<RuntimeTiming>;
+  /** Joined (contributors keep a working set and register); default true. */
+  readonly joined?: boolean;
+  /** Hardware detection costs a second per node; default off (the descriptor then says "unknown"). */
+  readonly detectHardware?: boolean;
+  readonly warn?: (line: string) => void;
+}
+
+export function loopbackConfig(spec: RuntimeSpec): NodeRuntimeConfig {
+  return {
+    dataDir: spec.dataDir,
+    role: spec.role,
+    listen: spec.listen ? ['ws://127.0.0.1:0/peer'] : [],
+    seeds: spec.seeds ?? [],
+    insecureLoopback: true,
+    trustCa: [],
+    keystore: 'file',
+    warn: spec.warn ?? (() => undefined),
+    version: 'harden',
+    detectHardware: spec.detectHardware ?? false,
+    initialSettings: { joined: spec.joined ?? true },
+    ...(spec.timing ? { timing: spec.timing } : {}),
+  };
+}
+
+export function startRuntime(spec: RuntimeSpec, modules: readonly RuntimeModule[] = []): Promise<NodeRuntime> {
+  return NodeRuntime.start(loopbackConfig(spec), modules);
+}
+
+/** A runtime as a seed for others. */
+export function seedOf(runtime: NodeRuntime): SeedPeer {
+  return { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() };
+}
+
+/** Stops every runtime given (errors ignored: this is cleanup). */
+export async function stopRuntimes(runtimes: readonly NodeRuntime[]): Promise<void> {
+  await Promise.all(runtimes.map((r) => r.stop().catch(() => undefined)));
+}
