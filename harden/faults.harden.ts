@@ -81,7 +81,7 @@ async function scenario(name: ScenarioName): Promise<void> {
       return;
     }
     case 'flood': {
-      const bundle = defaultFlooderPath('harness');
+      const bundle = defaultFlooderPath();
       await buildFlooder(bundle);
       try {
         const result = await runFlood({ ...plan.flood, flooder: bundle, seed: deriveSeed(seed, 'flood'), workDir: dir, log: say });
