@@ -7,8 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { build } from 'esbuild';
-import { packageRoot } from '../../src-node/util/package-root.js';
+import { bundleChild } from '../lib/bundle-child.js';
 import { Rng, deriveSeed } from '../lib/random.js';
 import { type FileCheck, type Progress, checkDirectory, checkNodeFiles, newProgress } from './checks.js';
 
@@ -59,24 +58,8 @@ export interface WriterReport {
 }
 
 /** Bundles the writer child into `outfile` (dependencies stay external: run it from inside the repo). */
-export async function buildCrashWriter(outfile: string): Promise<void> {
-  await build({
-    stdin: {
-      contents: "import { runHardenWriter } from './writer.ts';\nawait runHardenWriter(process.argv.slice(2));\n",
-      // From the package root: this file may be running bundled, away from its source.
-      resolveDir: join(packageRoot(), 'harden', 'crash'),
-      sourcefile: 'crash-writer-entry.ts',
-      loader: 'ts',
-    },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-    banner: { js: "import { createRequire as __hardenCreateRequire } from 'node:module'; const require = __hardenCreateRequire(import.meta.url);" },
-  });
+export function buildCrashWriter(outfile: string): Promise<void> {
+  return bundleChild({ dir: 'crash', module: 'writer.ts', run: 'runHardenWriter' }, outfile);
 }
 
 function sleep(ms: number): Promise<void> {

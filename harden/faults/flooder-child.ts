@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleChild } from '../lib/bundle-child.js';
 import { packageRoot } from '../../src-node/util/package-root.js';
 import type { FloodReport } from './flooder.js';
 
@@ -15,24 +15,8 @@ export function defaultFlooderPath(tag = String(process.pid)): string {
   return join(packageRoot(), 'dist', 'harden', `faults-flooder-${tag}.mjs`);
 }
 
-export async function buildFlooder(outfile: string): Promise<void> {
-  await build({
-    stdin: {
-      contents: "import { runFlooder } from './flooder.ts';\nawait runFlooder(process.argv.slice(2));\n",
-      // From the package root: this file may be running bundled, away from its source.
-      resolveDir: join(packageRoot(), 'harden', 'faults'),
-      sourcefile: 'flooder-entry.ts',
-      loader: 'ts',
-    },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
-    banner: { js: "import { createRequire as __hardenCreateRequire } from 'node:module'; const require = __hardenCreateRequire(import.meta.url);" },
-  });
+export function buildFlooder(outfile: string): Promise<void> {
+  return bundleChild({ dir: 'faults', module: 'flooder.ts', run: 'runFlooder' }, outfile);
 }
 
 /**
