@@ -20,7 +20,7 @@
 // after CRASH_WRITER_MAX_MS so an orphan never outlives a failed run for long.
 import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
 import { identityFromSeed, type NodeIdentity } from '../../src-node/identity/node-identity.js';
-import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import { startRuntime } from '../lib/runtimes.js';
 import { OrchestratorModule } from '../../src-node/orchestrator/orchestrator-module.js';
 import { AuthorityModule } from '../../src-node/authority/authority-module.js';
 import { DirectoryStore } from '../../src-node/directory/directory-store.js';
@@ -78,20 +78,8 @@ async function runNode(dataDir: string, role: 'contributor' | 'orchestrator', fi
   const orchestrator = role === 'orchestrator' ? new OrchestratorModule({ adminListen: 'http://127.0.0.1:0' }) : undefined;
   // An orchestrator deployment runs the registration authority too (its key, state and revocation list).
   const authority = role === 'orchestrator' ? new AuthorityModule() : undefined;
-  const runtime = await NodeRuntime.start(
-    {
-      dataDir,
-      role,
-      listen: ['ws://127.0.0.1:0/peer'],
-      seeds: [],
-      insecureLoopback: true,
-      trustCa: [],
-      keystore: 'file',
-      warn: () => undefined,
-      version: 'harden',
-      detectHardware: false,
-      initialSettings: { joined: false },
-    },
+  const runtime = await startRuntime(
+    { dataDir, role, listen: true, joined: false },
     orchestrator && authority ? [orchestrator, authority] : [],
   );
   say(`identity ${runtime.identity.nodeId}`);

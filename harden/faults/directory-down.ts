@@ -11,7 +11,7 @@ import { discoveryModules } from '../../src-node/cli/node-modules.js';
 import { DirectoryClient } from '../../src-node/discovery/directory-client.js';
 import { PEER_EXCHANGE_INTERVAL_MS, PEER_EXCHANGE_JITTER, PeerExchange } from '../../src-node/discovery/peer-exchange.js';
 import { freePort } from '../../tests/support/ports.js';
-import { loopbackConfig, seedOf, startRuntime, stopRuntimes, type RuntimeSpec } from './runtimes.js';
+import { loopbackConfig, seedOf, startRuntime, stopRuntimes, type RuntimeSpec } from '../lib/runtimes.js';
 import { startDirectoryChild } from './services.js';
 import { timeUntil } from './wait.js';
 

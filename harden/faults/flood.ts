@@ -16,7 +16,7 @@ import { HealthyPeer } from './healthy-peer.js';
 import { cpuMsOf } from './process-cpu.js';
 import { runFlooderChild } from './flooder-child.js';
 import type { FloodReport } from './flooder.js';
-import { startRuntime } from './runtimes.js';
+import { startRuntime } from '../lib/runtimes.js';
 import { startNodeChild, type NodeChild } from './services.js';
 import { gaps, intervalFigures, summarize, type IntervalFigures, type Summary } from './stats.js';
 import { waitFor, sleep } from './wait.js';

@@ -9,7 +9,7 @@ import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
 import { MembershipModule } from '../../src-node/membership/membership-module.js';
 import { freePort } from '../../tests/support/ports.js';
 import { connectTcp } from './raw-ws.js';
-import { startRuntime, stopRuntimes } from './runtimes.js';
+import { startRuntime, stopRuntimes } from '../lib/runtimes.js';
 import { adminPnodes, startOrchestratorChild, type OrchestratorChild } from './services.js';
 import { summarize } from './stats.js';
 import { pollFor, sleep } from './wait.js';

@@ -15,7 +15,7 @@ import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
 import { HELLO_WAIT_TIMEOUT_MS } from '../../src-node/transport/limits.js';
 import { HealthyPeer, openSession } from './healthy-peer.js';
 import { RawClient } from './raw-ws.js';
-import { loopbackConfig } from './runtimes.js';
+import { loopbackConfig } from '../lib/runtimes.js';
 import { stallCase, type StallCase, type StallProbe, type StallTarget } from './stall-cases.js';
 import { summarize, type Summary } from './stats.js';
 import { pollFor, sleep } from './wait.js';

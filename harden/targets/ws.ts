@@ -16,7 +16,8 @@ import { makePing } from '../../src-shared/protocol/messages/core-bodies.js';
 import { MAX_FRAME_PLAINTEXT_BYTES } from '../../src-node/session/secure-channel.js';
 import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
 import { identityFromSeed, type NodeIdentity } from '../../src-node/identity/node-identity.js';
-import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import { startRuntime } from '../lib/runtimes.js';
 import { NodeControl } from '../../src-node/runtime/node-control.js';
 import { startControlServer } from '../../src-node/control/control-server.js';
 import { connectControl } from '../../src-node/control/control-client.js';
@@ -53,20 +54,8 @@ async function upgradeOutcome(port: number, bytes: Uint8Array): Promise<string> 
 /** Control connections in use at once (the server takes 16). */
 const CONTROL_LANES = 4;
 
-async function startNode(workDir: string, role: 'contributor' | 'seed', listen: readonly string[]): Promise<NodeRuntime> {
-  return NodeRuntime.start({
-    dataDir: mkdtempSync(join(workDir, `${role}-`)),
-    role,
-    listen,
-    seeds: [],
-    insecureLoopback: true,
-    trustCa: [],
-    keystore: 'file',
-    warn: () => undefined,
-    version: 'harden',
-    detectHardware: false,
-    initialSettings: { joined: false },
-  });
+function startNode(workDir: string, role: 'contributor' | 'seed', listen: boolean): Promise<NodeRuntime> {
+  return startRuntime({ dataDir: mkdtempSync(join(workDir, `${role}-`)), role, listen, joined: false });
 }
 
 function rawBytes(data: RawData): Buffer {
@@ -151,7 +140,7 @@ const control = defineTarget({
   concurrency: CONTROL_LANES,
   batch: 1_000,
   open: async (context, c): Promise<FuzzSession<unknown>> => {
-    const runtime = await startNode(context.workDir, 'contributor', []);
+    const runtime = await startNode(context.workDir, 'contributor', false);
     const handler = new NodeControl(runtime);
     const token = 'harden-control-token';
     const server = await startControlServer({ handler, token });
@@ -335,7 +324,7 @@ const peerSession = defineTarget({
   concurrency: 4,
   batch: 500,
   open: async (context, c): Promise<FuzzSession<unknown>> => {
-    const runtime = await startNode(context.workDir, 'seed', ['ws://127.0.0.1:0/peer']);
+    const runtime = await startNode(context.workDir, 'seed', true);
     const url = runtime.listenUrls()[0]!;
     const port = Number(new URL(url).port);
     const self = runtime.identity.nodeId;

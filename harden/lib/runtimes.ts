@@ -1,5 +1,5 @@
-// In-process nodes for the fault scenarios: real NodeRuntimes on loopback (real sessions, real
-// crypto, file keystore), configured as `pnode node` would configure them.
+// In-process nodes for the harness: real NodeRuntimes on loopback (real sessions, real crypto, file
+// keystore), configured as `pnode node` would configure them.
 import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
 import type { NodeRole, NodeRuntimeConfig, RuntimeTiming } from '../../src-node/runtime/runtime-config.js';
 import type { RuntimeModule } from '../../src-node/runtime/runtime-module.js';
