@@ -1,38 +1,23 @@
 // The orchestrator's rules without sockets: a fake transport records what it would send, a manual
 // clock moves time.
 import { describe, expect, it } from 'vitest';
-import { Orchestrator, type OrchestratorTransport } from './orchestrator.js';
+import { Orchestrator } from './orchestrator.js';
 import { ManualClock } from '../util/clock.js';
 import { nativeCrypto } from '../crypto/native-provider.js';
 import { testIdentity } from '../../tests/support/identities.js';
+import { recordingTransport } from '../../tests/support/orchestrator-transport.js';
 import { signDescriptor } from '../../src-shared/membership/descriptor.js';
 import { unknownHardwareSummary } from '../../src-shared/hardware/hardware-summary.js';
-import type { SessionBody, SessionKind } from '../../src-shared/protocol/messages/kinds.js';
+import type { SessionKind } from '../../src-shared/protocol/messages/kinds.js';
 import type { NodeIdentity } from '../identity/node-identity.js';
 import { MAX_VNODE_FAILURES } from './vnode-table.js';
 
 const INTERVAL = 1_000;
 const LEASE = 3 * INTERVAL;
 
-interface Sent {
-  readonly to: string;
-  readonly kind: SessionKind;
-  readonly body: Record<string, unknown>;
-}
-
 function setup(options: { maxPnodes?: number; trusted?: boolean } = {}) {
   const clock = new ManualClock();
-  const sent: Sent[] = [];
-  const connected = new Set<string>();
-  const transport: OrchestratorTransport = {
-    send<K extends SessionKind>(to: string, kind: K, body: SessionBody<K>) {
-      if (!connected.has(to)) return false;
-      sent.push({ to, kind, body: body as unknown as Record<string, unknown> });
-      return true;
-    },
-    isConnected: (id) => connected.has(id),
-    sessions: () => connected.size,
-  };
+  const { transport, sent, connected } = recordingTransport();
   const orchestrator = new Orchestrator({
     selfNodeId: testIdentity(0x01).nodeId,
     clock,

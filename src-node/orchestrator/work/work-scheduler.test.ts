@@ -1,13 +1,13 @@
 // The work scheduler's rules without sockets: a real Orchestrator with a fake transport that
 // records what would be sent, PNodes played by the test, and a manual clock.
 import { describe, expect, it } from 'vitest';
-import { Orchestrator, type OrchestratorTransport } from '../orchestrator.js';
+import { Orchestrator } from '../orchestrator.js';
 import { ManualClock } from '../../util/clock.js';
 import { nativeCrypto } from '../../crypto/native-provider.js';
 import { testIdentity } from '../../../tests/support/identities.js';
+import { recordingTransport } from '../../../tests/support/orchestrator-transport.js';
 import { signDescriptor } from '../../../src-shared/membership/descriptor.js';
 import { unknownHardwareSummary } from '../../../src-shared/hardware/hardware-summary.js';
-import type { SessionBody, SessionKind } from '../../../src-shared/protocol/messages/kinds.js';
 import type { VNodeTaskBody } from '../../../src-shared/protocol/messages/work-bodies.js';
 import { MAX_CHUNKS_PER_MODULE_REQUEST } from '../../../src-shared/protocol/messages/work-bodies.js';
 import { encodeTaskResult, makeTaskResult, type TaskStatus } from '../../../src-shared/vnode/task-result.js';
@@ -18,25 +18,9 @@ import { ATTEMPT_WALL_FACTOR, LIES_BEFORE_BAN, MAX_QUEUED_CHUNKS_PER_PNODE, MAX_
 const INTERVAL = 1_000;
 const GRACE = 1_000;
 
-interface Sent {
-  readonly to: string;
-  readonly kind: SessionKind;
-  readonly body: Record<string, unknown>;
-}
-
 function setup(options: { messagesPerSecond?: number } = {}) {
   const clock = new ManualClock();
-  const sent: Sent[] = [];
-  const connected = new Set<string>();
-  const transport: OrchestratorTransport = {
-    send<K extends SessionKind>(to: string, kind: K, body: SessionBody<K>) {
-      if (!connected.has(to)) return false;
-      sent.push({ to, kind, body: body as unknown as Record<string, unknown> });
-      return true;
-    },
-    isConnected: (id) => connected.has(id),
-    sessions: () => connected.size,
-  };
+  const { transport, sent, connected } = recordingTransport();
   const orchestrator = new Orchestrator({ selfNodeId: testIdentity(0x01).nodeId, clock, crypto: nativeCrypto, transport, heartbeatIntervalMs: INTERVAL });
   const traces: Array<{ peer: string; message: string }> = [];
   const scheduler = new WorkScheduler({
