@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandSpec } from './args.js';
-import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, runCommand } from './run.js';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from './run.js';
 import { NODE_OPTIONS, runtimeConfigFrom } from './node-options.js';
 import { NETWORK_OPTIONS, applyNetwork, networkBannerLines } from './network-options.js';
 import { type NetworkedConfig, networkOf } from '../discovery/bootstrap.js';
@@ -13,6 +13,7 @@ import { nativeCrypto } from '../crypto/native-provider.js';
 import { DAY_MS, type NetworkDescriptorInput, buildNetworkDescriptor, formatPsk } from '../../src-shared/network/network-descriptor.js';
 import { toBase64url } from '../../src-shared/protocol/encoding/base64url.js';
 import { testIdentity } from '../../tests/support/identities.js';
+import { pnodeRoot, runCli } from '../../tests/support/cli.js';
 
 const owner = testIdentity(0x41);
 const seedA = testIdentity(0x42).nodeId;
@@ -72,15 +73,7 @@ async function node(...argv: string[]): Promise<Run> {
       return EXIT_OK;
     },
   };
-  let stdout = '';
-  let stderr = '';
-  const code = await runCommand({ name: 'pnode', summary: 'root', subcommands: [nodeCommand] }, ['node', '--data-dir', 'd', ...argv], {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    readStdin: async () => '',
-    env: {},
-    cwd: work,
-  });
+  const { code, stdout, stderr } = await runCli(pnodeRoot(nodeCommand), ['node', '--data-dir', 'd', ...argv], { cwd: work });
   return { code, stdout, stderr: stderr + warnings.join('\n'), ...(config ? { config } : {}) };
 }
 

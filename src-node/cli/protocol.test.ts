@@ -4,27 +4,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCommand, EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from './run.js';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from './run.js';
 import { rootCommand } from './commands/index.js';
+import { runCli, type CliRun } from '../../tests/support/cli.js';
 import { cloneJson, schemaNameOf, vectors } from '../../tests/fixtures/vectors.js';
 
-interface Outcome {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function pnode(argv: readonly string[], stdin = ''): Promise<Outcome> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCommand(rootCommand, argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    readStdin: () => Promise.resolve(stdin),
-    env: {},
-    cwd: process.cwd(),
-  });
-  return { code, stdout, stderr };
+function pnode(argv: readonly string[], stdin = ''): Promise<CliRun> {
+  return runCli(rootCommand, argv, { stdin });
 }
 
 const json = (value: unknown) => JSON.stringify(value);
@@ -48,7 +34,7 @@ function ownAdvertisement(): Record<string, unknown> {
 }
 
 /** A usage failure: exit 2, nothing on stdout, exactly one line on stderr and no stack trace. */
-function expectUsageError(outcome: Outcome, mentions: string | RegExp): void {
+function expectUsageError(outcome: CliRun, mentions: string | RegExp): void {
   expect(outcome.code).toBe(EXIT_USAGE);
   expect(outcome.stdout).toBe('');
   expect(outcome.stderr.endsWith('\n')).toBe(true);
@@ -60,7 +46,7 @@ function expectUsageError(outcome: Outcome, mentions: string | RegExp): void {
 }
 
 /** A checked-and-rejected artifact: exit 1 and one stdout line that starts with the code. */
-function expectRejected(outcome: Outcome, code: string, mentions?: string): void {
+function expectRejected(outcome: CliRun, code: string, mentions?: string): void {
   expect(outcome.code).toBe(EXIT_REJECTED);
   expect(outcome.stdout.endsWith('\n')).toBe(true);
   const lines = outcome.stdout.trimEnd().split('\n');

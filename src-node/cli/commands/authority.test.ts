@@ -2,8 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandSpec } from '../args.js';
-import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, runCommand } from '../run.js';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
 import { MemoryKeychain } from '../../identity/memory-keychain.js';
 import { makeAuthorityCommand } from './authority.js';
 import { verifyRevocationList } from '../../../src-shared/trust/revocation-list.js';
@@ -11,6 +10,7 @@ import { nativeCrypto } from '../../crypto/native-provider.js';
 import { openAuthority } from '../../authority/open-authority.js';
 import { systemClock } from '../../util/clock.js';
 import { testIdentity } from '../../../tests/support/identities.js';
+import { pnodeRoot, runCli, type CliRun } from '../../../tests/support/cli.js';
 import { enrollBody, randomSigner } from '../../trust/testing.js';
 
 let work: string;
@@ -21,18 +21,8 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function pnode(keychain: MemoryKeychain | undefined, ...argv: string[]): Promise<Run> {
-  const root: CommandSpec = { name: 'pnode', summary: 'test root', subcommands: [makeAuthorityCommand(keychain ? { keychain: keychain.loader() } : {})] };
-  let stdout = '';
-  let stderr = '';
-  const code = await runCommand(root, argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readStdin: async () => '', env: {}, cwd: work });
-  return { code, stdout, stderr };
+function pnode(keychain: MemoryKeychain | undefined, ...argv: string[]): Promise<CliRun> {
+  return runCli(pnodeRoot(makeAuthorityCommand(keychain ? { keychain: keychain.loader() } : {})), argv, { cwd: work });
 }
 
 const posix = process.platform !== 'win32';

@@ -3,25 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CommandSpec } from '../args.js';
-import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, runCommand } from '../run.js';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
 import { type HardwareSummary, unknownHardwareSummary } from '../../../src-shared/hardware/hardware-summary.js';
 import { checkHardwareSummary } from '../../../src-shared/hardware/hardware-summary-gate.js';
 import type { DetectHardwareOptions } from '../../hardware/detect.js';
+import { pnodeRoot, runCli, type CliRun } from '../../../tests/support/cli.js';
 import { type Detector, createHwCommand, formatHardwareSummary, hwCommand } from './hw.js';
 
-const root = (hw: CommandSpec): CommandSpec => ({ name: 'pnode', summary: 'test root', subcommands: [hw] });
-
-async function run(argv: string[], hw: CommandSpec = hwCommand, cwd = process.cwd()) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCommand(root(hw), argv, {
-    stdout: (text) => void (stdout += text),
-    stderr: (text) => void (stderr += text),
-    readStdin: async () => '',
-    env: {},
-    cwd,
-  });
-  return { code, stdout, stderr };
+function run(argv: string[], hw: CommandSpec = hwCommand, cwd = process.cwd()): Promise<CliRun> {
+  return runCli(pnodeRoot(hw), argv, { cwd });
 }
 
 let dir: string;

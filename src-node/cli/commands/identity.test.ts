@@ -2,11 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandSpec } from '../args.js';
-import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, runCommand } from '../run.js';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
 import { IdentityError } from '../../identity/identity-error.js';
 import { KEYCHAIN_SERVICE, type KeychainLoader, loadKeytar, probeKeychain } from '../../identity/keychain-keystore.js';
 import { MemoryKeychain } from '../../identity/memory-keychain.js';
+import { pnodeRoot, runCli, type CliRun } from '../../../tests/support/cli.js';
 import { type IdentityCommandDeps, identityCommand, makeIdentityCommand } from './identity.js';
 
 const noKeychain: KeychainLoader = async () => {
@@ -25,28 +25,9 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function pnode(argv: string[], options: { env?: Record<string, string>; deps?: IdentityCommandDeps } = {}): Promise<Run> {
-  const root: CommandSpec = {
-    name: 'pnode',
-    summary: 'test root',
-    subcommands: [makeIdentityCommand({ keychain: noKeychain, promptPassphrase: undefined, ...options.deps })],
-  };
-  let stdout = '';
-  let stderr = '';
-  const code = await runCommand(root, argv, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    readStdin: async () => '',
-    env: options.env ?? {},
-    cwd: work,
-  });
-  return { code, stdout, stderr };
+function pnode(argv: string[], options: { env?: Record<string, string>; deps?: IdentityCommandDeps } = {}): Promise<CliRun> {
+  const root = pnodeRoot(makeIdentityCommand({ keychain: noKeychain, promptPassphrase: undefined, ...options.deps }));
+  return runCli(root, argv, { cwd: work, ...(options.env ? { env: options.env } : {}) });
 }
 
 const PASS = { PNODE_PASSPHRASE: 'correct horse battery staple' };

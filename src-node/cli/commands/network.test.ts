@@ -2,14 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandSpec } from '../args.js';
-import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE, runCommand } from '../run.js';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
 import { ManualClock } from '../../util/clock.js';
 import { nativeCrypto } from '../../crypto/native-provider.js';
 import { verifyNetworkDescriptor } from '../../../src-shared/network/network-descriptor.js';
 import { signArtifact } from '../../../src-shared/protocol/signing.js';
 import { nodeIdFromPublicKey } from '../../../src-shared/protocol/did-key.js';
 import { testIdentity } from '../../../tests/support/identities.js';
+import { pnodeRoot, runCli, type CliRun } from '../../../tests/support/cli.js';
 import { makeNetworkCommand } from './network.js';
 import { SECRET_FILE_MAX_BYTES } from '../network-options.js';
 
@@ -27,18 +27,8 @@ afterEach(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function pnode(...argv: string[]): Promise<Run> {
-  const root: CommandSpec = { name: 'pnode', summary: 'test root', subcommands: [makeNetworkCommand({ clock })] };
-  let stdout = '';
-  let stderr = '';
-  const code = await runCommand(root, argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), readStdin: async () => '', env: {}, cwd: work });
-  return { code, stdout, stderr };
+function pnode(...argv: string[]): Promise<CliRun> {
+  return runCli(pnodeRoot(makeNetworkCommand({ clock })), argv, { cwd: work });
 }
 
 async function keygen(file = 'owner.key'): Promise<string> {
