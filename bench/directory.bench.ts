@@ -9,8 +9,8 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { makePublisher, signedAdvertisement, type Publisher } from '../src-node/directory/testing.js';
-import { packageRoot } from '../src-node/util/package-root.js';
+import { makePublisher, signedAdvertisement, type Publisher } from '../tests/support/directory.js';
+import { packageRoot } from '../src-node/kernel/util/package-root.js';
 import { printEnvironment, timeScale } from './lib/measure.js';
 
 const ROOT = packageRoot();

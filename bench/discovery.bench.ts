@@ -3,7 +3,7 @@
 // until ≥ 95 % of the nodes know ≥ 95 % of the live peers. Goal: under 5 s at N = 500.
 // `npm run bench -- discovery`.
 import { join } from 'node:path';
-import { runDiscoverySim } from '../src-node/sim/discovery-sim.js';
+import { runDiscoverySim } from '../src-node/tools/sim/discovery-sim.js';
 import { printEnvironment, timeScale } from './lib/measure.js';
 
 printEnvironment();

@@ -4,7 +4,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { portableCrypto } from '../src-shared/protocol/crypto/portable-provider.js';
 import type { CryptoProvider } from '../src-shared/protocol/crypto/provider.js';
-import { nativeCrypto } from '../src-node/crypto/native-provider.js';
+import { nativeCrypto } from '../src-node/kernel/crypto/native-provider.js';
 import { encodeDeterministic } from '../src-shared/protocol/encoding/dcbor.js';
 import { fromHex } from '../src-shared/protocol/encoding/hex.js';
 import { toBase64url } from '../src-shared/protocol/encoding/base64url.js';

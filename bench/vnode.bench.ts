@@ -10,12 +10,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type ContributionLimits } from '../src-shared/control/state.js';
-import { loadDemoModule, type LoadedModule } from '../src-node/vnode/demo/demo-workloads.js';
-import { MANDELBROT_ENTRY, type TileSpec, encodeTileInput, mandelbrotTileReference, tileWorkload } from '../src-node/vnode/demo/mandelbrot.js';
-import { MAX_PRIMES_BOUND, primesWorkload } from '../src-node/vnode/demo/primes.js';
-import { directRunner } from '../src-node/vnode/testing/direct.js';
-import type { SuspendMode } from '../src-node/vnode/sandbox-process.js';
-import { VNodeHost } from '../src-node/vnode/vnode-host.js';
+import { loadDemoModule, type LoadedModule } from '../src-node/kernel/workloads/demo/demo-workloads.js';
+import { MANDELBROT_ENTRY, type TileSpec, encodeTileInput, mandelbrotTileReference, tileWorkload } from '../src-node/kernel/workloads/demo/mandelbrot.js';
+import { MAX_PRIMES_BOUND, primesWorkload } from '../src-node/kernel/workloads/demo/primes.js';
+import { directRunner } from '../tests/support/vnode/direct.js';
+import type { SuspendMode } from '../src-node/contributor/vnode/sandbox-process.js';
+import { VNodeHost } from '../src-node/contributor/vnode/vnode-host.js';
 import { type Measurement, measure, printEnvironment, printTable, timeScale } from './lib/measure.js';
 
 const SHARE_WINDOW_MS = Math.max(2_000, Math.round(10_000 * timeScale()));

@@ -16,12 +16,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { loadDemoModule, type LoadedModule } from '../src-node/vnode/demo/demo-workloads.js';
-import { MANDELBROT_ENTRY, type TileSpec, encodeTileInput, tileWorkload } from '../src-node/vnode/demo/mandelbrot.js';
-import { directRunner } from '../src-node/vnode/testing/direct.js';
-import { WORK_MESSAGES_PER_SECOND } from '../src-node/orchestrator/work/work-profile.js';
-import type { Job } from '../src-node/orchestrator/work/work-scheduler.js';
-import { type WorkNet, startWorkNet, waitUntil } from '../src-node/work/testing/work-net.js';
+import { loadDemoModule, type LoadedModule } from '../src-node/kernel/workloads/demo/demo-workloads.js';
+import { MANDELBROT_ENTRY, type TileSpec, encodeTileInput, tileWorkload } from '../src-node/kernel/workloads/demo/mandelbrot.js';
+import { directRunner } from '../tests/support/vnode/direct.js';
+import { WORK_MESSAGES_PER_SECOND } from '../src-node/services/orchestrator/work/work-profile.js';
+import type { Job } from '../src-node/services/orchestrator/work/work-scheduler.js';
+import { type WorkNet, startWorkNet, waitUntil } from '../tests/support/work-net.js';
 import { printEnvironment, timeScale } from './lib/measure.js';
 import { percentile } from './lib/process-stats.js';
 

@@ -31,7 +31,7 @@ import { initialNodeState } from '../src-shared/control/initial-state.js';
 import { applyPatch, type ControlEvent } from '../src-shared/control/messages.js';
 import type { NodeState } from '../src-shared/control/state.js';
 import type { ControlHandler } from '../src-node/control/control-handler.js';
-import { writeFileAtomic } from '../src-node/storage/atomic-file.js';
+import { writeFileAtomic } from '../src-node/kernel/storage/atomic-file.js';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, assetFile, isAppUrl, resolveAppRequest } from './app-protocol.js';
 import { createCommandDispatcher } from './command-dispatch.js';
 import { createIpcRouter, type IpcSender } from './ipc-routing.js';

@@ -2,11 +2,11 @@
 import type { NodeHost } from './node-host.js';
 import { createRuntimeHost } from './runtime-host.js';
 import { contributorModules, discoveryModules } from '../src-node/cli/node-modules.js';
-import type { SandboxLauncher } from '../src-node/vnode/sandbox-process.js';
-import { MembershipModule } from '../src-node/membership/membership-module.js';
-import { networkOrchestratorTargets } from '../src-node/membership/membership-options.js';
-import { NotificationsModule } from '../src-node/runtime/notifications-module.js';
-import { TrustedRegistrationModule } from '../src-node/trust/trusted-registration-module.js';
+import type { SandboxLauncher } from '../src-node/contributor/vnode/sandbox-process.js';
+import { MembershipModule } from '../src-node/contributor/membership/membership-module.js';
+import { networkOrchestratorTargets } from '../src-node/contributor/membership/membership-options.js';
+import { NotificationsModule } from '../src-node/contributor/notifications-module.js';
+import { TrustedRegistrationModule } from '../src-node/contributor/trust/trusted-registration-module.js';
 
 /** `launcher`: how VNode sandboxes start (main.ts passes Electron's utilityProcess). */
 export function createNodeHost(env: NodeJS.ProcessEnv = process.env, launcher?: SandboxLauncher): NodeHost {

@@ -1,10 +1,10 @@
 // The desktop node's configuration: its data dir is Electron's userData, its key goes to the OS
 // keychain (a plain file only where none answers, loudly), it joins on the volunteer's click, and
 // the environment may point it at a network (the devnet behind `npm start`, or a test network).
-import type { NodeRuntimeConfig } from '../src-node/runtime/runtime-config.js';
+import type { NodeRuntimeConfig } from '../src-node/kernel/runtime/runtime-config.js';
 import { parseSeed } from '../src-node/cli/node-options.js';
 import { applyNetwork } from '../src-node/cli/network-options.js';
-import type { NetworkedConfig } from '../src-node/discovery/bootstrap.js';
+import type { NetworkedConfig } from '../src-node/kernel/discovery/bootstrap.js';
 import type { NodeHostStartOptions } from './node-host.js';
 
 export interface DesktopEnvironment {

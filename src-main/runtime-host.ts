@@ -3,10 +3,10 @@
 // it finds its network: PNODE_NETWORK (a network descriptor file, as `npm start` passes for the
 // devnet), else the seeds and directories the volunteer added in Settings.
 import type { ControlHandler } from '../src-node/control/control-handler.js';
-import { NodeRuntime } from '../src-node/runtime/node-runtime.js';
-import { NodeControl } from '../src-node/runtime/node-control.js';
-import type { NodeRuntimeConfig } from '../src-node/runtime/runtime-config.js';
-import type { RuntimeModule } from '../src-node/runtime/runtime-module.js';
+import { NodeRuntime } from '../src-node/kernel/runtime/node-runtime.js';
+import { NodeControl } from '../src-node/control/node-control.js';
+import type { NodeRuntimeConfig } from '../src-node/kernel/runtime/runtime-config.js';
+import type { RuntimeModule } from '../src-node/kernel/runtime/runtime-module.js';
 import type { NodeHost, NodeHostStartOptions, UserActivity } from './node-host.js';
 import { desktopRuntimeConfig, type DesktopEnvironment } from './runtime-config.js';
 

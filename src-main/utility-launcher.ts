@@ -5,7 +5,7 @@
 // SIGCONT for the duty cycle, SIGKILL) go to the process by pid.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SandboxChild, SandboxLauncher, SandboxSpec } from '../src-node/vnode/sandbox-process.js';
+import type { SandboxChild, SandboxLauncher, SandboxSpec } from '../src-node/contributor/vnode/sandbox-process.js';
 
 /** The part of Electron's UtilityProcess this launcher uses. */
 export interface UtilityChild {

@@ -18,14 +18,14 @@
 //
 // Before the loop: `identity <node-id>` (and `admin <url>`), then `ready`. It gives up by itself
 // after CRASH_WRITER_MAX_MS so an orphan never outlives a failed run for long.
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { identityFromSeed, type NodeIdentity } from '../../src-node/identity/node-identity.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
 import { startRuntime } from '../lib/runtimes.js';
-import { OrchestratorModule } from '../../src-node/orchestrator/orchestrator-module.js';
-import { AuthorityModule } from '../../src-node/authority/authority-module.js';
-import { DirectoryStore } from '../../src-node/directory/directory-store.js';
-import { makePublisher, signedAdvertisement } from '../../src-node/directory/testing.js';
-import { systemClock } from '../../src-node/util/clock.js';
+import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
+import { AuthorityModule } from '../../src-node/services/authority/authority-module.js';
+import { DirectoryStore } from '../../src-node/services/directory/directory-store.js';
+import { makePublisher, signedAdvertisement } from '../../tests/support/directory.js';
+import { systemClock } from '../../src-node/kernel/util/clock.js';
 import { signArtifact } from '../../src-shared/protocol/signing.js';
 import { formatTimestamp } from '../../src-shared/protocol/time.js';
 import { Rng, deriveSeed } from '../lib/random.js';

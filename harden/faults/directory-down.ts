@@ -6,10 +6,10 @@
 // until all others hold its advertisement (and until it holds theirs), and from a re-publication
 // until all hold the new sequence.
 import { join } from 'node:path';
-import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { discoveryModules } from '../../src-node/cli/node-modules.js';
-import { DirectoryClient } from '../../src-node/discovery/directory-client.js';
-import { PEER_EXCHANGE_INTERVAL_MS, PEER_EXCHANGE_JITTER, PeerExchange } from '../../src-node/discovery/peer-exchange.js';
+import { DirectoryClient } from '../../src-node/kernel/discovery/directory-client.js';
+import { PEER_EXCHANGE_INTERVAL_MS, PEER_EXCHANGE_JITTER, PeerExchange } from '../../src-node/kernel/discovery/peer-exchange.js';
 import { freePort } from '../../tests/support/ports.js';
 import { loopbackConfig, seedOf, startRuntime, stopRuntimes, type RuntimeSpec } from '../lib/runtimes.js';
 import { startDirectoryChild } from './services.js';

@@ -8,10 +8,10 @@
 import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
-import { OrchestratorModule } from '../../src-node/orchestrator/orchestrator-module.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { identityFromSeed } from '../../src-node/identity/node-identity.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { identityFromSeed } from '../../src-node/kernel/identity/node-identity.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { HealthyPeer } from './healthy-peer.js';
 import { cpuMsOf } from './process-cpu.js';
 import { runFlooderChild } from './flooder-child.js';

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { bundleChild } from '../lib/bundle-child.js';
-import { packageRoot } from '../../src-node/util/package-root.js';
+import { packageRoot } from '../../src-node/kernel/util/package-root.js';
 import type { FloodReport } from './flooder.js';
 
 /** Beyond its flood, the child gets this long to finish its last session and report. */

@@ -11,10 +11,10 @@
 //   node flooder.mjs <url> <node-id> <duration-ms> <seed>
 import { randomBytes } from 'node:crypto';
 import { makePing } from '../../src-shared/protocol/messages/core-bodies.js';
-import type { PeerConnection } from '../../src-node/connection/peer-connection.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { identityFromSeed } from '../../src-node/identity/node-identity.js';
-import { MAX_FRAME_BYTES } from '../../src-node/transport/limits.js';
+import type { PeerConnection } from '../../src-node/kernel/connection/peer-connection.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { identityFromSeed } from '../../src-node/kernel/identity/node-identity.js';
+import { MAX_FRAME_BYTES } from '../../src-node/kernel/transport/limits.js';
 import { openSession } from './healthy-peer.js';
 import { Rng } from '../lib/random.js';
 

@@ -4,11 +4,11 @@
 import { performance } from 'node:perf_hooks';
 import { makePing } from '../../src-shared/protocol/messages/core-bodies.js';
 import type { SessionMessage } from '../../src-shared/protocol/messages/session-message.js';
-import { openOutbound, type PeerConnection } from '../../src-node/connection/peer-connection.js';
-import type { NodeIdentity } from '../../src-node/identity/node-identity.js';
-import { HandshakeNonceCache } from '../../src-node/session/nonce-cache.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { systemClock } from '../../src-node/util/clock.js';
+import { openOutbound, type PeerConnection } from '../../src-node/kernel/connection/peer-connection.js';
+import type { NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
+import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { systemClock } from '../../src-node/kernel/util/clock.js';
 
 /** How often the healthy peer pings. */
 export const HEALTHY_PING_INTERVAL_MS = 100;

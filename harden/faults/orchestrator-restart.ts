@@ -5,8 +5,8 @@
 // PNode must register again. Figure: from the moment the new process listens until every PNode is
 // registered again (by the admin API's `registered-at`), per round; goal ≤ 2 heartbeat intervals.
 import { join } from 'node:path';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { MembershipModule } from '../../src-node/membership/membership-module.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
 import { freePort } from '../../tests/support/ports.js';
 import { connectTcp } from './raw-ws.js';
 import { startRuntime, stopRuntimes } from '../lib/runtimes.js';

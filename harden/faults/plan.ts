@@ -1,7 +1,7 @@
 // How big each fault scenario runs at a given PNODE_HARDEN_SCALE: counts and durations scale, the
 // product's own timeouts do not (but for the keepalive of the stalled-peers node below scale 1,
 // so a quick look does not wait 90 s for it).
-import { DEFAULT_KEEPALIVE, type KeepaliveTiming } from '../../src-node/connection/keepalive.js';
+import { DEFAULT_KEEPALIVE, type KeepaliveTiming } from '../../src-node/kernel/connection/keepalive.js';
 import { scaled } from '../lib/random.js';
 import { STALL_CASES } from './stall-cases.js';
 

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../src-node/util/package-root.js';
+import { packageRoot } from '../../src-node/kernel/util/package-root.js';
 import { sleep } from './wait.js';
 
 /** A child that has not printed its banner within this long failed to start (a loaded machine is slow). */

@@ -1,7 +1,7 @@
 // Starting the services of the fault scenarios as child processes (`pnode orchestrator`,
 // `pnode directory`, `pnode node`), each on loopback, and reading the orchestrator's admin API.
 import { mkdir } from 'node:fs/promises';
-import { readAdminFile } from '../../src-node/orchestrator/admin-file.js';
+import { readAdminFile } from '../../src-node/services/orchestrator/admin-file.js';
 import { ADMIN_LINE, LISTENING_LINE, LOOPBACK_FLAGS, NODE_ID_LINE, spawnPnode, waitForBanner, type PnodeChild } from './pnode-child.js';
 
 /** One admin request gets this long. */

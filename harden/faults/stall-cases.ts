@@ -7,14 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { makePing } from '../../src-shared/protocol/messages/core-bodies.js';
 import { encodeSessionMessage } from '../../src-shared/protocol/messages/session-message.js';
 import { PENDING_HELLO_TIMEOUT_MS } from '../../src-shared/protocol/profile.js';
-import type { KeepaliveTiming } from '../../src-node/connection/keepalive.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { identityFromSeed, type NodeIdentity } from '../../src-node/identity/node-identity.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { startHandshake, type EstablishedSession } from '../../src-node/session/handshake-flow.js';
-import { HandshakeNonceCache } from '../../src-node/session/nonce-cache.js';
-import { CONNECT_TIMEOUT_MS, HELLO_WAIT_TIMEOUT_MS, UPGRADE_TIMEOUT_CHECK_MS, UPGRADE_TIMEOUT_MS } from '../../src-node/transport/limits.js';
-import { systemClock } from '../../src-node/util/clock.js';
+import type { KeepaliveTiming } from '../../src-node/kernel/connection/keepalive.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { startHandshake, type EstablishedSession } from '../../src-node/kernel/session/handshake-flow.js';
+import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
+import { CONNECT_TIMEOUT_MS, HELLO_WAIT_TIMEOUT_MS, UPGRADE_TIMEOUT_CHECK_MS, UPGRADE_TIMEOUT_MS } from '../../src-node/kernel/transport/limits.js';
+import { systemClock } from '../../src-node/kernel/util/clock.js';
 import { OPCODE_BINARY, OPCODE_TEXT, RawClient, startStallServer, type StallServerMode } from './raw-ws.js';
 
 /** Share of the hello wait a slow (but not too slow) peer waits before its hello. */

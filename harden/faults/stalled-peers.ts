@@ -6,13 +6,13 @@
 // RTT before and during the stalls and its lost pings; when the slots were free again.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { KeepaliveTiming } from '../../src-node/connection/keepalive.js';
-import { DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS } from '../../src-node/connection/connection-manager.js';
+import type { KeepaliveTiming } from '../../src-node/kernel/connection/keepalive.js';
+import { DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS } from '../../src-node/kernel/connection/connection-manager.js';
 import { discoveryModules } from '../../src-node/cli/node-modules.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { identityFromSeed } from '../../src-node/identity/node-identity.js';
-import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { HELLO_WAIT_TIMEOUT_MS } from '../../src-node/transport/limits.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { identityFromSeed } from '../../src-node/kernel/identity/node-identity.js';
+import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { HELLO_WAIT_TIMEOUT_MS } from '../../src-node/kernel/transport/limits.js';
 import { HealthyPeer, openSession } from './healthy-peer.js';
 import { RawClient } from './raw-ws.js';
 import { loopbackConfig } from '../lib/runtimes.js';

@@ -7,7 +7,7 @@ import { goal, type Goal } from './goals.js';
 import { REREGISTER_GOAL_INTERVALS, type OrchestratorRestartResult } from './orchestrator-restart.js';
 import type { PartitionResult } from './partition.js';
 import type { StalledPeersResult } from './stalled-peers.js';
-import { HELLO_WAIT_TIMEOUT_MS } from '../../src-node/transport/limits.js';
+import { HELLO_WAIT_TIMEOUT_MS } from '../../src-node/kernel/transport/limits.js';
 import { STALL_MARGIN_MS } from './stalled-peers.js';
 
 /** DESIGN.md §9: the network converges in under 5 s (printed for the news and the heal; not must-hold). */

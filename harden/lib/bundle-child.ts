@@ -2,7 +2,7 @@
 // itself may run bundled, away from its sources, so each child is bundled from its entry on demand.
 import { build } from 'esbuild';
 import { join } from 'node:path';
-import { packageRoot } from '../../src-node/util/package-root.js';
+import { packageRoot } from '../../src-node/kernel/util/package-root.js';
 
 export interface ChildEntry {
   /** Folder under harden/ that holds the module, e.g. 'crash'. */

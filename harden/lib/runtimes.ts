@@ -1,9 +1,9 @@
 // In-process nodes for the harness: real NodeRuntimes on loopback (real sessions, real crypto, file
 // keystore), configured as `pnode node` would configure them.
-import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import type { NodeRole, NodeRuntimeConfig, RuntimeTiming } from '../../src-node/runtime/runtime-config.js';
-import type { RuntimeModule } from '../../src-node/runtime/runtime-module.js';
-import type { SeedPeer } from '../../src-node/peers/peer-store.js';
+import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import type { NodeRole, NodeRuntimeConfig, RuntimeTiming } from '../../src-node/kernel/runtime/runtime-config.js';
+import type { RuntimeModule } from '../../src-node/kernel/runtime/runtime-module.js';
+import type { SeedPeer } from '../../src-node/kernel/peers/peer-store.js';
 
 export interface RuntimeSpec {
   readonly dataDir: string;

@@ -4,7 +4,7 @@
 // code makes, `hs:…`, `nonce:…`, `vn:…`, come from it). Signatures need nothing: Ed25519 is
 // deterministic.
 import type { CryptoProvider } from '../../src-shared/protocol/crypto/provider.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import type { Rng } from './random.js';
 
 export function seededCrypto(rng: Rng): CryptoProvider {

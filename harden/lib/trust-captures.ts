@@ -16,11 +16,11 @@ import type { RevocationList } from '../../src-shared/trust/revocation-list.js';
 import { unsignedDescriptor } from '../../src-shared/membership/descriptor.js';
 import type { HardwareSummary } from '../../src-shared/hardware/hardware-summary.js';
 import { toBase64url } from '../../src-shared/protocol/encoding/base64url.js';
-import { RegistrationAuthority } from '../../src-node/authority/authority.js';
-import { emptyAuthorityState, type AuthorityState } from '../../src-node/authority/authority-store.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { identityFromSeed, type NodeIdentity } from '../../src-node/identity/node-identity.js';
-import { ManualClock } from '../../src-node/util/clock.js';
+import { RegistrationAuthority } from '../../src-node/services/authority/authority.js';
+import { emptyAuthorityState, type AuthorityState } from '../../src-node/services/authority/authority-store.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
+import { ManualClock } from '../../src-node/kernel/util/clock.js';
 import { Rng, deriveSeed } from './random.js';
 
 export interface TrustCaptures {

@@ -6,7 +6,7 @@
 // (the OS keychain, through keytar, service "pnode").
 import { readFile, readdir, lstat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KEYCHAIN_SERVICE, type KeychainApi } from '../../src-node/identity/keychain-keystore.js';
+import { KEYCHAIN_SERVICE, type KeychainApi } from '../../src-node/kernel/identity/keychain-keystore.js';
 import { SEED_LENGTH } from './encodings.js';
 
 /** Where a key was read from. */

@@ -23,9 +23,9 @@
 import { mkdir, stat, writeFile, access } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { startDevnet, type Devnet } from '../../src-node/devnet/devnet.js';
+import { startDevnet, type Devnet } from '../../src-node/tools/devnet/devnet.js';
 import { readControlFile } from '../../src-node/control/control-file.js';
-import { KEYCHAIN_SERVICE, loadKeytar, probeKeychain, type KeychainApi } from '../../src-node/identity/keychain-keystore.js';
+import { KEYCHAIN_SERVICE, loadKeytar, probeKeychain, type KeychainApi } from '../../src-node/kernel/identity/keychain-keystore.js';
 import { needlesFor } from './encodings.js';
 import { collectKeys, currentOperatorKey, findKeyFiles, namedStores, readSeed, type SecretKey } from './keys.js';
 import { CaptureSink, ControlRecorder, httpCaptured, runCaptured, spawnCaptured, waitForOutput, type CapturedProcess } from './recorders.js';

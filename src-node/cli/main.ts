@@ -1,7 +1,7 @@
 // Entry point of the `pnode` binary (bundled to dist/pnode.js).
 import { runCommand } from './run.js';
 import { rootCommand } from './commands/index.js';
-import { unansweredKeychainCalls } from '../identity/keychain-keystore.js';
+import { unansweredKeychainCalls } from '../kernel/identity/keychain-keystore.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';

@@ -23,10 +23,10 @@ import {
   parsePsk,
   verifyNetworkDescriptor,
 } from '../../src-shared/network/network-descriptor.js';
-import { nativeCrypto } from '../crypto/native-provider.js';
-import { parsePeerEndpoint } from '../transport/endpoint-url.js';
-import type { NodeRuntimeConfig } from '../runtime/runtime-config.js';
-import { type JoinedNetwork, type NetworkedConfig, mergeSeeds } from '../discovery/bootstrap.js';
+import { nativeCrypto } from '../kernel/crypto/native-provider.js';
+import { parsePeerEndpoint } from '../kernel/transport/endpoint-url.js';
+import type { NodeRuntimeConfig } from '../kernel/runtime/runtime-config.js';
+import { type JoinedNetwork, type NetworkedConfig, mergeSeeds } from '../kernel/discovery/bootstrap.js';
 
 export const NETWORK_OPTIONS: readonly OptionSpec[] = [
   { name: 'network', type: 'string', valueName: 'file', description: 'Run in the network this signed network descriptor describes (see "pnode network create")' },

@@ -3,13 +3,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandIo } from './args.js';
-import { NodeRuntime } from '../runtime/node-runtime.js';
-import { NodeControl } from '../runtime/node-control.js';
-import type { NodeRuntimeConfig } from '../runtime/runtime-config.js';
-import type { RuntimeModule } from '../runtime/runtime-module.js';
+import { NodeRuntime } from '../kernel/runtime/node-runtime.js';
+import { NodeControl } from '../control/node-control.js';
+import type { NodeRuntimeConfig } from '../kernel/runtime/runtime-config.js';
+import type { RuntimeModule } from '../kernel/runtime/runtime-module.js';
 import { startControlServer, type ControlServer } from '../control/control-server.js';
 import { removeControlFile, writeControlFile, controlFilePath } from '../control/control-file.js';
-import { rendererDir } from '../util/package-root.js';
+import { rendererDir } from '../kernel/util/package-root.js';
 
 export interface HostOptions {
   readonly ui: boolean;

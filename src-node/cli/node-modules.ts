@@ -1,15 +1,15 @@
 // The feature modules a node runs, assembled from its configuration: one place, so `pnode node`,
 // the services, devnet's children and the desktop app get the same discovery stack.
-import type { NodeRuntimeConfig } from '../runtime/runtime-config.js';
-import type { RuntimeModule } from '../runtime/runtime-module.js';
-import { BootstrapModule, networkOf } from '../discovery/bootstrap.js';
-import { PeerExchange } from '../discovery/peer-exchange.js';
-import { DirectoryClient } from '../discovery/directory-client.js';
-import type { NodeRuntime } from '../runtime/node-runtime.js';
+import type { NodeRuntimeConfig } from '../kernel/runtime/runtime-config.js';
+import type { RuntimeModule } from '../kernel/runtime/runtime-module.js';
+import { BootstrapModule, networkOf } from '../kernel/discovery/bootstrap.js';
+import { PeerExchange } from '../kernel/discovery/peer-exchange.js';
+import { DirectoryClient } from '../kernel/discovery/directory-client.js';
+import type { NodeRuntime } from '../kernel/runtime/node-runtime.js';
 import { networkBannerLines } from './network-options.js';
-import { VNodeHostModule, headlessActivity } from '../vnode/vnode-module.js';
-import type { SandboxLauncher } from '../vnode/sandbox-process.js';
-import { WorkRunner } from '../work/work-runner.js';
+import { VNodeHostModule, headlessActivity } from '../contributor/vnode/vnode-module.js';
+import type { SandboxLauncher } from '../contributor/vnode/sandbox-process.js';
+import { WorkRunner } from '../contributor/work/work-runner.js';
 
 export interface NodeModules {
   readonly modules: readonly RuntimeModule[];

@@ -3,11 +3,11 @@
 import { resolve } from 'node:path';
 import type { OptionSpec, ParsedArgs } from './args.js';
 import { UsageError } from './args.js';
-import { isKeystorePreference, type KeystorePreference } from '../identity/keystore.js';
+import { isKeystorePreference, type KeystorePreference } from '../kernel/identity/keystore.js';
 import { parseNodeId } from '../../src-shared/protocol/did-key.js';
-import { parsePeerEndpoint } from '../transport/endpoint-url.js';
-import type { NodeRole, NodeRuntimeConfig } from '../runtime/runtime-config.js';
-import type { SeedPeer } from '../peers/peer-store.js';
+import { parsePeerEndpoint } from '../kernel/transport/endpoint-url.js';
+import type { NodeRole, NodeRuntimeConfig } from '../kernel/runtime/runtime-config.js';
+import type { SeedPeer } from '../kernel/peers/peer-store.js';
 import { ProtocolError } from '../../src-shared/protocol/errors.js';
 import { PNODE_VERSION } from './version.js';
 

@@ -3,7 +3,7 @@
 // its API key in its config the same way).
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jsonText, writeFileAtomic } from '../storage/atomic-file.js';
+import { jsonText, writeFileAtomic } from '../kernel/storage/atomic-file.js';
 
 export const CONTROL_FILE = 'control.json';
 

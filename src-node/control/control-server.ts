@@ -10,7 +10,7 @@ import type { ControlResponse, ControlServerMessage } from '../../src-shared/con
 import type { ControlHandler } from './control-handler.js';
 import { CONTROL_SUBPROTOCOL, checkControlUpgrade, checkStaticRequest } from './control-auth.js';
 import { securityHeaders, serveStatic } from './static-files.js';
-import { requestPathname } from '../util/request-path.js';
+import { requestPathname } from '../kernel/util/request-path.js';
 
 export const CONTROL_PATH = '/control';
 export const CONTROL_HOST = '127.0.0.1';

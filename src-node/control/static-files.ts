@@ -3,7 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { requestPathname } from '../util/request-path.js';
+import { requestPathname } from '../kernel/util/request-path.js';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

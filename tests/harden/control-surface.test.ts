@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startControlServer, type ControlServer } from '../../src-node/control/control-server.js';
-import { NodeControl } from '../../src-node/runtime/node-control.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
+import { NodeControl } from '../../src-node/control/node-control.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { startTestNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import {

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { base64Fragments, keyForms, needlesFor, toBase58btc, type Needle } from '../../harden/secrets/encodings.js';
 import { INDEX_WINDOW, SecretIndex, emptyTotals, judge, scanMessages, scanTree, squeeze } from '../../harden/secrets/scanner.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { toBase58 } from '../../src-shared/protocol/encoding/base58.js';
 
 const dirs: string[] = [];

@@ -7,11 +7,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startTestNode, seedOf } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { PeerExchange } from '../../src-node/discovery/peer-exchange.js';
-import { BootstrapModule } from '../../src-node/discovery/bootstrap.js';
-import { PEERS_FILE_NAME } from '../../src-node/peers/peer-store.js';
-import { ADVERTISEMENT_CACHE_FILE } from '../../src-node/advertisement/advertisement-cache.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { PeerExchange } from '../../src-node/kernel/discovery/peer-exchange.js';
+import { BootstrapModule } from '../../src-node/kernel/discovery/bootstrap.js';
+import { PEERS_FILE_NAME } from '../../src-node/kernel/peers/peer-store.js';
+import { ADVERTISEMENT_CACHE_FILE } from '../../src-node/kernel/advertisement/advertisement-cache.js';
 
 type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: TestNode[] = [];

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { makeTempDir } from '../support/temp-dir.js';
 import { startTestNode, seedOf, traceCount } from '../support/nodes.js';
 import { testIdentity } from '../support/identities.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { PeerExchange, type PeerExchangeOptions } from '../../src-node/discovery/peer-exchange.js';
-import { BootstrapModule } from '../../src-node/discovery/bootstrap.js';
-import { forgedAdvertisement, rawPeer, signedAdvertisement, type RawPeer } from '../../src-node/discovery/testing.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { PeerExchange, type PeerExchangeOptions } from '../../src-node/kernel/discovery/peer-exchange.js';
+import { BootstrapModule } from '../../src-node/kernel/discovery/bootstrap.js';
+import { forgedAdvertisement, rawPeer, signedAdvertisement, type RawPeer } from '../support/discovery.js';
 
 type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: TestNode[] = [];

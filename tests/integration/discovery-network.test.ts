@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { startTestNode, seedOf } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { testIdentity } from '../support/identities.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import type { NodeRuntimeConfig } from '../../src-node/runtime/runtime-config.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import type { NodeRuntimeConfig } from '../../src-node/kernel/runtime/runtime-config.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { applyNetwork } from '../../src-node/cli/network-options.js';
-import { PeerExchange } from '../../src-node/discovery/peer-exchange.js';
-import { BootstrapModule, networkOf } from '../../src-node/discovery/bootstrap.js';
+import { PeerExchange } from '../../src-node/kernel/discovery/peer-exchange.js';
+import { BootstrapModule, networkOf } from '../../src-node/kernel/discovery/bootstrap.js';
 import { DAY_MS, type NetworkDescriptorInput, buildNetworkDescriptor, formatPsk } from '../../src-shared/network/network-descriptor.js';
 import { ProtocolError } from '../../src-shared/protocol/errors.js';
 

@@ -1,7 +1,7 @@
 // Issue 4 §4: the discovery simulation with about 30 nodes converges within a bounded wait, and
 // reconverges after a partition heals.
 import { describe, expect, it } from 'vitest';
-import { runDiscoverySim } from '../../src-node/sim/discovery-sim.js';
+import { runDiscoverySim } from '../../src-node/tools/sim/discovery-sim.js';
 import { PNODE_BIN } from '../support/nodes.js';
 
 describe('the discovery simulation', () => {

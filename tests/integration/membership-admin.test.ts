@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { statSync, existsSync } from 'node:fs';
 import { startTestNode } from '../support/nodes.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { OrchestratorModule } from '../../src-node/orchestrator/orchestrator-module.js';
-import { MembershipModule } from '../../src-node/membership/membership-module.js';
-import { adminFilePath, readAdminFile } from '../../src-node/orchestrator/admin-file.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
+import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { adminFilePath, readAdminFile } from '../../src-node/services/orchestrator/admin-file.js';
 
 type Running = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: Running[] = [];

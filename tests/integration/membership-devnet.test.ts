@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnPnode, type ChildNode as SpawnedPnode } from '../support/nodes.js';
-import { readDevnetFile, type DevnetFile } from '../../src-node/devnet/devnet.js';
+import { readDevnetFile, type DevnetFile } from '../../src-node/tools/devnet/devnet.js';
 import { connectControl } from '../../src-node/control/control-client.js';
 import { makeTempDir } from '../support/temp-dir.js';
 

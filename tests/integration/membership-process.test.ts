@@ -5,11 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
 import { spawnPnode, type ChildNode as SpawnedPnode } from '../support/nodes.js';
-import { readAdminFile, type AdminFile } from '../../src-node/orchestrator/admin-file.js';
+import { readAdminFile, type AdminFile } from '../../src-node/services/orchestrator/admin-file.js';
 import { readControlFile } from '../../src-node/control/control-file.js';
 import { connectControl, type ControlClient } from '../../src-node/control/control-client.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import type { PNodeView, VNodeAdminView } from '../../src-node/orchestrator/admin-views.js';
+import type { PNodeView, VNodeAdminView } from '../../src-node/services/orchestrator/admin-views.js';
 
 const INTERVAL_MS = 200;
 /** VNode states in which a PNode holds a VNode (the VNode host shows an idle one as allocated). */

@@ -2,20 +2,20 @@
 // orchestrator with short intervals, contributors with the membership module.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestNode } from '../support/nodes.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { OrchestratorModule } from '../../src-node/orchestrator/orchestrator-module.js';
-import { MembershipModule } from '../../src-node/membership/membership-module.js';
-import { VNodeHostModule } from '../../src-node/vnode/vnode-module.js';
-import { NodeControl } from '../../src-node/runtime/node-control.js';
-import { openOutbound, type PeerConnection } from '../../src-node/connection/peer-connection.js';
-import { HandshakeNonceCache } from '../../src-node/session/nonce-cache.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { systemClock } from '../../src-node/util/clock.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
+import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { VNodeHostModule } from '../../src-node/contributor/vnode/vnode-module.js';
+import { NodeControl } from '../../src-node/control/node-control.js';
+import { openOutbound, type PeerConnection } from '../../src-node/kernel/connection/peer-connection.js';
+import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { systemClock } from '../../src-node/kernel/util/clock.js';
 import { testIdentity } from '../support/identities.js';
 import { signDescriptor } from '../../src-shared/membership/descriptor.js';
 import { unknownHardwareSummary } from '../../src-shared/hardware/hardware-summary.js';
 import type { SessionMessage } from '../../src-shared/protocol/messages/session-message.js';
-import type { NodeIdentity } from '../../src-node/identity/node-identity.js';
+import type { NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
 
 type Running = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: Running[] = [];

@@ -4,12 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { startTestNode } from '../support/nodes.js';
 import { testIdentity } from '../support/identities.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { buildAck, buildHello } from '../../src-node/session/handshake.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { buildAck, buildHello } from '../../src-node/kernel/session/handshake.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { signArtifact } from '../../src-shared/protocol/signing.js';
-import { closeCodeFor } from '../../src-node/transport/close-codes.js';
-import { MAX_FRAME_BYTES } from '../../src-node/transport/limits.js';
+import { closeCodeFor } from '../../src-node/kernel/transport/close-codes.js';
+import { MAX_FRAME_BYTES } from '../../src-node/kernel/transport/limits.js';
 import type { ErrorCode } from '../../src-shared/protocol/errors.js';
 import type { JsonObject } from '../../src-shared/protocol/artifacts.js';
 

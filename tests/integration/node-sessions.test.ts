@@ -4,11 +4,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestNode, seedOf, traceCount } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { openOutbound } from '../../src-node/connection/peer-connection.js';
-import { HandshakeNonceCache } from '../../src-node/session/nonce-cache.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { systemClock } from '../../src-node/util/clock.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { openOutbound } from '../../src-node/kernel/connection/peer-connection.js';
+import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { systemClock } from '../../src-node/kernel/util/clock.js';
 import { testIdentity } from '../support/identities.js';
 import { ProtocolError } from '../../src-shared/protocol/errors.js';
 

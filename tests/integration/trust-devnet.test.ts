@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { spawnPnode, type ChildNode } from '../support/nodes.js';
-import { readDevnetFile } from '../../src-node/devnet/devnet.js';
+import { readDevnetFile } from '../../src-node/tools/devnet/devnet.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { makeAuthorityCommand } from '../../src-node/cli/commands/authority.js';
 import { runCommand } from '../../src-node/cli/run.js';

@@ -5,15 +5,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnPnode, startTestNode, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { readAdminFile, type AdminFile } from '../../src-node/orchestrator/admin-file.js';
-import type { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import { MembershipModule } from '../../src-node/membership/membership-module.js';
-import { TrustedRegistrationModule } from '../../src-node/trust/trusted-registration-module.js';
-import { NodeControl } from '../../src-node/runtime/node-control.js';
+import { readAdminFile, type AdminFile } from '../../src-node/services/orchestrator/admin-file.js';
+import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { TrustedRegistrationModule } from '../../src-node/contributor/trust/trusted-registration-module.js';
+import { NodeControl } from '../../src-node/control/node-control.js';
 import { makeAuthorityCommand } from '../../src-node/cli/commands/authority.js';
 import { runCommand } from '../../src-node/cli/run.js';
 import type { CommandSpec } from '../../src-node/cli/args.js';
-import type { PNodeView } from '../../src-node/orchestrator/admin-views.js';
+import type { PNodeView } from '../../src-node/services/orchestrator/admin-views.js';
 
 const children: ChildNode[] = [];
 const nodes: Array<NodeRuntime & { cleanup: () => Promise<void> }> = [];

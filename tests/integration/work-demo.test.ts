@@ -4,11 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src-shared/vnode/content-hash.js';
-import { mandelbrotTileReference, tileOutputBytes } from '../../src-node/vnode/demo/mandelbrot.js';
-import { countPrimesReference, decodePrimesOutput } from '../../src-node/vnode/demo/primes.js';
-import { mandelbrotRegion, mandelbrotTiles, parseDemoSpec, primesRanges } from '../../src-node/orchestrator/work/demo.js';
-import type { Job, WorkTask } from '../../src-node/orchestrator/work/work-scheduler.js';
-import { type WorkNet, startWorkNet, waitUntil } from '../../src-node/work/testing/work-net.js';
+import { mandelbrotTileReference, tileOutputBytes } from '../../src-node/kernel/workloads/demo/mandelbrot.js';
+import { countPrimesReference, decodePrimesOutput } from '../../src-node/kernel/workloads/demo/primes.js';
+import { mandelbrotRegion, mandelbrotTiles, parseDemoSpec, primesRanges } from '../../src-node/services/orchestrator/work/demo.js';
+import type { Job, WorkTask } from '../../src-node/services/orchestrator/work/work-scheduler.js';
+import { type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
 
 const DEMO = 'mandelbrot:size=32,tiles=3,iterations=300';
 const TOKEN = 'work-demo-admin-token';

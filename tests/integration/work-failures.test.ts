@@ -4,11 +4,11 @@
 // admin API say which task failed and why, while the job's good tasks are accepted.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workload, WorkloadNeeds } from '../../src-shared/vnode/workload.js';
-import { compileWat } from '../../src-node/vnode/testing/wat.js';
-import { ECHO_WAT, ENDLESS_LOOP_WAT, MEMORY_BOMB_WAT } from '../../src-node/vnode/testing/fixtures.js';
-import { MAX_TASK_FAILURES } from '../../src-node/orchestrator/work/work-profile.js';
-import { jobDetail } from '../../src-node/orchestrator/work/work-views.js';
-import { type WorkNet, startWorkNet, waitUntil } from '../../src-node/work/testing/work-net.js';
+import { compileWat } from '../support/vnode/wat.js';
+import { ECHO_WAT, ENDLESS_LOOP_WAT, MEMORY_BOMB_WAT } from '../support/vnode/fixtures.js';
+import { MAX_TASK_FAILURES } from '../../src-node/services/orchestrator/work/work-profile.js';
+import { jobDetail } from '../../src-node/services/orchestrator/work/work-views.js';
+import { type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
 
 let net: WorkNet;
 const NEEDS: WorkloadNeeds = { memoryMb: 16, maxMs: 10_000, cores: 1 };

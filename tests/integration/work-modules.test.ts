@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULE_CHUNK_BYTES } from '../../src-shared/vnode/limits.js';
 import type { ModuleChunkWire } from '../../src-shared/vnode/module-chunks.js';
 import type { Workload } from '../../src-shared/vnode/workload.js';
-import { compileWat } from '../../src-node/vnode/testing/wat.js';
-import { type WorkNet, startWorkNet, waitUntil } from '../../src-node/work/testing/work-net.js';
+import { compileWat } from '../support/vnode/wat.js';
+import { type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
 
 /** Echoes its input; a 100 KB data segment makes it four chunks long. */
 const BIG_ECHO_WAT = `(module

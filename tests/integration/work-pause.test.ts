@@ -5,13 +5,13 @@
 // another PNode; a paused PNode's result that comes after the pause is late and ignored.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSY_YIELDING_WAT, busyReference } from '../../src-node/vnode/testing/fixtures.js';
-import { compileWat } from '../../src-node/vnode/testing/wat.js';
-import { processExists, u32 } from '../../src-node/vnode/testing/host-fixtures.js';
+import { BUSY_YIELDING_WAT, busyReference } from '../support/vnode/fixtures.js';
+import { compileWat } from '../support/vnode/wat.js';
+import { processExists, u32 } from '../support/vnode/host-fixtures.js';
 import { contentHash } from '../../src-shared/vnode/content-hash.js';
 import type { Workload } from '../../src-shared/vnode/workload.js';
-import type { Job } from '../../src-node/orchestrator/work/work-scheduler.js';
-import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../../src-node/work/testing/work-net.js';
+import type { Job } from '../../src-node/services/orchestrator/work/work-scheduler.js';
+import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
 
 /** The requirement: work stops within a second of the pause. */
 const PAUSE_BOUND_MS = 1_000;

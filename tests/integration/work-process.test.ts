@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnPnode, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { readAdminFile } from '../../src-node/orchestrator/admin-file.js';
+import { readAdminFile } from '../../src-node/services/orchestrator/admin-file.js';
 
 let child: ChildNode | undefined;
 const dirs: Array<{ cleanup: () => void }> = [];

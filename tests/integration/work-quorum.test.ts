@@ -5,11 +5,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../src-shared/vnode/content-hash.js';
 import { type TaskResult, makeTaskResult } from '../../src-shared/vnode/task-result.js';
-import { loadDemoModule } from '../../src-node/vnode/demo/demo-workloads.js';
-import { type TileSpec, mandelbrotTileReference, tileSpecs, tileWorkload } from '../../src-node/vnode/demo/mandelbrot.js';
-import { LIES_BEFORE_BAN, LIE_PENALTY_POINTS } from '../../src-node/orchestrator/work/work-profile.js';
-import type { Job, WorkScheduler, WorkTask } from '../../src-node/orchestrator/work/work-scheduler.js';
-import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../../src-node/work/testing/work-net.js';
+import { loadDemoModule } from '../../src-node/kernel/workloads/demo/demo-workloads.js';
+import { type TileSpec, mandelbrotTileReference, tileSpecs, tileWorkload } from '../../src-node/kernel/workloads/demo/mandelbrot.js';
+import { LIES_BEFORE_BAN, LIE_PENALTY_POINTS } from '../../src-node/services/orchestrator/work/work-profile.js';
+import type { Job, WorkScheduler, WorkTask } from '../../src-node/services/orchestrator/work/work-scheduler.js';
+import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
 
 let net: WorkNet | undefined;
 afterEach(async () => {

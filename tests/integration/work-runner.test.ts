@@ -2,18 +2,18 @@
 // task for a VNode another orchestrator allocated (or none did), refuses work while paused, and
 // holds at most MAX_TASKS_PER_VNODE tasks per VNode; every refusal is a vnode-result that says why.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openOutbound, type PeerConnection } from '../../src-node/connection/peer-connection.js';
-import { HandshakeNonceCache } from '../../src-node/session/nonce-cache.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
-import { systemClock } from '../../src-node/util/clock.js';
+import { openOutbound, type PeerConnection } from '../../src-node/kernel/connection/peer-connection.js';
+import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
+import { systemClock } from '../../src-node/kernel/util/clock.js';
 import { testIdentity } from '../support/identities.js';
-import { loadDemoModule } from '../../src-node/vnode/demo/demo-workloads.js';
-import { tileWorkload } from '../../src-node/vnode/demo/mandelbrot.js';
-import { BUSY_WAT } from '../../src-node/vnode/testing/fixtures.js';
-import { compileWat } from '../../src-node/vnode/testing/wat.js';
-import { u32 } from '../../src-node/vnode/testing/host-fixtures.js';
-import { MAX_TASKS_PER_VNODE } from '../../src-node/work/work-runner.js';
-import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../../src-node/work/testing/work-net.js';
+import { loadDemoModule } from '../../src-node/kernel/workloads/demo/demo-workloads.js';
+import { tileWorkload } from '../../src-node/kernel/workloads/demo/mandelbrot.js';
+import { BUSY_WAT } from '../support/vnode/fixtures.js';
+import { compileWat } from '../support/vnode/wat.js';
+import { u32 } from '../support/vnode/host-fixtures.js';
+import { MAX_TASKS_PER_VNODE } from '../../src-node/contributor/work/work-runner.js';
+import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
 import { decodeTaskResult, type TaskResult } from '../../src-shared/vnode/task-result.js';
 import { encodeTask, type Workload } from '../../src-shared/vnode/workload.js';
 import type { SessionMessage } from '../../src-shared/protocol/messages/session-message.js';

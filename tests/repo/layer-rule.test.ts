@@ -11,7 +11,7 @@ async function restrictedImports(filePath: string, source: string): Promise<stri
 }
 
 const cases: Array<[folderFile: string, source: string, fires: boolean]> = [
-  ['src-shared/protocol/x.ts', "import { a } from '../../src-node/crypto/native-provider.js';\nexport const b = a;\n", true],
+  ['src-shared/protocol/x.ts', "import { a } from '../../src-node/kernel/crypto/native-provider.js';\nexport const b = a;\n", true],
   ['src-shared/protocol/x.ts', "import { readFileSync } from 'node:fs';\nexport const b = readFileSync;\n", true],
   ['src-shared/protocol/x.ts', "import { createHash } from 'crypto';\nexport const b = createHash;\n", true],
   ['src-shared/protocol/x.ts', "import { app } from 'electron';\nexport const b = app;\n", true],

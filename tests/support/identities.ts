@@ -1,5 +1,5 @@
-import { identityFromSeed, type NodeIdentity } from '../../src-node/identity/node-identity.js';
-import { nativeCrypto } from '../../src-node/crypto/native-provider.js';
+import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
+import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 
 /** A deterministic identity for tests: seed = 32 bytes of `byte`. */
 export function testIdentity(byte: number): NodeIdentity {

@@ -2,10 +2,10 @@
 // (for what needs a separate process: SIGSTOP, SIGKILL, restarts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { NodeRuntime } from '../../src-node/runtime/node-runtime.js';
-import type { NodeRuntimeConfig } from '../../src-node/runtime/runtime-config.js';
-import type { RuntimeModule } from '../../src-node/runtime/runtime-module.js';
-import type { SeedPeer } from '../../src-node/peers/peer-store.js';
+import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import type { NodeRuntimeConfig } from '../../src-node/kernel/runtime/runtime-config.js';
+import type { RuntimeModule } from '../../src-node/kernel/runtime/runtime-module.js';
+import type { SeedPeer } from '../../src-node/kernel/peers/peer-store.js';
 import type { TraceEventType } from '../../src-shared/protocol/trace.js';
 import { makeTempDir } from './temp-dir.js';
 

@@ -1,6 +1,6 @@
 // An OrchestratorTransport for unit tests: records what the orchestrator sends, and reaches only
 // the PNodes a test marks as connected.
-import type { OrchestratorTransport } from '../../src-node/orchestrator/orchestrator.js';
+import type { OrchestratorTransport } from '../../src-node/services/orchestrator/orchestrator.js';
 import type { SessionBody, SessionKind } from '../../src-shared/protocol/messages/kinds.js';
 
 export interface Sent {

@@ -3,15 +3,15 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
-import { MemoryKeychain } from '../../identity/memory-keychain.js';
+import { MemoryKeychain } from '../../../tests/support/memory-keychain.js';
 import { makeAuthorityCommand } from './authority.js';
 import { verifyRevocationList } from '../../../src-shared/trust/revocation-list.js';
-import { nativeCrypto } from '../../crypto/native-provider.js';
-import { openAuthority } from '../../authority/open-authority.js';
-import { systemClock } from '../../util/clock.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
+import { openAuthority } from '../../services/authority/open-authority.js';
+import { systemClock } from '../../kernel/util/clock.js';
 import { testIdentity } from '../../../tests/support/identities.js';
 import { pnodeRoot, runCli, type CliRun } from '../../../tests/support/cli.js';
-import { enrollBody, randomSigner } from '../../trust/testing.js';
+import { enrollBody, randomSigner } from '../../../tests/support/trust.js';
 
 let work: string;
 beforeEach(async () => {

@@ -16,17 +16,17 @@ import type { CommandContext, CommandSpec, OptionSpec } from '../args.js';
 import { UsageError } from '../args.js';
 import { EXIT_OK, EXIT_REJECTED } from '../run.js';
 import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
-import { nativeCrypto } from '../../crypto/native-provider.js';
-import { type Clock, systemClock } from '../../util/clock.js';
-import type { KeychainLoader } from '../../identity/keychain-keystore.js';
-import { KEYSTORE_PREFERENCES, isKeystorePreference } from '../../identity/keystore.js';
-import { readAdminFile, type AdminFile } from '../../orchestrator/admin-file.js';
-import { chooseKeystoreKind } from '../../trust/role-keystore.js';
-import { loadOrCreateAuthorityKey, readAuthorityRecord, authorityRecordPath } from '../../authority/authority-key.js';
-import { AuthorityBusyError, lockHolder, revocationListPath } from '../../authority/authority-store.js';
-import { openAuthority } from '../../authority/open-authority.js';
-import type { CredentialView, RegistrationAuthority, TokenView } from '../../authority/authority.js';
-import { MAX_TOKEN_VALID_MINUTES, tokenRequest } from '../../authority/admin-routes.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
+import { type Clock, systemClock } from '../../kernel/util/clock.js';
+import type { KeychainLoader } from '../../kernel/identity/keychain-keystore.js';
+import { KEYSTORE_PREFERENCES, isKeystorePreference } from '../../kernel/identity/keystore.js';
+import { readAdminFile, type AdminFile } from '../../services/orchestrator/admin-file.js';
+import { chooseKeystoreKind } from '../../kernel/identity/role-keystore.js';
+import { loadOrCreateAuthorityKey, readAuthorityRecord, authorityRecordPath } from '../../services/authority/authority-key.js';
+import { AuthorityBusyError, lockHolder, revocationListPath } from '../../services/authority/authority-store.js';
+import { openAuthority } from '../../services/authority/open-authority.js';
+import type { CredentialView, RegistrationAuthority, TokenView } from '../../services/authority/authority.js';
+import { MAX_TOKEN_VALID_MINUTES, tokenRequest } from '../../services/authority/admin-routes.js';
 import { MAX_REVOCATION_REASON_LENGTH } from '../../../src-shared/trust/trust-profile.js';
 
 export interface AuthorityCommandDeps {

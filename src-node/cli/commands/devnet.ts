@@ -3,8 +3,8 @@
 import { resolve } from 'node:path';
 import type { CommandSpec } from '../args.js';
 import { UsageError } from '../args.js';
-import { startDevnet, type PnodeCli } from '../../devnet/devnet.js';
-import { checkHeartbeatInterval } from '../../orchestrator/orchestrator-module.js';
+import { startDevnet, type PnodeCli } from '../../tools/devnet/devnet.js';
+import { checkHeartbeatInterval } from '../../services/orchestrator/orchestrator-module.js';
 
 /** Most contributors one devnet starts (each is a process with its own runtime). */
 export const MAX_DEVNET_NODES = 64;

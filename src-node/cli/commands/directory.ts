@@ -5,9 +5,9 @@ import { UsageError } from '../args.js';
 import { NODE_OPTIONS, runtimeConfigFrom } from '../node-options.js';
 import { hostNodeUntilSignal } from '../node-host.js';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
-import { DirectoryModule } from '../../directory/directory-module.js';
-import { DEFAULT_DIRECTORY_LIMITS, type DirectoryLimits } from '../../directory/directory-http.js';
-import { parseDirectoryListenUrl } from '../../directory/directory-url.js';
+import { DirectoryModule } from '../../services/directory/directory-module.js';
+import { DEFAULT_DIRECTORY_LIMITS, type DirectoryLimits } from '../../services/directory/directory-http.js';
+import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
 
 const TLS_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'tls-cert': 'Certificate (PEM) for the https:// directory and a wss:// peer listener',

@@ -6,7 +6,7 @@ import type { CommandSpec } from '../args.js';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
 import { type HardwareSummary, unknownHardwareSummary } from '../../../src-shared/hardware/hardware-summary.js';
 import { checkHardwareSummary } from '../../../src-shared/hardware/hardware-summary-gate.js';
-import type { DetectHardwareOptions } from '../../hardware/detect.js';
+import type { DetectHardwareOptions } from '../../contributor/hardware/detect.js';
 import { pnodeRoot, runCli, type CliRun } from '../../../tests/support/cli.js';
 import { type Detector, createHwCommand, formatHardwareSummary, hwCommand } from './hw.js';
 

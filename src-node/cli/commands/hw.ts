@@ -5,7 +5,7 @@ import { type CommandSpec, UsageError } from '../args.js';
 import { EXIT_OK } from '../run.js';
 import type { GpuSummary, HardwareSummary, Unknown } from '../../../src-shared/hardware/hardware-summary.js';
 import { assertHardwareSummary } from '../../../src-shared/hardware/hardware-summary-gate.js';
-import { type DetectHardwareOptions, detectHardware } from '../../hardware/detect.js';
+import { type DetectHardwareOptions, detectHardware } from '../../contributor/hardware/detect.js';
 
 const UNKNOWN = 'unknown';
 

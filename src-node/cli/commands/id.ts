@@ -3,7 +3,7 @@ import { EXIT_OK } from '../run.js';
 import { secretKeyArgument } from '../input.js';
 import { nodeIdFromPublicKey, participantIdFromPublicKey, fingerprintFromPublicKey } from '../../../src-shared/protocol/did-key.js';
 import { toHex } from '../../../src-shared/protocol/encoding/hex.js';
-import { nativeCrypto } from '../../crypto/native-provider.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
 
 export const idCommand: CommandSpec = {
   name: 'id',

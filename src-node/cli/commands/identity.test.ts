@@ -3,9 +3,9 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
-import { IdentityError } from '../../identity/identity-error.js';
-import { KEYCHAIN_SERVICE, type KeychainLoader, loadKeytar, probeKeychain } from '../../identity/keychain-keystore.js';
-import { MemoryKeychain } from '../../identity/memory-keychain.js';
+import { IdentityError } from '../../kernel/identity/identity-error.js';
+import { KEYCHAIN_SERVICE, type KeychainLoader, loadKeytar, probeKeychain } from '../../kernel/identity/keychain-keystore.js';
+import { MemoryKeychain } from '../../../tests/support/memory-keychain.js';
 import { pnodeRoot, runCli, type CliRun } from '../../../tests/support/cli.js';
 import { type IdentityCommandDeps, identityCommand, makeIdentityCommand } from './identity.js';
 

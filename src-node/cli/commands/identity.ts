@@ -8,15 +8,15 @@ import type { CommandContext, CommandSpec, OptionSpec } from '../args.js';
 import { UsageError } from '../args.js';
 import { EXIT_OK, EXIT_REJECTED } from '../run.js';
 import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
-import { nativeCrypto } from '../../crypto/native-provider.js';
-import { type Clock, systemClock } from '../../util/clock.js';
-import { FileExistsError, createFileAtomic } from '../../storage/exclusive-file.js';
-import { BACKUP_MAX_BYTES, BACKUP_MIN_PASSPHRASE_LENGTH, exportIdentity, importIdentity } from '../../identity/backup.js';
-import { IdentityError } from '../../identity/identity-error.js';
-import { installIdentity, loadIdentity, loadOrCreateIdentity, readIdentityRecord, readIdentitySecret } from '../../identity/identity-store.js';
-import { identityRecordPath } from '../../identity/identity-paths.js';
-import { type KeystorePreference, KEYSTORE_PREFERENCES, isKeystorePreference, openKeystore } from '../../identity/keystore.js';
-import type { KeychainLoader } from '../../identity/keychain-keystore.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
+import { type Clock, systemClock } from '../../kernel/util/clock.js';
+import { FileExistsError, createFileAtomic } from '../../kernel/storage/exclusive-file.js';
+import { BACKUP_MAX_BYTES, BACKUP_MIN_PASSPHRASE_LENGTH, exportIdentity, importIdentity } from '../../kernel/identity/backup.js';
+import { IdentityError } from '../../kernel/identity/identity-error.js';
+import { installIdentity, loadIdentity, loadOrCreateIdentity, readIdentityRecord, readIdentitySecret } from '../../kernel/identity/identity-store.js';
+import { identityRecordPath } from '../../kernel/identity/identity-paths.js';
+import { type KeystorePreference, KEYSTORE_PREFERENCES, isKeystorePreference, openKeystore } from '../../kernel/identity/keystore.js';
+import type { KeychainLoader } from '../../kernel/identity/keychain-keystore.js';
 
 export const PASSPHRASE_ENV = 'PNODE_PASSPHRASE';
 /** A passphrase file is one line; anything this large is the wrong file. */

@@ -3,8 +3,8 @@ import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
-import { ManualClock } from '../../util/clock.js';
-import { nativeCrypto } from '../../crypto/native-provider.js';
+import { ManualClock } from '../../kernel/util/clock.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
 import { verifyNetworkDescriptor } from '../../../src-shared/network/network-descriptor.js';
 import { signArtifact } from '../../../src-shared/protocol/signing.js';
 import { nodeIdFromPublicKey } from '../../../src-shared/protocol/did-key.js';

@@ -29,10 +29,10 @@ import {
   formatPsk,
   parseNodeAtUrl,
 } from '../../../src-shared/network/network-descriptor.js';
-import { nativeCrypto } from '../../crypto/native-provider.js';
-import { type Clock, systemClock } from '../../util/clock.js';
-import { FileExistsError, createFileAtomic } from '../../storage/exclusive-file.js';
-import { writeFileAtomic } from '../../storage/atomic-file.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
+import { type Clock, systemClock } from '../../kernel/util/clock.js';
+import { FileExistsError, createFileAtomic } from '../../kernel/storage/exclusive-file.js';
+import { writeFileAtomic } from '../../kernel/storage/atomic-file.js';
 import { SECRET_FILE_MAX_BYTES, readNetworkDescriptorFile, readableByOthers } from '../network-options.js';
 
 /** Owner keys and network keys are written readable by their owner only. */

@@ -3,10 +3,10 @@ import { NODE_OPTIONS, runtimeConfigFrom } from '../node-options.js';
 import { NETWORK_OPTIONS, applyNetwork } from '../network-options.js';
 import { hostNodeUntilSignal } from '../node-host.js';
 import { contributorModules, discoveryModules } from '../node-modules.js';
-import { DIRECTORY_CLIENT_OPTIONS, directoriesFromArgs } from '../../discovery/directory-client.js';
-import { MEMBERSHIP_OPTIONS, membershipModuleFor } from '../../membership/membership-options.js';
-import { NotificationsModule } from '../../runtime/notifications-module.js';
-import { TrustedRegistrationModule } from '../../trust/trusted-registration-module.js';
+import { DIRECTORY_CLIENT_OPTIONS, directoriesFromArgs } from '../../kernel/discovery/directory-client.js';
+import { MEMBERSHIP_OPTIONS, membershipModuleFor } from '../../contributor/membership/membership-options.js';
+import { NotificationsModule } from '../../contributor/notifications-module.js';
+import { TrustedRegistrationModule } from '../../contributor/trust/trusted-registration-module.js';
 
 export const nodeCommand: CommandSpec = {
   name: 'node',

@@ -5,12 +5,12 @@ import { UsageError } from '../args.js';
 import { NODE_OPTIONS, runtimeConfigFrom } from '../node-options.js';
 import { NETWORK_OPTIONS, applyNetwork } from '../network-options.js';
 import { hostNodeUntilSignal } from '../node-host.js';
-import { OrchestratorModule, checkHeartbeatInterval, type OrchestratorModuleOptions } from '../../orchestrator/orchestrator-module.js';
-import { AUTHORITY_OPTIONS, orchestratorTrustFrom } from '../../authority/authority-options.js';
-import { parseAdminListen } from '../../orchestrator/admin-auth.js';
-import { adminFilePath } from '../../orchestrator/admin-file.js';
+import { OrchestratorModule, checkHeartbeatInterval, type OrchestratorModuleOptions } from '../../services/orchestrator/orchestrator-module.js';
+import { AUTHORITY_OPTIONS, orchestratorTrustFrom } from '../../services/authority/authority-options.js';
+import { parseAdminListen } from '../../services/orchestrator/admin-auth.js';
+import { adminFilePath } from '../../services/orchestrator/admin-file.js';
 import { HEARTBEAT_INTERVAL_MS } from '../../../src-shared/membership/membership-profile.js';
-import { WORK_OPTIONS, workBannerLine, workSchedulerModuleFrom } from '../../orchestrator/work/work-options.js';
+import { WORK_OPTIONS, workBannerLine, workSchedulerModuleFrom } from '../../services/orchestrator/work/work-options.js';
 
 export const ORCHESTRATOR_OPTIONS = [
   { name: 'admin-listen', type: 'string', valueName: 'url', description: 'Serve the admin API here: http://127.0.0.1:<port> (loopback only; bearer token in <data-dir>/admin.json)' },

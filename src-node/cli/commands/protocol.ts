@@ -9,7 +9,7 @@ import { signArtifact, signingInput } from '../../../src-shared/protocol/signing
 import { SIGNED_ARTIFACTS, type JsonObject, publicKeyOfId } from '../../../src-shared/protocol/artifacts.js';
 import { toHex } from '../../../src-shared/protocol/encoding/hex.js';
 import { bytesEqual } from '../../../src-shared/protocol/encoding/bytes.js';
-import { nativeCrypto } from '../../crypto/native-provider.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
 import type { ProtocolError } from '../../../src-shared/protocol/errors.js';
 
 const SCHEMA_POSITIONAL = { name: 'schema', description: 'artifact schema, e.g. node-advertisement.v1', required: true } as const;

@@ -3,9 +3,9 @@ import { UsageError } from '../args.js';
 import { EXIT_OK, EXIT_REJECTED } from '../run.js';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { runDiscoverySim } from '../../sim/discovery-sim.js';
-import { runSimWorker } from '../../sim/sim-worker.js';
-import { packageRoot } from '../../util/package-root.js';
+import { runDiscoverySim } from '../../tools/sim/discovery-sim.js';
+import { runSimWorker } from '../../tools/sim/sim-worker.js';
+import { packageRoot } from '../../kernel/util/package-root.js';
 
 /** The most nodes one run accepts (memory: a few MB each). */
 export const SIM_MAX_NODES = 2_000;

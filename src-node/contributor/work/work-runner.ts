@@ -1,0 +1,251 @@
+// The contributor's side of work (issue 7 §1, §3) as a runtime module ('work-runner'), with one job:
+// run the tasks an orchestrator sends for the VNodes it allocated here, and answer each with a
+// vnode-result. For every vnode-task it checks, in order:
+//   1. the VNode is held here (VNode host and membership) and was allocated by the sender: a PNode
+//      never runs a task for a VNode of another orchestrator;
+//   2. the host is not paused (contribution off, snoozed, on battery, user active): a task that
+//      arrives during a pause is refused at once so the orchestrator can place it elsewhere; a
+//      task already running when a pause begins is suspended by the host (SIGSTOP, no CPU) and goes
+//      on when the pause ends; a VNode released meanwhile (contribution turned off) cancels its
+//      task, and that result is sent too;
+//   3. at most MAX_TASKS_PER_VNODE tasks per VNode are here at once (one running, one waiting);
+//   4. the module is in the cache, else it is fetched from the sender in chunks (module-fetch.ts)
+//      and stored under its hash; tasks naming a module being fetched wait for that one fetch (at
+//      most MAX_MODULE_FETCHES fetches at once).
+// A refusal is a result with status `cancelled` and a detail starting "refused: " (the
+// orchestrator runs the task elsewhere and counts no failure against it); a module that cannot be
+// fetched fails the task (`failed`). Then runtime.module('vnode-host').host.runTask runs it and the
+// result goes back.
+//
+// Test-only: `resultTransform` changes each result before it is sent, which is how tests make a
+// PNode that lies. Nothing on the command line or in the desktop app sets it.
+import { newId } from '../../../src-shared/protocol/ids.js';
+import type { VNodeModuleChunkBody, VNodeTaskBody } from '../../../src-shared/protocol/messages/work-bodies.js';
+import type { ErrorBody } from '../../../src-shared/protocol/messages/core-bodies.js';
+import { decodeModuleChunk } from '../../../src-shared/vnode/module-chunks.js';
+import { type TaskResult, type TaskStatus, encodeTaskResult, makeTaskResult } from '../../../src-shared/vnode/task-result.js';
+import { type VNodeTask, decodeTask } from '../../../src-shared/vnode/workload.js';
+import type { ContentHash } from '../../../src-shared/vnode/content-hash.js';
+import type { PeerConnection } from '../../kernel/connection/peer-connection.js';
+import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
+import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
+import { MEMBERSHIP_MODULE, type MembershipModule } from '../membership/membership-module.js';
+import { VNODE_HOST_MODULE, type VNodeHostModule } from '../vnode/vnode-module.js';
+import type { VNodeHost } from '../vnode/vnode-host.js';
+import { type FetchOutcome, ModuleFetch, type ModuleFetchOptions } from './module-fetch.js';
+
+export const WORK_RUNNER_MODULE = 'work-runner';
+/** Tasks one VNode holds at once: the one running and the next, waiting in the host's queue. */
+export const MAX_TASKS_PER_VNODE = 2;
+/** Modules fetched at once; a task needing another one meanwhile is refused (`cancelled`, busy). */
+export const MAX_MODULE_FETCHES = 4;
+
+export interface WorkRunnerOptions {
+  /** Test-only: rewrites each result before it is sent (a lying PNode). Never reachable from the CLI. */
+  readonly resultTransform?: (result: TaskResult, task: VNodeTask) => TaskResult;
+  /** Passed to each module fetch (tests shorten the timeout). */
+  readonly fetch?: Pick<ModuleFetchOptions, 'timeoutMs' | 'window' | 'maxRetries'>;
+}
+
+export interface WorkRunnerStats {
+  tasksReceived: number;
+  /** Answered without running: not ours, paused, busy, duplicate, module not fetched. */
+  tasksRefused: number;
+  tasksRun: number;
+  resultsSent: number;
+  modulesFetched: number;
+  moduleFetchesFailed: number;
+  moduleRequests: number;
+  chunksReceived: number;
+  chunksRefused: number;
+}
+
+interface Waiter {
+  readonly task: VNodeTask;
+  readonly reqId: string;
+}
+
+interface Fetching {
+  readonly fetch: ModuleFetch;
+  readonly waiters: Waiter[];
+}
+
+export class WorkRunner implements RuntimeModule {
+  readonly name = WORK_RUNNER_MODULE;
+  readonly stats: WorkRunnerStats = { tasksReceived: 0, tasksRefused: 0, tasksRun: 0, resultsSent: 0, modulesFetched: 0, moduleFetchesFailed: 0, moduleRequests: 0, chunksReceived: 0, chunksRefused: 0 };
+  private runtimeRef: NodeRuntime | null = null;
+  private stopped = false;
+  /** Tasks here per VNode (fetching, queued or running). */
+  private readonly perVNode = new Map<string, number>();
+  /** Task ids here (a repeat is refused). */
+  private readonly taskIds = new Set<string>();
+  /** Module fetches in progress, by `<orchestrator> <module hash>`. */
+  private readonly fetches = new Map<string, Fetching>();
+  private readonly onDisconnected = (connection: PeerConnection) => {
+    for (const fetching of [...this.fetches.values()]) if (fetching.fetch.from === connection.peerNodeId) fetching.fetch.abort('the session with the orchestrator closed');
+  };
+  private readonly onMessage = (connection: PeerConnection, message: { kind: string; body: unknown }) => {
+    if (message.kind !== 'error') return;
+    const body = message.body as ErrorBody;
+    const reId = body['re/id'];
+    if (reId === undefined) return;
+    for (const fetching of this.fetches.values()) if (fetching.fetch.from === connection.peerNodeId) fetching.fetch.onError(reId, `${body.code}: ${body.detail}`);
+  };
+
+  constructor(private readonly options: WorkRunnerOptions = {}) {}
+
+  private get runtime(): NodeRuntime {
+    if (!this.runtimeRef) throw new Error('the work runner has not started');
+    return this.runtimeRef;
+  }
+
+  start(runtime: NodeRuntime): void {
+    this.runtimeRef = runtime;
+    runtime.connections.handle('vnode-task', (c, body) => this.onTask(c, body));
+    runtime.connections.handle('vnode-module-chunk', (c, body) => this.onChunk(c, body));
+    runtime.connections.on('disconnected', this.onDisconnected);
+    runtime.connections.on('message', this.onMessage);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.runtimeRef?.connections.off('disconnected', this.onDisconnected);
+    this.runtimeRef?.connections.off('message', this.onMessage);
+    for (const fetching of [...this.fetches.values()]) fetching.fetch.abort('the node is stopping');
+  }
+
+  /** Tasks held here now (fetching their module, queued or running). */
+  get tasksHeld(): number {
+    return this.taskIds.size;
+  }
+
+  private host(): VNodeHost | null {
+    return this.runtime.module<VNodeHostModule>(VNODE_HOST_MODULE)?.host ?? null;
+  }
+
+  // --- tasks ------------------------------------------------------------------------------------
+
+  private onTask(connection: PeerConnection, body: VNodeTaskBody): void {
+    if (this.stopped) return;
+    const from = connection.peerNodeId;
+    const reqId = body['req/id'];
+    this.stats.tasksReceived++;
+    const decoded = decodeTask(body.task);
+    if (!decoded.ok) return; // the codec checked it already
+    const task = decoded.value;
+    const refuse = (status: TaskStatus, detail: string): void => {
+      this.stats.tasksRefused++;
+      this.reply(from, reqId, makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status, detail, cpuMs: 0, wallMs: 0 }), null);
+    };
+    const host = this.host();
+    if (!host) return refuse('cancelled', 'refused: this node hosts no VNodes');
+    const allocation = host.allocations().find((a) => a.vnodeId === task.vnodeId);
+    const membership = this.runtime.module<MembershipModule>(MEMBERSHIP_MODULE);
+    const held = membership ? membership.vnodes.get(task.vnodeId) : allocation;
+    if (!allocation || allocation.orchestrator !== from || !held || held.orchestrator !== from) return refuse('cancelled', `refused: VNode ${task.vnodeId} is not allocated here by this orchestrator`);
+    if (host.paused) return refuse('cancelled', `refused: paused (${host.pausedBy().join(', ')})`);
+    if (this.taskIds.has(task.taskId)) return refuse('failed', `task ${task.taskId} is already here`);
+    const onVNode = this.perVNode.get(task.vnodeId) ?? 0;
+    if (onVNode >= MAX_TASKS_PER_VNODE) return refuse('cancelled', `refused: busy, VNode ${task.vnodeId} holds ${onVNode} tasks already`);
+    this.taskIds.add(task.taskId);
+    this.perVNode.set(task.vnodeId, onVNode + 1);
+    void this.prepare(host, from, { task, reqId }).catch((error: unknown) => {
+      this.finish(from, reqId, task, makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status: 'failed', detail: `the work runner failed: ${error instanceof Error ? error.message : String(error)}`, cpuMs: 0, wallMs: 0 }), false);
+    });
+  }
+
+  /** Runs the task once its module is in the cache (fetching it first when it is not). */
+  private async prepare(host: VNodeHost, from: string, waiter: Waiter): Promise<void> {
+    const { task } = waiter;
+    const key = `${from} ${task.moduleHash}`;
+    const joining = this.fetches.get(key);
+    if (joining) {
+      joining.waiters.push(waiter);
+      return;
+    }
+    if (await host.modules.has(task.moduleHash)) return this.run(host, from, waiter);
+    // Another task may have started the fetch while we looked in the cache.
+    const started = this.fetches.get(key);
+    if (started) {
+      started.waiters.push(waiter);
+      return;
+    }
+    if (this.fetches.size >= MAX_MODULE_FETCHES) {
+      return this.finish(from, waiter.reqId, task, makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status: 'cancelled', detail: `refused: busy, fetching ${this.fetches.size} modules already`, cpuMs: 0, wallMs: 0 }), false);
+    }
+    this.startFetch(host, from, task.moduleHash, task.moduleSize, key, waiter);
+  }
+
+  private startFetch(host: VNodeHost, from: string, moduleHash: ContentHash, moduleSize: number, key: string, first: Waiter): void {
+    const waiters: Waiter[] = [first];
+    const fetch = new ModuleFetch({
+      ...this.options.fetch,
+      moduleHash,
+      moduleSize,
+      from,
+      newRequestId: () => newId('mr', this.runtime.clock.now()),
+      send: (body) => {
+        this.stats.moduleRequests++;
+        return this.runtime.connections.send(from, 'vnode-module-request', body);
+      },
+      onDone: (outcome) => void this.fetched(host, from, key, moduleHash, fetch, waiters, outcome),
+    });
+    this.fetches.set(key, { fetch, waiters });
+    fetch.start();
+  }
+
+  private async fetched(host: VNodeHost, from: string, key: string, moduleHash: ContentHash, fetch: ModuleFetch, waiters: Waiter[], outcome: FetchOutcome): Promise<void> {
+    this.stats.chunksReceived += fetch.stats.chunksReceived;
+    this.stats.chunksRefused += fetch.stats.chunksRefused;
+    let failure: string | null = outcome.ok ? null : outcome.detail;
+    if (outcome.ok) {
+      const stored = await host.modules.put(outcome.bytes, moduleHash).catch((error: unknown) => ({ ok: false as const, error: { detail: error instanceof Error ? error.message : String(error) } }));
+      if (stored.ok) this.stats.modulesFetched++;
+      else failure = `the module could not be stored: ${stored.error.detail}`;
+    }
+    if (failure !== null) this.stats.moduleFetchesFailed++;
+    // Waiters that joined while the module was being stored are in the same list.
+    this.fetches.delete(key);
+    for (const waiter of waiters.splice(0)) {
+      if (failure === null) void this.run(host, from, waiter);
+      else this.finish(from, waiter.reqId, waiter.task, makeTaskResult({ taskId: waiter.task.taskId, vnodeId: waiter.task.vnodeId, status: 'failed', detail: failure, cpuMs: 0, wallMs: 0 }), false);
+    }
+  }
+
+  private async run(host: VNodeHost, from: string, waiter: Waiter): Promise<void> {
+    const { task, reqId } = waiter;
+    if (this.stopped) return this.finish(from, reqId, task, makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status: 'cancelled', detail: 'the node is stopping', cpuMs: 0, wallMs: 0 }), false);
+    this.stats.tasksRun++;
+    const result = await host.runTask(task);
+    this.finish(from, reqId, task, result, true);
+  }
+
+  private finish(from: string, reqId: string, task: VNodeTask, result: TaskResult, ran: boolean): void {
+    this.taskIds.delete(task.taskId);
+    const left = (this.perVNode.get(task.vnodeId) ?? 1) - 1;
+    if (left > 0) this.perVNode.set(task.vnodeId, left);
+    else this.perVNode.delete(task.vnodeId);
+    if (!ran) this.stats.tasksRefused++;
+    this.reply(from, reqId, result, task);
+  }
+
+  private reply(to: string, reqId: string, result: TaskResult, task: VNodeTask | null): void {
+    const transform = this.options.resultTransform;
+    const sent = task !== null && transform ? transform(result, task) : result;
+    try {
+      if (this.runtime.connections.send(to, 'vnode-result', { 're/id': reqId, result: encodeTaskResult(sent) })) this.stats.resultsSent++;
+    } catch (error) {
+      this.runtime.config.warn(`warning: work runner: a result could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  // --- module chunks ----------------------------------------------------------------------------
+
+  private onChunk(connection: PeerConnection, body: VNodeModuleChunkBody): void {
+    if (this.stopped) return;
+    const chunk = decodeModuleChunk(body.chunk);
+    if (!chunk.ok) return;
+    const fetching = this.fetches.get(`${connection.peerNodeId} ${chunk.value.moduleHash}`);
+    fetching?.fetch.onChunk(body['re/id'], chunk.value);
+  }
+}

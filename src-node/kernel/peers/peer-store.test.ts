@@ -1,0 +1,646 @@
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CorruptFileError } from '../storage/atomic-file.js';
+import { ManualClock } from '../util/clock.js';
+import {
+  MAX_ADVERTISEMENT_BYTES,
+  MAX_CAPABILITIES_PER_PEER,
+  MAX_CAPABILITY_LENGTH,
+  MAX_ENDPOINTS_PER_PEER,
+  MAX_ENDPOINT_URL_LENGTH,
+  MAX_LABEL_LENGTH,
+  MAX_REASON_LENGTH,
+  isBlockedAt,
+} from './peer-record.js';
+import {
+  AUTO_BLOCK_DURATION_MS,
+  MAX_REMEMBERED_PEERS,
+  PEERS_FILE_NAME,
+  PEERS_SAVE_DELAY_MS,
+  PROTOCOL_VIOLATION_BLOCK_THRESHOLD,
+  PROTOCOL_VIOLATION_WINDOW_MS,
+  PeerStore,
+  type PeerStoreEvent,
+  type PeerStoreOptions,
+} from './peer-store.js';
+import { MAX_CORRUPT_COPIES, PEERS_FILE_MAX_BYTES, PEERS_FILE_SCHEMA } from './peers-file.js';
+import { ManualScheduler, advertisementFor, nodeIdFor } from '../../../tests/support/peers.js';
+
+const id = nodeIdFor;
+const T0 = Date.parse('2026-11-21T12:00:00Z');
+
+let dir: string;
+let clock: ManualClock;
+let timers: ManualScheduler;
+let errors: unknown[];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'pnode-peers-'));
+  clock = new ManualClock(T0);
+  timers = new ManualScheduler(clock);
+  errors = [];
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function open(extra: Partial<PeerStoreOptions> = {}): Promise<PeerStore> {
+  return PeerStore.open({ dataDir: dir, clock, schedule: timers.schedule, random: () => 0.5, onError: (e) => errors.push(e), ...extra });
+}
+
+function gossip(store: PeerStore, n: number, sequence = 1) {
+  return store.upsertAdvertisement(advertisementFor(id(n), sequence, [{ url: `wss://peer-${n}.example/peer` }]), 'gossip');
+}
+
+describe('learning about peers', () => {
+  it('adds a seed with its endpoints and label', async () => {
+    const store = await open();
+    const result = store.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example/peer'], label: 'seed one' });
+    expect(result.outcome).toBe('added');
+    expect(result.peer).toMatchObject({ source: 'seed', label: 'seed one', lifecycle: 'idle', temperature: 'cold' });
+    expect(result.peer?.endpoints).toEqual([{ url: 'wss://seed.example/peer', priority: 0, role: 'listener', origin: 'seed' }]);
+  });
+
+  it('answers unchanged, and tells no one, when a seed is upserted again as it is', async () => {
+    const store = await open();
+    store.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example/peer'], label: 'seed one' });
+    const events: PeerStoreEvent[] = [];
+    store.subscribe((e) => events.push(e));
+    expect(store.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example/peer'], label: 'seed one' }).outcome).toBe('unchanged');
+    store.applyHotSet([]);
+    expect(events).toEqual([]);
+    expect(store.upsertSeed({ nodeId: id(1), urls: ['wss://seed2.example/peer'] }).outcome).toBe('updated');
+  });
+
+  it('upgrades a remembered peer to inbound when it connects to us', async () => {
+    const store = await open();
+    gossip(store, 1);
+    await store.close();
+    const again = await open();
+    expect(again.get(id(1))?.source).toBe('remembered');
+    expect(again.inboundAccepted(id(1))).toMatchObject({ outcome: 'updated', peer: { source: 'inbound', lifecycle: 'connected' } });
+  });
+
+  it('refuses a seed with a bad node-id or no usable URL', async () => {
+    const store = await open();
+    expect(store.upsertSeed({ nodeId: 'node:did:key:zNOPE', urls: ['wss://x.example'] }).outcome).toBe('invalid');
+    expect(store.upsertSeed({ nodeId: id(1), urls: ['not a url'] }).outcome).toBe('invalid');
+    expect(store.size).toBe(0);
+  });
+
+  it('takes endpoints from an advertisement, dropping unsupported transports', async () => {
+    const store = await open();
+    const ad = advertisementFor(id(1), 3, [
+      { url: 'wss://b.example/peer', priority: 5 },
+      { url: 'https://a.example/peer', priority: 0, transport: 'https' },
+      { url: 'wss://a.example/peer', priority: 1, role: 'relay' },
+      { url: 'wss://c.example/peer', priority: 1, role: 'mystery' },
+    ]);
+    const result = store.upsertAdvertisement(ad, 'directory');
+    expect(result.outcome).toBe('added');
+    expect(result.peer?.endpoints.map((e) => e.url)).toEqual(['wss://a.example/peer', 'wss://b.example/peer']);
+    expect(result.peer?.advertisement?.['sequence/no']).toBe(3);
+    expect(result.peer?.source).toBe('directory');
+  });
+
+  it('replaces an advertisement only with a strictly higher sequence', async () => {
+    const store = await open();
+    expect(gossip(store, 1, 5).outcome).toBe('added');
+    expect(gossip(store, 1, 5).outcome).toBe('stale');
+    expect(gossip(store, 1, 4).outcome).toBe('stale');
+    expect(gossip(store, 1, 6).outcome).toBe('updated');
+    expect(store.get(id(1))?.advertisement?.['sequence/no']).toBe(6);
+  });
+
+  it('keeps seed endpoints when an advertisement arrives, and the stronger source', async () => {
+    const store = await open();
+    store.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example/peer'] });
+    const result = gossip(store, 1);
+    expect(result.peer?.source).toBe('seed');
+    expect(result.peer?.endpoints.map((e) => e.origin)).toEqual(['seed', 'advertisement']);
+  });
+
+  it('refuses advertisements it cannot use', async () => {
+    const store = await open();
+    const noEndpoint = advertisementFor(id(1), 1, [{ url: 'wss://x.example', transport: 'quic' }]);
+    expect(store.upsertAdvertisement(noEndpoint, 'gossip').outcome).toBe('invalid');
+    expect(store.upsertAdvertisement({ ...advertisementFor(id(1), 1), 'node/id': 'node:did:key:z1' }, 'gossip').outcome).toBe('invalid');
+    expect(store.upsertAdvertisement({ ...advertisementFor(id(1), 1), 'sequence/no': -1 }, 'gossip').outcome).toBe('invalid');
+    expect(store.size).toBe(0);
+  });
+
+  it(`refuses an advertisement over MAX_ADVERTISEMENT_BYTES (${MAX_ADVERTISEMENT_BYTES})`, async () => {
+    const store = await open();
+    const base = advertisementFor(id(1), 1);
+    const baseSize = Buffer.byteLength(JSON.stringify({ ...base, policy_annotations: { pad: '' } }));
+    const fits = { ...base, policy_annotations: { pad: 'x'.repeat(MAX_ADVERTISEMENT_BYTES - baseSize) } };
+    expect(store.upsertAdvertisement(fits, 'gossip').outcome).toBe('added');
+    const over = { ...base, 'sequence/no': 2, policy_annotations: { pad: 'x'.repeat(MAX_ADVERTISEMENT_BYTES - baseSize + 1) } };
+    expect(store.upsertAdvertisement(over, 'gossip')).toMatchObject({ outcome: 'invalid', detail: expect.stringContaining('larger than') });
+  });
+
+  it(`keeps at most MAX_ENDPOINTS_PER_PEER (${MAX_ENDPOINTS_PER_PEER}) endpoints, the preferred ones`, async () => {
+    const store = await open();
+    const endpoints = Array.from({ length: MAX_ENDPOINTS_PER_PEER + 1 }, (_, i) => ({ url: `wss://e${i}.example/peer`, priority: MAX_ENDPOINTS_PER_PEER - i }));
+    const peer = store.upsertAdvertisement(advertisementFor(id(1), 1, endpoints), 'gossip').peer;
+    expect(peer?.endpoints).toHaveLength(MAX_ENDPOINTS_PER_PEER);
+    expect(peer?.endpoints.map((e) => e.url)).not.toContain('wss://e0.example/peer');
+  });
+
+  it(`ignores endpoint URLs over MAX_ENDPOINT_URL_LENGTH (${MAX_ENDPOINT_URL_LENGTH})`, async () => {
+    const store = await open();
+    const prefix = 'wss://long.example/';
+    const at = prefix + 'a'.repeat(MAX_ENDPOINT_URL_LENGTH - prefix.length);
+    const over = prefix + 'b'.repeat(MAX_ENDPOINT_URL_LENGTH - prefix.length + 1);
+    const peer = store.upsertAdvertisement(advertisementFor(id(1), 1, [{ url: at }, { url: over }]), 'gossip').peer;
+    expect(peer?.endpoints.map((e) => e.url)).toEqual([at]);
+  });
+
+  it('records an inbound session as a connected peer', async () => {
+    const store = await open();
+    const result = store.inboundAccepted(id(1));
+    expect(result.outcome).toBe('added');
+    expect(result.peer).toMatchObject({ source: 'inbound', lifecycle: 'connected', temperature: 'warm', successes: 1, connectedSince: T0 });
+    expect(store.inboundAccepted('node:did:key:zBAD').outcome).toBe('invalid');
+  });
+});
+
+describe('session events', () => {
+  it('moves a peer through dialing, connected and a clean close', async () => {
+    const store = await open();
+    gossip(store, 1);
+    expect(store.dialStarted(id(1), 'wss://peer-1.example/peer')).toMatchObject({ lifecycle: 'dialing', selectedEndpointUrl: 'wss://peer-1.example/peer' });
+    clock.advance(100);
+    expect(store.dialSucceeded(id(1))).toMatchObject({ lifecycle: 'connected', temperature: 'warm', successes: 1, connectedSince: T0 + 100 });
+    clock.advance(60_000);
+    const closed = store.sessionClosed(id(1), { lost: false });
+    expect(closed).toMatchObject({ lifecycle: 'idle', temperature: 'cold', connectedSince: null, connectedMs: 60_000, failures: 0, cooldownUntil: null });
+  });
+
+  it('starts a backoff cooldown on a failed dial and lifts it when it expires', async () => {
+    const store = await open();
+    gossip(store, 1);
+    store.dialStarted(id(1), 'wss://peer-1.example/peer');
+    // random 0.5: half the ceiling; the ceiling doubles per consecutive failure.
+    expect(store.dialFailed(id(1), 'E_TRANSPORT_UNAVAILABLE')).toMatchObject({ lifecycle: 'cooldown', cooldownUntil: T0 + 500, consecutiveFailures: 1, failures: 1, lastFailureReason: 'E_TRANSPORT_UNAVAILABLE' });
+    expect(store.candidates()).toEqual([]);
+    clock.advance(500);
+    expect(store.candidates().map((p) => p.nodeId)).toEqual([id(1)]);
+    expect(store.get(id(1))).toMatchObject({ lifecycle: 'idle', cooldownUntil: null });
+    expect(store.dialFailed(id(1), 'again')?.cooldownUntil).toBe(T0 + 500 + 1_000);
+  });
+
+  it('counts a lost session as a failure with a cooldown', async () => {
+    const store = await open();
+    store.inboundAccepted(id(1));
+    clock.advance(10_000);
+    const peer = store.sessionClosed(id(1), { lost: true, reason: 'keepalive lost' });
+    expect(peer).toMatchObject({ lifecycle: 'cooldown', failures: 1, consecutiveFailures: 1, connectedMs: 10_000, lastFailureReason: 'keepalive lost', cooldownUntil: T0 + 10_000 + 500 });
+  });
+
+  it('resets consecutive failures on success', async () => {
+    const store = await open();
+    gossip(store, 1);
+    store.dialFailed(id(1), 'x');
+    store.dialFailed(id(1), 'y');
+    expect(store.dialSucceeded(id(1))).toMatchObject({ consecutiveFailures: 0, failures: 2, successes: 1, cooldownUntil: null });
+  });
+
+  it('smooths RTT samples and ignores nonsense', async () => {
+    const store = await open();
+    gossip(store, 1);
+    store.rttSample(id(1), 80);
+    expect(store.rttSample(id(1), 160)).toMatchObject({ rttLastMs: 160, rttSmoothedMs: 90 });
+    expect(store.rttSample(id(1), -5)).toBeUndefined();
+    expect(store.rttSample(id(1), Number.NaN)).toBeUndefined();
+  });
+
+  it('ignores events for unknown peers', async () => {
+    const store = await open();
+    expect(store.dialSucceeded(id(9))).toBeUndefined();
+    expect(store.protocolViolation(id(9), 'E_HS_REPLAY')).toBeUndefined();
+    expect(store.block(id(9), { reason: 'x' })).toBeUndefined();
+    expect(store.size).toBe(0);
+  });
+
+  it('marks hot peers from the working set', async () => {
+    const store = await open();
+    store.inboundAccepted(id(1));
+    store.inboundAccepted(id(2));
+    gossip(store, 3);
+    store.applyHotSet([id(1), id(3)]);
+    expect(store.get(id(1))?.temperature).toBe('hot');
+    expect(store.get(id(2))?.temperature).toBe('warm');
+    expect(store.get(id(3))?.temperature).toBe('cold');
+    store.applyHotSet([]);
+    expect(store.get(id(1))?.temperature).toBe('warm');
+  });
+
+  it(`keeps capability lists bounded: MAX_CAPABILITIES_PER_PEER (${MAX_CAPABILITIES_PER_PEER}), MAX_CAPABILITY_LENGTH (${MAX_CAPABILITY_LENGTH})`, async () => {
+    const store = await open();
+    gossip(store, 1);
+    const many = Array.from({ length: MAX_CAPABILITIES_PER_PEER + 1 }, (_, i) => `plugin/p${String(i).padStart(3, '0')}`);
+    expect(store.capabilitiesExchanged(id(1), many)?.capabilities).toHaveLength(MAX_CAPABILITIES_PER_PEER);
+    const long = `plugin/${'a'.repeat(MAX_CAPABILITY_LENGTH - 7)}`;
+    const tooLong = `plugin/${'b'.repeat(MAX_CAPABILITY_LENGTH - 6)}`;
+    expect(store.capabilitiesExchanged(id(1), ['core/messaging', long, tooLong, 'core/messaging'])?.capabilities).toEqual(['core/messaging', long]);
+  });
+
+  it(`cuts labels at MAX_LABEL_LENGTH (${MAX_LABEL_LENGTH}) and reasons at MAX_REASON_LENGTH (${MAX_REASON_LENGTH})`, async () => {
+    const store = await open();
+    gossip(store, 1);
+    expect(store.setLabel(id(1), 'x'.repeat(MAX_LABEL_LENGTH))?.label).toHaveLength(MAX_LABEL_LENGTH);
+    expect(store.setLabel(id(1), 'x'.repeat(MAX_LABEL_LENGTH + 1))?.label).toHaveLength(MAX_LABEL_LENGTH);
+    expect(store.dialFailed(id(1), 'r'.repeat(MAX_REASON_LENGTH + 1))?.lastFailureReason).toHaveLength(MAX_REASON_LENGTH);
+    expect(store.setLabel(id(1), null)?.label).toBeNull();
+  });
+});
+
+describe('blocking', () => {
+  it(`blocks a peer automatically at PROTOCOL_VIOLATION_BLOCK_THRESHOLD (${PROTOCOL_VIOLATION_BLOCK_THRESHOLD}) strikes, for AUTO_BLOCK_DURATION_MS`, async () => {
+    const store = await open();
+    store.inboundAccepted(id(1));
+    for (let i = 1; i < PROTOCOL_VIOLATION_BLOCK_THRESHOLD; i++) {
+      expect(store.protocolViolation(id(1), 'E_PROTO_INVALID', 'bad frame')?.block).toBeNull();
+      clock.advance(1_000);
+    }
+    const blocked = store.protocolViolation(id(1), 'E_HS_REPLAY');
+    expect(blocked).toMatchObject({ lifecycle: 'blocked', temperature: 'blocked', replayIncidents: 1, protocolViolations: PROTOCOL_VIOLATION_BLOCK_THRESHOLD });
+    expect(blocked?.block).toMatchObject({ automatic: true, until: clock.now() + AUTO_BLOCK_DURATION_MS });
+    expect(blocked?.block?.reason).toContain('E_HS_REPLAY');
+  });
+
+  it('does not count incompatibility or bad luck as strikes', async () => {
+    const store = await open();
+    gossip(store, 1);
+    for (let i = 0; i < 10; i++) {
+      store.protocolViolation(id(1), 'E_PROTO_CAP_MISSING');
+      store.protocolViolation(id(1), 'E_PROTO_VERSION');
+      store.protocolViolation(id(1), 'E_TRANSPORT_UNAVAILABLE');
+      store.protocolViolation(id(1), 'E_ADV_STALE_SEQ');
+    }
+    expect(store.get(id(1))).toMatchObject({ block: null, capabilityMissingCount: 10, protocolViolations: 40, violationStrikes: 0 });
+  });
+
+  it(`starts counting again after PROTOCOL_VIOLATION_WINDOW_MS of good behaviour`, async () => {
+    const store = await open();
+    gossip(store, 1);
+    for (let i = 1; i < PROTOCOL_VIOLATION_BLOCK_THRESHOLD; i++) store.protocolViolation(id(1), 'E_SIG_INVALID');
+    clock.advance(PROTOCOL_VIOLATION_WINDOW_MS + 1);
+    expect(store.protocolViolation(id(1), 'E_SIG_INVALID')).toMatchObject({ block: null, violationStrikes: 1 });
+    // Within the window the count goes on.
+    for (let i = 2; i < PROTOCOL_VIOLATION_BLOCK_THRESHOLD; i++) {
+      clock.advance(PROTOCOL_VIOLATION_WINDOW_MS);
+      store.protocolViolation(id(1), 'E_SIG_INVALID');
+    }
+    clock.advance(PROTOCOL_VIOLATION_WINDOW_MS);
+    expect(store.protocolViolation(id(1), 'E_SIG_INVALID')?.block?.automatic).toBe(true);
+  });
+
+  it('lifts an automatic block by itself when it expires, and says so', async () => {
+    const store = await open();
+    gossip(store, 1);
+    for (let i = 0; i < PROTOCOL_VIOLATION_BLOCK_THRESHOLD; i++) store.protocolViolation(id(1), 'E_PROTO_INVALID');
+    const events: PeerStoreEvent[] = [];
+    store.subscribe((e) => events.push(e));
+    clock.advance(AUTO_BLOCK_DURATION_MS - 1);
+    timers.runDue();
+    expect(events).toEqual([]);
+    clock.advance(1);
+    timers.runDue();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'updated', peer: { block: null, lifecycle: 'idle', temperature: 'cold', violationStrikes: 0 } });
+  });
+
+  it('blocks by hand with an expiry, and refuses dials while blocked', async () => {
+    const store = await open();
+    gossip(store, 1);
+    expect(store.block(id(1), { reason: 'operator says so', durationMs: 60_000 })).toMatchObject({ lifecycle: 'blocked', block: { automatic: false, until: T0 + 60_000 } });
+    expect(store.isBlocked(id(1))).toBe(true);
+    expect(store.isBlocked(id(2))).toBe(false);
+    expect(store.dialStarted(id(1), 'wss://peer-1.example/peer')).toBeUndefined();
+    expect(store.candidates()).toEqual([]);
+    clock.advance(60_000);
+    expect(store.dialStarted(id(1), 'wss://peer-1.example/peer')).toMatchObject({ lifecycle: 'dialing', block: null });
+  });
+
+  it('keeps a block without expiry until unblocked by hand', async () => {
+    const store = await open();
+    gossip(store, 1);
+    store.block(id(1), { reason: 'spam' });
+    clock.advance(365 * 24 * 3_600_000);
+    expect(store.sweep()).toBe(0);
+    expect(isBlockedAt(store.get(id(1))!, clock.now())).toBe(true);
+    expect(store.unblock(id(1))).toMatchObject({ block: null, lifecycle: 'idle', temperature: 'cold' });
+  });
+
+  it('blocks a connected peer; the session close keeps it blocked; unblocking later makes it idle', async () => {
+    const store = await open();
+    store.inboundAccepted(id(1));
+    expect(store.block(id(1), { reason: 'x' })).toMatchObject({ lifecycle: 'blocked', temperature: 'blocked' });
+    expect(store.sessionClosed(id(1), { lost: false })).toMatchObject({ lifecycle: 'blocked', connectedSince: null });
+    expect(store.unblock(id(1))?.lifecycle).toBe('idle');
+  });
+
+  it('tells when the next block or cooldown lifts', async () => {
+    const store = await open();
+    gossip(store, 1);
+    gossip(store, 2);
+    expect(store.nextExpiry()).toBeNull();
+    store.block(id(1), { reason: 'x', durationMs: 5_000 });
+    store.dialFailed(id(2), 'y');
+    expect(store.nextExpiry()).toBe(T0 + 500);
+  });
+});
+
+describe(`the bound of MAX_REMEMBERED_PEERS (${MAX_REMEMBERED_PEERS})`, () => {
+  it('evicts the least useful peer to admit a new one', async () => {
+    const store = await open();
+    for (let i = 0; i < MAX_REMEMBERED_PEERS; i++) {
+      expect(gossip(store, i).outcome).toBe('added');
+      clock.advance(1);
+    }
+    // Peer 5 failed (lowest score), so it goes first, though peer 0 is the longest unseen.
+    store.dialFailed(id(5), 'x');
+    const removed: string[] = [];
+    store.subscribe((e) => {
+      if (e.type === 'removed') removed.push(`${e.reason}:${e.peer.nodeId}`);
+    });
+    expect(gossip(store, MAX_REMEMBERED_PEERS).outcome).toBe('added');
+    expect(store.size).toBe(MAX_REMEMBERED_PEERS);
+    expect(removed).toEqual([`evicted:${id(5)}`]);
+    // Then the longest unseen among equals.
+    expect(gossip(store, MAX_REMEMBERED_PEERS + 1).outcome).toBe('added');
+    expect(removed[1]).toBe(`evicted:${id(0)}`);
+  });
+
+  it('evicts never-connected peers, then proven ones, then seeds, then blocked ones; never live ones', async () => {
+    const max = 5;
+    const store = await open({ maxPeers: max });
+    store.inboundAccepted(id(0)); // live
+    store.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example'] }); // seed
+    gossip(store, 2);
+    store.block(id(2), { reason: 'x' }); // blocked
+    gossip(store, 3);
+    store.dialSucceeded(id(3));
+    store.sessionClosed(id(3), { lost: false }); // proven
+    gossip(store, 4); // never connected
+    const order: string[] = [];
+    store.subscribe((e) => {
+      if (e.type === 'removed') order.push(e.peer.nodeId);
+    });
+    for (let n = 10; n < 14; n++) expect(store.inboundAccepted(id(n)).outcome).toBe('added');
+    expect(order).toEqual([id(4), id(3), id(1), id(2)]);
+    expect(store.get(id(0))?.lifecycle).toBe('connected');
+    // Only live peers are left: nothing may make room.
+    expect(store.inboundAccepted(id(20)).outcome).toBe('full');
+    expect(store.size).toBe(max);
+  });
+
+  it('does not let gossip push out peers that worked', async () => {
+    const store = await open({ maxPeers: 2 });
+    gossip(store, 1);
+    store.dialSucceeded(id(1));
+    store.sessionClosed(id(1), { lost: false });
+    store.upsertSeed({ nodeId: id(2), urls: ['wss://seed.example'] });
+    expect(gossip(store, 3).outcome).toBe('full');
+    expect(store.upsertAdvertisement(advertisementFor(id(4), 1), 'directory').outcome).toBe('full');
+    // A seed may.
+    expect(store.upsertSeed({ nodeId: id(5), urls: ['wss://seed5.example'] }).outcome).toBe('added');
+    expect(store.get(id(1))).toBeUndefined();
+  });
+});
+
+describe('persistence', () => {
+  it('saves once, PEERS_SAVE_DELAY_MS after the first change, however many follow', async () => {
+    const store = await open();
+    const path = join(dir, PEERS_FILE_NAME);
+    gossip(store, 1);
+    clock.advance(PEERS_SAVE_DELAY_MS - 1);
+    for (let i = 0; i < 10; i++) store.rttSample(id(1), 30 + i);
+    expect(timers.runDue()).toBe(0);
+    clock.advance(1);
+    expect(timers.runDue()).toBe(1);
+    await store.flush();
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { schema: string; peers: Array<{ nodeId: string; rttLastMs: number }> };
+    expect(saved.schema).toBe(PEERS_FILE_SCHEMA);
+    expect(saved.peers.map((p) => [p.nodeId, p.rttLastMs])).toEqual([[id(1), 39]]);
+    expect(timers.due).toEqual([]);
+  });
+
+  it('round-trips through peers.json', async () => {
+    const store = await open();
+    store.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example/peer'], label: 'seed' });
+    gossip(store, 2, 7);
+    store.dialStarted(id(2), 'wss://peer-2.example/peer');
+    store.dialSucceeded(id(2));
+    store.rttSample(id(2), 42);
+    store.capabilitiesExchanged(id(2), ['core/messaging', 'core/keepalive']);
+    clock.advance(30_000);
+    gossip(store, 3);
+    store.block(id(3), { reason: 'spam', durationMs: 3_600_000 });
+    store.protocolViolation(id(3), 'E_HS_REPLAY', 'nonce seen');
+    store.dialFailed(id(1), 'E_TRANSPORT_UNAVAILABLE');
+    await store.close();
+
+    clock.advance(1_000);
+    const again = await open();
+    expect(again.loadReport).toEqual({ status: 'loaded', peers: 3 });
+    const seed = again.get(id(1))!;
+    expect(seed).toMatchObject({ label: 'seed', source: 'remembered', lifecycle: 'idle', failures: 1, consecutiveFailures: 1, cooldownUntil: null });
+    const connected = again.get(id(2))!;
+    expect(connected).toMatchObject({
+      source: 'remembered',
+      lifecycle: 'idle',
+      temperature: 'cold',
+      connectedSince: null,
+      connectedMs: 30_000,
+      successes: 1,
+      rttLastMs: 42,
+      capabilities: ['core/keepalive', 'core/messaging'],
+      selectedEndpointUrl: 'wss://peer-2.example/peer',
+    });
+    expect(connected.advertisement?.['sequence/no']).toBe(7);
+    expect(again.get(id(3))).toMatchObject({ lifecycle: 'blocked', temperature: 'blocked', replayIncidents: 1, block: { reason: 'spam', until: T0 + 30_000 + 3_600_000 } });
+    // Seeds come back from configuration.
+    expect(again.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example/peer'] }).peer?.source).toBe('seed');
+    // And a newer advertisement must still beat the remembered sequence.
+    expect(gossip(again, 2, 7).outcome).toBe('stale');
+  });
+
+  it('saves synchronously for exit paths', async () => {
+    const store = await open();
+    gossip(store, 1);
+    store.flushSync();
+    expect(timers.due).toEqual([]);
+    const again = await open();
+    expect(again.get(id(1))).toBeDefined();
+  });
+
+  it('lifts a block that expired while the node was off, and re-arms one that did not', async () => {
+    const store = await open();
+    gossip(store, 1);
+    gossip(store, 2);
+    store.block(id(1), { reason: 'short', durationMs: 1_000 });
+    store.block(id(2), { reason: 'long', durationMs: 10_000 });
+    await store.close();
+    clock.advance(5_000);
+    timers = new ManualScheduler(clock);
+    const again = await open();
+    expect(again.get(id(1))?.block).toBeNull();
+    expect(again.get(id(2))?.lifecycle).toBe('blocked');
+    clock.advance(5_000);
+    timers.runDue();
+    expect(again.all().find((p) => p.nodeId === id(2))?.block).toBeNull();
+  });
+
+  it('keeps only the most useful MAX_REMEMBERED_PEERS of a larger file', async () => {
+    const big = await open({ maxPeers: 4 });
+    for (let n = 0; n < 4; n++) gossip(big, n);
+    big.dialFailed(id(2), 'x');
+    await big.close();
+    const small = await open({ maxPeers: 3 });
+    expect(small.size).toBe(3);
+    expect(small.get(id(2))).toBeUndefined();
+  });
+
+  it('reports a write failure from a background save and keeps the changes for the next', async () => {
+    const store = await PeerStore.open({ dataDir: join(dir, 'peers.json', 'nested'), clock, schedule: timers.schedule, onError: (e) => errors.push(e) });
+    await writeFile(join(dir, 'peers.json'), 'a file where a folder must be');
+    gossip(store, 1);
+    clock.advance(PEERS_SAVE_DELAY_MS);
+    timers.runDue();
+    await expect(store.flush()).rejects.toThrow();
+    expect(errors).toHaveLength(1);
+  });
+});
+
+describe('a peers.json that cannot be trusted', () => {
+  async function filesInDir(): Promise<string[]> {
+    return (await readdir(dir)).sort();
+  }
+
+  it('is reported with its path, moved aside, and the node starts empty', async () => {
+    const path = join(dir, PEERS_FILE_NAME);
+    await writeFile(path, '{"schema": "pnode-peers.v1", "peers": [');
+    const store = await open();
+    expect(store.size).toBe(0);
+    const report = store.loadReport;
+    expect(report.status).toBe('corrupt');
+    if (report.status !== 'corrupt') return;
+    expect(report.error).toBeInstanceOf(CorruptFileError);
+    expect(report.error.path).toBe(path);
+    expect(report.error.message).toContain(path);
+    expect(report.movedTo).toBe(`${path}.corrupt-2026-11-21T120000Z`);
+    expect(report.recovered).toBe(0);
+    expect(await filesInDir()).toEqual(['peers.json.corrupt-2026-11-21T120000Z']);
+    expect(await readFile(report.movedTo!, 'utf8')).toBe('{"schema": "pnode-peers.v1", "peers": [');
+    // The store works and saves a fresh file.
+    gossip(store, 1);
+    await store.flush();
+    expect(await filesInDir()).toEqual(['peers.json', 'peers.json.corrupt-2026-11-21T120000Z']);
+  });
+
+  it('never overwrites an earlier corrupt copy', async () => {
+    const path = join(dir, PEERS_FILE_NAME);
+    await writeFile(path, 'garbage one');
+    await open();
+    await writeFile(path, 'garbage two');
+    const store = await open();
+    expect(store.loadReport).toMatchObject({ movedTo: `${path}.corrupt-2026-11-21T120000Z-1` });
+    expect(await readFile(`${path}.corrupt-2026-11-21T120000Z`, 'utf8')).toBe('garbage one');
+  });
+
+  it(`keeps the file in place and saves nothing when MAX_CORRUPT_COPIES (${MAX_CORRUPT_COPIES}) copies exist`, async () => {
+    const path = join(dir, PEERS_FILE_NAME);
+    for (let i = 0; i < MAX_CORRUPT_COPIES - 1; i++) await writeFile(`${path}.corrupt-2026-11-21T120000Z${i === 0 ? '' : `-${i}`}`, 'old');
+    await writeFile(path, 'garbage');
+    expect((await open()).loadReport).toMatchObject({ movedTo: `${path}.corrupt-2026-11-21T120000Z-${MAX_CORRUPT_COPIES - 1}` });
+    await writeFile(path, 'more garbage');
+    const store = await open();
+    expect(store.loadReport).toMatchObject({ status: 'corrupt', movedTo: null });
+    gossip(store, 1);
+    await store.flush();
+    store.flushSync();
+    expect(await readFile(path, 'utf8')).toBe('more garbage');
+  });
+
+  it('is not a peers file when its schema is wrong', async () => {
+    await writeFile(join(dir, PEERS_FILE_NAME), JSON.stringify({ schema: 'something-else', peers: [] }));
+    const store = await open();
+    expect(store.loadReport).toMatchObject({ status: 'corrupt', recovered: 0 });
+    if (store.loadReport.status === 'corrupt') expect(store.loadReport.error.message).toContain(`not a ${PEERS_FILE_SCHEMA} file`);
+  });
+
+  it('keeps the valid records of a file with some bad ones, and the file aside', async () => {
+    const good = await open();
+    gossip(good, 1);
+    gossip(good, 2);
+    await good.close();
+    const path = join(dir, PEERS_FILE_NAME);
+    const saved = JSON.parse(await readFile(path, 'utf8')) as { peers: Array<Record<string, unknown>> };
+    saved.peers[1]!['successes'] = -4;
+    saved.peers.push({ ...saved.peers[0]! });
+    saved.peers.push({ nodeId: 'node:did:key:zBAD' });
+    await writeFile(path, JSON.stringify(saved));
+    const store = await open();
+    expect(store.loadReport).toMatchObject({ status: 'corrupt', recovered: 1 });
+    if (store.loadReport.status === 'corrupt') expect(store.loadReport.error.message).toContain('peer 1:');
+    expect(store.get(id(1))).toBeDefined();
+    expect(store.get(id(2))).toBeUndefined();
+    // The recovered records are saved to a fresh file.
+    clock.advance(PEERS_SAVE_DELAY_MS);
+    timers.runDue();
+    await store.flush();
+    const rewritten = JSON.parse(await readFile(path, 'utf8')) as { peers: Array<{ nodeId: string }> };
+    expect(rewritten.peers.map((p) => p.nodeId)).toEqual([id(1)]);
+  });
+
+  it(`is not read at all when larger than PEERS_FILE_MAX_BYTES (${PEERS_FILE_MAX_BYTES})`, async () => {
+    const path = join(dir, PEERS_FILE_NAME);
+    await writeFile(path, Buffer.alloc(PEERS_FILE_MAX_BYTES + 1, 0x20));
+    const store = await open();
+    expect(store.loadReport.status).toBe('corrupt');
+    if (store.loadReport.status === 'corrupt') expect(store.loadReport.error.message).toContain('larger than');
+    expect(await filesInDir()).toEqual(['peers.json.corrupt-2026-11-21T120000Z']);
+  });
+
+  it('reads a file of exactly PEERS_FILE_MAX_BYTES', async () => {
+    const body = JSON.stringify({ schema: PEERS_FILE_SCHEMA, peers: [] });
+    await writeFile(join(dir, PEERS_FILE_NAME), body + ' '.repeat(PEERS_FILE_MAX_BYTES - body.length));
+    const store = await open();
+    expect(store.loadReport).toEqual({ status: 'loaded', peers: 0 });
+  });
+});
+
+describe('change events', () => {
+  it('tells listeners about additions, updates and removals', async () => {
+    const store = await open();
+    const events: PeerStoreEvent[] = [];
+    const unsubscribe = store.subscribe((e) => events.push(e));
+    gossip(store, 1);
+    store.rttSample(id(1), 10);
+    store.forget(id(1));
+    expect(events.map((e) => e.type)).toEqual(['added', 'updated', 'removed']);
+    expect(events[1]).toMatchObject({ previous: { rttLastMs: null }, peer: { rttLastMs: 10 } });
+    expect(events[2]).toMatchObject({ reason: 'forgotten' });
+    unsubscribe();
+    gossip(store, 2);
+    expect(events).toHaveLength(3);
+  });
+
+  it('survives a listener that throws, reporting the error', async () => {
+    const store = await open();
+    store.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    const seen: string[] = [];
+    store.subscribe((e) => seen.push(e.type));
+    expect(gossip(store, 1).outcome).toBe('added');
+    expect(seen).toEqual(['added']);
+    expect(errors).toEqual([new Error('listener bug')]);
+  });
+});

@@ -1,0 +1,350 @@
+// The node runtime: the composition root of one node (contributor or service). It loads the
+// identity, opens the stores, listens and dials, keeps sessions, advertises itself, and hosts the
+// feature modules. The CLI and the desktop shell start it; the UI reaches it via NodeControl.
+import { EventEmitter } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { ProtocolError, type Result, fail, ok } from '../../../src-shared/protocol/errors.js';
+import { errorDetail } from '../../../src-shared/protocol/trace.js';
+import { isNodeId } from '../../../src-shared/protocol/did-key.js';
+import { nativeCrypto } from '../crypto/native-provider.js';
+import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
+import { openKeystore, type Keystore } from '../identity/keystore.js';
+import { emitIdentityEvent, loadOrCreateIdentity } from '../identity/identity-store.js';
+import type { NodeIdentity } from '../identity/node-identity.js';
+import { TraceLog, traceLogPath } from '../trace/trace-log.js';
+import { removeStaleTempFiles } from '../storage/temp-sweep.js';
+import { PeerStore } from '../peers/peer-store.js';
+import { PeerRateLimiter } from '../peers/rate-limiter.js';
+import { OPEN_POLICY, allowlistPolicy, loadAllowlistFile, type PeerPolicy } from '../peers/allowlist.js';
+import { DEFAULT_WORKING_SET_LIMITS } from '../peers/working-set.js';
+import { AdvertisementCache } from '../advertisement/advertisement-cache.js';
+import { OwnAdvertisement, reannounceDelayMs } from '../advertisement/own-advertisement.js';
+import type { NodeAdvertisement } from '../advertisement/advertisement-types.js';
+import { HandshakeNonceCache } from '../session/nonce-cache.js';
+import type { HandshakeContext } from '../session/handshake-flow.js';
+import type { PeerPolicy as HandshakePolicy } from '../session/handshake.js';
+import { parsePeerEndpoint, type EndpointPolicy } from '../transport/endpoint-url.js';
+import { listen, type PeerListener } from '../transport/ws-listener.js';
+import { loadServerTls, trustWithExtraCas } from '../transport/tls.js';
+import type { DialOptions as TransportDialOptions } from '../transport/ws-dialer.js';
+import { ConnectionManager } from '../connection/connection-manager.js';
+import { CapabilityAdvertiser } from '../connection/capability-advertisement.js';
+import { DEFAULT_KEEPALIVE } from '../connection/keepalive.js';
+import { type Clock, systemClock } from '../util/clock.js';
+import { SettingsStore, type Settings } from './settings.js';
+import type { NodeRuntimeConfig, RuntimeTiming } from './runtime-config.js';
+import type { RuntimeModule } from './runtime-module.js';
+import { buildSignalMarkerEnvelope, RECENT_SIGNAL_MARKERS, type ReceivedSignalMarker } from './signal-markers.js';
+import { ADVERTISEMENT_TTL_MS } from '../../../src-shared/protocol/profile.js';
+import { HardwareMonitor } from '../../contributor/hardware/hardware-monitor.js';
+import type { NotificationKind } from '../../../src-shared/control/messages.js';
+import { WORKING_SET_PLAN_INTERVAL_MS } from '../connection/connection-manager.js';
+
+export interface NodeRuntimeEvents {
+  /** Something the control state shows has changed (coalesced by NodeControl). */
+  changed: [section: string];
+  advertisement: [advertisement: NodeAdvertisement];
+  /** What the volunteer is doing (desktop app only): modules pause or resume work on it. */
+  'user-activity': [activity: UserActivity];
+  /** The machine woke from sleep: sessions are probably dead; modules re-dial now. */
+  wake: [];
+  /** A moment worth a native notification in the desktop app (joined, trusted approved, …). */
+  notification: [kind: NotificationKind, title: string, body: string];
+}
+
+/** From the desktop shell: idle time and power source (BOINC's "only when idle", "pause on battery"). */
+export interface UserActivity {
+  readonly idleSeconds: number;
+  readonly onBattery: boolean;
+}
+
+export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
+  readonly startedAt: number;
+  private readonly peerListeners: PeerListener[] = [];
+  private readonly modules: RuntimeModule[] = [];
+  private reannounceTimer: NodeJS.Timeout | undefined;
+  private advertisementNow: NodeAdvertisement | null = null;
+  private readonly receivedMarkers: ReceivedSignalMarker[] = [];
+  private stopping: Promise<void> | undefined;
+  private allowlist: PeerPolicy;
+  /** Detected hardware (contributors only): what the node offers and the UI shows. */
+  hardware: HardwareMonitor | null = null;
+  /** The last user activity the desktop shell reported; null headless. */
+  userActivity: UserActivity | null = null;
+
+  private constructor(
+    readonly config: NodeRuntimeConfig,
+    readonly identity: NodeIdentity,
+    readonly keystore: Keystore,
+    readonly traces: TraceLog,
+    readonly settings: SettingsStore,
+    readonly peers: PeerStore,
+    readonly advertisements: AdvertisementCache,
+    readonly ownAdvertisement: OwnAdvertisement,
+    readonly connections: ConnectionManager,
+    readonly crypto: CryptoProvider,
+    readonly clock: Clock,
+    readonly timing: RuntimeTiming,
+    allowlist: PeerPolicy,
+  ) {
+    super();
+    this.startedAt = clock.now();
+    this.allowlist = allowlist;
+    this.setMaxListeners(64);
+  }
+
+  static async start(config: NodeRuntimeConfig, modules: readonly RuntimeModule[] = []): Promise<NodeRuntime> {
+    const clock = systemClock;
+    const crypto = nativeCrypto;
+    const timing: RuntimeTiming = {
+      keepalive: config.timing?.keepalive ?? DEFAULT_KEEPALIVE,
+      advertisementTtlMs: config.timing?.advertisementTtlMs ?? ADVERTISEMENT_TTL_MS,
+      planIntervalMs: config.timing?.planIntervalMs ?? WORKING_SET_PLAN_INTERVAL_MS,
+    };
+    await mkdir(config.dataDir, { recursive: true });
+    await removeStaleTempFiles(config.dataDir);
+
+    const keystore = await openKeystore({ dataDir: config.dataDir, preference: config.keystore, warn: config.warn, crypto, ...(config.keychain ? { keychain: config.keychain } : {}) });
+    const loaded = await loadOrCreateIdentity({ dataDir: config.dataDir, keystore, crypto, clock });
+    const identity = loaded.identity;
+    const traces = new TraceLog({ path: traceLogPath(config.dataDir), nodeSelf: identity.nodeId, clock, onError: (error) => config.warn(`warning: trace log: ${error.message}`) });
+    emitIdentityEvent(traces, loaded);
+
+    const settings = new SettingsStore(config.dataDir);
+    await settings.load(config.initialSettings, (error, aside) => config.warn(`warning: ${error.message}; set aside as ${aside}`));
+
+    let allowlist: PeerPolicy = OPEN_POLICY;
+    if (config.allowlistFile) {
+      const loadedList = await loadAllowlistFile(config.allowlistFile);
+      if (!loadedList.ok) throw loadedList.error;
+      allowlist = loadedList.value;
+    } else if (settings.get().allowlistMode) {
+      allowlist = allowlistPolicy(settings.get().allowlist.filter(isNodeId));
+    }
+
+    const peers = await PeerStore.open({ dataDir: config.dataDir, clock, onError: (error) => config.warn(`warning: peer store: ${error instanceof Error ? error.message : String(error)}`) });
+    if (peers.loadReport.status === 'corrupt') config.warn(`warning: ${peers.loadReport.error.message}; set aside as ${peers.loadReport.movedTo ?? '(could not move)'}`);
+    for (const seed of [...config.seeds, ...settings.get().seeds.map((s) => ({ nodeId: s.nodeId, urls: [s.url], ...(s.label ? { label: s.label } : {}) }))]) {
+      // A seed list shared by a whole network names this node too: never dial ourselves.
+      if (seed.nodeId !== identity.nodeId) peers.upsertSeed(seed);
+    }
+    peers.forget(identity.nodeId);
+
+    const advertisements = new AdvertisementCache({
+      dataDir: config.dataDir,
+      clock,
+      crypto,
+      selfNodeId: identity.nodeId,
+      onCorruptFile: (error, aside) => config.warn(`warning: ${error.message}; set aside as ${aside}`),
+    });
+    await advertisements.load();
+    for (const advertisement of advertisements.all()) peers.upsertAdvertisement(advertisement, 'gossip');
+
+    const endpointPolicy: EndpointPolicy = { insecureLoopback: config.insecureLoopback };
+    const transport: TransportDialOptions = { policy: endpointPolicy, trust: trustWithExtraCas(config.trustCa) };
+    // The allowlist can change at run time (settings); the closures read the runtime's current one.
+    const current: { runtime?: NodeRuntime } = {};
+    const policy: HandshakePolicy = (claim) => {
+      if (peers.isBlocked(claim.nodeId)) return { allow: false, reason: 'blocked' };
+      const list = current.runtime?.allowlist ?? allowlist;
+      if (!list.isAllowed(claim.nodeId)) return { allow: false, reason: 'not on the allowlist' };
+      return { allow: true };
+    };
+    const ctx: HandshakeContext = { crypto, identity, clock, nonces: new HandshakeNonceCache(), policy, psk: config.psk, trace: traces };
+    const contributor = config.role === 'contributor';
+    const connections = new ConnectionManager({
+      ctx,
+      transport,
+      peers,
+      rateLimiter: new PeerRateLimiter(),
+      advertiser: new CapabilityAdvertiser(identity, { roles: contributor ? ['contributor'] : [config.role] }),
+      policy: { mode: 'open', isAllowed: (id) => (current.runtime?.allowlist ?? allowlist).isAllowed(id) },
+      keepalive: timing.keepalive,
+      workingSet: contributor ? DEFAULT_WORKING_SET_LIMITS : null,
+      recordInbound: contributor,
+      planIntervalMs: timing.planIntervalMs,
+    });
+    const ownAdvertisement = new OwnAdvertisement({ identity, dataDir: config.dataDir, clock, ttlMs: timing.advertisementTtlMs, ...(config.networkId ? { federationId: config.networkId } : {}) });
+
+    const runtime = new NodeRuntime(config, identity, keystore, traces, settings, peers, advertisements, ownAdvertisement, connections, crypto, clock, timing, allowlist);
+    current.runtime = runtime;
+    try {
+      await runtime.boot(modules);
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
+    return runtime;
+  }
+
+  private async boot(modules: readonly RuntimeModule[]): Promise<void> {
+    if (this.config.role === 'contributor' && this.config.detectHardware !== false) {
+      this.hardware = await HardwareMonitor.start({ dataDir: this.config.dataDir, onUpdate: () => this.emit('changed', 'hardware') });
+    }
+    const tls = this.config.tls ? loadServerTls(this.config.tls.certFile, this.config.tls.keyFile) : undefined;
+    for (const url of this.config.listen) {
+      const endpoint = parsePeerEndpoint(url, { insecureLoopback: this.config.insecureLoopback });
+      const listener = await listen({ endpoint, tls, onConnection: (socket, info) => this.connections.acceptSocket(socket, info) });
+      this.peerListeners.push(listener);
+    }
+    this.connections.handle('signal-marker-envelope.v1', (connection, body) => {
+      const marker: ReceivedSignalMarker = {
+        from: connection.peerNodeId,
+        participant: String(body['sender/participant-id']),
+        markerRef: String(body['marker/ref']),
+        messageId: String(body['message/id']),
+        receivedAt: this.clock.now(),
+      };
+      this.receivedMarkers.push(marker);
+      if (this.receivedMarkers.length > RECENT_SIGNAL_MARKERS) this.receivedMarkers.shift();
+      this.traces.emit('signal-marker/received', {
+        peer: connection.peerNodeId,
+        detail: { 'message/id': marker.messageId, 'marker/ref': marker.markerRef, 'sender/participant-id': marker.participant },
+      });
+    });
+    this.peers.subscribe(() => this.emit('changed', 'peers'));
+    this.connections.on('changed', () => this.emit('changed', 'peers'));
+    if (this.peerListeners.length > 0) await this.publishAdvertisement();
+    for (const module of modules) {
+      await module.start(this);
+      this.modules.push(module);
+    }
+    // Sessions may have arrived while the modules started (we listen first): their messages are
+    // delivered now that every handler is registered.
+    this.connections.beginDispatch();
+    if (this.config.role === 'contributor' && this.settings.get().joined) this.connections.start();
+  }
+
+  /** The URLs peers dial to reach this node (listeners, or the configured public ones). */
+  listenUrls(): string[] {
+    return this.config.advertise?.length ? [...this.config.advertise] : this.peerListeners.map((l) => l.url);
+  }
+
+  get advertisement(): NodeAdvertisement | null {
+    return this.advertisementNow;
+  }
+
+  get modulesRunning(): readonly RuntimeModule[] {
+    return this.modules;
+  }
+
+  module<T extends RuntimeModule>(name: string): T | undefined {
+    return this.modules.find((m) => m.name === name) as T | undefined;
+  }
+
+  /** Signs a fresh advertisement (higher sequence) and schedules the next one at TTL/3 ± 10 %. */
+  async publishAdvertisement(): Promise<NodeAdvertisement | null> {
+    if (this.reannounceTimer) clearTimeout(this.reannounceTimer);
+    const urls = this.listenUrls();
+    if (urls.length === 0) return null;
+    const advertisement = await this.ownAdvertisement.next(urls.map((url, priority) => ({ url, priority })));
+    this.advertisementNow = advertisement;
+    this.traces.emit('advertisement/published', {
+      detail: { 'advertisement/id': advertisement['advertisement/id'], 'sequence/no': advertisement['sequence/no'], 'expires-at': advertisement['expires-at'], via: 'local' },
+    });
+    this.emit('advertisement', advertisement);
+    this.reannounceTimer = setTimeout(() => {
+      void this.publishAdvertisement().catch((error: unknown) => this.config.warn(`warning: re-announce failed: ${error instanceof Error ? error.message : String(error)}`));
+    }, reannounceDelayMs(this.timing.advertisementTtlMs));
+    this.reannounceTimer.unref();
+    return advertisement;
+  }
+
+  get allowlistPolicy(): PeerPolicy {
+    return this.allowlist;
+  }
+
+  /** Replaces the allowlist (from settings); sessions with peers no longer allowed are closed. */
+  setAllowlist(policy: PeerPolicy): void {
+    this.allowlist = policy;
+    for (const connection of this.connections.connections()) {
+      if (!policy.isAllowed(connection.peerNodeId)) connection.close('E_TRANSPORT_REJECTED', 'not on the allowlist');
+    }
+    this.emit('changed', 'network');
+  }
+
+  async updateSettings(change: (settings: Settings) => Settings): Promise<Settings> {
+    const next = await this.settings.update(change);
+    this.emit('changed', 'settings');
+    return next;
+  }
+
+  async join(): Promise<void> {
+    await this.updateSettings((s) => ({ ...s, joined: true }));
+    if (this.config.role === 'contributor') this.connections.start();
+  }
+
+  async leave(): Promise<void> {
+    await this.updateSettings((s) => ({ ...s, joined: false }));
+    this.connections.pause();
+  }
+
+  setUserActivity(activity: UserActivity): void {
+    const changed = this.userActivity?.idleSeconds !== activity.idleSeconds || this.userActivity?.onBattery !== activity.onBattery;
+    this.userActivity = activity;
+    if (changed) {
+      this.emit('user-activity', activity);
+      this.emit('changed', 'contribution');
+    }
+  }
+
+  /** After sleep: close sessions that cannot have survived and let the working set re-dial now. */
+  wake(): void {
+    this.emit('wake');
+    this.connections.schedulePlan();
+  }
+
+  recentSignalMarkers(): readonly ReceivedSignalMarker[] {
+    return this.receivedMarkers;
+  }
+
+  /** Sends a signal marker to a peer, dialing it first when there is no session. */
+  async sendSignalMarker(to: string, markerRef: string): Promise<Result<{ messageId: string }>> {
+    if (!isNodeId(to)) return fail('E_PROTO_INVALID', `not a node id: ${to}`);
+    let connection = this.connections.get(to);
+    if (!connection) {
+      let urls = this.peers.get(to)?.endpoints.map((e) => e.url) ?? [];
+      if (urls.length === 0) {
+        // Unknown here: ask the seed directories (the advertisement is verified and cached on the way).
+        const lookup = this.modules.find((m) => m.name === 'directory-client') as { fetchAdvertisement?: (id: string) => Promise<unknown> } | undefined;
+        await lookup?.fetchAdvertisement?.(to).catch(() => null);
+        urls = this.peers.get(to)?.endpoints.map((e) => e.url) ?? [];
+      }
+      try {
+        connection = await this.connections.connect(urls, { nodeId: to });
+      } catch (error) {
+        const failure = error instanceof ProtocolError ? error : new ProtocolError('E_TRANSPORT_UNAVAILABLE', String(error));
+        return { ok: false, error: failure };
+      }
+    }
+    const envelope = buildSignalMarkerEnvelope(this.identity, markerRef, this.clock.now());
+    if (!connection.send('signal-marker-envelope.v1', envelope)) return fail('E_TRANSPORT_UNAVAILABLE', `the session with ${to} closed`);
+    const messageId = String(envelope['message/id']);
+    this.traces.emit('signal-marker/sent', { peer: to, detail: { 'message/id': messageId, 'marker/ref': markerRef } });
+    return ok({ messageId });
+  }
+
+  /** Closes sessions and listeners, stops modules, flushes every file. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.reannounceTimer) clearTimeout(this.reannounceTimer);
+    for (const module of [...this.modules].reverse()) {
+      try {
+        await module.stop();
+      } catch (error) {
+        this.traces.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_PROTO_INVALID', `module ${module.name} failed to stop: ${error instanceof Error ? error.message : String(error)}`)) });
+      }
+    }
+    this.hardware?.stop();
+    await this.connections.stop();
+    await Promise.all(this.peerListeners.map((l) => l.close()));
+    await this.advertisements.flush().catch(() => undefined);
+    await this.peers.close().catch(() => undefined);
+    await this.settings.flush();
+    this.traces.close();
+  }
+}

@@ -1,0 +1,61 @@
+// Opens a WebSocket to a peer endpoint. Failures come back as protocol errors: nobody answering
+// is E_TRANSPORT_UNAVAILABLE; a TLS or HTTP-level refusal is E_TRANSPORT_REJECTED.
+import { WebSocket } from 'ws';
+import { ProtocolError } from '../../../src-shared/protocol/errors.js';
+import { type EndpointPolicy, parsePeerEndpoint } from './endpoint-url.js';
+import type { ClientTrust } from './tls.js';
+import { CONNECT_TIMEOUT_MS, MAX_FRAME_BYTES } from './limits.js';
+
+export interface DialOptions {
+  readonly policy: EndpointPolicy;
+  readonly trust?: ClientTrust;
+  readonly timeoutMs?: number;
+  readonly maxPayload?: number;
+}
+
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
+
+export function classifyDialError(error: unknown, url: string): ProtocolError {
+  const err = error as NodeJS.ErrnoException & { message?: string };
+  const message = err?.message ?? String(error);
+  if (err?.code && UNAVAILABLE_ERRNOS.has(err.code)) return new ProtocolError('E_TRANSPORT_UNAVAILABLE', `${url}: ${err.code}`);
+  if (/timed out|timeout/i.test(message)) return new ProtocolError('E_TRANSPORT_UNAVAILABLE', `${url}: connect timed out`);
+  if (/Unexpected server response/i.test(message)) return new ProtocolError('E_TRANSPORT_REJECTED', `${url}: ${message}`);
+  if ((err?.code && /CERT|SSL|TLS|SELF_SIGNED|ALTNAME|UNABLE_TO/.test(err.code)) || /certificate|ssl|tls/i.test(message)) {
+    return new ProtocolError('E_TRANSPORT_REJECTED', `${url}: TLS refused (${err?.code ?? message})`);
+  }
+  return new ProtocolError('E_TRANSPORT_UNAVAILABLE', `${url}: ${message}`);
+}
+
+export function dial(urlText: string, options: DialOptions): Promise<WebSocket> {
+  const endpoint = parsePeerEndpoint(urlText, options.policy);
+  const timeoutMs = options.timeoutMs ?? CONNECT_TIMEOUT_MS;
+  return new Promise<WebSocket>((resolve, reject) => {
+    const socket = new WebSocket(endpoint.url, {
+      handshakeTimeout: timeoutMs,
+      maxPayload: options.maxPayload ?? MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      followRedirects: false,
+      ...(options.trust?.ca ? { ca: [...options.trust.ca] } : {}),
+    });
+    let settled = false;
+    const timer = setTimeout(() => fail(new Error('timeout')), timeoutMs + 1_000);
+    timer.unref();
+    function fail(error: unknown): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.terminate();
+      reject(classifyDialError(error, endpoint.url));
+    }
+    socket.once('open', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.on('error', () => undefined); // see ws-listener.ts: never let a socket error go unheard
+      resolve(socket);
+    });
+    socket.once('error', fail);
+    socket.once('unexpected-response', (_request, response) => fail(new Error(`Unexpected server response: ${response.statusCode}`)));
+  });
+}

@@ -1,0 +1,492 @@
+// The seed directory's HTTP API (spec digest §e), over a DirectoryStore.
+//
+//   PUT /adv/{node-id}      body: the raw node-advertisement.v1 (Content-Type: application/json)
+//     201 {"status":"stored","node/id","advertisement/id","sequence/no","stored-at","expires-at"}
+//     200 the same with "status":"unchanged": an identical re-publication (same sequence/no, same
+//         signature) is idempotent; stored-at is the original one
+//     400 E_PROTO_INVALID   schema (with the JSON path), not JSON, path node-id ≠ body node/id,
+//                           invalid node-id in the path, freshness (advertised-at in the future,
+//                           lifetime over DIRECTORY_MAX_LIFETIME_MS)
+//     403 E_SIG_INVALID / E_SIG_UNKNOWN_SIGNER
+//     409 {"status":"conflict","reason":"stale-sequence","node/id","current/sequence-no",
+//          "submitted/sequence-no", code E_ADV_STALE_SEQ}
+//     413 E_PROTO_INVALID   body over DIRECTORY_MAX_BODY_BYTES
+//     415 E_PROTO_INVALID   Content-Type is not application/json
+//     422 E_ADV_EXPIRED
+//     429 E_TRANSPORT_REJECTED + Retry-After (seconds): per-IP or per-publisher rate limit
+//     503 E_TRANSPORT_UNAVAILABLE (+ Retry-After): the directory is full, or the disk write failed
+//   GET /adv/{node-id}      200 the raw current artifact; 404 {"status":"not-found","node/id"};
+//                           400 invalid node-id
+//   GET /adv[?since=<cursor>]
+//     200 {"items":[…≤ max-items],"next":"<cursor>","max-items":100}; 400 unknown cursor.
+//     No `since` (or an empty one) reads from the beginning. `next` is the position of the last
+//     item returned (or `since` again when there is none). Fewer than max-items items means the
+//     end of the feed: poll again later from `next`.
+//   GET /healthz            200 {"status":"ok","node/id","entries","uptime-seconds","epoch"}
+//   GET /metrics            200 Prometheus text
+//   anything else on these paths → 405 with Allow; other paths → 404 E_PROTO_INVALID.
+//
+// Order of checks on a PUT: per-IP limit (before reading anything), path node-id, media type,
+// size, JSON, path = body node/id, verification, then the per-publisher limit — counted only for
+// verified PUTs, so a forger cannot spend a publisher's allowance — then the sequence rule.
+//
+// Every error body is JSON with "status" (a word), "code" (one of the eleven), "class" and
+// "detail". The one 404 that is an answer rather than an error (`GET /adv/{node-id}` for a valid
+// id the directory does not hold) has the spec's body, with no code.
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { type ErrorCode, ProtocolError } from '../../../src-shared/protocol/errors.js';
+import { isNodeId } from '../../../src-shared/protocol/did-key.js';
+import { errorDetail } from '../../../src-shared/protocol/trace.js';
+import { formatTimestamp } from '../../../src-shared/protocol/time.js';
+import { MAX_ADVERTISEMENT_BYTES } from '../../kernel/peers/peer-record.js';
+import type { ServerTls } from '../../kernel/transport/tls.js';
+import type { TraceSink } from '../../kernel/trace/trace-sink.js';
+import type { Clock } from '../../kernel/util/clock.js';
+import { type DirectoryUrl, directoryBaseUrl } from '../../kernel/discovery/directory-url.js';
+import { type DirectoryEntry, type DirectoryStore, FEED_MAX_ITEMS } from './directory-store.js';
+import { DirectoryMetrics } from './directory-metrics.js';
+import { TokenBuckets } from './directory-rate-limit.js';
+
+/** Largest PUT body: the size of advertisement the peer store accepts. */
+export const DIRECTORY_MAX_BODY_BYTES = MAX_ADVERTISEMENT_BYTES;
+/** Per publisher (node-id, counted after its signature verified): one PUT per 10 s sustained… */
+export const DIRECTORY_PUBLISHER_PUTS_PER_SECOND = 0.1;
+/** …and this many at once (an honest node re-announces every TTL/3 ≈ 200 s). */
+export const DIRECTORY_PUBLISHER_BURST = 6;
+/** Per client IP: PUTs per second sustained (many nodes may share one NAT address)… */
+export const DIRECTORY_IP_PUTS_PER_SECOND = 20;
+/** …and GETs per second sustained. */
+export const DIRECTORY_IP_GETS_PER_SECOND = 200;
+/** Per-IP bursts are this many seconds of the sustained rate (100 PUTs, 1,000 GETs). */
+export const DIRECTORY_IP_BURST_SECONDS = 5;
+/** Buckets kept per limit (bounded memory). */
+export const DIRECTORY_RATE_MAX_KEYS = 65_536;
+export const DIRECTORY_HEADERS_TIMEOUT_MS = 10_000;
+export const DIRECTORY_REQUEST_TIMEOUT_MS = 30_000;
+export const DIRECTORY_KEEPALIVE_TIMEOUT_MS = 5_000;
+export const DIRECTORY_MAX_CONNECTIONS = 4_096;
+/** Purge of expired rows, compaction check and rate-bucket sweep. */
+export const DIRECTORY_MAINTENANCE_INTERVAL_MS = 30_000;
+/** Retry-After on 503 (full, or a failed disk write). */
+export const DIRECTORY_UNAVAILABLE_RETRY_S = 30;
+
+export interface DirectoryLimits {
+  readonly ipPutsPerSecond: number;
+  readonly ipGetsPerSecond: number;
+  readonly ipBurstSeconds: number;
+  readonly publisherPutsPerSecond: number;
+  readonly publisherBurst: number;
+  readonly maxBodyBytes: number;
+}
+
+export const DEFAULT_DIRECTORY_LIMITS: DirectoryLimits = {
+  ipPutsPerSecond: DIRECTORY_IP_PUTS_PER_SECOND,
+  ipGetsPerSecond: DIRECTORY_IP_GETS_PER_SECOND,
+  ipBurstSeconds: DIRECTORY_IP_BURST_SECONDS,
+  publisherPutsPerSecond: DIRECTORY_PUBLISHER_PUTS_PER_SECOND,
+  publisherBurst: DIRECTORY_PUBLISHER_BURST,
+  maxBodyBytes: DIRECTORY_MAX_BODY_BYTES,
+};
+
+export interface DirectoryServerOptions {
+  readonly store: DirectoryStore;
+  readonly listen: DirectoryUrl;
+  readonly tls?: ServerTls | undefined;
+  readonly clock: Clock;
+  /** The directory's own node-id (healthz). */
+  readonly nodeId: string;
+  readonly traces?: TraceSink | undefined;
+  readonly limits?: Partial<DirectoryLimits> | undefined;
+  readonly maintenanceIntervalMs?: number;
+}
+
+const JSON_TYPE = 'application/json';
+const FEED_OPEN = Buffer.from('{"items":[', 'utf8');
+const COMMA = Buffer.from(',', 'utf8');
+const STATUS_WORD: Readonly<Record<number, string>> = {
+  400: 'invalid',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  413: 'too-large',
+  415: 'unsupported-media-type',
+  422: 'expired',
+  429: 'rate-limited',
+  500: 'internal-error',
+  503: 'unavailable',
+};
+
+/** HTTP status for a code coming out of verification. */
+export function statusForCode(code: ErrorCode): number {
+  switch (code) {
+    case 'E_SIG_INVALID':
+    case 'E_SIG_UNKNOWN_SIGNER':
+      return 403;
+    case 'E_ADV_EXPIRED':
+      return 422;
+    case 'E_ADV_STALE_SEQ':
+      return 409;
+    case 'E_TRANSPORT_REJECTED':
+      return 429;
+    case 'E_TRANSPORT_UNAVAILABLE':
+      return 503;
+    default:
+      return 400;
+  }
+}
+
+/**
+ * The key of a client for the per-IP limits: the IPv4 address, or the /64 prefix of an IPv6 one
+ * (one host usually holds a whole /64, so per-/128 buckets would be free to multiply).
+ */
+export function clientKey(address: string | undefined): string {
+  if (address === undefined) return 'unknown';
+  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
+  if (!address.includes(':')) return address;
+  const bare = address.split('%', 1)[0]!;
+  const [head, tail] = bare.split('::', 2) as [string, string | undefined];
+  const front = head === '' ? [] : head.split(':');
+  const back = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? front : [...front, ...new Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${groups
+    .slice(0, 4)
+    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
+    .join(':')}::/64`;
+}
+
+function isJsonType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const type = header.split(';', 1)[0]!.trim().toLowerCase();
+  return type === JSON_TYPE;
+}
+
+type Body = { readonly kind: 'ok'; readonly data: Buffer } | { readonly kind: 'too-large' } | { readonly kind: 'aborted' };
+
+function readBody(req: IncomingMessage, max: number): Promise<Body> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (body: Body): void => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      resolve(body);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > max) {
+        req.pause();
+        finish({ kind: 'too-large' });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => finish({ kind: 'ok', data: Buffer.concat(chunks, size) }));
+    req.once('error', () => finish({ kind: 'aborted' }));
+    req.once('close', () => finish({ kind: 'aborted' }));
+  });
+}
+
+export class DirectoryServer {
+  readonly metrics = new DirectoryMetrics();
+  readonly limits: DirectoryLimits;
+  private readonly ipPuts: TokenBuckets;
+  private readonly ipGets: TokenBuckets;
+  private readonly publishers: TokenBuckets;
+  private readonly startedAt: number;
+  private maintenance: NodeJS.Timeout | undefined;
+  private urlNow = '';
+  private portNow = 0;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly options: DirectoryServerOptions,
+  ) {
+    this.limits = { ...DEFAULT_DIRECTORY_LIMITS, ...options.limits };
+    const l = this.limits;
+    this.ipPuts = new TokenBuckets({ perSecond: l.ipPutsPerSecond, burst: Math.max(1, l.ipPutsPerSecond * l.ipBurstSeconds), maxKeys: DIRECTORY_RATE_MAX_KEYS });
+    this.ipGets = new TokenBuckets({ perSecond: l.ipGetsPerSecond, burst: Math.max(1, l.ipGetsPerSecond * l.ipBurstSeconds), maxKeys: DIRECTORY_RATE_MAX_KEYS });
+    this.publishers = new TokenBuckets({ perSecond: l.publisherPutsPerSecond, burst: l.publisherBurst, maxKeys: DIRECTORY_RATE_MAX_KEYS });
+    this.startedAt = options.clock.now();
+  }
+
+  static async start(options: DirectoryServerOptions): Promise<DirectoryServer> {
+    const { listen } = options;
+    if (listen.secure && !options.tls) throw new Error(`an https:// directory needs --tls-cert and --tls-key (${listen.base})`);
+    const server = listen.secure ? createHttpsServer({ cert: options.tls!.cert, key: options.tls!.key }) : createHttpServer();
+    server.keepAliveTimeout = DIRECTORY_KEEPALIVE_TIMEOUT_MS;
+    server.headersTimeout = DIRECTORY_HEADERS_TIMEOUT_MS;
+    server.requestTimeout = DIRECTORY_REQUEST_TIMEOUT_MS;
+    server.maxConnections = DIRECTORY_MAX_CONNECTIONS;
+    const directory = new DirectoryServer(server, options);
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => directory.onRequest(req, res));
+    server.on('clientError', (_error, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(listen.port, listen.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address();
+    directory.portNow = typeof address === 'object' && address ? address.port : listen.port;
+    directory.urlNow = directoryBaseUrl(listen, directory.portNow);
+    const interval = options.maintenanceIntervalMs ?? DIRECTORY_MAINTENANCE_INTERVAL_MS;
+    directory.maintenance = setInterval(() => void directory.maintain(), interval);
+    directory.maintenance.unref();
+    return directory;
+  }
+
+  /** The base URL clients use: `http://127.0.0.1:<port>` or `https://host:<port>`. */
+  get url(): string {
+    return this.urlNow;
+  }
+
+  get port(): number {
+    return this.portNow;
+  }
+
+  /** Purges expired rows, compacts when due, forgets idle rate buckets. */
+  async maintain(): Promise<void> {
+    const now = this.options.clock.now();
+    this.ipPuts.sweep(now);
+    this.ipGets.sweep(now);
+    this.publishers.sweep(now);
+    await this.options.store.maintain().catch((error: unknown) => this.options.traces?.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_TRANSPORT_UNAVAILABLE', `directory log: ${String(error)}`)) }));
+  }
+
+  async close(): Promise<void> {
+    if (this.maintenance) clearInterval(this.maintenance);
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      const pending = this.route(req, res);
+      if (pending) pending.catch((error: unknown) => this.internalError(res, error));
+    } catch (error) {
+      this.internalError(res, error);
+    }
+  }
+
+  private internalError(res: ServerResponse, error: unknown): void {
+    this.options.traces?.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_TRANSPORT_UNAVAILABLE', `directory request failed: ${error instanceof Error ? error.message : String(error)}`)) });
+    if (!res.headersSent) this.error(res, 500, new ProtocolError('E_TRANSPORT_UNAVAILABLE', 'internal error'));
+    else res.destroy();
+  }
+
+  private route(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const path = q < 0 ? target : target.slice(0, q);
+    const query = q < 0 ? '' : target.slice(q + 1);
+    const method = req.method ?? 'GET';
+
+    const limited = (method === 'PUT' ? this.ipPuts : this.ipGets).take(clientKey(req.socket.remoteAddress), this.options.clock.now());
+    if (!limited.ok) {
+      this.metrics.limited('ip');
+      if (method === 'PUT') this.metrics.put('E_TRANSPORT_REJECTED');
+      return this.rateLimited(res, limited.retryAfterMs, `too many ${method === 'PUT' ? 'PUT' : 'GET'} requests from this address`);
+    }
+
+    if (path.startsWith('/adv/')) {
+      let nodeId: string;
+      try {
+        nodeId = decodeURIComponent(path.slice('/adv/'.length));
+      } catch {
+        this.metrics.badRequests++;
+        return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', 'the node-id in the path is not valid percent-encoding'));
+      }
+      if (method === 'GET') return this.getOne(res, nodeId);
+      if (method === 'PUT') return this.putOne(req, res, nodeId);
+      return this.notAllowed(res, 'GET, PUT', method);
+    }
+    if (path === '/adv') {
+      if (method === 'GET') return this.getFeed(res, query);
+      return this.notAllowed(res, 'GET', method);
+    }
+    if (path === '/healthz') {
+      if (method !== 'GET') return this.notAllowed(res, 'GET', method);
+      const body = {
+        status: 'ok',
+        'node/id': this.options.nodeId,
+        entries: this.options.store.size,
+        'uptime-seconds': Math.floor((this.options.clock.now() - this.startedAt) / 1000),
+        epoch: this.options.store.epoch,
+      };
+      return this.json(res, 200, JSON.stringify(body));
+    }
+    if (path === '/metrics') {
+      if (method !== 'GET') return this.notAllowed(res, 'GET', method);
+      const store = this.options.store;
+      const text = this.metrics.render({
+        entries: store.size,
+        logBytes: store.logBytes,
+        compactions: store.compactions,
+        expiredPurged: store.expiredPurged,
+        uptimeSeconds: Math.floor((this.options.clock.now() - this.startedAt) / 1000),
+      });
+      res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+      res.end(text);
+      return;
+    }
+    this.metrics.badRequests++;
+    return this.error(res, 404, new ProtocolError('E_PROTO_INVALID', `no such route: ${path.slice(0, 128)}`));
+  }
+
+  private getOne(res: ServerResponse, nodeId: string): void {
+    const entry = this.options.store.get(nodeId);
+    if (entry) {
+      this.metrics.get('id-hit');
+      res.writeHead(200, ['Content-Type', JSON_TYPE, 'Content-Length', String(entry.body.length)]);
+      res.end(entry.body);
+      return;
+    }
+    if (!isNodeId(nodeId)) {
+      this.metrics.badRequests++;
+      return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `not a node-id: ${JSON.stringify(nodeId.slice(0, 128))}`));
+    }
+    this.metrics.get('id-miss');
+    return this.json(res, 404, JSON.stringify({ status: 'not-found', 'node/id': nodeId }));
+  }
+
+  private getFeed(res: ServerResponse, query: string): void {
+    const params = new URLSearchParams(query);
+    const since = params.getAll('since');
+    if (since.length > 1) {
+      this.metrics.badRequests++;
+      return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', 'give since at most once'));
+    }
+    const page = this.options.store.feed(since[0]);
+    if (!page.ok) {
+      this.metrics.badRequests++;
+      return this.error(res, 400, page.error);
+    }
+    this.metrics.get('feed');
+    const parts: Buffer[] = [FEED_OPEN];
+    page.value.items.forEach((entry, i) => {
+      if (i > 0) parts.push(COMMA);
+      parts.push(entry.body);
+    });
+    parts.push(Buffer.from(`],"next":${JSON.stringify(page.value.next)},"max-items":${FEED_MAX_ITEMS}}`, 'utf8'));
+    const body = Buffer.concat(parts);
+    res.writeHead(200, ['Content-Type', JSON_TYPE, 'Content-Length', String(body.length)]);
+    res.end(body);
+  }
+
+  private async putOne(req: IncomingMessage, res: ServerResponse, pathNodeId: string): Promise<void> {
+    if (!isNodeId(pathNodeId)) {
+      this.metrics.put('E_PROTO_INVALID');
+      return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `not a node-id: ${JSON.stringify(pathNodeId.slice(0, 128))}`));
+    }
+    if (!isJsonType(req.headers['content-type'])) {
+      this.metrics.put('E_PROTO_INVALID');
+      return this.error(res, 415, new ProtocolError('E_PROTO_INVALID', `Content-Type must be ${JSON_TYPE}`));
+    }
+    const max = this.limits.maxBodyBytes;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > max) {
+      this.metrics.put('E_PROTO_INVALID');
+      return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`), {}, { Connection: 'close' });
+    }
+    const body = await readBody(req, max);
+    if (body.kind === 'aborted') return;
+    if (body.kind === 'too-large') {
+      this.metrics.put('E_PROTO_INVALID');
+      return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`), {}, { Connection: 'close' });
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body.data.toString('utf8'));
+    } catch (error) {
+      this.metrics.put('E_PROTO_INVALID');
+      return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `the body is not JSON (${error instanceof Error ? error.message : 'parse error'})`));
+    }
+    const bodyNodeId = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['node/id'] : undefined;
+    if (typeof bodyNodeId === 'string' && bodyNodeId !== pathNodeId) {
+      return this.rejected(res, new ProtocolError('E_PROTO_INVALID', `the path names ${pathNodeId} but the body's node/id is ${bodyNodeId}`), pathNodeId);
+    }
+    const store = this.options.store;
+    const verified = store.verify(value);
+    if (!verified.ok) return this.rejected(res, verified.error, pathNodeId);
+    const ad = verified.value;
+
+    const publisher = this.publishers.take(pathNodeId, this.options.clock.now());
+    if (!publisher.ok) {
+      this.metrics.limited('publisher');
+      this.metrics.put('E_TRANSPORT_REJECTED');
+      return this.rateLimited(res, publisher.retryAfterMs, `too many PUTs for ${pathNodeId}`);
+    }
+
+    const outcome = store.put(ad);
+    switch (outcome.kind) {
+      case 'stale': {
+        this.metrics.put('E_ADV_STALE_SEQ');
+        const error = new ProtocolError('E_ADV_STALE_SEQ', `sequence/no ${ad['sequence/no']} is not above the stored ${outcome.current.sequence}`);
+        return this.error(res, 409, error, {
+          status: 'conflict',
+          reason: 'stale-sequence',
+          'node/id': pathNodeId,
+          'current/sequence-no': outcome.current.sequence,
+          'submitted/sequence-no': ad['sequence/no'],
+        });
+      }
+      case 'full':
+        this.metrics.put('E_TRANSPORT_UNAVAILABLE');
+        return this.error(res, 503, new ProtocolError('E_TRANSPORT_UNAVAILABLE', `the directory holds its maximum of ${store.maxEntries} node-ids`), {}, { 'Retry-After': String(DIRECTORY_UNAVAILABLE_RETRY_S) });
+      case 'stored':
+      case 'unchanged':
+        try {
+          await outcome.durable;
+        } catch (error) {
+          this.metrics.put('E_TRANSPORT_UNAVAILABLE');
+          const failure = new ProtocolError('E_TRANSPORT_UNAVAILABLE', `the directory could not write its log (${error instanceof Error ? error.message : String(error)})`);
+          return this.error(res, 503, failure, {}, { 'Retry-After': String(DIRECTORY_UNAVAILABLE_RETRY_S) });
+        }
+        this.metrics.put(outcome.kind);
+        return this.json(res, outcome.kind === 'stored' ? 201 : 200, storedBody(outcome.kind, outcome.entry, ad['expires-at']));
+    }
+  }
+
+  /** A PUT refused on its content: answered and traced (the directory is where forgeries show). */
+  private rejected(res: ServerResponse, error: ProtocolError, nodeId: string): void {
+    this.metrics.put(error.code);
+    this.options.traces?.emit('advertisement/rejected', { peer: nodeId, detail: errorDetail(error, { 'node/id': nodeId, via: 'directory' }) });
+    return this.error(res, statusForCode(error.code), error);
+  }
+
+  private rateLimited(res: ServerResponse, retryAfterMs: number, detail: string): void {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return this.error(res, 429, new ProtocolError('E_TRANSPORT_REJECTED', `rate limit: ${detail}; retry after ${seconds} s`), {}, { 'Retry-After': String(seconds) });
+  }
+
+  private notAllowed(res: ServerResponse, allow: string, method: string): void {
+    this.metrics.badRequests++;
+    return this.error(res, 405, new ProtocolError('E_PROTO_INVALID', `${method} is not supported here (allowed: ${allow}); expiry follows the advertisement's expires-at`), {}, { Allow: allow });
+  }
+
+  private error(res: ServerResponse, status: number, error: ProtocolError, fields: Record<string, unknown> = {}, headers: Record<string, string> = {}): void {
+    const body = { status: STATUS_WORD[status] ?? 'error', ...fields, code: error.code, class: error.errorClass, detail: error.detail };
+    return this.json(res, status, JSON.stringify(body), headers);
+  }
+
+  private json(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+    res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+  }
+}
+
+function storedBody(status: 'stored' | 'unchanged', entry: DirectoryEntry, expiresAt: string): string {
+  return JSON.stringify({
+    status,
+    'node/id': entry.nodeId,
+    'advertisement/id': entry.advertisementId,
+    'sequence/no': entry.sequence,
+    'stored-at': formatTimestamp(entry.storedAt),
+    'expires-at': expiresAt,
+  });
+}

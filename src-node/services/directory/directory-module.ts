@@ -1,0 +1,105 @@
+// The seed directory as a feature of a node runtime (role 'directory'): it opens the store in the
+// node's data dir, serves the HTTP API, and keeps the directory's own node advertisement (when the
+// node has one, i.e. when it listens for peers) in its own table, so `GET /adv/<its node-id>`
+// answers like for any other node.
+import { errorDetail } from '../../../src-shared/protocol/trace.js';
+import type { NodeAdvertisement } from '../../kernel/advertisement/advertisement-types.js';
+import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
+import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
+import { loadServerTls } from '../../kernel/transport/tls.js';
+import { DirectoryServer, type DirectoryLimits } from './directory-http.js';
+import { DirectoryStore } from './directory-store.js';
+import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
+
+export interface DirectoryModuleOptions {
+  /** `https://host:port`, or `http://127.0.0.1:port` when the node runs with insecureLoopback. */
+  readonly listen: string;
+  readonly limits?: Partial<DirectoryLimits>;
+  /** Default true; false only for throwaway tests. */
+  readonly fsync?: boolean;
+  readonly maintenanceIntervalMs?: number;
+}
+
+export class DirectoryModule implements RuntimeModule {
+  readonly name = 'directory';
+  private runtimeNow: NodeRuntime | undefined;
+  private storeNow: DirectoryStore | undefined;
+  private serverNow: DirectoryServer | undefined;
+  private readonly onAdvertisement = (advertisement: NodeAdvertisement): void => this.storeOwn(advertisement);
+
+  constructor(private readonly options: DirectoryModuleOptions) {}
+
+  /** The HTTP base URL, once started. */
+  get url(): string {
+    return this.serverNow?.url ?? '';
+  }
+
+  get store(): DirectoryStore | undefined {
+    return this.storeNow;
+  }
+
+  get server(): DirectoryServer | undefined {
+    return this.serverNow;
+  }
+
+  async start(runtime: NodeRuntime): Promise<void> {
+    const listen = parseDirectoryListenUrl(this.options.listen, { insecureLoopback: runtime.config.insecureLoopback });
+    const tls = runtime.config.tls ? loadServerTls(runtime.config.tls.certFile, runtime.config.tls.keyFile) : undefined;
+    const store = await DirectoryStore.open({
+      dataDir: runtime.config.dataDir,
+      clock: runtime.clock,
+      crypto: runtime.crypto,
+      ...(this.options.fsync === false ? { fsync: false } : {}),
+      onError: (error) => runtime.config.warn(`warning: directory log: ${error.message}`),
+    });
+    const report = store.loadReport;
+    if (report.corruptLines > 0 || report.tornBytes > 0) {
+      runtime.config.warn(`warning: directory log: skipped ${report.corruptLines} damaged line(s) and a torn tail of ${report.tornBytes} byte(s)`);
+    }
+    let server: DirectoryServer;
+    try {
+      server = await DirectoryServer.start({
+        store,
+        listen,
+        tls,
+        clock: runtime.clock,
+        nodeId: runtime.identity.nodeId,
+        traces: runtime.traces,
+        limits: this.options.limits,
+        ...(this.options.maintenanceIntervalMs !== undefined ? { maintenanceIntervalMs: this.options.maintenanceIntervalMs } : {}),
+      });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    this.runtimeNow = runtime;
+    this.storeNow = store;
+    this.serverNow = server;
+    if (runtime.advertisement) this.storeOwn(runtime.advertisement);
+    runtime.on('advertisement', this.onAdvertisement);
+  }
+
+  async stop(): Promise<void> {
+    this.runtimeNow?.off('advertisement', this.onAdvertisement);
+    await this.serverNow?.close();
+    await this.storeNow?.close();
+    this.serverNow = undefined;
+    this.storeNow = undefined;
+  }
+
+  /** Our own advertisement goes through the same checks as anyone's (no rate limit). */
+  private storeOwn(advertisement: NodeAdvertisement): void {
+    const store = this.storeNow;
+    const runtime = this.runtimeNow;
+    if (!store || !runtime) return;
+    const verified = store.verify(advertisement);
+    if (!verified.ok) {
+      runtime.traces.emit('error/occurred', { detail: errorDetail(verified.error, { via: 'directory', 'node/id': runtime.identity.nodeId }) });
+      return;
+    }
+    const outcome = store.put(verified.value);
+    if (outcome.kind === 'stored') {
+      outcome.durable.catch((error: unknown) => runtime.config.warn(`warning: directory log: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  }
+}

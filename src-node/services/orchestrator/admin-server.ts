@@ -1,0 +1,244 @@
+// The orchestrator's admin API (issue 5 §3): plain HTTP on loopback, bearer token required.
+//   GET    /status        the orchestrator: identity, timing, counts
+//   GET    /pnodes        every PNode record: node-id, state, trust, hardware, last heartbeat, VNodes
+//   GET    /pnodes/<id>   one of them
+//   GET    /vnodes        every VNode: state, PNode, size
+//   POST   /vnodes        {"cores", "memory-mb", "count"?} → 201 the new VNodes (to be placed)
+//   DELETE /vnodes/<id>   release one
+//   GET    /metrics       Prometheus text exposition
+//   …      more from other modules through extend() (the work scheduler: /jobs, issue 7)
+// Every request passes admin-auth.ts first (403 / 421 / 401). Bodies are JSON, at most
+// MAX_ADMIN_BODY_BYTES. The token is random per run and kept in <dataDir>/admin.json (0600).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { ProtocolError } from '../../../src-shared/protocol/errors.js';
+import { checkAdminRequest } from './admin-auth.js';
+import { pnodeView, statusView, vnodeView } from './admin-views.js';
+import { prometheusText } from './metrics.js';
+import type { Orchestrator } from './orchestrator.js';
+import { requestUrl } from '../../kernel/util/request-path.js';
+
+export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
+/** VNodes one POST may ask for. */
+export const MAX_VNODES_PER_REQUEST = 1_000;
+
+export interface AdminServerOptions {
+  readonly orchestrator: Orchestrator;
+  readonly nodeId: string;
+  readonly listenUrls: () => readonly string[];
+  readonly now: () => number;
+  readonly host: string;
+  readonly port: number;
+  /** Fixed token (tests); default 32 random bytes, base64url. */
+  readonly token?: string;
+}
+
+export interface AdminServer {
+  /** http://127.0.0.1:<port> */
+  readonly url: string;
+  readonly port: number;
+  readonly token: string;
+  close(): Promise<void>;
+  /** Adds endpoints another module serves under this API (the work scheduler's /jobs), and its metrics. */
+  extend(extension: AdminExtension): void;
+}
+
+/** A request as an extension sees it: path segments (decoded), the method, and the JSON body on demand. */
+export interface AdminRequest {
+  readonly method: string;
+  readonly parts: readonly string[];
+  readonly now: number;
+  /** The JSON body ({} when empty); 400 / 413 are answered for the extension. */
+  body(): Promise<unknown>;
+}
+
+export interface AdminAnswer {
+  readonly status: number;
+  /** Sent as JSON; `{error}` for a 4xx. */
+  readonly body: unknown;
+  /** For 405: the methods the path takes. */
+  readonly allow?: string;
+}
+
+/** Endpoints served by another module (issue 7: the work scheduler). */
+export interface AdminExtension {
+  /** The answer, or null when the path is not the extension's. */
+  route(request: AdminRequest): Promise<AdminAnswer | null> | AdminAnswer | null;
+  /** More Prometheus text, appended to /metrics. */
+  metrics?(): string;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const SECURITY_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' } as const;
+
+function sendJson(res: ServerResponse, status: number, value: unknown, extra: Record<string, string> = {}): void {
+  const body = `${JSON.stringify(value, null, 2)}\n`;
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+function sendText(res: ServerResponse, status: number, text: string, type = 'text/plain; charset=utf-8', extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...extra });
+  res.end(text);
+}
+
+function readBody(request: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_ADMIN_BODY_BYTES) {
+        // Answer now; what else arrives is read and dropped, and the connection closes after the answer.
+        request.removeAllListeners('data');
+        request.resume();
+        reject(new HttpError(413, `a request body holds at most ${MAX_ADMIN_BODY_BYTES} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      if (text.trim() === '') return resolve({});
+      try {
+        resolve(JSON.parse(text) as unknown);
+      } catch {
+        reject(new HttpError(400, 'the body is not JSON'));
+      }
+    });
+    request.on('error', reject);
+  });
+}
+
+function wholeNumber(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new HttpError(400, `${name} must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const { orchestrator } = options;
+  const extensions: AdminExtension[] = [];
+  let port = options.port;
+
+  async function route(request: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = requestUrl(request.url);
+    if (url === undefined) throw new HttpError(400, 'the request target is not a valid path');
+    let parts: string[];
+    try {
+      parts = url.pathname.split('/').filter((p) => p !== '').map((p) => decodeURIComponent(p));
+    } catch {
+      // A malformed escape ("%zz", a cut UTF-8 sequence) is the client's error, not ours (was a 500).
+      throw new HttpError(400, 'the path is not valid percent-encoding');
+    }
+    const method = request.method ?? 'GET';
+    const now = options.now();
+    const allow = (methods: string): never => {
+      throw Object.assign(new HttpError(405, `use ${methods}`), { allow: methods });
+    };
+    if (parts.length === 1 && parts[0] === 'status') {
+      if (method !== 'GET') allow('GET');
+      return sendJson(res, 200, statusView(orchestrator, options.nodeId, options.listenUrls(), now));
+    }
+    if (parts[0] === 'pnodes' && parts.length <= 2) {
+      if (method !== 'GET') allow('GET');
+      if (parts.length === 1) return sendJson(res, 200, { pnodes: [...orchestrator.registry.all()].map((e) => pnodeView(orchestrator, e, now)) });
+      const entry = orchestrator.registry.get(parts[1]!);
+      if (!entry) throw new HttpError(404, 'no such PNode');
+      return sendJson(res, 200, pnodeView(orchestrator, entry, now));
+    }
+    if (parts[0] === 'vnodes' && parts.length === 1) {
+      if (method === 'GET') return sendJson(res, 200, { vnodes: [...orchestrator.vnodes.all()].map(vnodeView) });
+      if (method !== 'POST') allow('GET, POST');
+      const body = (await readBody(request)) as Record<string, unknown> | null;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object {"cores", "memory-mb", "count"?}');
+      const cores = wholeNumber(body['cores'], 'cores', 1, 4096);
+      const memoryMb = wholeNumber(body['memory-mb'], 'memory-mb', 1, 4_294_967_295);
+      const count = body['count'] === undefined ? 1 : wholeNumber(body['count'], 'count', 1, MAX_VNODES_PER_REQUEST);
+      const created = [];
+      try {
+        for (let i = 0; i < count; i++) created.push(orchestrator.requestVNode({ cores, memoryMb }));
+      } catch (error) {
+        if (error instanceof ProtocolError) throw new HttpError(409, error.detail);
+        throw error;
+      }
+      orchestrator.placePending();
+      return sendJson(res, 201, { vnodes: created.map(vnodeView) });
+    }
+    if (parts[0] === 'vnodes' && parts.length === 2) {
+      const record = orchestrator.vnodes.get(parts[1]!);
+      if (method === 'GET') {
+        if (!record) throw new HttpError(404, 'no such VNode');
+        return sendJson(res, 200, vnodeView(record));
+      }
+      if (method !== 'DELETE') allow('GET, DELETE');
+      if (!record) throw new HttpError(404, 'no such VNode');
+      if (!orchestrator.releaseVNode(record.id)) throw new HttpError(409, `the VNode is ${record.state} already`);
+      return sendJson(res, 200, vnodeView(record));
+    }
+    if (parts.length === 1 && parts[0] === 'metrics') {
+      if (method !== 'GET') allow('GET');
+      const more = extensions.map((e) => e.metrics?.() ?? '').join('');
+      return sendText(res, 200, prometheusText(orchestrator.metrics()) + more, 'text/plain; version=0.0.4; charset=utf-8');
+    }
+    for (const extension of extensions) {
+      const answer = await extension.route({ method, parts, now, body: () => readBody(request) });
+      if (answer === null) continue;
+      const allow: Record<string, string> = answer.allow !== undefined ? { Allow: answer.allow } : {};
+      return sendJson(res, answer.status, answer.body, allow);
+    }
+    throw new HttpError(404, 'not an admin endpoint (GET /status, /pnodes, /vnodes, /metrics)');
+  }
+
+  const server = createServer((request, res) => {
+    request.on('error', () => undefined);
+    const verdict = checkAdminRequest({ remoteAddress: request.socket.remoteAddress, host: request.headers.host, authorization: request.headers.authorization }, port, token);
+    if (!verdict.ok) {
+      request.resume();
+      sendText(res, verdict.status, `${verdict.reason}\n`, 'text/plain; charset=utf-8', verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="pnode-orchestrator"' } : {});
+      return;
+    }
+    route(request, res).catch((error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (error instanceof HttpError) {
+        const allow = (error as HttpError & { allow?: string }).allow;
+        sendJson(res, error.status, { error: error.message }, { ...(allow ? { Allow: allow } : {}), ...(error.status === 413 ? { Connection: 'close' } : {}) });
+        return;
+      }
+      sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : options.port;
+  const hostText = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${hostText}:${port}`,
+    port,
+    token,
+    extend(extension) {
+      extensions.push(extension);
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

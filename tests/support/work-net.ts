@@ -1,0 +1,188 @@
+// Test and bench helper: a small work network in one process on loopback — an orchestrator with
+// the work scheduler, and N contributors, each a real runtime with the VNode host, membership and
+// the work runner (real sessions, real crypto, real sandbox processes). Every wait is bounded.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_LIMITS, type ContributionLimits } from '../../src-shared/control/state.js';
+import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { OrchestratorModule, type OrchestratorModuleOptions } from '../../src-node/services/orchestrator/orchestrator-module.js';
+import type { Orchestrator } from '../../src-node/services/orchestrator/orchestrator.js';
+import { WorkSchedulerModule, type WorkSchedulerModuleOptions } from '../../src-node/services/orchestrator/work/work-scheduler-module.js';
+import type { WorkScheduler } from '../../src-node/services/orchestrator/work/work-scheduler.js';
+import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
+import type { NodeRuntimeConfig } from '../../src-node/kernel/runtime/runtime-config.js';
+import type { RuntimeModule } from '../../src-node/kernel/runtime/runtime-module.js';
+import { VNodeHostModule, type VNodeHostModuleOptions } from '../../src-node/contributor/vnode/vnode-module.js';
+import type { VNodeHost } from '../../src-node/contributor/vnode/vnode-host.js';
+import { WorkRunner, type WorkRunnerOptions } from '../../src-node/contributor/work/work-runner.js';
+
+/** Limits of test contributors: the whole of one core, no pauses for battery or activity. */
+export const WORK_TEST_LIMITS: ContributionLimits = { ...DEFAULT_LIMITS, cpuPercent: 100, maxCores: 1, memoryPercent: 25, onlyWhenIdle: false, pauseOnBattery: false };
+
+export interface ContributorOptions {
+  readonly runner?: WorkRunnerOptions;
+  readonly limits?: ContributionLimits;
+  readonly host?: VNodeHostModuleOptions['host'];
+  /** Listen for sessions on loopback (default: dial out only, as a PNode behind NAT). */
+  readonly listen?: boolean;
+}
+
+export interface WorkNetOptions {
+  readonly contributors: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly orchestrator?: Omit<OrchestratorModuleOptions, 'heartbeatIntervalMs'>;
+  readonly scheduler?: WorkSchedulerModuleOptions;
+  /** Per contributor (by index): a lying runner, other limits. */
+  readonly contributor?: (index: number) => ContributorOptions;
+  readonly warn?: (line: string) => void;
+}
+
+export interface WorkContributor {
+  readonly runtime: NodeRuntime;
+  readonly nodeId: string;
+  readonly host: VNodeHost;
+  readonly runner: WorkRunner;
+  readonly membership: MembershipModule;
+  readonly dataDir: string;
+}
+
+export interface WorkNet {
+  readonly orchestratorRuntime: NodeRuntime;
+  readonly orchestratorModule: OrchestratorModule;
+  readonly orchestrator: Orchestrator;
+  readonly schedulerModule: WorkSchedulerModule;
+  readonly scheduler: WorkScheduler;
+  readonly contributors: WorkContributor[];
+  readonly dataDir: string;
+  /** Adds one more contributor. */
+  addContributor(options?: ContributorOptions): Promise<WorkContributor>;
+  /**
+   * Makes the orchestrator's trust hook answer `trusted` for this contributor (standing in for
+   * trusted registration, issue 5 §5) and has it register again, so the orchestrator asks the hook.
+   */
+  trust(contributor: WorkContributor, timeoutMs?: number): Promise<void>;
+  /** Resolves once every contributor is registered and contributing (bounded). */
+  waitContributing(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `predicate` holds; throws after `timeoutMs`. */
+export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 20_000, stepMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (predicate()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+function config(dataDir: string, role: NodeRuntimeConfig['role'], listen: readonly string[], limits: ContributionLimits, warn: (line: string) => void): NodeRuntimeConfig {
+  return {
+    dataDir,
+    role,
+    listen,
+    seeds: [],
+    insecureLoopback: true,
+    trustCa: [],
+    keystore: 'file',
+    warn,
+    version: 'test',
+    initialSettings: { joined: true, limits },
+    timing: { keepalive: { intervalMs: 5_000, timeoutMs: 60_000 } },
+  };
+}
+
+export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
+  const root = mkdtempSync(join(tmpdir(), 'pnode-work-'));
+  const warn = options.warn ?? (() => undefined);
+  const runtimes: NodeRuntime[] = [];
+  const trusted = new Set<string>();
+  const orchestratorModule = new OrchestratorModule({
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200,
+    trust: (descriptor) => (trusted.has(descriptor['node/id']) ? { level: 'trusted', operatorId: 'test-operator' } : { level: 'untrusted', operatorId: null }),
+    ...options.orchestrator,
+  });
+  const schedulerModule = new WorkSchedulerModule(options.scheduler);
+  const orchestratorDir = join(root, 'orchestrator');
+  const orchestratorRuntime = await NodeRuntime.start(config(orchestratorDir, 'orchestrator', ['ws://127.0.0.1:0/peer'], DEFAULT_LIMITS, warn), [orchestratorModule, schedulerModule]);
+  runtimes.push(orchestratorRuntime);
+  const target = { nodeId: orchestratorRuntime.identity.nodeId, urls: orchestratorRuntime.listenUrls() };
+  const contributors: WorkContributor[] = [];
+  let started = 0;
+
+  const addContributor = async (extra: ContributorOptions = {}): Promise<WorkContributor> => {
+    const index = started++;
+    const own = { ...options.contributor?.(index), ...extra };
+    const dataDir = join(root, `node-${index + 1}`);
+    const hostModule = new VNodeHostModule(own.host ? { host: own.host } : {});
+    const membership = new MembershipModule({ orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
+    const runner = new WorkRunner(own.runner);
+    const modules: RuntimeModule[] = [hostModule, membership, runner];
+    const runtime = await NodeRuntime.start(config(dataDir, 'contributor', own.listen ? ['ws://127.0.0.1:0/peer'] : [], own.limits ?? WORK_TEST_LIMITS, warn), modules);
+    runtimes.push(runtime);
+    const contributor: WorkContributor = { runtime, nodeId: runtime.identity.nodeId, host: hostModule.host!, runner, membership, dataDir };
+    contributors[index] = contributor;
+    return contributor;
+  };
+
+  try {
+    // A few at a time: each detects its hardware as it starts.
+    for (let i = 0; i < options.contributors; i += 4) {
+      const batch = [];
+      for (let j = i; j < Math.min(options.contributors, i + 4); j++) batch.push(addContributor());
+      await Promise.all(batch);
+    }
+  } catch (error) {
+    await Promise.all(runtimes.reverse().map((r) => r.stop().catch(() => undefined)));
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+
+  const orchestrator = orchestratorModule.orchestrator;
+  let stopping: Promise<void> | undefined;
+  return {
+    orchestratorRuntime,
+    orchestratorModule,
+    orchestrator,
+    schedulerModule,
+    scheduler: schedulerModule.scheduler,
+    contributors,
+    dataDir: root,
+    addContributor,
+    async trust(contributor, timeoutMs = 10_000) {
+      trusted.add(contributor.nodeId);
+      contributor.membership.link(orchestratorRuntime.identity.nodeId)?.register();
+      await waitUntil(() => orchestrator.registry.get(contributor.nodeId)?.trust === 'trusted', 'the trust hook to be asked again', timeoutMs);
+    },
+    async waitContributing(timeoutMs = 30_000) {
+      await waitUntil(
+        () => contributors.every((c) => {
+          const entry = orchestrator.registry.get(c.nodeId);
+          return entry?.state === 'registered' && entry.contributing && orchestrator.capacityOf(entry).memoryMb > 0;
+        }),
+        'every contributor to register and contribute',
+        timeoutMs,
+      );
+    },
+    stop() {
+      stopping ??= (async () => {
+        // Contributors first, then the orchestrator.
+        for (const runtime of [...runtimes].reverse()) await runtime.stop().catch(() => undefined);
+        // A VNode host may still flush its counters just after stopping (its writes make their
+        // directory again): remove, wait a moment, and remove once more.
+        for (const pause of [50, 500]) {
+          await sleep(pause);
+          try {
+            rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+          } catch {
+            warn(`warning: could not remove ${root}`);
+          }
+        }
+      })();
+      return stopping;
+    },
+  };
+}
