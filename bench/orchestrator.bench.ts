@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { NodeRuntime } from '../src-node/kernel/runtime/node-runtime.js';
+import { AdminExtensions } from '../src-node/kernel/http/admin-extension.js';
 import { OrchestratorModule } from '../src-node/services/orchestrator/orchestrator-module.js';
 import { openOutbound, type PeerConnection } from '../src-node/kernel/connection/peer-connection.js';
 import { HandshakeNonceCache } from '../src-node/kernel/session/nonce-cache.js';
@@ -106,11 +107,12 @@ function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): P
 
 async function runOrchestrator(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pnode-bench-orch-'));
-  const module = new OrchestratorModule({ heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS });
-  const runtime = await NodeRuntime.start(
+  let created: OrchestratorModule | undefined;
+  const runtime = await NodeRuntime.launch(
     { dataDir, role: 'orchestrator', listen: ['ws://127.0.0.1:0/peer'], seeds: [], insecureLoopback: true, trustCa: [], keystore: 'file', warn: () => undefined, version: 'bench' },
-    [module],
+    (r) => [(created = new OrchestratorModule({ ...r.components, admin: new AdminExtensions() }, { heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS }))],
   );
+  const module = created!;
   const loop = loopMonitor();
   process.on('message', (message: ToOrchestrator) => {
     if (message.type !== 'stats') return;

@@ -158,7 +158,7 @@ async function withNet<T>(trusted: boolean, fn: (net: WorkNet) => Promise<T>): P
   const net = await startWorkNet({
     contributors: PNODES,
     heartbeatIntervalMs: 1_000,
-    ...(trusted ? { orchestrator: { trust: () => ({ level: 'trusted' as const, operatorId: 'bench' }) } } : {}),
+    ...(trusted ? { trust: () => ({ level: 'trusted' as const, operatorId: 'bench' }) } : {}),
   });
   try {
     await net.waitContributing(120_000);

@@ -3,7 +3,7 @@
 // plain data: never an Electron event object, never ipcRenderer itself.
 // Bundled into a sandboxed preload: import nothing that needs Node (only src-shared, pure).
 import { IPC_CHANNELS, type PNodeBridge } from '../src-shared/control/bridge.js';
-import type { CommandResult } from '../src-shared/control/commands.js';
+import type { CommandResult, ControlCommand, ResultOf } from '../src-shared/control/commands.js';
 import type { ControlEvent } from '../src-shared/control/messages.js';
 import type { NodeState } from '../src-shared/control/state.js';
 
@@ -63,8 +63,10 @@ export function createBridge(ipc: BridgeIpc): PNodeBridge {
       if (!result.ok) throw new Error(result.error.message);
       return result.value;
     },
-    async command<T = unknown>(command: unknown): Promise<CommandResult<T>> {
-      if (!isRecord(command)) return { ok: false, error: { code: 'invalid-command', message: 'a command must be an object' } };
+    async command<C extends ControlCommand>(command: C): Promise<CommandResult<ResultOf<C['command']>>> {
+      type T = ResultOf<C['command']>;
+      // The page is not trusted to have kept to the types: check the shape before forwarding.
+      if (!isRecord(command as unknown)) return { ok: false, error: { code: 'invalid-command', message: 'a command must be an object' } };
       try {
         return asCommandResult<T>(await ipc.invoke(IPC_CHANNELS.command, command));
       } catch (error) {

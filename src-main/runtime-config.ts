@@ -1,10 +1,10 @@
 // The desktop node's configuration: its data dir is Electron's userData, its key goes to the OS
 // keychain (a plain file only where none answers, loudly), it joins on the volunteer's click, and
 // the environment may point it at a network (the devnet behind `npm start`, or a test network).
-import type { NodeRuntimeConfig } from '../src-node/kernel/runtime/runtime-config.js';
-import { parseSeed } from '../src-node/cli/node-options.js';
-import { applyNetwork } from '../src-node/cli/network-options.js';
-import type { NetworkedConfig } from '../src-node/kernel/discovery/bootstrap.js';
+import { parseSeed } from '../src-node/cli/config/node-flags.js';
+import { applyNetwork } from '../src-node/cli/config/network-flags.js';
+import type { SandboxLauncher } from '../src-node/contributor/vnode/sandbox-process.js';
+import type { ContributorNodeConfig } from '../src-node/recipes/contributor-node.js';
 import type { NodeHostStartOptions } from './node-host.js';
 
 export interface DesktopEnvironment {
@@ -29,10 +29,11 @@ function list(value: string | undefined): string[] {
     .filter(Boolean);
 }
 
-export async function desktopRuntimeConfig(start: NodeHostStartOptions, env: DesktopEnvironment, warn: (line: string) => void): Promise<NetworkedConfig> {
+/** The desktop contributor's configuration: the shell reports user activity; sandboxes start through `launcher`. */
+export async function desktopRuntimeConfig(start: NodeHostStartOptions, env: DesktopEnvironment, warn: (line: string) => void, launcher?: SandboxLauncher): Promise<ContributorNodeConfig> {
   const insecureLoopback = env.PNODE_INSECURE_LOOPBACK === '1';
   const keystore = env.PNODE_KEYSTORE === 'file' || env.PNODE_KEYSTORE === 'keychain' ? env.PNODE_KEYSTORE : 'auto';
-  const base: NodeRuntimeConfig = {
+  const base: ContributorNodeConfig = {
     dataDir: start.dataDir,
     role: 'contributor',
     listen: list(env.PNODE_LISTEN),
@@ -43,6 +44,7 @@ export async function desktopRuntimeConfig(start: NodeHostStartOptions, env: Des
     warn,
     version: start.version,
     initialSettings: { joined: false },
+    contributor: { activity: 'desktop', ...(launcher ? { launcher } : {}) },
   };
   // The same checks as `pnode node --network F --psk-file P`: a forged or expired descriptor stops the start.
   const options: Record<string, string> = {};

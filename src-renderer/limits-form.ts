@@ -2,11 +2,7 @@
 // max cores also bounded by the logical cores the hardware reports, when it reports them.
 import type { ContributionLimits } from '../src-shared/control/state.js';
 
-export const PERCENT_MIN = 1;
-export const PERCENT_MAX = 100;
-export const CORES_MIN = 1;
-/** The node's own ceiling for max cores, whatever the machine. */
-export const CORES_MAX = 1_024;
+import { CORES_MAX, CORES_MIN, PERCENT_MAX, PERCENT_MIN } from '../src-shared/control/limits.js';
 
 export interface LimitsDraft {
   readonly cpuPercent: string;

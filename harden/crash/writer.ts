@@ -21,8 +21,7 @@
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
 import { startRuntime } from '../lib/runtimes.js';
-import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
-import { AuthorityModule } from '../../src-node/services/authority/authority-module.js';
+import { orchestratorParts, type OrchestratorParts } from '../../src-node/recipes/orchestrator-node.js';
 import { DirectoryStore } from '../../src-node/services/directory/directory-store.js';
 import { makePublisher, signedAdvertisement } from '../../tests/support/directory.js';
 import { systemClock } from '../../src-node/kernel/util/clock.js';
@@ -75,13 +74,13 @@ function advertisementOf(identity: NodeIdentity, sequence: number): Record<strin
 }
 
 async function runNode(dataDir: string, role: 'contributor' | 'orchestrator', firstGeneration: number, laneSeed: number): Promise<void> {
-  const orchestrator = role === 'orchestrator' ? new OrchestratorModule({ adminListen: 'http://127.0.0.1:0' }) : undefined;
   // An orchestrator deployment runs the registration authority too (its key, state and revocation list).
-  const authority = role === 'orchestrator' ? new AuthorityModule() : undefined;
-  const runtime = await startRuntime(
-    { dataDir, role, listen: true, joined: false },
-    orchestrator && authority ? [orchestrator, authority] : [],
+  let parts: OrchestratorParts | undefined;
+  const runtime = await startRuntime({ dataDir, role, listen: true, joined: false }, (opened) =>
+    role === 'orchestrator' ? (parts = orchestratorParts(opened, { orchestrator: { adminListen: 'http://127.0.0.1:0' }, authority: {} })).modules : [],
   );
+  const orchestrator = parts?.orchestrator;
+  const authority = parts?.authority ?? undefined;
   say(`identity ${runtime.identity.nodeId}`);
   if (orchestrator?.admin) say(`admin ${orchestrator.admin.url}`);
   say('ready');

@@ -7,7 +7,7 @@
 // until all hold the new sequence.
 import { join } from 'node:path';
 import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import { discoveryModules } from '../../src-node/cli/node-modules.js';
+import { discoveryModules, discoveryParts } from '../../src-node/recipes/discovery.js';
 import { DirectoryClient } from '../../src-node/kernel/discovery/directory-client.js';
 import { PEER_EXCHANGE_INTERVAL_MS, PEER_EXCHANGE_JITTER, PeerExchange } from '../../src-node/kernel/discovery/peer-exchange.js';
 import { freePort } from '../../tests/support/ports.js';
@@ -83,13 +83,13 @@ export async function runDirectoryDown(options: DirectoryDownOptions): Promise<D
   const directory = await startDirectoryChild(join(options.workDir, 'directory'), await freePort());
   const members: NodeRuntime[] = [];
   try {
-    const seed = await startRuntime({ dataDir: join(options.workDir, 'seed'), role: 'seed', listen: true }, [new DirectoryClient({ directories: [directory.url] }), new PeerExchange()]);
+    const seed = await startRuntime({ dataDir: join(options.workDir, 'seed'), role: 'seed', listen: true }, (r) => [new DirectoryClient(r.components, { directories: [directory.url] }), new PeerExchange(r.components)]);
     members.push(seed);
     let counter = 0;
     const startNode = (): Promise<NodeRuntime> => {
       const spec: RuntimeSpec = { dataDir: join(options.workDir, `node-${counter++}`), role: 'contributor', listen: true, seeds: [seedOf(seed)] };
       const config = loopbackConfig(spec);
-      return NodeRuntime.start(config, discoveryModules(config, { directories: [directory.url] }).modules);
+      return NodeRuntime.launch(config, (r) => discoveryModules(discoveryParts(r, { directories: [directory.url] })));
     };
     const started = Date.now();
     for (let i = 0; i < options.nodes; i += NODE_START_BATCH) {

@@ -17,6 +17,7 @@ import { cpuMsOf } from './process-cpu.js';
 import { runFlooderChild } from './flooder-child.js';
 import type { FloodReport } from './flooder.js';
 import { startRuntime } from '../lib/runtimes.js';
+import { AdminExtensions } from '../../src-node/kernel/http/admin-extension.js';
 import { startNodeChild, type NodeChild } from './services.js';
 import { gaps, intervalFigures, summarize, type IntervalFigures, type Summary } from './stats.js';
 import { waitFor, sleep } from './wait.js';
@@ -78,12 +79,15 @@ function preciseNow(): number {
 
 export async function runFlood(options: FloodOptions): Promise<FloodResult> {
   const log = options.log ?? (() => undefined);
-  const module = new OrchestratorModule({ heartbeatIntervalMs: options.heartbeatIntervalMs });
+  let created: OrchestratorModule | undefined;
   let orchestrator: NodeRuntime | undefined;
   let victim: NodeChild | undefined;
   let healthy: HealthyPeer | undefined;
   try {
-    orchestrator = await startRuntime({ dataDir: join(options.workDir, 'orchestrator'), role: 'orchestrator', listen: true }, [module]);
+    orchestrator = await startRuntime({ dataDir: join(options.workDir, 'orchestrator'), role: 'orchestrator', listen: true }, (r) => [
+      (created = new OrchestratorModule({ ...r.components, admin: new AdminExtensions() }, { heartbeatIntervalMs: options.heartbeatIntervalMs })),
+    ]);
+    const module = created!;
     const arrivals: number[] = [];
     let victimId = '';
     orchestrator.connections.on('message', (connection, message) => {

@@ -6,7 +6,7 @@
 // registered again (by the admin API's `registered-at`), per round; goal ≤ 2 heartbeat intervals.
 import { join } from 'node:path';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { membershipParts } from '../../tests/support/contributors.js';
 import { freePort } from '../../tests/support/ports.js';
 import { connectTcp } from './raw-ws.js';
 import { startRuntime, stopRuntimes } from '../lib/runtimes.js';
@@ -99,9 +99,10 @@ export async function runOrchestratorRestart(options: OrchestratorRestartOptions
       for (let j = i; j < Math.min(options.pnodes, i + PNODE_START_BATCH); j++) {
         // The membership module as `pnode node` builds it: default backoff and register timeout.
         batch.push(
-          startRuntime({ dataDir: join(options.workDir, `pnode-${j}`), role: 'contributor', listen: false, ...(options.warn ? { warn: (line: string) => options.warn!(`pnode-${j}: ${line}`) } : {}) }, [
-            new MembershipModule({ orchestrators: [target] }),
-          ]),
+          startRuntime({ dataDir: join(options.workDir, `pnode-${j}`), role: 'contributor', listen: false, ...(options.warn ? { warn: (line: string) => options.warn!(`pnode-${j}: ${line}`) } : {}) }, (r) =>
+            // Hardware detection costs a second per node: off (the descriptor then says "unknown").
+            membershipParts(r, { orchestrators: [target] }, { hardware: { detect: false } }).modules,
+          ),
         );
       }
       pnodes.push(...(await Promise.all(batch)));

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { KeepaliveTiming } from '../../src-node/kernel/connection/keepalive.js';
 import { DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS } from '../../src-node/kernel/connection/connection-manager.js';
-import { discoveryModules } from '../../src-node/cli/node-modules.js';
+import { discoveryModules, discoveryParts } from '../../src-node/recipes/discovery.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { identityFromSeed } from '../../src-node/kernel/identity/node-identity.js';
 import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
@@ -131,7 +131,7 @@ async function fillSlots(target: StallTarget, url: string, log: (line: string) =
 export async function runStalledPeers(options: StalledPeersOptions): Promise<StalledPeersResult> {
   const log = options.log ?? (() => undefined);
   const config = loopbackConfig({ dataDir: join(options.workDir, 'node'), role: 'contributor', listen: true, timing: { keepalive: options.keepalive } });
-  const runtime = await NodeRuntime.start(config, discoveryModules(config).modules);
+  const runtime = await NodeRuntime.launch(config, (r) => discoveryModules(discoveryParts(r)));
   const probes: Array<{ stall: StallCase; probe: StallProbe }> = [];
   let healthy: HealthyPeer | undefined;
   try {

@@ -33,7 +33,7 @@ import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
 import { sealBackup } from '../../src-node/kernel/identity/backup.js';
 import { buildCapabilityAdvertisement } from '../../src-node/kernel/connection/capability-advertisement.js';
-import { buildSignalMarkerEnvelope } from '../../src-node/kernel/runtime/signal-markers.js';
+import { buildSignalMarkerEnvelope } from '../../src-node/kernel/messaging/signal-markers.js';
 import { startHandshake, answerHello } from '../../src-node/kernel/session/handshake-flow.js';
 import { type BuiltHandshake, HANDSHAKE_SCHEMA, buildAck, buildHello } from '../../src-node/kernel/session/handshake.js';
 import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';

@@ -1,7 +1,7 @@
 // In-process nodes for the harness: real NodeRuntimes on loopback (real sessions, real crypto, file
 // keystore), configured as `pnode node` would configure them.
 import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import type { NodeRole, NodeRuntimeConfig, RuntimeTiming } from '../../src-node/kernel/runtime/runtime-config.js';
+import type { NodeRole, NodeConfig, RuntimeTiming } from '../../src-node/kernel/runtime/node-config.js';
 import type { RuntimeModule } from '../../src-node/kernel/runtime/runtime-module.js';
 import type { SeedPeer } from '../../src-node/kernel/peers/peer-store.js';
 
@@ -14,12 +14,10 @@ export interface RuntimeSpec {
   readonly timing?: Partial<RuntimeTiming>;
   /** Joined (contributors keep a working set and register); default true. */
   readonly joined?: boolean;
-  /** Hardware detection costs a second per node; default off (the descriptor then says "unknown"). */
-  readonly detectHardware?: boolean;
   readonly warn?: (line: string) => void;
 }
 
-export function loopbackConfig(spec: RuntimeSpec): NodeRuntimeConfig {
+export function loopbackConfig(spec: RuntimeSpec): NodeConfig {
   return {
     dataDir: spec.dataDir,
     role: spec.role,
@@ -30,14 +28,14 @@ export function loopbackConfig(spec: RuntimeSpec): NodeRuntimeConfig {
     keystore: 'file',
     warn: spec.warn ?? (() => undefined),
     version: 'harden',
-    detectHardware: spec.detectHardware ?? false,
     initialSettings: { joined: spec.joined ?? true },
     ...(spec.timing ? { timing: spec.timing } : {}),
   };
 }
 
-export function startRuntime(spec: RuntimeSpec, modules: readonly RuntimeModule[] = []): Promise<NodeRuntime> {
-  return NodeRuntime.start(loopbackConfig(spec), modules);
+/** A kernel with the components `build` makes from its parts. */
+export function startRuntime(spec: RuntimeSpec, build: (runtime: NodeRuntime) => readonly RuntimeModule[] = () => []): Promise<NodeRuntime> {
+  return NodeRuntime.launch(loopbackConfig(spec), build);
 }
 
 /** A runtime as a seed for others. */

@@ -17,6 +17,7 @@ import { makePublisher, signedAdvertisement, type Publisher } from '../../tests/
 import { Orchestrator } from '../../src-node/services/orchestrator/orchestrator.js';
 import { startAdminServer } from '../../src-node/services/orchestrator/admin-server.js';
 import { authorityAdminExtension } from '../../src-node/services/authority/admin-routes.js';
+import { AdminExtensions } from '../../src-node/kernel/http/admin-extension.js';
 import { CAPTURE_AD_TTL_MS, CAPTURE_NOW } from '../lib/captures.js';
 import { HttpClient, mutatePath, rawRequest, type HttpAnswer, type HttpInput } from '../lib/http-client.js';
 import { mix, valueStreams } from '../lib/inputs.js';
@@ -172,10 +173,11 @@ const admin = defineTarget({
     });
     for (const body of c.sessionBodies['pnode-register'] ?? []) if (body['req/id'] !== undefined) orchestrator.onRegister(c.identities.a.nodeId, body);
     const token = 'harden-admin-token-0123456789abcdefABCDEF_-';
-    const server = await startAdminServer({ orchestrator, nodeId: c.identities.b.nodeId, listenUrls: () => ['wss://orch.example/peer'], now: () => clock.now(), host: '127.0.0.1', port: 0, token });
     // The registration authority's routes, as an orchestrator running one serves them.
     const authority = c.trust.newAuthority(CAPTURE_NOW);
-    server.extend(authorityAdminExtension(() => authority));
+    const extensions = new AdminExtensions();
+    extensions.extend(authorityAdminExtension(() => authority));
+    const server = await startAdminServer({ orchestrator, nodeId: c.identities.b.nodeId, listenUrls: () => ['wss://orch.example/peer'], now: () => clock.now(), host: '127.0.0.1', port: 0, token, extensions });
     const credentialIds = c.trust.credentials.map((cred) => cred['credential/id']);
     const client = new HttpClient('127.0.0.1', server.port, HTTP_CONCURRENCY);
     const host = `127.0.0.1:${server.port}`;

@@ -1,12 +1,12 @@
-// Runs one node until SIGINT/SIGTERM: the runtime, its control server, control.json for local
-// tools, and a readable start banner. Shared by `pnode node`, the services and devnet's children.
+// Runs one node until SIGINT/SIGTERM: a node a recipe assembled, its control server, control.json
+// for local tools, and a readable start banner. Shared by `pnode node`, the services and devnet's
+// children.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandIo } from './args.js';
-import { NodeRuntime } from '../kernel/runtime/node-runtime.js';
-import { NodeControl } from '../control/node-control.js';
-import type { NodeRuntimeConfig } from '../kernel/runtime/runtime-config.js';
-import type { RuntimeModule } from '../kernel/runtime/runtime-module.js';
+import type { NodeRuntime } from '../kernel/runtime/node-runtime.js';
+import type { NodeControl } from '../control/node-control.js';
+import type { AssembledNode } from '../recipes/assembled-node.js';
 import { startControlServer, type ControlServer } from '../control/control-server.js';
 import { removeControlFile, writeControlFile, controlFilePath } from '../control/control-file.js';
 import { rendererDir } from '../kernel/util/package-root.js';
@@ -14,8 +14,6 @@ import { rendererDir } from '../kernel/util/package-root.js';
 export interface HostOptions {
   readonly ui: boolean;
   readonly controlPort?: number | undefined;
-  /** Extra lines for the banner (a service's own URLs). */
-  readonly banner?: (runtime: NodeRuntime) => readonly string[];
   /** Called once everything is up (tests, devnet). */
   readonly onReady?: (host: RunningNode) => void;
 }
@@ -27,10 +25,10 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-/** Starts a node with its control server; the caller decides when to stop it. */
-export async function startHostedNode(config: NodeRuntimeConfig, modules: readonly RuntimeModule[], options: HostOptions, io: Pick<CommandIo, 'stderr'>): Promise<RunningNode> {
-  const runtime = await NodeRuntime.start(config, modules);
-  const control = new NodeControl(runtime);
+/** Serves an assembled node's control surface; the caller decides when to stop it. */
+export async function startHostedNode(node: AssembledNode, options: HostOptions, io: Pick<CommandIo, 'stderr'>): Promise<RunningNode & { readonly node: AssembledNode }> {
+  const { runtime, control } = node;
+  const config = runtime.config;
   let staticDir: string | undefined;
   if (options.ui) {
     staticDir = rendererDir();
@@ -44,28 +42,27 @@ export async function startHostedNode(config: NodeRuntimeConfig, modules: readon
     server = await startControlServer({ handler: control, ...(options.controlPort !== undefined ? { port: options.controlPort } : {}), staticDir });
     await writeControlFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid, nodeId: runtime.identity.nodeId, uiUrl: server.uiUrl });
   } catch (error) {
-    await runtime.stop();
+    await node.stop();
     throw error;
   }
   let stopping: Promise<void> | undefined;
-  const running: RunningNode = {
+  return {
+    node,
     runtime,
     control,
     server,
     stop() {
       stopping ??= (async () => {
-        control.stop();
         await server.close();
-        await runtime.stop();
+        await node.stop();
         await removeControlFile(config.dataDir);
       })();
       return stopping;
     },
   };
-  return running;
 }
 
-export function bannerLines(running: RunningNode, options: HostOptions): string[] {
+export function bannerLines(running: RunningNode & { readonly node: AssembledNode }): string[] {
   const { runtime, server } = running;
   const lines = [
     `pnode ${runtime.config.version} (${runtime.config.role})`,
@@ -75,15 +72,15 @@ export function bannerLines(running: RunningNode, options: HostOptions): string[
     `keystore   ${runtime.keystore.kind === 'file' ? `plain file ${runtime.keystore.location}` : runtime.keystore.location}`,
     `control    ${server.url} (token in ${controlFilePath(runtime.config.dataDir)})`,
     ...(server.uiUrl ? [`dashboard  ${server.uiUrl}`] : []),
-    ...(options.banner?.(runtime) ?? []),
+    ...running.node.banner(),
   ];
   return lines;
 }
 
-/** Runs until the command's abort signal fires, then stops everything and flushes files. */
-export async function hostNodeUntilSignal(config: NodeRuntimeConfig, modules: readonly RuntimeModule[], options: HostOptions, io: CommandIo): Promise<number> {
-  const running = await startHostedNode(config, modules, options, io);
-  io.stdout(`${bannerLines(running, options).join('\n')}\n`);
+/** Assembles a node (a recipe), runs it until the command's abort signal fires, then stops everything and flushes files. */
+export async function hostNodeUntilSignal(assemble: () => Promise<AssembledNode>, options: HostOptions, io: CommandIo): Promise<number> {
+  const running = await startHostedNode(await assemble(), options, io);
+  io.stdout(`${bannerLines(running).join('\n')}\n`);
   options.onReady?.(running);
   await new Promise<void>((resolve) => {
     if (!io.signal) return; // No signal source: run until the process is killed.

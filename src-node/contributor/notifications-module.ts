@@ -1,34 +1,38 @@
-// Turns feature modules' moments into `notification` events on the runtime, which NodeControl
-// forwards to every UI (the desktop shell shows them natively). Start it after the modules it
-// listens to.
+// Turns the contributor's moments into `notification` events, which NodeControl forwards to every
+// UI (the desktop shell shows them natively): every orchestrator lost, trusted registration approved.
 import type { EventEmitter } from 'node:events';
-import type { NodeRuntime } from '../kernel/runtime/node-runtime.js';
+import type { KernelComponents } from '../kernel/runtime/components.js';
+import { requireComponents } from '../kernel/runtime/components.js';
 import type { RuntimeModule } from '../kernel/runtime/runtime-module.js';
+import type { MembershipEvents } from './membership/membership-module.js';
+import type { TrustedRegistrationEvents } from './trust/trusted-registration-module.js';
+
+export type NotificationsComponents = Pick<KernelComponents, 'ui'> & {
+  readonly membership: Pick<EventEmitter<MembershipEvents>, 'on' | 'off'>;
+  /** Absent where the node offers no trusted registration. */
+  readonly trusted?: Pick<EventEmitter<TrustedRegistrationEvents>, 'on' | 'off'> | undefined;
+};
 
 export class NotificationsModule implements RuntimeModule {
   readonly name = 'notifications';
-  private readonly detach: Array<() => void> = [];
+  private readonly lost = (): void => {
+    this.components.ui.notify('orchestrators-lost', 'No orchestrator reachable', 'This PNode lost every orchestrator; it keeps trying to reach one.');
+  };
+  private readonly approved = (): void => {
+    this.components.ui.notify('trusted-approved', 'Trusted registration approved', 'This PNode now carries an operator credential; orchestrators may give it larger VNodes.');
+  };
 
-  start(runtime: NodeRuntime): void {
-    const membership = runtime.module('membership') as (RuntimeModule & EventEmitter) | undefined;
-    if (membership && typeof membership.on === 'function') {
-      const lost = (): void => {
-        runtime.emit('notification', 'orchestrators-lost', 'No orchestrator reachable', 'This PNode lost every orchestrator; it keeps trying to reach one.');
-      };
-      membership.on('orchestrators-lost', lost);
-      this.detach.push(() => membership.off('orchestrators-lost', lost));
-    }
-    const trusted = runtime.module('trusted-registration') as (RuntimeModule & EventEmitter) | undefined;
-    if (trusted && typeof trusted.on === 'function') {
-      const approved = (): void => {
-        runtime.emit('notification', 'trusted-approved', 'Trusted registration approved', 'This PNode now carries an operator credential; orchestrators may give it larger VNodes.');
-      };
-      trusted.on('trusted-approved', approved);
-      this.detach.push(() => trusted.off('trusted-approved', approved));
-    }
+  constructor(private readonly components: NotificationsComponents) {
+    requireComponents(this.name, components, ['ui', 'membership']);
+  }
+
+  start(): void {
+    this.components.membership.on('orchestrators-lost', this.lost);
+    this.components.trusted?.on('trusted-approved', this.approved);
   }
 
   stop(): void {
-    for (const off of this.detach.splice(0)) off();
+    this.components.membership.off('orchestrators-lost', this.lost);
+    this.components.trusted?.off('trusted-approved', this.approved);
   }
 }

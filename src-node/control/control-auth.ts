@@ -1,7 +1,7 @@
 // Who may talk to the local control server (Syncthing and Folding@home are the models): only
 // loopback, only with this run's token, only with a Host header naming us (against DNS
 // rebinding), and from a browser only when the page's Origin is our own or explicitly allowed.
-import { timingSafeEqual } from 'node:crypto';
+import { allowedHosts, isLoopbackAddress, tokensEqual } from '../kernel/http/loopback-auth.js';
 
 export const CONTROL_SUBPROTOCOL = 'pnode-control.v1';
 /** The token travels as a second WebSocket subprotocol, `pnode-token.<token>`, never in a URL. */
@@ -9,22 +9,8 @@ export const TOKEN_SUBPROTOCOL_PREFIX = 'pnode-token.';
 
 export type AuthVerdict = { ok: true } | { ok: false; status: 401 | 403 | 421; reason: string };
 
-export function allowedHosts(port: number): Set<string> {
-  return new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-}
-
 export function allowedOrigins(port: number, extra: readonly string[]): Set<string> {
   return new Set([`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`, ...extra]);
-}
-
-export function isLoopbackAddress(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
-}
-
-export function tokensEqual(given: string, expected: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(expected, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 export function tokenFromSubprotocols(header: string | undefined): string | undefined {

@@ -2,7 +2,7 @@
 // token travels as a subprotocol, requests are `{id, command}`, the server pushes a `state`, then
 // `patch`es, traces and notifications, and answers each request with a `response`. A lost
 // connection is retried with bounded, jittered backoff, and only while the window is shown.
-import type { CommandResult, ControlCommand } from '../../src-shared/control/commands.js';
+import type { CommandResult, ControlCommand, ResultOf } from '../../src-shared/control/commands.js';
 import { applyPatch, type ControlEvent } from '../../src-shared/control/messages.js';
 import { CONTROL_PROTOCOL, type NodeState } from '../../src-shared/control/state.js';
 import { ALWAYS_VISIBLE, type Visibility } from '../visibility.js';
@@ -198,7 +198,8 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): WebSocke
       if (state !== null) return Promise.resolve(state);
       return new Promise((resolve) => stateWaiters.push(resolve));
     },
-    command<T = unknown>(command: ControlCommand): Promise<CommandResult<T>> {
+    command<C extends ControlCommand>(command: C): Promise<CommandResult<ResultOf<C['command']>>> {
+      type T = ResultOf<C['command']>;
       const open = socket;
       if (open === null || open.readyState !== open.OPEN) return Promise.resolve(failure('not-available', 'not connected to the node'));
       if (pending.size >= MAX_PENDING_COMMANDS) return Promise.resolve(failure('busy', 'too many commands waiting for an answer'));

@@ -5,7 +5,8 @@ import { CheckboxField } from '../components/CheckboxField.js';
 import { NumberField } from '../components/NumberField.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { SnoozeControls } from '../components/SnoozeControls.js';
-import { checkLimits, coresCeiling, draftOf, PERCENT_MAX, PERCENT_MIN, CORES_MIN, type LimitsDraft, type LimitsErrors } from '../limits-form.js';
+import { checkLimits, coresCeiling, draftOf, type LimitsDraft, type LimitsErrors } from '../limits-form.js';
+import { CORES_MIN, PERCENT_MAX, PERCENT_MIN } from '../../src-shared/control/limits.js';
 import { isPending } from '../store/node-store.js';
 import { useNode } from '../store/store-context.js';
 

@@ -1,7 +1,7 @@
 // The UI's one store (zustand): the node's state as last pushed, the connection, the commands in
 // flight and the last command error. Events are applied as they come; nothing is polled.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { CommandValidationError, parseCommand, type CommandErrorCode, type CommandName, type CommandResult, type ControlCommand } from '../../src-shared/control/commands.js';
+import { CommandValidationError, parseCommand, type CommandErrorCode, type CommandName, type CommandResult, type ControlCommand, type ResultOf } from '../../src-shared/control/commands.js';
 import { applyPatch, type ControlEvent, type NotificationKind } from '../../src-shared/control/messages.js';
 import type { NodeState, StateSection } from '../../src-shared/control/state.js';
 import type { TraceEvent } from '../../src-shared/protocol/trace.js';
@@ -49,7 +49,7 @@ export interface NodeStoreState {
   apply(event: ControlEvent): void;
   setConnection(status: ConnectionStatus): void;
   /** Checks the command as the node would, sends it, tracks it while in flight, records a failure. */
-  send<T = unknown>(command: ControlCommand): Promise<CommandResult<T>>;
+  send<C extends ControlCommand>(command: C): Promise<CommandResult<ResultOf<C['command']>>>;
   dismissError(): void;
   dismissNotice(id: number): void;
   dismissFirstRun(): void;
@@ -107,7 +107,7 @@ export function createNodeStore(bridge: UiBridge): NodeStore {
       set({ connection: status });
     },
 
-    async send<T>(command: ControlCommand): Promise<CommandResult<T>> {
+    async send<C extends ControlCommand>(command: C): Promise<CommandResult<ResultOf<C['command']>>> {
       const name = command.command;
       let checked: ControlCommand;
       try {
@@ -119,9 +119,10 @@ export function createNodeStore(bridge: UiBridge): NodeStore {
       }
       const id = nextCommandId++;
       set({ pending: [...get().pending, { id, command: name }] });
-      let result: CommandResult<T>;
+      let result: CommandResult<ResultOf<C['command']>>;
       try {
-        result = await bridge.command<T>(checked);
+        // parseCommand keeps the name, so the answer is still C's.
+        result = (await bridge.command(checked)) as CommandResult<ResultOf<C['command']>>;
       } catch (error) {
         result = { ok: false, error: { code: 'failed', message: error instanceof Error ? error.message : String(error) } };
       }

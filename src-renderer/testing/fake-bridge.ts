@@ -1,6 +1,6 @@
 // A stand-in for the node at the UI's boundary: it records every command the UI sends, answers
 // with whatever the test says, and lets the test push events as the node would.
-import type { CommandResult, ControlCommand } from '../../src-shared/control/commands.js';
+import type { CommandResult, ControlCommand, ResultOf } from '../../src-shared/control/commands.js';
 import type { ControlEvent } from '../../src-shared/control/messages.js';
 import type { NodeState } from '../../src-shared/control/state.js';
 import type { ConnectionStatus, UiBridge } from '../bridge/connection.js';
@@ -21,9 +21,10 @@ export class FakeBridge implements UiBridge {
     return Promise.resolve(this.state);
   }
 
-  async command<T = unknown>(command: ControlCommand): Promise<CommandResult<T>> {
+  async command<C extends ControlCommand>(command: C): Promise<CommandResult<ResultOf<C['command']>>> {
     this.commands.push(command);
-    return (await this.answer(command)) as CommandResult<T>;
+    // The test decides the answer; it stands for the node, whose answers the contract types.
+    return (await this.answer(command)) as CommandResult<ResultOf<C['command']>>;
   }
 
   onEvent(listener: (event: ControlEvent) => void): () => void {

@@ -1,13 +1,14 @@
 // The one API a UI sees, whatever carries it: in Electron the preload exposes it as
 // `window.pnode` (IPC); in a browser the renderer builds it on the control WebSocket.
-import type { CommandResult, ControlCommand } from './commands.js';
+import type { CommandResult, ControlCommand, ResultOf } from './commands.js';
 import type { ControlEvent } from './messages.js';
 import type { NodeState } from './state.js';
 
 export interface PNodeBridge {
   /** The current snapshot (the first `state` event also carries it). */
   getState(): Promise<NodeState>;
-  command<T = unknown>(command: ControlCommand): Promise<CommandResult<T>>;
+  /** Runs a command; the result's type follows from the command's name (the contract table). */
+  command<C extends ControlCommand>(command: C): Promise<CommandResult<ResultOf<C['command']>>>;
   /** Every event after subscribing; returns the unsubscribe function. */
   onEvent(listener: (event: ControlEvent) => void): () => void;
 }

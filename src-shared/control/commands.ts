@@ -1,7 +1,8 @@
 // The control contract, part 2: commands from a UI to its node, validated at the boundary.
 // A bad command gets a typed error, never a crash (DESIGN.md §4; Signal Desktop's typed IPC with
 // runtime checks is the model). Validators are hand-written so they also run under a strict CSP.
-import { type ContributionLimits } from './state.js';
+import { CORES_MAX, CORES_MIN, PERCENT_MAX, PERCENT_MIN } from './limits.js';
+import type { ContributionLimits, NodeState, TrustedView } from './state.js';
 
 export const MAX_SNOOZE_MINUTES = 7 * 24 * 60;
 export const MAX_BLOCK_MINUTES = 365 * 24 * 60;
@@ -13,58 +14,84 @@ export const MAX_URL_LENGTH = 2_048;
 export const MAX_LABEL_LENGTH = 128;
 export const MAX_MARKER_REF_LENGTH = 512;
 
-export type ControlCommand =
-  | { readonly command: 'get-state' }
-  | { readonly command: 'join' }
-  | { readonly command: 'leave' }
-  | { readonly command: 'set-contribution'; readonly enabled: boolean }
-  | { readonly command: 'snooze'; readonly minutes: number }
-  | { readonly command: 'resume' }
-  | { readonly command: 'set-limits'; readonly limits: Partial<ContributionLimits> }
-  | { readonly command: 'enroll'; readonly token: string }
-  | { readonly command: 'renew-credential' }
-  | { readonly command: 'rotate-operator-key' }
-  | { readonly command: 'export-identity'; readonly passphrase: string }
-  | { readonly command: 'import-identity'; readonly backup: string; readonly passphrase: string }
-  | { readonly command: 'add-seed'; readonly nodeId: string; readonly url: string; readonly label?: string }
-  | { readonly command: 'remove-seed'; readonly nodeId: string }
-  | { readonly command: 'add-directory'; readonly url: string }
-  | { readonly command: 'remove-directory'; readonly url: string }
-  | { readonly command: 'block-peer'; readonly nodeId: string; readonly minutes?: number }
-  | { readonly command: 'unblock-peer'; readonly nodeId: string }
-  | { readonly command: 'set-allowlist-mode'; readonly enabled: boolean }
-  | { readonly command: 'allowlist-add'; readonly nodeId: string }
-  | { readonly command: 'allowlist-remove'; readonly nodeId: string }
-  | { readonly command: 'set-launch-at-login'; readonly enabled: boolean }
-  | { readonly command: 'send-signal-marker'; readonly to: string; readonly markerRef: string };
+// --- the table ----------------------------------------------------------------------------------
+// Every command is one row: its fields (each with its check) and the type of its result. The
+// command union, the name list, the runtime validation and the per-command result type are all
+// derived from it, so a command cannot be added in one place and forgotten in another.
 
-export type CommandName = ControlCommand['command'];
+type Fields = Record<string, unknown>;
 
-export const COMMAND_NAMES: readonly CommandName[] = [
-  'get-state',
-  'join',
-  'leave',
-  'set-contribution',
-  'snooze',
-  'resume',
-  'set-limits',
-  'enroll',
-  'renew-credential',
-  'rotate-operator-key',
-  'export-identity',
-  'import-identity',
-  'add-seed',
-  'remove-seed',
-  'add-directory',
-  'remove-directory',
-  'block-peer',
-  'unblock-peer',
-  'set-allowlist-mode',
-  'allowlist-add',
-  'allowlist-remove',
-  'set-launch-at-login',
-  'send-signal-marker',
-];
+/** One field of a command: how an untrusted value is checked. */
+export interface Field<T> {
+  readonly optional: boolean;
+  check(fields: Fields, key: string): T;
+}
+
+/** A field that may be left out (absent or undefined). */
+export interface OptionalField<T> extends Field<T> {
+  readonly optional: true;
+}
+
+type FieldMap = Readonly<Record<string, Field<unknown>>>;
+type ValueOf<F> = F extends Field<infer T> ? T : never;
+type RequiredKeys<F extends FieldMap> = { [K in keyof F]: F[K] extends OptionalField<unknown> ? never : K }[keyof F];
+type OptionalKeys<F extends FieldMap> = { [K in keyof F]: F[K] extends OptionalField<unknown> ? K : never }[keyof F];
+type FieldValues<F extends FieldMap> = { readonly [K in RequiredKeys<F>]: ValueOf<F[K]> } & { readonly [K in OptionalKeys<F>]?: ValueOf<F[K]> };
+
+declare const RESULT: unique symbol;
+
+/** A row of the table: the fields, and (as a type only) what the command answers with. */
+export interface CommandSpec<F extends FieldMap, R> {
+  readonly fields: F;
+  readonly [RESULT]?: R;
+}
+
+/** `answers<R>()({ field: check, … })`: a row whose result is R. */
+function answers<R>() {
+  return <F extends FieldMap>(fields: F): CommandSpec<F, R> => ({ fields });
+}
+
+/** What `import-identity` did with the backup. */
+export type IdentityImportOutcome = 'installed' | 'unchanged' | 'repaired';
+
+export const COMMANDS = {
+  'get-state': answers<NodeState>()({}),
+  join: answers<null>()({}),
+  leave: answers<null>()({}),
+  'set-contribution': answers<null>()({ enabled: boolField() }),
+  snooze: answers<{ readonly snoozedUntil: number }>()({ minutes: intField(1, MAX_SNOOZE_MINUTES) }),
+  resume: answers<null>()({}),
+  'set-limits': answers<ContributionLimits>()({ limits: limitsField() }),
+  enroll: answers<TrustedView>()({ token: textField(MAX_TOKEN_LENGTH) }),
+  'renew-credential': answers<TrustedView>()({}),
+  'rotate-operator-key': answers<TrustedView>()({}),
+  'export-identity': answers<{ readonly backup: string; readonly nodeId: string }>()({ passphrase: textField(MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH) }),
+  'import-identity': answers<{ readonly nodeId: string; readonly outcome: IdentityImportOutcome }>()({ backup: textField(MAX_BACKUP_LENGTH), passphrase: textField(MAX_PASSPHRASE_LENGTH, 1) }),
+  'add-seed': answers<null>()({ nodeId: nodeIdField(), url: urlField(['wss:', 'ws:']), label: optional(textField(MAX_LABEL_LENGTH)) }),
+  'remove-seed': answers<null>()({ nodeId: nodeIdField() }),
+  'add-directory': answers<null>()({ url: urlField(['https:', 'http:']) }),
+  'remove-directory': answers<null>()({ url: urlField(['https:', 'http:']) }),
+  'block-peer': answers<null>()({ nodeId: nodeIdField(), minutes: optional(intField(1, MAX_BLOCK_MINUTES)) }),
+  'unblock-peer': answers<null>()({ nodeId: nodeIdField() }),
+  'set-allowlist-mode': answers<null>()({ enabled: boolField() }),
+  'allowlist-add': answers<null>()({ nodeId: nodeIdField() }),
+  'allowlist-remove': answers<null>()({ nodeId: nodeIdField() }),
+  'set-launch-at-login': answers<{ readonly launchAtLogin: boolean | null }>()({ enabled: boolField() }),
+  'send-signal-marker': answers<{ readonly messageId: string }>()({ to: nodeIdField(), markerRef: textField(MAX_MARKER_REF_LENGTH) }),
+} as const;
+
+type Table = typeof COMMANDS;
+export type CommandName = keyof Table;
+
+/** The command named N, as the node receives it after validation. */
+export type CommandOf<N extends CommandName> = N extends CommandName ? { readonly command: N } & FieldValues<Table[N]['fields']> : never;
+
+export type ControlCommand = CommandOf<CommandName>;
+
+/** What command N answers with when it succeeds. */
+export type ResultOf<N extends CommandName> = N extends CommandName ? (Table[N] extends CommandSpec<FieldMap, infer R> ? R : never) : never;
+
+export const COMMAND_NAMES: readonly CommandName[] = Object.keys(COMMANDS) as CommandName[];
 
 /** Why a command was refused: `invalid-command` for a malformed one, the rest from the node. */
 export type CommandErrorCode =
@@ -90,8 +117,6 @@ export class CommandValidationError extends Error {
     this.name = 'CommandValidationError';
   }
 }
-
-type Fields = Record<string, unknown>;
 
 const NODE_ID_PATTERN = /^node:did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}$/;
 
@@ -123,35 +148,62 @@ function text(fields: Fields, key: string, maxLength: number, minLength = 1): st
   return value;
 }
 
-function nodeId(fields: Fields, key: string): string {
-  const value = text(fields, key, 128);
-  if (!NODE_ID_PATTERN.test(value)) throw new CommandValidationError(`"${key}" must be a node:did:key:z… id`);
-  return value;
+function required<T>(check: (fields: Fields, key: string) => T): Field<T> {
+  return { optional: false, check };
 }
 
-function url(fields: Fields, key: string, schemes: readonly string[]): string {
-  const value = text(fields, key, MAX_URL_LENGTH);
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    throw new CommandValidationError(`"${key}" must be a URL`);
-  }
-  if (!schemes.includes(parsed.protocol)) throw new CommandValidationError(`"${key}" must be a ${schemes.join(' or ')} URL`);
-  return value;
+function optional<T>(field: Field<T>): OptionalField<T> {
+  return { optional: true, check: field.check };
 }
 
-function limits(value: unknown): Partial<ContributionLimits> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CommandValidationError('"limits" must be an object');
-  const fields = value as Fields;
-  only(fields, ['cpuPercent', 'memoryPercent', 'maxCores', 'onlyWhenIdle', 'pauseOnBattery']);
-  const out: { -readonly [K in keyof ContributionLimits]?: ContributionLimits[K] } = {};
-  if ('cpuPercent' in fields) out.cpuPercent = int(fields, 'cpuPercent', 1, 100);
-  if ('memoryPercent' in fields) out.memoryPercent = int(fields, 'memoryPercent', 1, 100);
-  if ('maxCores' in fields) out.maxCores = int(fields, 'maxCores', 1, 1024);
-  if ('onlyWhenIdle' in fields) out.onlyWhenIdle = bool(fields, 'onlyWhenIdle');
-  if ('pauseOnBattery' in fields) out.pauseOnBattery = bool(fields, 'pauseOnBattery');
-  return out;
+function boolField(): Field<boolean> {
+  return required(bool);
+}
+
+function intField(min: number, max: number): Field<number> {
+  return required((fields, key) => int(fields, key, min, max));
+}
+
+function textField(maxLength: number, minLength = 1): Field<string> {
+  return required((fields, key) => text(fields, key, maxLength, minLength));
+}
+
+function nodeIdField(): Field<string> {
+  return required((fields, key) => {
+    const value = text(fields, key, 128);
+    if (!NODE_ID_PATTERN.test(value)) throw new CommandValidationError(`"${key}" must be a node:did:key:z… id`);
+    return value;
+  });
+}
+
+function urlField(schemes: readonly string[]): Field<string> {
+  return required((fields, key) => {
+    const value = text(fields, key, MAX_URL_LENGTH);
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new CommandValidationError(`"${key}" must be a URL`);
+    }
+    if (!schemes.includes(parsed.protocol)) throw new CommandValidationError(`"${key}" must be a ${schemes.join(' or ')} URL`);
+    return value;
+  });
+}
+
+function limitsField(): Field<Partial<ContributionLimits>> {
+  return required((outer, outerKey) => {
+    const value = outer[outerKey];
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CommandValidationError(`"${outerKey}" must be an object`);
+    const fields = value as Fields;
+    only(fields, ['cpuPercent', 'memoryPercent', 'maxCores', 'onlyWhenIdle', 'pauseOnBattery']);
+    const out: { -readonly [K in keyof ContributionLimits]?: ContributionLimits[K] } = {};
+    if ('cpuPercent' in fields) out.cpuPercent = int(fields, 'cpuPercent', PERCENT_MIN, PERCENT_MAX);
+    if ('memoryPercent' in fields) out.memoryPercent = int(fields, 'memoryPercent', PERCENT_MIN, PERCENT_MAX);
+    if ('maxCores' in fields) out.maxCores = int(fields, 'maxCores', CORES_MIN, CORES_MAX);
+    if ('onlyWhenIdle' in fields) out.onlyWhenIdle = bool(fields, 'onlyWhenIdle');
+    if ('pauseOnBattery' in fields) out.pauseOnBattery = bool(fields, 'pauseOnBattery');
+    return out;
+  });
 }
 
 /** Checks an untrusted value is a well-formed command; throws CommandValidationError saying why. */
@@ -159,61 +211,22 @@ export function parseCommand(value: unknown): ControlCommand {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CommandValidationError('a command must be an object');
   const fields = value as Fields;
   const name = fields['command'];
-  if (typeof name !== 'string' || !(COMMAND_NAMES as readonly string[]).includes(name)) {
+  if (typeof name !== 'string' || !Object.hasOwn(COMMANDS, name)) {
     throw new CommandValidationError(`unknown command ${JSON.stringify(name)}`);
   }
-  const command = name as CommandName;
-  switch (command) {
-    case 'get-state':
-    case 'join':
-    case 'leave':
-    case 'resume':
-    case 'renew-credential':
-    case 'rotate-operator-key':
-      only(fields, ['command']);
-      return { command };
-    case 'set-contribution':
-    case 'set-allowlist-mode':
-    case 'set-launch-at-login':
-      only(fields, ['command', 'enabled']);
-      return { command, enabled: bool(fields, 'enabled') };
-    case 'snooze':
-      only(fields, ['command', 'minutes']);
-      return { command, minutes: int(fields, 'minutes', 1, MAX_SNOOZE_MINUTES) };
-    case 'set-limits':
-      only(fields, ['command', 'limits']);
-      return { command, limits: limits(fields['limits']) };
-    case 'enroll':
-      only(fields, ['command', 'token']);
-      return { command, token: text(fields, 'token', MAX_TOKEN_LENGTH) };
-    case 'export-identity':
-      only(fields, ['command', 'passphrase']);
-      return { command, passphrase: text(fields, 'passphrase', MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH) };
-    case 'import-identity':
-      only(fields, ['command', 'backup', 'passphrase']);
-      return { command, backup: text(fields, 'backup', MAX_BACKUP_LENGTH), passphrase: text(fields, 'passphrase', MAX_PASSPHRASE_LENGTH, 1) };
-    case 'add-seed': {
-      only(fields, ['command', 'nodeId', 'url', 'label']);
-      const label = fields['label'] === undefined ? undefined : text(fields, 'label', MAX_LABEL_LENGTH);
-      return { command, nodeId: nodeId(fields, 'nodeId'), url: url(fields, 'url', ['wss:', 'ws:']), ...(label !== undefined ? { label } : {}) };
-    }
-    case 'remove-seed':
-    case 'unblock-peer':
-    case 'allowlist-add':
-    case 'allowlist-remove':
-      only(fields, ['command', 'nodeId']);
-      return { command, nodeId: nodeId(fields, 'nodeId') };
-    case 'add-directory':
-    case 'remove-directory':
-      only(fields, ['command', 'url']);
-      return { command, url: url(fields, 'url', ['https:', 'http:']) };
-    case 'block-peer': {
-      only(fields, ['command', 'nodeId', 'minutes']);
-      const minutes = fields['minutes'] === undefined ? undefined : int(fields, 'minutes', 1, MAX_BLOCK_MINUTES);
-      return { command, nodeId: nodeId(fields, 'nodeId'), ...(minutes !== undefined ? { minutes } : {}) };
-    }
-    case 'send-signal-marker':
-      only(fields, ['command', 'to', 'markerRef']);
-      return { command, to: nodeId(fields, 'to'), markerRef: text(fields, 'markerRef', MAX_MARKER_REF_LENGTH) };
+  const spec: CommandSpec<FieldMap, unknown> = COMMANDS[name as CommandName];
+  only(fields, ['command', ...Object.keys(spec.fields)]);
+  const parsed: Fields = { command: name };
+  for (const [key, field] of Object.entries(spec.fields)) {
+    if (field.optional && fields[key] === undefined) continue;
+    parsed[key] = field.check(fields, key);
   }
+  return parsed as ControlCommand;
 }
+
+/** How an owner (a node component, or the desktop shell) answers command N. */
+export type CommandHandler<N extends CommandName> = (command: CommandOf<N>) => Promise<CommandResult<ResultOf<N>>> | CommandResult<ResultOf<N>>;
+
+/** The commands one owner answers; each owner registers its own (control/node-control.ts). */
+export type CommandHandlers = { readonly [N in CommandName]?: CommandHandler<N> };
+

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startTestNode, seedOf } from '../support/nodes.js';
+import { startTestNode, seedOf, type TestNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { PeerExchange } from '../../src-node/kernel/discovery/peer-exchange.js';
@@ -13,7 +13,6 @@ import { BootstrapModule } from '../../src-node/kernel/discovery/bootstrap.js';
 import { PEERS_FILE_NAME } from '../../src-node/kernel/peers/peer-store.js';
 import { ADVERTISEMENT_CACHE_FILE } from '../../src-node/kernel/advertisement/advertisement-cache.js';
 
-type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: TestNode[] = [];
 const dirs: Array<{ cleanup: () => void }> = [];
 afterEach(async () => {
@@ -22,7 +21,7 @@ afterEach(async () => {
 });
 
 async function node(options: Parameters<typeof startTestNode>[0] = {}): Promise<TestNode> {
-  const started = await startTestNode({ ...options, modules: [new BootstrapModule(), new PeerExchange({ intervalMs: 300, responseTimeoutMs: 2_000, inboundPerMinute: 600, inboundBurst: 20 })] });
+  const started = await startTestNode({ ...options, modules: (r) => [new BootstrapModule(r.components, { seeds: r.config.seeds }), new PeerExchange(r.components, { intervalMs: 300, responseTimeoutMs: 2_000, inboundPerMinute: 600, inboundBurst: 20 })] });
   nodes.push(started);
   return started;
 }
@@ -48,7 +47,7 @@ describe('each bootstrap source alone reaches the network', () => {
       const live = await node();
       const dir = makeTempDir();
       dirs.push(dir);
-      const first = await startTestNode({ dataDir: dir.path, seeds: [seedOf(live)], modules: [new PeerExchange()] });
+      const first = await startTestNode({ dataDir: dir.path, seeds: [seedOf(live)], modules: (r) => [new PeerExchange(r.components)] });
       await expect.poll(() => first.advertisements.get(live.identity.nodeId) !== undefined, { timeout: 10_000 }).toBe(true);
       await first.stop();
       expect(existsSync(join(dir.path, ADVERTISEMENT_CACHE_FILE))).toBe(true);
@@ -73,15 +72,15 @@ describe('each bootstrap source alone reaches the network', () => {
       await expect.poll(() => a.advertisements.get(other.identity.nodeId) !== undefined, { timeout: 10_000 }).toBe(true);
       expect(a.config.seeds.map((s) => s.nodeId)).not.toContain(other.identity.nodeId);
       // Reached through the endpoint it advertised: a session and a delivered signal marker.
-      const sent = await a.sendSignalMarker(other.identity.nodeId, `signal-marker:learned-${other.identity.nodeId.slice(-6)}`);
+      const sent = await a.signals.send(other.identity.nodeId, `signal-marker:learned-${other.identity.nodeId.slice(-6)}`);
       expect(sent.ok).toBe(true);
-      await expect.poll(() => other.recentSignalMarkers().some((m) => m.from === a.identity.nodeId)).toBe(true);
+      await expect.poll(() => other.signals.recent().some((m) => m.from === a.identity.nodeId)).toBe(true);
     }
   });
 
   it('with no source at all a node says so and waits to be dialed', async () => {
     const warnings: string[] = [];
-    const lonely = await startTestNode({ modules: [new BootstrapModule()], warn: (line) => warnings.push(line) });
+    const lonely = await startTestNode({ modules: (r) => [new BootstrapModule(r.components, { seeds: r.config.seeds })], warn: (line) => warnings.push(line) });
     nodes.push(lonely);
     expect(bootstrapSources(lonely)).toEqual([]);
     expect(warnings.join('\n')).toContain('no source');

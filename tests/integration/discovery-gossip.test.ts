@@ -4,14 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir } from '../support/temp-dir.js';
-import { startTestNode, seedOf, traceCount } from '../support/nodes.js';
+import { startTestNode, seedOf, traceCount, type TestNode } from '../support/nodes.js';
 import { testIdentity } from '../support/identities.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { PeerExchange, type PeerExchangeOptions } from '../../src-node/kernel/discovery/peer-exchange.js';
 import { BootstrapModule } from '../../src-node/kernel/discovery/bootstrap.js';
 import { forgedAdvertisement, rawPeer, signedAdvertisement, type RawPeer } from '../support/discovery.js';
 
-type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: TestNode[] = [];
 const raw: RawPeer[] = [];
 afterEach(async () => {
@@ -23,7 +22,7 @@ afterEach(async () => {
 const FAST: PeerExchangeOptions = { intervalMs: 200, responseTimeoutMs: 2_000, inboundPerMinute: 1_200, inboundBurst: 40 };
 
 async function node(options: Parameters<typeof startTestNode>[0] = {}, exchange: PeerExchangeOptions = FAST): Promise<TestNode> {
-  const started = await startTestNode({ ...options, modules: [new BootstrapModule(), new PeerExchange(exchange)] });
+  const started = await startTestNode({ ...options, modules: (r) => [new BootstrapModule(r.components, { seeds: r.config.seeds }), new PeerExchange(r.components, exchange)] });
   nodes.push(started);
   return started;
 }
@@ -98,7 +97,7 @@ describe('a malicious peer list', () => {
     await expect(rawPeer(attacker, victim.listenUrls()[0]!)).rejects.toMatchObject({ code: 'E_TRANSPORT_REJECTED' });
     await expect.poll(() => victim.traces.recent(10_000).some((e) => e['event/type'] === 'handshake/rejected' && e.detail?.['code'] === 'E_TRANSPORT_REJECTED')).toBe(true);
     // The honest peer is still reachable.
-    expect((await victim.sendSignalMarker(honest.identity.nodeId, 'signal-marker:after-attack')).ok).toBe(true);
+    expect((await victim.signals.send(honest.identity.nodeId, 'signal-marker:after-attack')).ok).toBe(true);
   });
 
   it('a peer mixing a few forgeries into good lists is blocked after the strike threshold', async () => {

@@ -9,11 +9,11 @@ import { startTestNode, seedOf } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { testIdentity } from '../support/identities.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import type { NodeRuntimeConfig } from '../../src-node/kernel/runtime/runtime-config.js';
+import type { NodeConfig } from '../../src-node/kernel/runtime/node-config.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
-import { applyNetwork } from '../../src-node/cli/network-options.js';
+import { applyNetwork } from '../../src-node/cli/config/network-flags.js';
 import { PeerExchange } from '../../src-node/kernel/discovery/peer-exchange.js';
-import { BootstrapModule, networkOf } from '../../src-node/kernel/discovery/bootstrap.js';
+import { BootstrapModule } from '../../src-node/kernel/discovery/bootstrap.js';
 import { DAY_MS, type NetworkDescriptorInput, buildNetworkDescriptor, formatPsk } from '../../src-shared/network/network-descriptor.js';
 import { ProtocolError } from '../../src-shared/protocol/errors.js';
 
@@ -35,12 +35,17 @@ function workDir(): string {
   return dir.path;
 }
 
-function modules() {
-  return [new BootstrapModule(), new PeerExchange({ intervalMs: 300, responseTimeoutMs: 2_000, inboundPerMinute: 600, inboundBurst: 20 })];
+function modules(runtime: NodeRuntime) {
+  return [new BootstrapModule(runtime.components, { seeds: runtime.config.seeds }), new PeerExchange(runtime.components, { intervalMs: 300, responseTimeoutMs: 2_000, inboundPerMinute: 600, inboundBurst: 20 })];
+}
+
+/** Membership of the lab network by its key alone (no descriptor): what a node started by hand has. */
+function lab(psk: Uint8Array, name: string | null = null) {
+  return { network: { id: 'net:private-lab', name, psk } };
 }
 
 async function node(options: Parameters<typeof startTestNode>[0] = {}): Promise<TestNode> {
-  const started = await startTestNode({ ...options, modules: modules() });
+  const started = await startTestNode({ ...options, modules });
   nodes.push(started);
   return started;
 }
@@ -63,7 +68,7 @@ function networkFiles(dir: string, change: Partial<NetworkDescriptorInput>, key:
 /** `pnode node --network F --psk-file P` as the CLI would build it, then started. */
 async function joinWithDescriptor(descriptor: string, psk: string | undefined): Promise<TestNode> {
   const dir = workDir();
-  const base: NodeRuntimeConfig = {
+  const base: NodeConfig = {
     dataDir: join(dir, 'node'),
     role: 'contributor',
     listen: ['ws://127.0.0.1:0/peer'],
@@ -88,12 +93,12 @@ function connected(a: NodeRuntime, b: NodeRuntime): boolean {
 
 describe('a private (psk) network', () => {
   it('members with the key connect through the descriptor and gossip inside the network', async () => {
-    const seed = await node({ psk: KEY, networkId: 'net:private-lab', networkName: 'Private lab' });
+    const seed = await node(lab(KEY, 'Private lab'));
     const files = networkFiles(workDir(), { seeds: [{ nodeId: seed.identity.nodeId, url: seed.listenUrls()[0]!, label: 'lab seed' }] });
     const member = await joinWithDescriptor(files.descriptor, files.psk);
-    expect(member.config.networkId).toBe('net:private-lab');
-    expect(member.config.psk).toEqual(KEY);
-    expect(networkOf(member.config)?.descriptor['owner/node-id']).toBe(owner.nodeId);
+    expect(member.config.network?.id).toBe('net:private-lab');
+    expect(member.config.network?.psk).toEqual(KEY);
+    expect(member.config.network?.descriptor?.['owner/node-id']).toBe(owner.nodeId);
     expect(member.config.seeds.map((s) => s.nodeId)).toEqual([seed.identity.nodeId]);
     await expect.poll(() => connected(member, seed), { timeout: 10_000 }).toBe(true);
     expect(connected(seed, member)).toBe(true);
@@ -102,10 +107,10 @@ describe('a private (psk) network', () => {
   });
 
   it('refuses a node with another key both ways, traced with E_TRANSPORT_REJECTED', async () => {
-    const member = await node({ psk: KEY });
-    const stranger = await node({ psk: OTHER_KEY, seeds: [seedOf(member)] });
+    const member = await node(lab(KEY));
+    const stranger = await node({ ...lab(OTHER_KEY), seeds: [seedOf(member)] });
     await expect.poll(() => rejectedWith(member, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
-    const dialingMember = await node({ psk: KEY, seeds: [seedOf(stranger)] });
+    const dialingMember = await node({ ...lab(KEY), seeds: [seedOf(stranger)] });
     await expect.poll(() => rejectedWith(stranger, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
     const refusal = member.traces.recent(10_000).find((e) => e['event/type'] === 'handshake/rejected');
     expect(refusal?.detail).toMatchObject({ code: 'E_TRANSPORT_REJECTED', class: 'transport/rejected', message: 'psk/proof is wrong' });
@@ -114,12 +119,12 @@ describe('a private (psk) network', () => {
   });
 
   it('refuses a node without a key both ways, traced with E_TRANSPORT_REJECTED', async () => {
-    const member = await node({ psk: KEY });
+    const member = await node(lab(KEY));
     const outsider = await node({ seeds: [seedOf(member)] });
     await expect.poll(() => rejectedWith(member, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
     expect(member.traces.recent(10_000).find((e) => e['event/type'] === 'handshake/rejected')?.detail?.['message']).toBe('this network needs a psk/proof');
     // The other way: the outsider answers the member's hello, but its ack carries no proof.
-    const dialingMember = await node({ psk: KEY, seeds: [seedOf(outsider)] });
+    const dialingMember = await node({ ...lab(KEY), seeds: [seedOf(outsider)] });
     await expect.poll(() => rejectedWith(dialingMember, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
     await expect.poll(() => connected(outsider, dialingMember), { timeout: 5_000 }).toBe(false);
     expect(connected(dialingMember, outsider)).toBe(false);

@@ -7,7 +7,8 @@ import { statSync, existsSync } from 'node:fs';
 import { startTestNode } from '../support/nodes.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
-import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { AdminExtensions } from '../../src-node/kernel/http/admin-extension.js';
+import { membershipParts } from '../support/contributors.js';
 import { adminFilePath, readAdminFile } from '../../src-node/services/orchestrator/admin-file.js';
 
 type Running = NodeRuntime & { cleanup: () => Promise<void> };
@@ -17,11 +18,17 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const module = new OrchestratorModule({ heartbeatIntervalMs: 200, adminListen: 'http://127.0.0.1:0' });
-  const orchestrator = await startTestNode({ role: 'orchestrator', modules: [module] });
+  let created: OrchestratorModule | undefined;
+  const orchestrator = await startTestNode({
+    role: 'orchestrator',
+    modules: (r) => [(created = new OrchestratorModule({ ...r.components, admin: new AdminExtensions() }, { heartbeatIntervalMs: 200, adminListen: 'http://127.0.0.1:0' }))],
+  });
   nodes.push(orchestrator);
-  const membership = new MembershipModule({ orchestrators: [{ nodeId: orchestrator.identity.nodeId, urls: orchestrator.listenUrls() }], backoff: { minMs: 50, maxMs: 400 } });
-  const contributor = await startTestNode({ modules: [membership], listenOn: false });
+  const module = created!;
+  const contributor = await startTestNode({
+    modules: (r) => membershipParts(r, { orchestrators: [{ nodeId: orchestrator.identity.nodeId, urls: orchestrator.listenUrls() }], backoff: { minMs: 50, maxMs: 400 } }).modules,
+    listenOn: false,
+  });
   nodes.push(contributor);
   await expect.poll(() => module.orchestrator.registry.get(contributor.identity.nodeId)?.contributing ?? false, { timeout: 10_000 }).toBe(true);
   const admin = module.admin!;

@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestNode } from '../support/nodes.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
-import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
-import { VNodeHostModule } from '../../src-node/contributor/vnode/vnode-module.js';
+import { AdminExtensions } from '../../src-node/kernel/http/admin-extension.js';
+import { membershipParts, type MembershipParts } from '../support/contributors.js';
 import { NodeControl } from '../../src-node/control/node-control.js';
 import { openOutbound, type PeerConnection } from '../../src-node/kernel/connection/peer-connection.js';
 import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
@@ -29,17 +29,24 @@ const INTERVAL_MS = 200;
 const fastKeepalive = { keepalive: { intervalMs: 1_000, timeoutMs: 10_000 } };
 
 async function orchestrator(options: { heartbeatIntervalMs?: number; dataDir?: string; listen?: string[] } = {}) {
-  const module = new OrchestratorModule({ heartbeatIntervalMs: options.heartbeatIntervalMs ?? INTERVAL_MS });
-  const runtime = await startTestNode({ role: 'orchestrator', modules: [module], timing: fastKeepalive, ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.listen ? { listen: options.listen } : {}) });
+  let module: OrchestratorModule | undefined;
+  const runtime = await startTestNode({
+    role: 'orchestrator',
+    modules: (r) => [(module = new OrchestratorModule({ ...r.components, admin: new AdminExtensions() }, { heartbeatIntervalMs: options.heartbeatIntervalMs ?? INTERVAL_MS }))],
+    timing: fastKeepalive, ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.listen ? { listen: options.listen } : {}) });
   nodes.push(runtime);
-  return { runtime, module, core: module.orchestrator, target: { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() } };
+  return { runtime, module: module!, core: module!.orchestrator, target: { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() } };
 }
 
 async function contributor(targets: Array<{ nodeId: string; urls: readonly string[] }>) {
-  const membership = new MembershipModule({ orchestrators: targets, backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
-  const runtime = await startTestNode({ modules: [membership], listenOn: false, timing: fastKeepalive });
+  let parts: MembershipParts | undefined;
+  const runtime = await startTestNode({
+    modules: (r) => (parts = membershipParts(r, { orchestrators: targets, backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 })).modules,
+    listenOn: false,
+    timing: fastKeepalive,
+  });
   nodes.push(runtime);
-  return { runtime, membership };
+  return { runtime, membership: parts!.membership, availability: parts!.availability };
 }
 
 /** A bare session to the orchestrator, as a hand-written client would open it. */
@@ -61,7 +68,7 @@ describe('registration and heartbeats', () => {
     const view = membership.state().orchestrators![0]!;
     expect(view).toMatchObject({ nodeId: orch.target.nodeId, primary: true, heartbeatIntervalMs: INTERVAL_MS });
     expect(view.leaseExpiresAt).toBeGreaterThan(view.lastHeartbeatAt! - INTERVAL_MS);
-    expect(membership.state().contribution?.suspendReasons).toEqual([]);
+    expect(membership.suspendReasons()).toEqual([]);
     const entry = orch.core.registry.get(runtime.identity.nodeId)!;
     expect(entry).toMatchObject({ state: 'registered', primary: true, contributing: true, trust: 'untrusted' });
     expect(entry.heartbeats).toBeGreaterThanOrEqual(3);
@@ -146,17 +153,22 @@ describe('VNodes', () => {
 describe('with the VNode host module (issue 7)', () => {
   it('hands accepted VNodes to the host and takes released ones back; the host shows them', async () => {
     const orch = await orchestrator();
-    const vnodeHost = new VNodeHostModule();
-    const membership = new MembershipModule({ orchestrators: [orch.target], backoff: { minMs: 50, maxMs: 400 } });
-    const runtime = await startTestNode({ modules: [vnodeHost, membership], listenOn: false, timing: fastKeepalive });
+    let parts: MembershipParts | undefined;
+    const runtime = await startTestNode({
+      modules: (r) => (parts = membershipParts(r, { orchestrators: [orch.target], backoff: { minMs: 50, maxMs: 400 } }, { vnodeHost: {} })).modules,
+      listenOn: false,
+      timing: fastKeepalive,
+    });
     nodes.push(runtime);
+    const { membership, availability } = parts!;
+    const vnodeHost = parts!.vnodes!;
     await expect.poll(() => orch.core.registry.get(runtime.identity.nodeId)?.contributing ?? false, { timeout: 10_000 }).toBe(true);
     const record = orch.core.requestVNode({ cores: 1, memoryMb: 16 });
     orch.core.placePending();
     await expect.poll(() => record.state, { timeout: 5_000 }).toBe('running');
     expect(vnodeHost.host!.allocations()).toEqual([{ vnodeId: record.id, orchestrator: orch.target.nodeId, cores: 1, memoryMb: 16 }]);
     expect(membership.state()).not.toHaveProperty('vnodes');
-    expect(new NodeControl(runtime).snapshot().vnodes).toMatchObject([{ vnodeId: record.id, orchestrator: orch.target.nodeId }]);
+    expect(new NodeControl(runtime, { sources: [vnodeHost, membership], availability }).snapshot().vnodes).toMatchObject([{ vnodeId: record.id, orchestrator: orch.target.nodeId }]);
     orch.core.releaseVNode(record.id);
     await expect.poll(() => vnodeHost.host!.allocations().length, { timeout: 5_000 }).toBe(0);
   });
@@ -165,7 +177,7 @@ describe('with the VNode host module (issue 7)', () => {
 describe("the volunteer's switches", () => {
   it('a snooze stops new placements but keeps the VNodes; turning contribution off gives them back', async () => {
     const orch = await orchestrator();
-    const { runtime, membership } = await contributor([orch.target]);
+    const { runtime, membership, availability } = await contributor([orch.target]);
     const entry = () => orch.core.registry.get(runtime.identity.nodeId);
     await expect.poll(() => entry()?.contributing ?? false, { timeout: 10_000 }).toBe(true);
     const record = orch.core.requestVNode({ cores: 1, memoryMb: 8 });
@@ -180,7 +192,7 @@ describe("the volunteer's switches", () => {
     await runtime.updateSettings((s) => ({ ...s, snoozedUntil: null, contributionEnabled: false }));
     await expect.poll(() => record.state, { timeout: 5_000 }).toBe('pending');
     expect(membership.vnodes.size).toBe(0);
-    expect(membership.state().contribution?.status).toBe('off');
+    expect(new NodeControl(runtime, { sources: [membership], availability }).snapshot().contribution.status).toBe('off');
 
     await runtime.updateSettings((s) => ({ ...s, contributionEnabled: true }));
     await expect.poll(() => record.state, { timeout: 5_000 }).toBe('running');
@@ -232,7 +244,7 @@ describe('several orchestrators', () => {
     const owners: number[] = [];
     membership.on('primary-changed', () => owners.push(membership.vnodes.owners().size));
     const runtime = nodes[nodes.length - 1]!;
-    runtime.on('changed', () => owners.push(membership.vnodes.owners().size));
+    runtime.on('state-changed', () => owners.push(membership.vnodes.owners().size));
     await expect.poll(() => membership.state().orchestrators?.map((o) => o.status), { timeout: 10_000 }).toEqual(['registered', 'registered']);
     expect(membership.primary).toBe(a.target.nodeId);
     await expect.poll(() => b.core.registry.get(runtime.identity.nodeId)?.primary, { timeout: 5_000 }).toBe(false);
@@ -264,7 +276,7 @@ describe('several orchestrators', () => {
     await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
     await nodes.splice(nodes.indexOf(orch.runtime), 1)[0]!.cleanup();
     await expect.poll(() => lost, { timeout: 10_000 }).toBe(1);
-    expect(membership.state().contribution?.suspendReasons).toEqual(['no-orchestrator']);
+    expect(membership.suspendReasons()).toEqual(['no-orchestrator']);
     expect(membership.primary).toBeNull();
     await runtime.leave();
     expect(lost).toBe(1);

@@ -60,10 +60,10 @@ describe('a small network of nodes', () => {
   it('delivers a signal marker end to end, verified and traced on both sides', async () => {
     const b = await node();
     const a = await node({ seeds: [seedOf(b)] });
-    const sent = await a.sendSignalMarker(b.identity.nodeId, 'signal-marker:01JTEST');
+    const sent = await a.signals.send(b.identity.nodeId, 'signal-marker:01JTEST');
     expect(sent.ok).toBe(true);
-    await expect.poll(() => b.recentSignalMarkers().length).toBe(1);
-    expect(b.recentSignalMarkers()[0]).toMatchObject({ from: a.identity.nodeId, participant: a.identity.participantId, markerRef: 'signal-marker:01JTEST' });
+    await expect.poll(() => b.signals.recent().length).toBe(1);
+    expect(b.signals.recent()[0]).toMatchObject({ from: a.identity.nodeId, participant: a.identity.participantId, markerRef: 'signal-marker:01JTEST' });
     expect(traceCount(a, 'signal-marker/sent', b.identity.nodeId)).toBe(1);
     expect(traceCount(b, 'signal-marker/received', a.identity.nodeId)).toBe(1);
   });

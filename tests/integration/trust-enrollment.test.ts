@@ -7,11 +7,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestNode } from '../support/nodes.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
-import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { orchestratorParts, type OrchestratorParts } from '../../src-node/recipes/orchestrator-node.js';
+import { membershipParts, type MembershipParts } from '../support/contributors.js';
 import { NodeControl } from '../../src-node/control/node-control.js';
-import { AuthorityModule } from '../../src-node/services/authority/authority-module.js';
-import { OperatorTrust } from '../../src-node/services/authority/operator-trust.js';
 import { TrustedRegistrationModule } from '../../src-node/contributor/trust/trusted-registration-module.js';
 import { MemoryKeychain } from '../support/memory-keychain.js';
 import { trustFilePath } from '../../src-node/contributor/trust/trust-file.js';
@@ -33,25 +31,36 @@ afterEach(async () => {
 const timing = { keepalive: { intervalMs: 1_000, timeoutMs: 10_000 } };
 
 async function orchestrator(options: { credentialValidityMs?: number } = {}) {
-  const authority = new AuthorityModule(options.credentialValidityMs !== undefined ? { credentialValidityMs: options.credentialValidityMs } : {});
-  const trust = new OperatorTrust({ authority });
-  const module = new OrchestratorModule({ heartbeatIntervalMs: 200, trust: trust.hook, adminListen: 'http://127.0.0.1:0' });
-  const runtime = await startTestNode({ role: 'orchestrator', modules: [trust, module, authority], timing });
+  let parts: OrchestratorParts | undefined;
+  const runtime = await startTestNode({
+    role: 'orchestrator',
+    modules: (r) =>
+      (parts = orchestratorParts(r, {
+        authority: options.credentialValidityMs !== undefined ? { credentialValidityMs: options.credentialValidityMs } : {},
+        orchestrator: { heartbeatIntervalMs: 200, adminListen: 'http://127.0.0.1:0' },
+      })).modules,
+    timing,
+  });
   nodes.push(runtime);
-  return { runtime, authority, trust, module, core: module.orchestrator, target: { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() } };
+  const { authority, trust, orchestrator: module } = parts!;
+  return { runtime, authority: authority!, trust, module, core: module.orchestrator, target: { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() } };
 }
 
 async function contributor(target: { nodeId: string; urls: readonly string[] }, options: { keychain?: MemoryKeychain } = {}) {
-  const membership = new MembershipModule({ orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
-  const trusted = new TrustedRegistrationModule({ requestTimeoutMs: 5_000, retry: { minMs: 100, maxMs: 1_000 } });
+  let parts: (MembershipParts & { trusted: TrustedRegistrationModule }) | undefined;
   const runtime = await startTestNode({
-    modules: [membership, trusted],
+    modules: (r) => {
+      const built = membershipParts(r, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
+      parts = { ...built, trusted: new TrustedRegistrationModule({ ...r.components, membership: built.membership }, { requestTimeoutMs: 5_000, retry: { minMs: 100, maxMs: 1_000 } }) };
+      return [...built.modules, parts.trusted];
+    },
     listenOn: false,
     timing,
     ...(options.keychain ? { keystore: 'keychain' as const, keychain: options.keychain.loader() } : {}),
   });
   nodes.push(runtime);
-  const control = new NodeControl(runtime);
+  const { membership, trusted, availability } = parts!;
+  const control = new NodeControl(runtime, { sources: [membership, trusted], availability });
   await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
   return { runtime, membership, trusted, control };
 }
@@ -128,11 +137,21 @@ describe('trusted enrollment, the happy path', () => {
     // Restart the contributor on the same data dir: it is trusted again without enrolling.
     const dataDir = node.runtime.config.dataDir;
     await node.runtime.stop();
-    const membership = new MembershipModule({ orchestrators: [orch.target], backoff: { minMs: 50, maxMs: 400 } });
-    const again = new TrustedRegistrationModule();
-    const restarted = await startTestNode({ dataDir, modules: [membership, again], listenOn: false, timing, keystore: 'keychain', keychain: keychain.loader() });
+    let again: TrustedRegistrationModule | undefined;
+    const restarted = await startTestNode({
+      dataDir,
+      modules: (r) => {
+        const built = membershipParts(r, { orchestrators: [orch.target], backoff: { minMs: 50, maxMs: 400 } });
+        again = new TrustedRegistrationModule({ ...r.components, membership: built.membership });
+        return [...built.modules, again];
+      },
+      listenOn: false,
+      timing,
+      keystore: 'keychain',
+      keychain: keychain.loader(),
+    });
     nodes.push(restarted);
-    expect(again.view()).toMatchObject({ state: 'trusted', credentialId: view.credentialId });
+    expect(again!.view()).toMatchObject({ state: 'trusted', credentialId: view.credentialId });
     await expect.poll(() => orch.core.registry.get(restarted.identity.nodeId)?.trust, { timeout: 10_000 }).toBe('trusted');
   });
 });
@@ -218,10 +237,14 @@ describe('several orchestrators, one authority', () => {
   it("another orchestrator trusts the authority's key and reads its published revocation list", async () => {
     const a = await orchestrator();
     const listFile = join(a.runtime.config.dataDir, 'authority', 'revocation-list.v1.json');
-    const trustB = new OperatorTrust({ authorityKeys: [a.authority.key!], revocationListFiles: [listFile], revocationPollMs: 100 });
-    const moduleB = new OrchestratorModule({ heartbeatIntervalMs: 200, trust: trustB.hook });
-    const b = await startTestNode({ role: 'orchestrator', modules: [trustB, moduleB], timing });
+    let partsB: OrchestratorParts | undefined;
+    const b = await startTestNode({
+      role: 'orchestrator',
+      modules: (r) => (partsB = orchestratorParts(r, { trust: { authorityKeys: [a.authority.key!], revocationListFiles: [listFile], revocationPollMs: 100 }, orchestrator: { heartbeatIntervalMs: 200 } })).modules,
+      timing,
+    });
     nodes.push(b);
+    const moduleB = partsB!.orchestrator;
     const node = await contributor(a.target);
     node.membership.setOrchestrators([a.target, { nodeId: b.identity.nodeId, urls: b.listenUrls() }]);
     const nodeId = node.runtime.identity.nodeId;

@@ -7,7 +7,7 @@ import { spawnPnode, startTestNode, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { readAdminFile, type AdminFile } from '../../src-node/services/orchestrator/admin-file.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { membershipParts, type MembershipParts } from '../support/contributors.js';
 import { TrustedRegistrationModule } from '../../src-node/contributor/trust/trusted-registration-module.js';
 import { NodeControl } from '../../src-node/control/node-control.js';
 import { makeAuthorityCommand } from '../../src-node/cli/commands/authority.js';
@@ -58,12 +58,21 @@ describe('trusted registration with a real orchestrator process', () => {
       const token = (JSON.parse(issued.stdout) as { token: string }).token;
 
       const target = { nodeId: orch.child.nodeId, urls: [orch.url] };
-      const membership = new MembershipModule({ orchestrators: [target], backoff: { minMs: 50, maxMs: 400 } });
-      const trusted = new TrustedRegistrationModule({ requestTimeoutMs: 5_000 });
-      const node = await startTestNode({ modules: [membership, trusted], listenOn: false });
+      let parts: MembershipParts | undefined;
+      let created: TrustedRegistrationModule | undefined;
+      const node = await startTestNode({
+        modules: (r) => {
+          parts = membershipParts(r, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 } });
+          created = new TrustedRegistrationModule({ ...r.components, membership: parts.membership }, { requestTimeoutMs: 5_000 });
+          return [...parts.modules, created];
+        },
+        listenOn: false,
+      });
       nodes.push(node);
+      const { membership, availability } = parts!;
+      const trusted = created!;
       await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
-      const control = new NodeControl(node);
+      const control = new NodeControl(node, { sources: [membership, trusted], availability });
       const enrolled = await control.execute({ command: 'enroll', token });
       expect(enrolled.ok ? 'ok' : JSON.stringify(enrolled.error)).toBe('ok');
       await expect.poll(async () => (await pnodeView(orch.admin, node.identity.nodeId))?.trust, { timeout: 10_000 }).toBe('trusted');

@@ -5,11 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTestNode } from '../support/nodes.js';
 import { testIdentity } from '../support/identities.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
-import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { orchestratorParts, type OrchestratorParts } from '../../src-node/recipes/orchestrator-node.js';
+import { membershipParts, type MembershipParts } from '../support/contributors.js';
 import { NodeControl } from '../../src-node/control/node-control.js';
-import { AuthorityModule } from '../../src-node/services/authority/authority-module.js';
-import { OperatorTrust } from '../../src-node/services/authority/operator-trust.js';
 import { TrustedRegistrationModule } from '../../src-node/contributor/trust/trusted-registration-module.js';
 import { attestedDescriptor, codeOf, enrollBody, keyOf, randomSigner, rawSession, renewBody, rotateBody, type RawSession } from '../support/trust.js';
 import { issueCredential, operatorIdFromKey, type OperatorCredential } from '../../src-shared/trust/credential.js';
@@ -30,10 +28,18 @@ afterEach(async () => {
 const timing = { keepalive: { intervalMs: 1_000, timeoutMs: 10_000 } };
 
 async function orchestrator(options: { credentialValidityMs?: number; withAuthority?: boolean; recheckIntervalMs?: number; heartbeatIntervalMs?: number } = {}) {
-  const authority = options.withAuthority === false ? undefined : new AuthorityModule(options.credentialValidityMs !== undefined ? { credentialValidityMs: options.credentialValidityMs } : {});
-  const trust = new OperatorTrust({ ...(authority ? { authority } : {}), ...(options.recheckIntervalMs !== undefined ? { recheckIntervalMs: options.recheckIntervalMs } : {}) });
-  const module = new OrchestratorModule({ heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200, trust: trust.hook });
-  const runtime = await startTestNode({ role: 'orchestrator', modules: [trust, module, ...(authority ? [authority] : [])], timing });
+  let parts: OrchestratorParts | undefined;
+  const runtime = await startTestNode({
+    role: 'orchestrator',
+    modules: (r) =>
+      (parts = orchestratorParts(r, {
+        authority: options.withAuthority === false ? null : options.credentialValidityMs !== undefined ? { credentialValidityMs: options.credentialValidityMs } : {},
+        trust: options.recheckIntervalMs !== undefined ? { recheckIntervalMs: options.recheckIntervalMs } : {},
+        orchestrator: { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200 },
+      })).modules,
+    timing,
+  });
+  const { authority, orchestrator: module } = parts!;
   nodes.push(runtime);
   const url = runtime.listenUrls()[0]!;
   const session = async (identity: NodeIdentity) => {
@@ -253,12 +259,20 @@ describe('attestation refusals (the orchestrator trust check)', () => {
 
 describe('refusals the PNode sees', () => {
   async function contributor(target: { nodeId: string; urls: readonly string[] }) {
-    const membership = new MembershipModule({ orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
-    const trusted = new TrustedRegistrationModule({ requestTimeoutMs: 5_000 });
-    const runtime = await startTestNode({ modules: [membership, trusted], listenOn: false, timing });
+    let parts: (MembershipParts & { trusted: TrustedRegistrationModule }) | undefined;
+    const runtime = await startTestNode({
+      modules: (r) => {
+        const built = membershipParts(r, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
+        parts = { ...built, trusted: new TrustedRegistrationModule({ ...r.components, membership: built.membership }, { requestTimeoutMs: 5_000 }) };
+        return [...built.modules, parts.trusted];
+      },
+      listenOn: false,
+      timing,
+    });
     nodes.push(runtime);
+    const { membership, trusted, availability } = parts!;
     await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
-    return { runtime, trusted, control: new NodeControl(runtime) };
+    return { runtime, trusted, control: new NodeControl(runtime, { sources: [membership, trusted], availability }) };
   }
   const contributorTraces = (runtime: NodeRuntime) => runtime.traces.recent(1_000).filter((e) => e['event/type'] === 'error/occurred' && e.detail?.['phase'] === 'trusted-registration').map((e) => e.detail?.['code']);
 

@@ -43,3 +43,43 @@ describe('the layer rule (DESIGN.md §3)', () => {
     });
   }
 });
+
+// The second axis (DESIGN.md §3): role folders inside src-node.
+const roleCases: Array<[folderFile: string, source: string, fires: boolean]> = [
+  ['src-node/kernel/peers/x.ts', "import { a } from '../../contributor/membership/membership-module.js';\nexport const b = a;\n", true],
+  ['src-node/kernel/peers/x.ts', "import { a } from '../../services/orchestrator/orchestrator.js';\nexport const b = a;\n", true],
+  ['src-node/kernel/peers/x.ts', "import { a } from '../../control/node-control.js';\nexport const b = a;\n", true],
+  ['src-node/kernel/peers/x.ts', "import { a } from '../../recipes/contributor-node.js';\nexport const b = a;\n", true],
+  ['src-node/kernel/peers/x.ts', "import { a } from '../../cli/args.js';\nexport const b = a;\n", true],
+  ['src-node/kernel/peers/x.ts', "import { a } from '../runtime/node-runtime.js';\nimport { c } from '../../../src-shared/control/state.js';\nexport const b = [a, c];\n", false],
+  ['src-node/contributor/work/x.ts', "import { a } from '../../services/orchestrator/orchestrator.js';\nexport const b = a;\n", true],
+  ['src-node/contributor/work/x.ts', "import { a } from '../../tools/devnet/devnet.js';\nexport const b = a;\n", true],
+  ['src-node/contributor/work/x.ts', "import { a } from '../../kernel/connection/peer-connection.js';\nimport { c } from '../vnode/vnode-host.js';\nexport const b = [a, c];\n", false],
+  ['src-node/services/orchestrator/x.ts', "import { a } from '../authority/authority-module.js';\nexport const b = a;\n", true],
+  ['src-node/services/orchestrator/work/x.ts', "import { a } from '../../directory/directory-store.js';\nexport const b = a;\n", true],
+  ['src-node/services/authority/x.ts', "import { a } from '../../services/orchestrator/orchestrator.js';\nexport const b = a;\n", true],
+  ['src-node/services/authority/x.ts', "import { a } from '../../contributor/trust/trust-file.js';\nexport const b = a;\n", true],
+  ['src-node/services/orchestrator/work/x.ts', "import { a } from '../orchestrator.js';\nimport { c } from '../../../kernel/http/admin-extension.js';\nexport const b = [a, c];\n", false],
+  ['src-node/control/x.ts', "import { a } from '../contributor/availability/availability.js';\nexport const b = a;\n", true],
+  ['src-node/control/x.ts', "import { a } from '../kernel/runtime/node-runtime.js';\nexport const b = a;\n", false],
+  ['src-node/recipes/x.ts', "import { a } from '../cli/args.js';\nexport const b = a;\n", true],
+  ['src-node/recipes/x.ts', "import { a } from '../contributor/membership/membership-module.js';\nimport { c } from '../services/orchestrator/orchestrator.js';\nexport const b = [a, c];\n", false],
+  ['src-node/cli/commands/x.ts', "import { a } from '../../recipes/contributor-node.js';\nimport { c } from '../../services/directory/directory-module.js';\nexport const b = [a, c];\n", false],
+  ['src-node/tools/devnet/x.ts', "import { a } from '../../services/orchestrator/admin-file.js';\nexport const b = a;\n", false],
+  ['src-node/kernel/peers/x.ts', "import { app } from 'electron';\nexport const b = app;\n", true],
+];
+
+describe('the role rule inside src-node (DESIGN.md §3)', () => {
+  for (const [file, source, fires] of roleCases) {
+    const firstImport = /from '([^']+)'/.exec(source)?.[1];
+    it(`${fires ? 'rejects' : 'allows'} ${firstImport} in ${file.split('/').slice(1, -1).join('/')}`, async () => {
+      const messages = await restrictedImports(file, source);
+      if (fires) {
+        expect(messages.length).toBeGreaterThan(0);
+        expect(messages[0]).toContain('DESIGN.md §3');
+      } else {
+        expect(messages).toEqual([]);
+      }
+    });
+  }
+});

@@ -3,24 +3,31 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import type { NodeRuntimeConfig } from '../../src-node/kernel/runtime/runtime-config.js';
+import type { NodeConfig } from '../../src-node/kernel/runtime/node-config.js';
 import type { RuntimeModule } from '../../src-node/kernel/runtime/runtime-module.js';
+import { SignalMarkers } from '../../src-node/kernel/messaging/signal-markers.js';
 import type { SeedPeer } from '../../src-node/kernel/peers/peer-store.js';
 import type { TraceEventType } from '../../src-shared/protocol/trace.js';
 import { makeTempDir } from './temp-dir.js';
 
 export const PNODE_BIN = fileURLToPath(new URL('../../bin/pnode.js', import.meta.url));
 
-export interface TestNodeOptions extends Partial<Omit<NodeRuntimeConfig, 'seeds'>> {
+export interface TestNodeOptions extends Partial<Omit<NodeConfig, 'seeds'>> {
   readonly seeds?: readonly SeedPeer[];
-  readonly modules?: readonly RuntimeModule[];
+  /** The components to run, built from the kernel's parts (signal markers always run). */
+  readonly modules?: (runtime: NodeRuntime) => readonly RuntimeModule[];
   readonly listenOn?: boolean;
 }
 
-export async function startTestNode(options: TestNodeOptions = {}): Promise<NodeRuntime & { cleanup: () => Promise<void> }> {
+export type TestNode = NodeRuntime & { readonly signals: SignalMarkers; cleanup: () => Promise<void> };
+
+/** A kernel with signal markers and the modules asked for: what the tests of one component need. */
+export async function startTestNode(options: TestNodeOptions = {}): Promise<TestNode> {
   const dir = options.dataDir ? { path: options.dataDir, cleanup: () => undefined } : makeTempDir('pnode-node-');
   const warnings: string[] = [];
-  const runtime = await NodeRuntime.start(
+  let signals: SignalMarkers | undefined;
+  const { modules, ...config } = options;
+  const runtime = await NodeRuntime.launch(
     {
       dataDir: dir.path,
       role: 'contributor',
@@ -32,11 +39,15 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Node
       warn: (line) => warnings.push(line),
       version: 'test',
       initialSettings: { joined: true },
-      ...options,
-    } as NodeRuntimeConfig,
-    options.modules ?? [],
+      ...config,
+    } as NodeConfig,
+    (opened) => {
+      signals = new SignalMarkers(opened.components);
+      return [signals, ...(modules?.(opened) ?? [])];
+    },
   );
   return Object.assign(runtime, {
+    signals: signals!,
     cleanup: async () => {
       await runtime.stop();
       if (!options.dataDir) dir.cleanup();

@@ -1,19 +1,21 @@
 // Test and bench helper: a small work network in one process on loopback — an orchestrator with
 // the work scheduler, and N contributors, each a real runtime with the VNode host, membership and
 // the work runner (real sessions, real crypto, real sandbox processes). Every wait is bounded.
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type ContributionLimits } from '../../src-shared/control/state.js';
-import { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
-import { OrchestratorModule, type OrchestratorModuleOptions } from '../../src-node/services/orchestrator/orchestrator-module.js';
-import type { Orchestrator } from '../../src-node/services/orchestrator/orchestrator.js';
+import type { MembershipModule } from '../../src-node/contributor/membership/membership-module.js';
+import { OrchestratorModule, type OrchestratorModuleOptions, type TrustPolicy } from '../../src-node/services/orchestrator/orchestrator-module.js';
+import type { Orchestrator, TrustHook } from '../../src-node/services/orchestrator/orchestrator.js';
+import { AdminExtensions } from '../../src-node/kernel/http/admin-extension.js';
+import { membershipParts } from './contributors.js';
 import { WorkSchedulerModule, type WorkSchedulerModuleOptions } from '../../src-node/services/orchestrator/work/work-scheduler-module.js';
 import type { WorkScheduler } from '../../src-node/services/orchestrator/work/work-scheduler.js';
 import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import type { NodeRuntimeConfig } from '../../src-node/kernel/runtime/runtime-config.js';
-import type { RuntimeModule } from '../../src-node/kernel/runtime/runtime-module.js';
-import { VNodeHostModule, type VNodeHostModuleOptions } from '../../src-node/contributor/vnode/vnode-module.js';
+import type { NodeConfig } from '../../src-node/kernel/runtime/node-config.js';
+import type { VNodeHostModuleOptions } from '../../src-node/contributor/vnode/vnode-module.js';
 import type { VNodeHost } from '../../src-node/contributor/vnode/vnode-host.js';
 import { WorkRunner, type WorkRunnerOptions } from '../../src-node/contributor/work/work-runner.js';
 
@@ -32,6 +34,8 @@ export interface WorkNetOptions {
   readonly contributors: number;
   readonly heartbeatIntervalMs?: number;
   readonly orchestrator?: Omit<OrchestratorModuleOptions, 'heartbeatIntervalMs'>;
+  /** The orchestrator's trust check (default: trusted are the contributors `trust()` names). */
+  readonly trust?: TrustHook;
   readonly scheduler?: WorkSchedulerModuleOptions;
   /** Per contributor (by index): a lying runner, other limits. */
   readonly contributor?: (index: number) => ContributorOptions;
@@ -79,7 +83,7 @@ export async function waitUntil(predicate: () => boolean, what: string, timeoutM
   }
 }
 
-function config(dataDir: string, role: NodeRuntimeConfig['role'], listen: readonly string[], limits: ContributionLimits, warn: (line: string) => void): NodeRuntimeConfig {
+function config(dataDir: string, role: NodeConfig['role'], listen: readonly string[], limits: ContributionLimits, warn: (line: string) => void): NodeConfig {
   return {
     dataDir,
     role,
@@ -100,14 +104,18 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
   const warn = options.warn ?? (() => undefined);
   const runtimes: NodeRuntime[] = [];
   const trusted = new Set<string>();
-  const orchestratorModule = new OrchestratorModule({
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200,
-    trust: (descriptor) => (trusted.has(descriptor['node/id']) ? { level: 'trusted', operatorId: 'test-operator' } : { level: 'untrusted', operatorId: null }),
-    ...options.orchestrator,
-  });
-  const schedulerModule = new WorkSchedulerModule(options.scheduler);
+  // Stands in for trusted registration (issue 5 §5): trusted are the contributors trust() names.
+  const hook: TrustHook = options.trust ?? ((descriptor) => (trusted.has(descriptor['node/id']) ? { level: 'trusted', operatorId: 'test-operator' } : { level: 'untrusted', operatorId: null }));
+  const trust: TrustPolicy = Object.assign(new EventEmitter(), { hook });
+  let orchestratorModule: OrchestratorModule | undefined;
+  let schedulerModule: WorkSchedulerModule | undefined;
   const orchestratorDir = join(root, 'orchestrator');
-  const orchestratorRuntime = await NodeRuntime.start(config(orchestratorDir, 'orchestrator', ['ws://127.0.0.1:0/peer'], DEFAULT_LIMITS, warn), [orchestratorModule, schedulerModule]);
+  const orchestratorRuntime = await NodeRuntime.launch(config(orchestratorDir, 'orchestrator', ['ws://127.0.0.1:0/peer'], DEFAULT_LIMITS, warn), (runtime) => {
+    const admin = new AdminExtensions();
+    orchestratorModule = new OrchestratorModule({ ...runtime.components, admin, trust }, { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200, ...options.orchestrator });
+    schedulerModule = new WorkSchedulerModule({ ...runtime.components, admin, orchestrator: orchestratorModule.orchestrator }, options.scheduler);
+    return [orchestratorModule, schedulerModule];
+  });
   runtimes.push(orchestratorRuntime);
   const target = { nodeId: orchestratorRuntime.identity.nodeId, urls: orchestratorRuntime.listenUrls() };
   const contributors: WorkContributor[] = [];
@@ -117,13 +125,15 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     const index = started++;
     const own = { ...options.contributor?.(index), ...extra };
     const dataDir = join(root, `node-${index + 1}`);
-    const hostModule = new VNodeHostModule(own.host ? { host: own.host } : {});
-    const membership = new MembershipModule({ orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
-    const runner = new WorkRunner(own.runner);
-    const modules: RuntimeModule[] = [hostModule, membership, runner];
-    const runtime = await NodeRuntime.start(config(dataDir, 'contributor', own.listen ? ['ws://127.0.0.1:0/peer'] : [], own.limits ?? WORK_TEST_LIMITS, warn), modules);
+    let parts: { host: VNodeHost; runner: WorkRunner; membership: MembershipModule } | undefined;
+    const runtime = await NodeRuntime.launch(config(dataDir, 'contributor', own.listen ? ['ws://127.0.0.1:0/peer'] : [], own.limits ?? WORK_TEST_LIMITS, warn), (opened) => {
+      const built = membershipParts(opened, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 }, { vnodeHost: own.host ? { host: own.host } : {} });
+      const runner = new WorkRunner({ ...opened.components, vnodes: built.vnodes!, membership: built.membership }, own.runner);
+      parts = { host: built.vnodes!.host, runner, membership: built.membership };
+      return [...built.modules, runner];
+    });
     runtimes.push(runtime);
-    const contributor: WorkContributor = { runtime, nodeId: runtime.identity.nodeId, host: hostModule.host!, runner, membership, dataDir };
+    const contributor: WorkContributor = { runtime, nodeId: runtime.identity.nodeId, ...parts!, dataDir };
     contributors[index] = contributor;
     return contributor;
   };
@@ -141,14 +151,14 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     throw error;
   }
 
-  const orchestrator = orchestratorModule.orchestrator;
+  const orchestrator = orchestratorModule!.orchestrator;
   let stopping: Promise<void> | undefined;
   return {
     orchestratorRuntime,
-    orchestratorModule,
+    orchestratorModule: orchestratorModule!,
     orchestrator,
-    schedulerModule,
-    scheduler: schedulerModule.scheduler,
+    schedulerModule: schedulerModule!,
+    scheduler: schedulerModule!.scheduler,
     contributors,
     dataDir: root,
     addContributor,

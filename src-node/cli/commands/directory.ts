@@ -2,25 +2,19 @@
 // serving the signed advertisement cache over HTTPS until Ctrl-C.
 import type { CommandSpec, OptionSpec, ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
-import { NODE_OPTIONS, runtimeConfigFrom } from '../node-options.js';
+import { NODE_FLAGS_BUT_LISTEN, nodeConfigFrom } from '../config/node-flags.js';
 import { hostNodeUntilSignal } from '../node-host.js';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
-import { DirectoryModule } from '../../services/directory/directory-module.js';
 import { DEFAULT_DIRECTORY_LIMITS, type DirectoryLimits } from '../../services/directory/directory-http.js';
 import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
-
-const TLS_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  'tls-cert': 'Certificate (PEM) for the https:// directory and a wss:// peer listener',
-  'tls-key': 'Private key (PEM) for the https:// directory and a wss:// peer listener',
-  'insecure-loopback': 'Allow plain http:// and ws:// on loopback (tests and devnet only)',
-};
+import { directoryNode } from '../../recipes/directory-node.js';
 
 export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { name: 'listen', type: 'string', valueName: 'url', description: 'Where the directory serves HTTP: https://host:port, or http://127.0.0.1:port with --insecure-loopback', required: true },
   { name: 'peer-listen', type: 'list', valueName: 'url', description: "The directory node's own peer endpoint: wss://host:port/path (or ws://127.0.0.1… with --insecure-loopback)" },
   { name: 'ip-put-rate', type: 'number', valueName: 'per-second', description: `PUTs per second per client IP (default ${DEFAULT_DIRECTORY_LIMITS.ipPutsPerSecond}; bursts of ${DEFAULT_DIRECTORY_LIMITS.ipBurstSeconds} s)` },
   { name: 'ip-get-rate', type: 'number', valueName: 'per-second', description: `GETs per second per client IP (default ${DEFAULT_DIRECTORY_LIMITS.ipGetsPerSecond}; bursts of ${DEFAULT_DIRECTORY_LIMITS.ipBurstSeconds} s)` },
-  ...NODE_OPTIONS.filter((o) => o.name !== 'listen').map((o) => (TLS_DESCRIPTIONS[o.name] ? { ...o, description: TLS_DESCRIPTIONS[o.name]! } : o)),
+  ...NODE_FLAGS_BUT_LISTEN,
 ];
 
 function positiveRate(args: ParsedArgs, name: string): number | undefined {
@@ -57,8 +51,11 @@ export const directoryCommand: CommandSpec = {
     };
     // The node options' --listen is the peer listener; here it is --peer-listen.
     const nodeArgs: ParsedArgs = { positionals: args.positionals, options: { ...args.options, listen: args.options['peer-listen'] ?? [] } };
-    const config = runtimeConfigFrom(nodeArgs, 'directory', context.cwd, (line) => context.stderr(`${line}\n`));
-    const module = new DirectoryModule({ listen, limits });
-    return hostNodeUntilSignal(config, [module], { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined, banner: () => [`directory  ${module.url}`] }, context);
+    const config = nodeConfigFrom(nodeArgs, 'directory', context.cwd, (line) => context.stderr(`${line}\n`));
+    return hostNodeUntilSignal(
+      () => directoryNode({ ...config, directory: { listen, limits, tls: config.tls } }),
+      { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined },
+      context,
+    );
   },
 };

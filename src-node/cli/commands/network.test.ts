@@ -11,7 +11,7 @@ import { nodeIdFromPublicKey } from '../../../src-shared/protocol/did-key.js';
 import { testIdentity } from '../../../tests/support/identities.js';
 import { pnodeRoot, runCli, type CliRun } from '../../../tests/support/cli.js';
 import { makeNetworkCommand } from './network.js';
-import { SECRET_FILE_MAX_BYTES } from '../network-options.js';
+import { SECRET_FILE_MAX_BYTES } from '../config/network-flags.js';
 
 const clock = new ManualClock(Date.parse('2026-11-21T12:00:00Z'));
 const seedNode = testIdentity(0x31).nodeId;

@@ -33,7 +33,7 @@ import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
 import { type Clock, systemClock } from '../../kernel/util/clock.js';
 import { FileExistsError, createFileAtomic } from '../../kernel/storage/exclusive-file.js';
 import { writeFileAtomic } from '../../kernel/storage/atomic-file.js';
-import { SECRET_FILE_MAX_BYTES, readNetworkDescriptorFile, readableByOthers } from '../network-options.js';
+import { SECRET_FILE_MAX_BYTES, readNetworkDescriptorFile, readableByOthers } from '../config/network-flags.js';
 
 /** Owner keys and network keys are written readable by their owner only. */
 export const SECRET_FILE_MODE = 0o600;

@@ -11,7 +11,8 @@
 // over. Before the switch, the old primary's VNodes are released here (see vnode-reservations.ts and the
 // no-double-ownership rule in orchestrator/orchestrator.ts).
 import { EventEmitter } from 'node:events';
-import type { ContributionView, NodeState, StateSection, SuspendReason } from '../../../src-shared/control/state.js';
+import type { NodeState, StateSection, SuspendReason } from '../../../src-shared/control/state.js';
+import { mayCompute, type AvailabilityState } from '../../../src-shared/control/contribution.js';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
 import { errorBody, type ErrorBody } from '../../../src-shared/protocol/messages/core-bodies.js';
 import type { JsonObject } from '../../../src-shared/protocol/artifacts.js';
@@ -19,18 +20,19 @@ import type { HeartbeatBody, VNodeAllocateBody, VNodeRefusalReason, VNodeRelease
 import { PNODE_DESCRIPTOR_SCHEMA, offerFor, signDescriptor, unsignedDescriptor, type Offer, type PnodeDescriptor } from '../../../src-shared/membership/descriptor.js';
 import { signArtifact } from '../../../src-shared/protocol/signing.js';
 import { DESCRIPTOR_REFRESH_FRACTION, DESCRIPTOR_TTL_MS, HEARTBEAT_INTERVAL_MS, MAX_MEMBERSHIP_TEXT_LENGTH, leaseMsFor } from '../../../src-shared/membership/membership-profile.js';
-import { unknownHardwareSummary, type HardwareSummary } from '../../../src-shared/hardware/hardware-summary.js';
+import type { HardwareSummary } from '../../../src-shared/hardware/hardware-summary.js';
 import type { LoadSample } from '../../../src-shared/hardware/load-sample.js';
-import { formatTimestamp } from '../../../src-shared/protocol/time.js';
 import { RECONNECT_BACKOFF_MIN_MS } from '../../../src-shared/protocol/profile.js';
 import type { BackoffBounds } from '../../kernel/peers/backoff.js';
 import type { PeerConnection } from '../../kernel/connection/peer-connection.js';
-import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
-import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
-import type { Settings } from '../../kernel/runtime/settings.js';
+import type { KernelComponents } from '../../kernel/runtime/components.js';
+import { requireComponents } from '../../kernel/runtime/components.js';
+import type { ControlSource, RuntimeModule } from '../../kernel/runtime/runtime-module.js';
 import { OrchestratorLink, type LinkHost, type OrchestratorTarget } from './orchestrator-link.js';
 import { VNodeReservations, type HeldVNode } from './vnode-reservations.js';
-import { VNODE_HOST_MODULE, type VNodeHostModule } from '../vnode/vnode-module.js';
+import type { VNodeHostModule } from '../vnode/vnode-module.js';
+import type { AvailabilityFeed } from '../availability/availability.js';
+import type { HardwareSource } from '../hardware/hardware-module.js';
 
 export const MEMBERSHIP_MODULE = 'membership';
 /**
@@ -51,6 +53,14 @@ export const LOAD_SAMPLE_REUSE_MS = 1_000;
  */
 export type OperatorAttestor = (unsigned: JsonObject) => JsonObject | undefined;
 
+export type MembershipComponents = Pick<KernelComponents, 'identity' | 'connections' | 'clock' | 'traces' | 'ui' | 'warn' | 'version'> & {
+  /** Whether the volunteer lets the node compute now, and the limits (the offer). */
+  readonly availability: AvailabilityFeed;
+  readonly hardware: HardwareSource;
+  /** The VNode host that takes the VNodes placed here; without one, only the reservations are kept. */
+  readonly vnodes?: Pick<VNodeHostModule, 'host'> | undefined;
+};
+
 export interface MembershipModuleOptions {
   readonly orchestrators: readonly OrchestratorTarget[];
   readonly backoff?: BackoffBounds;
@@ -63,12 +73,6 @@ export interface MembershipModuleOptions {
    */
   readonly admit?: (vnode: { readonly vnodeId: string; readonly orchestrator: string; readonly cores: number; readonly memoryMb: number }) => VNodeRefusalReason | null;
 }
-
-/**
- * Suspend reasons of other modules that do not make `contributing: false`: ours, and the VNode
- * host's 'limits' (queued tasks wait for room; its own allocate() refuses what does not fit).
- */
-const IGNORED_REASONS: readonly SuspendReason[] = ['no-orchestrator', 'limits'];
 
 export interface MembershipEvents {
   /**
@@ -85,11 +89,11 @@ export interface MembershipEvents {
   'vnode-released': [vnode: HeldVNode];
 }
 
-export class MembershipModule extends EventEmitter<MembershipEvents> implements RuntimeModule, LinkHost {
+export class MembershipModule extends EventEmitter<MembershipEvents> implements RuntimeModule, ControlSource, LinkHost {
   readonly name = MEMBERSHIP_MODULE;
   readonly vnodes = new VNodeReservations();
   private readonly links = new Map<string, OrchestratorLink>();
-  private runtimeRef: NodeRuntime | undefined;
+  private started = false;
   private primaryId: string | null = null;
   private active = false;
   private stopped = false;
@@ -103,24 +107,27 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   readonly backoff: BackoffBounds;
   readonly registerTimeoutMs: number;
 
-  constructor(private readonly options: MembershipModuleOptions) {
+  private readonly onAvailability = (): void => this.reevaluate();
+  private readonly onHardware = (): void => this.reevaluate();
+  private readonly onHostChanged = (): void => this.reevaluate();
+
+  constructor(
+    private readonly components: MembershipComponents,
+    private readonly options: MembershipModuleOptions,
+  ) {
     super();
+    requireComponents(this.name, components, ['identity', 'connections', 'clock', 'traces', 'ui', 'warn', 'version', 'availability', 'hardware']);
     this.backoff = options.backoff ?? ORCHESTRATOR_BACKOFF;
     this.registerTimeoutMs = options.registerTimeoutMs ?? REGISTER_TIMEOUT_MS;
     for (const target of mergeTargets(options.orchestrators)) this.links.set(target.nodeId, new OrchestratorLink(target, this));
   }
 
-  private get runtime(): NodeRuntime {
-    if (!this.runtimeRef) throw new Error('the membership module has not started');
-    return this.runtimeRef;
-  }
-
   get connections() {
-    return this.runtime.connections;
+    return this.components.connections;
   }
 
   get clock() {
-    return this.runtime.clock;
+    return this.components.clock;
   }
 
   /** The primary orchestrator's node-id, or null. */
@@ -134,9 +141,9 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
 
   // --- lifecycle ----------------------------------------------------------------------------------
 
-  start(runtime: NodeRuntime): void {
-    this.runtimeRef = runtime;
-    const connections = runtime.connections;
+  start(): void {
+    this.started = true;
+    const connections = this.components.connections;
     connections.handle('pnode-register', (c, body) => {
       if (body['re/id'] !== undefined) this.links.get(c.peerNodeId)?.onRegisterReply(body);
       else c.send('error', notAnOrchestrator('pnode-register', body['req/id']));
@@ -152,17 +159,21 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
       if (message.kind === 'error') this.links.get(c.peerNodeId)?.onError(message.body as ErrorBody);
     });
     connections.on('disconnected', (c) => this.links.get(c.peerNodeId)?.onDisconnected(c));
-    runtime.on('changed', (section) => {
-      if (section === 'settings' || section === 'contribution' || section === 'hardware' || section === 'vnodes') this.reevaluate();
-    });
-    this.lastContributing = this.contributing();
-    this.lastEnabled = runtime.settings.get().contributionEnabled;
-    this.lastOffer = this.offer();
-    if (runtime.settings.get().joined) this.activate();
+    this.components.availability.on('changed', this.onAvailability);
+    this.components.hardware.on('changed', this.onHardware);
+    this.components.vnodes?.host.on('changed', this.onHostChanged);
+    const availability = this.components.availability.current();
+    this.lastContributing = this.contributing(availability);
+    this.lastEnabled = availability.contributionEnabled;
+    this.lastOffer = this.offer(availability);
+    if (availability.joined) this.activate();
   }
 
   stop(): void {
     this.stopped = true;
+    this.components.availability.off('changed', this.onAvailability);
+    this.components.hardware.off('changed', this.onHardware);
+    this.components.vnodes?.host.off('changed', this.onHostChanged);
     this.deactivate('the node is stopping');
   }
 
@@ -208,8 +219,8 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
 
   /** Settings changed (join/leave, contribution, snooze, limits) or the hardware was detected again. */
   private reevaluate(): void {
-    if (!this.runtimeRef || this.stopped) return;
-    const settings = this.runtime.settings.get();
+    if (!this.started || this.stopped) return;
+    const settings = this.components.availability.current();
     if (!settings.joined) {
       this.deactivate('the volunteer left the network');
       return;
@@ -248,26 +259,20 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   // --- what we say ------------------------------------------------------------------------------
 
   private hardware(): HardwareSummary {
-    return this.runtime.hardware?.current() ?? unknownHardwareSummary(formatTimestamp(this.clock.now()));
+    return this.components.hardware.current();
   }
 
-  /** joined, contribution on, not snoozed, and no other module (the VNode host: battery, activity) holding it back. */
-  contributing(settings: Settings = this.runtime.settings.get()): boolean {
-    const snoozed = settings.snoozedUntil !== null && settings.snoozedUntil > this.clock.now();
-    return settings.joined && settings.contributionEnabled && !snoozed && this.otherSuspendReasons().length === 0;
+  /**
+   * Joined, contribution on, not snoozed, and the machine not holding it back (battery, activity):
+   * what heartbeats say as `contributing`. The VNode host's 'limits' does not count: queued tasks
+   * wait for room, and its allocate() refuses what does not fit.
+   */
+  contributing(availability: AvailabilityState = this.components.availability.current()): boolean {
+    return mayCompute(availability);
   }
 
-  private otherSuspendReasons(): SuspendReason[] {
-    const reasons: SuspendReason[] = [];
-    for (const module of this.runtime.modulesRunning) {
-      if (module === this) continue;
-      for (const reason of module.state?.().contribution?.suspendReasons ?? []) if (!IGNORED_REASONS.includes(reason)) reasons.push(reason);
-    }
-    return reasons;
-  }
-
-  offer(settings: Settings = this.runtime.settings.get()): Offer {
-    return offerFor(this.hardware(), settings.limits);
+  offer(availability: Pick<AvailabilityState, 'limits'> = this.components.availability.current()): Offer {
+    return offerFor(this.hardware(), availability.limits);
   }
 
   /** The signed descriptor, made again when the offer or hardware changed or half its lifetime passed. */
@@ -286,16 +291,16 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
       return cached.descriptor;
     }
     if (this.attestor) {
-      const unsigned = unsignedDescriptor({ nodeId: this.runtime.identity.nodeId, hardware, offer, softwareVersion: this.runtime.config.version, now }) as unknown as JsonObject;
+      const unsigned = unsignedDescriptor({ nodeId: this.components.identity.nodeId, hardware, offer, softwareVersion: this.components.version, now }) as unknown as JsonObject;
       const attestation = this.attestor(unsigned);
-      const signed = signArtifact(PNODE_DESCRIPTOR_SCHEMA, attestation ? { ...unsigned, operator: attestation } : unsigned, this.runtime.identity.signer) as unknown as PnodeDescriptor;
+      const signed = signArtifact(PNODE_DESCRIPTOR_SCHEMA, attestation ? { ...unsigned, operator: attestation } : unsigned, this.components.identity.signer) as unknown as PnodeDescriptor;
       this.cachedDescriptor = { descriptor: signed, offer, detectedAt: hardware['detected-at'], madeAt: now };
       return signed;
     }
     const operator = this.options.operatorAttestation?.();
     const descriptor = signDescriptor(
-      { nodeId: this.runtime.identity.nodeId, hardware, offer, softwareVersion: this.runtime.config.version, now, ...(operator ? { operator } : {}) },
-      this.runtime.identity.signer,
+      { nodeId: this.components.identity.nodeId, hardware, offer, softwareVersion: this.components.version, now, ...(operator ? { operator } : {}) },
+      this.components.identity.signer,
     );
     this.cachedDescriptor = { descriptor, offer, detectedAt: hardware['detected-at'], madeAt: now };
     return descriptor;
@@ -320,7 +325,7 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   heartbeatContent(link: OrchestratorLink): Pick<HeartbeatBody, 'primary' | 'contributing' | 'load/permille' | 'memory/available-mb' | 'vnodes'> {
     const now = this.clock.now();
     if (!this.loadSample || now - this.loadSample.at >= LOAD_SAMPLE_REUSE_MS) {
-      const sample = this.runtime.hardware?.sampleLoad() ?? { 'load/permille': null, 'memory/available-mb': null };
+      const sample = this.components.hardware.sampleLoad();
       this.loadSample = { sample, at: now };
     }
     return {
@@ -345,7 +350,7 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
     this.releaseOf(link.nodeId, 'the lease with the orchestrator ran out');
     if (this.primaryId === link.nodeId) this.choosePrimary();
     this.recount();
-    this.runtime.traces.emit('error/occurred', {
+    this.components.traces.emit('error/occurred', {
       peer: link.nodeId,
       detail: { code: 'E_TRANSPORT_UNAVAILABLE', class: 'transport/unavailable', message: 'orchestrator lost: no heartbeat answered within the lease', phase: 'membership' },
     });
@@ -357,7 +362,7 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   }
 
   report(link: OrchestratorLink, message: string): void {
-    this.runtime.config.warn(`membership: ${link.nodeId.slice(0, 24)}…: ${message}`);
+    this.components.warn(`membership: ${link.nodeId.slice(0, 24)}…: ${message}`);
   }
 
   private choosePrimary(): void {
@@ -418,7 +423,7 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
    */
   private admit(vnode: { readonly vnodeId: string; readonly orchestrator: string; readonly cores: number; readonly memoryMb: number }): VNodeRefusalReason | null {
     if (this.options.admit) return this.options.admit(vnode);
-    const host = this.runtime.module<VNodeHostModule>(VNODE_HOST_MODULE)?.host;
+    const host = this.components.vnodes?.host;
     if (!host) return null;
     const taken = host.allocate(vnode);
     return taken.ok ? null : 'exceeds-offer';
@@ -427,7 +432,7 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   /** VNodes the VNode host module reports failed end here too, and their orchestrator hears it. */
   private reapFailed(now: number): void {
     if (this.options.admit || this.vnodes.size === 0) return;
-    const host = this.runtime.module<VNodeHostModule>(VNODE_HOST_MODULE)?.host;
+    const host = this.components.vnodes?.host;
     if (!host) return;
     const failed: HeldVNode[] = [];
     for (const view of host.views()) {
@@ -441,7 +446,7 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   /** The VNode host module lets a released VNode go (its tasks are cancelled, its sandbox ended). */
   private hostRelease(vnodeId: string): void {
     if (this.options.admit) return;
-    const host = this.runtime.module<VNodeHostModule>(VNODE_HOST_MODULE)?.host;
+    const host = this.components.vnodes?.host;
     if (host) void host.release(vnodeId).catch(() => undefined);
   }
 
@@ -466,7 +471,7 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
     for (const vnode of released) {
       this.hostRelease(vnode.vnodeId);
       this.emit('vnode-released', vnode);
-      this.runtime.connections.send(vnode.orchestrator, 'vnode-status', {
+      this.components.connections.send(vnode.orchestrator, 'vnode-status', {
         'vnode/id': vnode.vnodeId,
         state: vnode.state === 'failed' ? 'failed' : 'released',
         ...(vnode.reason ? { reason: vnode.reason.slice(0, MAX_MEMBERSHIP_TEXT_LENGTH) } : {}),
@@ -478,30 +483,27 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   // --- control state ----------------------------------------------------------------------------
 
   private changed(): void {
-    this.runtimeRef?.emit('changed', 'orchestrators');
+    if (this.started) this.components.ui.stateChanged('orchestrators');
   }
 
   state(): Partial<Pick<NodeState, StateSection>> {
-    const runtime = this.runtime;
     const now = this.clock.now();
-    const settings = runtime.settings.get();
-    const registered = [...this.links.values()].some((l) => l.status === 'registered');
-    const reasons: SuspendReason[] = settings.joined && !registered ? ['no-orchestrator'] : [];
-    const snoozed = settings.snoozedUntil !== null && settings.snoozedUntil > now;
-    const contribution: ContributionView = {
-      enabled: settings.contributionEnabled,
-      status: !settings.joined || !settings.contributionEnabled ? 'off' : snoozed ? 'snoozed' : registered ? 'contributing' : 'connecting',
-      snoozedUntil: snoozed ? settings.snoozedUntil : null,
-      limits: settings.limits,
-      suspendReasons: reasons,
-    };
-    // With the VNode host module running, it shows the VNodes (it knows their tasks); else the reservations do.
-    const hostShowsVNodes = runtime.modulesRunning.some((m) => m.name === VNODE_HOST_MODULE);
     return {
       orchestrators: [...this.links.values()].map((l) => l.view(l.nodeId === this.primaryId)),
-      ...(hostShowsVNodes ? {} : { vnodes: this.vnodes.views(now) }),
-      contribution,
+      // With a VNode host, it shows the VNodes (it knows their tasks); else the reservations do.
+      ...(this.components.vnodes ? {} : { vnodes: this.vnodes.views(now) }),
     };
+  }
+
+  /** 'no-orchestrator' while joined and no orchestrator holds a registration for us. */
+  suspendReasons(): SuspendReason[] {
+    const registered = [...this.links.values()].some((l) => l.status === 'registered');
+    return this.components.availability.current().joined && !registered ? ['no-orchestrator'] : [];
+  }
+
+  /** True while an orchestrator holds a registration for us. */
+  get registered(): boolean {
+    return [...this.links.values()].some((l) => l.status === 'registered');
   }
 }
 

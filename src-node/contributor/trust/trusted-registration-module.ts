@@ -21,7 +21,7 @@
 // Where the requests go: the orchestrator given in the options, else the membership module's
 // primary, else any orchestrator it is registered with.
 import { EventEmitter } from 'node:events';
-import type { CommandResult, ControlCommand } from '../../../src-shared/control/commands.js';
+import type { CommandHandlers, CommandResult } from '../../../src-shared/control/commands.js';
 import type { NodeState, StateSection, TrustedView } from '../../../src-shared/control/state.js';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
 import { errorBody, type ErrorBody } from '../../../src-shared/protocol/messages/core-bodies.js';
@@ -36,10 +36,10 @@ import { attestDescriptor } from '../../../src-shared/trust/attestation.js';
 import { parseEnrollmentToken, signProof, tokenHash } from '../../../src-shared/trust/enrollment.js';
 import { ENROLL_PROOF_DOMAIN, RENEW_AT_FRACTION, RENEW_PROOF_DOMAIN, RENEW_RETRY_MAX_MS, RENEW_RETRY_MIN_MS, ROTATE_PROOF_DOMAIN } from '../../../src-shared/trust/trust-profile.js';
 import { backoffDelayMs, type BackoffBounds } from '../../kernel/peers/backoff.js';
-import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
-import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
-import { MEMBERSHIP_MODULE, type MembershipModule } from '../membership/membership-module.js';
-import { networkOf } from '../../kernel/discovery/bootstrap.js';
+import type { KernelComponents } from '../../kernel/runtime/components.js';
+import { requireComponents } from '../../kernel/runtime/components.js';
+import type { ControlSource, RuntimeModule } from '../../kernel/runtime/runtime-module.js';
+import type { MembershipModule } from '../membership/membership-module.js';
 import { isIdentityError } from '../../kernel/identity/identity-error.js';
 import { createRoleKey, kindOfStorageRef, loadRoleKey, openRoleKeystore, type RoleKeystore } from '../../kernel/identity/role-keystore.js';
 import { EMPTY_TRUST_FILE, TRUST_DIR, readTrustFile, writeTrustFile, type TrustFile } from './trust-file.js';
@@ -52,12 +52,15 @@ const TARGET_POLL_MS = 100;
 /** Longest timer Node accepts; later renewals are re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+export type TrustedRegistrationComponents = Pick<
+  KernelComponents,
+  'dataDir' | 'identity' | 'keystore' | 'keychain' | 'crypto' | 'clock' | 'traces' | 'connections' | 'ui' | 'warn' | 'network'
+> & {
+  /** The membership that carries the attestation to the orchestrators (start this module after it). */
+  readonly membership: Pick<MembershipModule, 'primary' | 'state' | 'setOperatorAttestation'>;
+};
+
 export interface TrustedRegistrationOptions {
-  /**
-   * The membership module that carries the attestation. Default: the one running in the node, found
-   * at start (then this module must start after it).
-   */
-  readonly membership?: MembershipModule;
   /** The orchestrator that runs the registration authority (node-id); default: the membership's primary. */
   readonly orchestrator?: string;
   /** The authority key credentials must be issued by; default the network descriptor's registration-authority/key. */
@@ -91,9 +94,8 @@ function asProtocolError(error: unknown): ProtocolError {
   return new ProtocolError('E_TRANSPORT_UNAVAILABLE', error instanceof Error ? error.message : String(error));
 }
 
-export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationEvents> implements RuntimeModule {
+export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationEvents> implements RuntimeModule, ControlSource {
   readonly name = TRUSTED_REGISTRATION_MODULE;
-  private runtimeRef: NodeRuntime | null = null;
   private keystore: RoleKeystore | null = null;
   private file: TrustFile = EMPTY_TRUST_FILE;
   private signer: Ed25519Signer | null = null;
@@ -104,17 +106,20 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
   private renewAttempts = 0;
   private stopped = false;
 
-  constructor(private readonly options: TrustedRegistrationOptions = {}) {
+  constructor(
+    private readonly components: TrustedRegistrationComponents,
+    private readonly options: TrustedRegistrationOptions = {},
+  ) {
     super();
+    requireComponents(this.name, components, ['dataDir', 'identity', 'keystore', 'crypto', 'clock', 'traces', 'connections', 'ui', 'warn', 'membership']);
   }
 
-  private get runtime(): NodeRuntime {
-    if (!this.runtimeRef) throw new Error('the trusted-registration module has not started');
-    return this.runtimeRef;
+  private get runtime(): TrustedRegistrationComponents {
+    return this.components;
   }
 
-  private get membership(): MembershipModule | undefined {
-    return this.options.membership ?? this.runtime.module<MembershipModule>(MEMBERSHIP_MODULE);
+  private get membership(): TrustedRegistrationComponents['membership'] {
+    return this.components.membership;
   }
 
   /** The credential held now (valid or not), or null. */
@@ -129,9 +134,9 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
 
   // --- lifecycle ------------------------------------------------------------------------------
 
-  async start(runtime: NodeRuntime): Promise<void> {
-    this.runtimeRef = runtime;
-    this.file = await readTrustFile(runtime.config.dataDir, runtime.crypto, runtime.config.warn);
+  async start(): Promise<void> {
+    const runtime = this.components;
+    this.file = await readTrustFile(runtime.dataDir, runtime.crypto, runtime.warn);
     const connections = runtime.connections;
     for (const kind of ['operator-enroll', 'operator-renew', 'operator-rotate'] as const) {
       connections.handle(kind, (c, body) => {
@@ -158,14 +163,14 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     });
     const ref = this.file['key/storage-ref'];
     this.keystore = await openRoleKeystore({
-      dataDir: runtime.config.dataDir,
+      dataDir: runtime.dataDir,
       subdir: TRUST_DIR,
       role: 'operator',
       scope: runtime.identity.nodeId,
       kind: (ref ? kindOfStorageRef(ref) : undefined) ?? runtime.keystore.kind,
       crypto: runtime.crypto,
-      keychain: runtime.config.keychain,
-      warn: runtime.config.warn,
+      keychain: runtime.keychain,
+      warn: runtime.warn,
       why: "because the node's own key is kept in the file keystore",
     });
     // A key made for an enrollment or rotation that never finished: nothing names it any more.
@@ -199,12 +204,12 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
 
   private async save(file: TrustFile): Promise<void> {
     this.file = file;
-    await writeTrustFile(this.runtime.config.dataDir, file);
+    await writeTrustFile(this.runtime.dataDir, file);
     this.changed();
   }
 
   private changed(): void {
-    this.runtimeRef?.emit('changed', 'trusted');
+    this.components.ui.stateChanged('trusted');
   }
 
   // --- the control surface --------------------------------------------------------------------
@@ -233,20 +238,13 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     return { ...base, state: 'trusted' };
   }
 
-  execute(command: ControlCommand): Promise<CommandResult> | undefined {
-    switch (command.command) {
-      case 'enroll':
-        return this.answer(() => this.enroll(command.token));
-      case 'renew-credential':
-        return this.answer(() => this.renew());
-      case 'rotate-operator-key':
-        return this.answer(() => this.rotate());
-      default:
-        return undefined;
-    }
-  }
+  readonly commands: CommandHandlers = {
+    enroll: (command) => this.answer(() => this.enroll(command.token)),
+    'renew-credential': () => this.answer(() => this.renew()),
+    'rotate-operator-key': () => this.answer(() => this.rotate()),
+  };
 
-  private async answer(run: () => Promise<TrustedView>): Promise<CommandResult> {
+  private async answer(run: () => Promise<TrustedView>): Promise<CommandResult<TrustedView>> {
     if (this.busy !== null) return { ok: false, error: { code: 'busy', message: `trusted registration is busy (${this.busy})` } };
     try {
       return { ok: true, value: await run() };
@@ -267,8 +265,8 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       throw new ProtocolError('E_TRANSPORT_UNAVAILABLE', 'no session with the orchestrator that runs the registration authority');
     }
     const membership = this.membership;
-    if (open(membership?.primary)) return membership.primary;
-    for (const view of membership?.state().orchestrators ?? []) if (view.status === 'registered' && open(view.nodeId)) return view.nodeId;
+    if (open(membership.primary)) return membership.primary;
+    for (const view of membership.state().orchestrators ?? []) if (view.status === 'registered' && open(view.nodeId)) return view.nodeId;
     throw new ProtocolError('E_TRANSPORT_UNAVAILABLE', 'no session with an orchestrator: join the network first');
   }
 
@@ -282,7 +280,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       try {
         return this.target();
       } catch (error) {
-        const connecting = this.membership?.state().orchestrators?.some((o) => o.status !== 'lost') ?? false;
+        const connecting = this.membership.state().orchestrators?.some((o) => o.status !== 'lost') ?? false;
         if (!connecting || Date.now() >= deadline || this.stopped) throw error;
         await new Promise((r) => setTimeout(r, TARGET_POLL_MS));
       }
@@ -313,7 +311,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
   /** The credential an authority answered, checked against what was asked for. */
   private checkIssued(value: unknown, operatorKey: string, previous: OperatorCredential | null): OperatorCredential {
     const runtime = this.runtime;
-    const expected = this.options.authorityKey ?? networkOf(runtime.config)?.descriptor['registration-authority/key'];
+    const expected = this.options.authorityKey ?? runtime.network?.descriptor?.['registration-authority/key'];
     const issuers = previous ? [previous['issuer/key']] : expected !== undefined ? [expected] : undefined;
     const verified = verifyCredential(value, { crypto: runtime.crypto, now: runtime.clock.now(), ...(issuers ? { trustedIssuers: issuers } : {}) });
     if (!verified.ok) throw verified.error;
@@ -325,7 +323,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
   }
 
   private traceFailure(kind: TrustKind, error: ProtocolError): void {
-    this.runtimeRef?.traces.emit('error/occurred', { detail: errorDetail(error, { kind, phase: 'trusted-registration' }) });
+    this.components.traces.emit('error/occurred', { detail: errorDetail(error, { kind, phase: 'trusted-registration' }) });
   }
 
   // --- enroll, renew, rotate ------------------------------------------------------------------

@@ -14,7 +14,7 @@
 //      most MAX_MODULE_FETCHES fetches at once).
 // A refusal is a result with status `cancelled` and a detail starting "refused: " (the
 // orchestrator runs the task elsewhere and counts no failure against it); a module that cannot be
-// fetched fails the task (`failed`). Then runtime.module('vnode-host').host.runTask runs it and the
+// fetched fails the task (`failed`). Then the VNode host's runTask runs it and the
 // result goes back.
 //
 // Test-only: `resultTransform` changes each result before it is sent, which is how tests make a
@@ -27,10 +27,11 @@ import { type TaskResult, type TaskStatus, encodeTaskResult, makeTaskResult } fr
 import { type VNodeTask, decodeTask } from '../../../src-shared/vnode/workload.js';
 import type { ContentHash } from '../../../src-shared/vnode/content-hash.js';
 import type { PeerConnection } from '../../kernel/connection/peer-connection.js';
-import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
+import type { KernelComponents } from '../../kernel/runtime/components.js';
+import { requireComponents } from '../../kernel/runtime/components.js';
 import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
-import { MEMBERSHIP_MODULE, type MembershipModule } from '../membership/membership-module.js';
-import { VNODE_HOST_MODULE, type VNodeHostModule } from '../vnode/vnode-module.js';
+import type { VNodeReservations } from '../membership/vnode-reservations.js';
+import type { VNodeHostModule } from '../vnode/vnode-module.js';
 import type { VNodeHost } from '../vnode/vnode-host.js';
 import { type FetchOutcome, ModuleFetch, type ModuleFetchOptions } from './module-fetch.js';
 
@@ -39,6 +40,13 @@ export const WORK_RUNNER_MODULE = 'work-runner';
 export const MAX_TASKS_PER_VNODE = 2;
 /** Modules fetched at once; a task needing another one meanwhile is refused (`cancelled`, busy). */
 export const MAX_MODULE_FETCHES = 4;
+
+export type WorkRunnerComponents = Pick<KernelComponents, 'connections' | 'clock' | 'warn'> & {
+  /** Where tasks run. */
+  readonly vnodes: Pick<VNodeHostModule, 'host'>;
+  /** The reservations membership holds (a task runs only on a VNode its orchestrator placed here). */
+  readonly membership?: { readonly vnodes: Pick<VNodeReservations, 'get'> } | undefined;
+};
 
 export interface WorkRunnerOptions {
   /** Test-only: rewrites each result before it is sent (a lying PNode). Never reachable from the CLI. */
@@ -73,7 +81,6 @@ interface Fetching {
 export class WorkRunner implements RuntimeModule {
   readonly name = WORK_RUNNER_MODULE;
   readonly stats: WorkRunnerStats = { tasksReceived: 0, tasksRefused: 0, tasksRun: 0, resultsSent: 0, modulesFetched: 0, moduleFetchesFailed: 0, moduleRequests: 0, chunksReceived: 0, chunksRefused: 0 };
-  private runtimeRef: NodeRuntime | null = null;
   private stopped = false;
   /** Tasks here per VNode (fetching, queued or running). */
   private readonly perVNode = new Map<string, number>();
@@ -92,25 +99,25 @@ export class WorkRunner implements RuntimeModule {
     for (const fetching of this.fetches.values()) if (fetching.fetch.from === connection.peerNodeId) fetching.fetch.onError(reId, `${body.code}: ${body.detail}`);
   };
 
-  constructor(private readonly options: WorkRunnerOptions = {}) {}
-
-  private get runtime(): NodeRuntime {
-    if (!this.runtimeRef) throw new Error('the work runner has not started');
-    return this.runtimeRef;
+  constructor(
+    private readonly components: WorkRunnerComponents,
+    private readonly options: WorkRunnerOptions = {},
+  ) {
+    requireComponents(this.name, components, ['connections', 'clock', 'warn', 'vnodes']);
   }
 
-  start(runtime: NodeRuntime): void {
-    this.runtimeRef = runtime;
-    runtime.connections.handle('vnode-task', (c, body) => this.onTask(c, body));
-    runtime.connections.handle('vnode-module-chunk', (c, body) => this.onChunk(c, body));
-    runtime.connections.on('disconnected', this.onDisconnected);
-    runtime.connections.on('message', this.onMessage);
+  start(): void {
+    const connections = this.components.connections;
+    connections.handle('vnode-task', (c, body) => this.onTask(c, body));
+    connections.handle('vnode-module-chunk', (c, body) => this.onChunk(c, body));
+    connections.on('disconnected', this.onDisconnected);
+    connections.on('message', this.onMessage);
   }
 
   stop(): void {
     this.stopped = true;
-    this.runtimeRef?.connections.off('disconnected', this.onDisconnected);
-    this.runtimeRef?.connections.off('message', this.onMessage);
+    this.components.connections.off('disconnected', this.onDisconnected);
+    this.components.connections.off('message', this.onMessage);
     for (const fetching of [...this.fetches.values()]) fetching.fetch.abort('the node is stopping');
   }
 
@@ -119,8 +126,8 @@ export class WorkRunner implements RuntimeModule {
     return this.taskIds.size;
   }
 
-  private host(): VNodeHost | null {
-    return this.runtime.module<VNodeHostModule>(VNODE_HOST_MODULE)?.host ?? null;
+  private host(): VNodeHost {
+    return this.components.vnodes.host;
   }
 
   // --- tasks ------------------------------------------------------------------------------------
@@ -138,9 +145,8 @@ export class WorkRunner implements RuntimeModule {
       this.reply(from, reqId, makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status, detail, cpuMs: 0, wallMs: 0 }), null);
     };
     const host = this.host();
-    if (!host) return refuse('cancelled', 'refused: this node hosts no VNodes');
     const allocation = host.allocations().find((a) => a.vnodeId === task.vnodeId);
-    const membership = this.runtime.module<MembershipModule>(MEMBERSHIP_MODULE);
+    const membership = this.components.membership;
     const held = membership ? membership.vnodes.get(task.vnodeId) : allocation;
     if (!allocation || allocation.orchestrator !== from || !held || held.orchestrator !== from) return refuse('cancelled', `refused: VNode ${task.vnodeId} is not allocated here by this orchestrator`);
     if (host.paused) return refuse('cancelled', `refused: paused (${host.pausedBy().join(', ')})`);
@@ -183,10 +189,10 @@ export class WorkRunner implements RuntimeModule {
       moduleHash,
       moduleSize,
       from,
-      newRequestId: () => newId('mr', this.runtime.clock.now()),
+      newRequestId: () => newId('mr', this.components.clock.now()),
       send: (body) => {
         this.stats.moduleRequests++;
-        return this.runtime.connections.send(from, 'vnode-module-request', body);
+        return this.components.connections.send(from, 'vnode-module-request', body);
       },
       onDone: (outcome) => void this.fetched(host, from, key, moduleHash, fetch, waiters, outcome),
     });
@@ -233,9 +239,9 @@ export class WorkRunner implements RuntimeModule {
     const transform = this.options.resultTransform;
     const sent = task !== null && transform ? transform(result, task) : result;
     try {
-      if (this.runtime.connections.send(to, 'vnode-result', { 're/id': reqId, result: encodeTaskResult(sent) })) this.stats.resultsSent++;
+      if (this.components.connections.send(to, 'vnode-result', { 're/id': reqId, result: encodeTaskResult(sent) })) this.stats.resultsSent++;
     } catch (error) {
-      this.runtime.config.warn(`warning: work runner: a result could not be sent: ${error instanceof Error ? error.message : String(error)}`);
+      this.components.warn(`warning: work runner: a result could not be sent: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

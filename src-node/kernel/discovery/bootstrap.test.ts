@@ -58,17 +58,20 @@ afterEach(async () => {
 
 describe('the bootstrap module', () => {
   it('reports the sources a node starts with as a trace event and a banner line', async () => {
-    const module = new BootstrapModule({ directories: ['https://directory.example.org/'] });
-    const node = await startTestNode({ seeds: [{ nodeId: a, urls: ['ws://127.0.0.1:9/peer'] }], modules: [module] });
+    let module: BootstrapModule | undefined;
+    const node = await startTestNode({
+      seeds: [{ nodeId: a, urls: ['ws://127.0.0.1:9/peer'] }],
+      modules: (r) => [(module = new BootstrapModule(r.components, { seeds: r.config.seeds, directories: ['https://directory.example.org/'] }))],
+    });
     nodes.push(node);
     const event = node.traces.recent(1000).find((e) => e['event/type'] === 'peer/discovered' && e.detail?.['via'] === 'bootstrap');
     expect(event?.detail).toMatchObject({ sources: ['seeds', 'directories'], seeds: 1, directories: 1, remembered: 0 });
-    expect(module.bannerLines()).toEqual(['bootstrap  static seeds 1 (command line 1) → directories 1']);
+    expect(module!.bannerLines()).toEqual(['bootstrap  static seeds 1 (command line 1) → directories 1']);
   });
 
   it('warns when a node has no source at all', async () => {
     const warnings: string[] = [];
-    const node = await startTestNode({ modules: [new BootstrapModule()], warn: (line) => warnings.push(line) });
+    const node = await startTestNode({ modules: (r) => [new BootstrapModule(r.components, { seeds: r.config.seeds })], warn: (line) => warnings.push(line) });
     nodes.push(node);
     expect(warnings.join('\n')).toContain('warning: bootstrap: no source');
   });
@@ -79,11 +82,15 @@ describe('the bootstrap module', () => {
     const first = await startTestNode({ dataDir: dir.path });
     const self = first.identity.nodeId;
     await first.stop();
-    const module = new BootstrapModule();
-    const node = await startTestNode({ dataDir: dir.path, seeds: [{ nodeId: self, urls: ['ws://127.0.0.1:9/peer'] }, { nodeId: b, urls: ['ws://127.0.0.1:9/peer'] }], modules: [module] });
+    let module: BootstrapModule | undefined;
+    const node = await startTestNode({
+      dataDir: dir.path,
+      seeds: [{ nodeId: self, urls: ['ws://127.0.0.1:9/peer'] }, { nodeId: b, urls: ['ws://127.0.0.1:9/peer'] }],
+      modules: (r) => [(module = new BootstrapModule(r.components, { seeds: r.config.seeds }))],
+    });
     nodes.push(node);
     expect(node.peers.get(self)).toBeUndefined();
     expect(node.peers.get(b)).toBeDefined();
-    expect(module.plan?.seeds.map((s) => s.nodeId)).toEqual([b]);
+    expect(module!.plan?.seeds.map((s) => s.nodeId)).toEqual([b]);
   });
 });

@@ -12,32 +12,14 @@
 // (one `peer/discovered` event with detail via "bootstrap", and one line for the banner), warns
 // when it has none, and drops our own node-id from the peer store (a network descriptor lists its
 // seeds, and a seed runs with that same descriptor: it must not dial itself).
-import type { NodeId } from '../../../src-shared/protocol/did-key.js';
-import type { NetworkDescriptor } from '../../../src-shared/network/network-descriptor.js';
-import type { NodeRuntime } from '../runtime/node-runtime.js';
-import type { NodeRuntimeConfig } from '../runtime/runtime-config.js';
+import { networkDirectories, networkSeeds } from '../../../src-shared/network/network-descriptor.js';
+import type { KernelComponents } from '../runtime/components.js';
+import { requireComponents } from '../runtime/components.js';
 import type { RuntimeModule } from '../runtime/runtime-module.js';
 import type { SeedPeer } from '../peers/peer-store.js';
 
 export const BOOTSTRAP_SOURCES = ['seeds', 'directories', 'remembered'] as const;
 export type BootstrapSource = (typeof BOOTSTRAP_SOURCES)[number];
-
-/** The network a node was started in (`pnode node --network F`), as the rest of the node reads it. */
-export interface JoinedNetwork {
-  readonly descriptor: NetworkDescriptor;
-  readonly seeds: readonly SeedPeer[];
-  /** Seed directory base URLs, for the directory client. */
-  readonly directories: readonly string[];
-  /** Orchestrators to register with, for the membership module. */
-  readonly orchestrators: readonly { readonly nodeId: NodeId; readonly url: string }[];
-}
-
-/** A runtime config that may carry the network it joins (see cli/network-options.ts). */
-export type NetworkedConfig = NodeRuntimeConfig & { readonly network?: JoinedNetwork | undefined };
-
-export function networkOf(config: NodeRuntimeConfig): JoinedNetwork | undefined {
-  return (config as NetworkedConfig).network;
-}
 
 /** Seed lists merged by precedence (earlier lists first); one entry per node-id. */
 export function mergeSeeds(...lists: readonly (readonly SeedPeer[])[]): SeedPeer[] {
@@ -112,23 +94,28 @@ export function describeBootstrap(plan: BootstrapPlan): string {
 }
 
 export interface BootstrapOptions {
+  /** The static seeds the node was given (command line first, then the network's, merged). */
+  readonly seeds: readonly SeedPeer[];
   /** --directory values; the network descriptor's are added. */
   readonly directories?: readonly string[];
 }
 
+export type BootstrapComponents = Pick<KernelComponents, 'identity' | 'peers' | 'settings' | 'traces' | 'network' | 'warn'>;
+
 /** The inputs of a running node: its config, settings, network and peer store. */
-export function bootstrapInputsOf(runtime: NodeRuntime, options: BootstrapOptions = {}): BootstrapInputs {
-  const network = networkOf(runtime.config);
-  const networkIds = new Set(network?.seeds.map((s) => s.nodeId));
+export function bootstrapInputsOf(runtime: BootstrapComponents, options: BootstrapOptions): BootstrapInputs {
+  const descriptor = runtime.network?.descriptor;
+  const fromNetwork = descriptor ? networkSeeds(descriptor) : [];
+  const networkIds = new Set<string>(fromNetwork.map((s) => s.nodeId));
   const self = runtime.identity.nodeId;
   const remembered = runtime.peers.all().filter((r) => r.nodeId !== self && r.source !== 'seed' && r.endpoints.length > 0).length;
   const others = (list: readonly SeedPeer[]) => list.filter((s) => s.nodeId !== self);
   return {
     // applyNetwork merged the descriptor's seeds into config.seeds; the rest came from --seed.
-    cliSeeds: others(runtime.config.seeds.filter((s) => !networkIds.has(s.nodeId))),
-    networkSeeds: others(network?.seeds ?? []),
+    cliSeeds: others(options.seeds.filter((s) => !networkIds.has(s.nodeId))),
+    networkSeeds: others(fromNetwork),
     settingsSeeds: others(runtime.settings.get().seeds.map((s) => ({ nodeId: s.nodeId, urls: [s.url], ...(s.label ? { label: s.label } : {}) }))),
-    directories: [...(options.directories ?? []), ...(network?.directories ?? [])],
+    directories: [...(options.directories ?? []), ...(descriptor ? networkDirectories(descriptor) : [])],
     remembered,
   };
 }
@@ -137,14 +124,20 @@ export class BootstrapModule implements RuntimeModule {
   readonly name = 'bootstrap';
   private current: BootstrapPlan | undefined;
 
-  constructor(private readonly options: BootstrapOptions = {}) {}
+  constructor(
+    private readonly components: BootstrapComponents,
+    private readonly options: BootstrapOptions,
+  ) {
+    requireComponents(this.name, components, ['identity', 'peers', 'settings', 'traces', 'warn']);
+  }
 
   /** What the node started with (undefined before start). */
   get plan(): BootstrapPlan | undefined {
     return this.current;
   }
 
-  start(runtime: NodeRuntime): void {
+  start(): void {
+    const runtime = this.components;
     runtime.peers.forget(runtime.identity.nodeId);
     const plan = planBootstrap(bootstrapInputsOf(runtime, this.options));
     this.current = plan;
@@ -157,7 +150,7 @@ export class BootstrapModule implements RuntimeModule {
         remembered: plan.remembered,
       },
     });
-    if (plan.sources.length === 0) runtime.config.warn(`warning: bootstrap: ${describeBootstrap(plan)}`);
+    if (plan.sources.length === 0) runtime.warn(`warning: bootstrap: ${describeBootstrap(plan)}`);
   }
 
   stop(): void {}

@@ -14,8 +14,7 @@ import { newEpoch } from '../../services/directory/directory-cursor.js';
 import { makePublisher, signedAdvertisement } from '../../../tests/support/directory.js';
 import { backoffDelayMs } from '../peers/backoff.js';
 import { DIRECTORY_CURSORS_FILE } from './directory-cursors.js';
-import { DirectoryClient, type DirectoryClientOptions, type ScheduleReason, directoriesFromArgs } from './directory-client.js';
-import { UsageError } from '../../cli/args.js';
+import { DirectoryClient, type DirectoryClientOptions, type ScheduleReason } from './directory-client.js';
 import { makeLoopbackCertificate } from '../../../tests/support/tls.js';
 
 type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
@@ -25,25 +24,30 @@ afterEach(async () => {
 });
 
 async function directory(options: { dataDir?: string; listen?: string; tls?: { certFile: string; keyFile: string } } = {}): Promise<{ node: TestNode; module: DirectoryModule }> {
-  const module = new DirectoryModule({ listen: options.listen ?? 'http://127.0.0.1:0' });
-  const node = await startTestNode({ role: 'directory', listenOn: false, modules: [module], ...(options.dataDir ? { dataDir: options.dataDir } : {}), ...(options.tls ? { tls: options.tls } : {}) });
+  let module: DirectoryModule | undefined;
+  const node = await startTestNode({
+    role: 'directory',
+    listenOn: false,
+    modules: (r) => [(module = new DirectoryModule(r.components, { listen: options.listen ?? 'http://127.0.0.1:0', ...(options.tls ? { tls: options.tls } : {}) }))],
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  });
   running.push(node);
-  return { node, module };
+  return { node, module: module! };
 }
 
 async function node(
   options: Partial<DirectoryClientOptions> & { directories: readonly string[]; listenOn?: boolean; dataDir?: string; trustCa?: string[] },
 ): Promise<{ node: TestNode; client: DirectoryClient }> {
-  const client = new DirectoryClient({ timing: { syncIntervalMs: 60_000 }, ...options });
+  let client: DirectoryClient | undefined;
   const started = await startTestNode({
-    modules: [client],
+    modules: (r) => [(client = new DirectoryClient(r.components, { timing: { syncIntervalMs: 60_000 }, ...options }))],
     listenOn: options.listenOn ?? true,
     timing: { planIntervalMs: 100 },
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.trustCa ? { trustCa: options.trustCa } : {}),
   });
   running.push(started);
-  return { node: started, client };
+  return { node: started, client: client! };
 }
 
 async function stop(target: TestNode): Promise<void> {
@@ -228,13 +232,5 @@ describe('directory client', () => {
     await expect.poll(() => strangerClient.status()[0]?.syncFailures, { timeout: 10_000 }).toBeGreaterThan(0);
     const refused = traces(stranger, 'error/occurred').find((e) => e.detail?.['url'] === module.url);
     expect(refused?.detail).toMatchObject({ code: 'E_TRANSPORT_REJECTED', op: 'sync' });
-  });
-
-  it('takes --directory URLs under the loopback policy', () => {
-    expect(directoriesFromArgs({ positionals: [], options: { directory: ['https://seed.example/dir/'] } })).toEqual(['https://seed.example/dir']);
-    expect(directoriesFromArgs({ positionals: [], options: { directory: ['http://127.0.0.1:8080'], 'insecure-loopback': true } })).toEqual(['http://127.0.0.1:8080']);
-    expect(() => directoriesFromArgs({ positionals: [], options: { directory: ['http://127.0.0.1:8080'] } })).toThrow(UsageError);
-    expect(() => directoriesFromArgs({ positionals: [], options: { directory: ['http://seed.example'], 'insecure-loopback': true } })).toThrow(/only on loopback/);
-    expect(() => directoriesFromArgs({ positionals: [], options: { directory: ['ftp://seed.example'] } })).toThrow(UsageError);
   });
 });

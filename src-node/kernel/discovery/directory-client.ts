@@ -27,11 +27,10 @@ import { type ErrorCode, ProtocolError, isErrorCode } from '../../../src-shared/
 import { isNodeId } from '../../../src-shared/protocol/did-key.js';
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import type { NodeAdvertisement } from '../advertisement/advertisement-types.js';
-import type { OptionSpec, ParsedArgs } from '../../cli/args.js';
-import { UsageError } from '../../cli/args.js';
 import { parseDirectoryUrl } from './directory-url.js';
 import { type BackoffBounds, type RandomSource, RECONNECT_BACKOFF, backoffDelayMs } from '../peers/backoff.js';
-import type { NodeRuntime } from '../runtime/node-runtime.js';
+import type { KernelComponents } from '../runtime/components.js';
+import { requireComponents } from '../runtime/components.js';
 import type { RuntimeModule } from '../runtime/runtime-module.js';
 import { trustWithExtraCas } from '../transport/tls.js';
 import { isCursorText, loadCursors, saveCursors } from './directory-cursors.js';
@@ -52,22 +51,10 @@ export const DIRECTORY_CURSOR_SAVE_DELAY_MS = 2_000;
 /** Longest Retry-After honoured. */
 export const DIRECTORY_MAX_RETRY_AFTER_MS = 10 * 60_000;
 
-export const DIRECTORY_CLIENT_OPTIONS: OptionSpec[] = [
-  { name: 'directory', type: 'list', valueName: 'url', description: 'A seed directory: https://host[:port][/path], or http://127.0.0.1:port with --insecure-loopback' },
-];
-
-/** The `--directory` URLs, checked against the loopback policy (bad ones are a usage error). */
-export function directoriesFromArgs(args: ParsedArgs): string[] {
-  const insecureLoopback = args.options['insecure-loopback'] === true;
-  const urls = (args.options['directory'] as string[] | undefined) ?? [];
-  return urls.map((url) => {
-    try {
-      return parseDirectoryUrl(url, { insecureLoopback }).base;
-    } catch (error) {
-      throw new UsageError(`--directory ${url}: ${error instanceof ProtocolError ? error.detail : String(error)}`);
-    }
-  });
-}
+export type DirectoryClientComponents = Pick<
+  KernelComponents,
+  'dataDir' | 'warn' | 'insecureLoopback' | 'trustCa' | 'identity' | 'advertisements' | 'peers' | 'settings' | 'traces' | 'advertiser'
+>;
 
 export interface DirectoryClientTiming {
   readonly requestTimeoutMs: number;
@@ -79,7 +66,7 @@ export type ScheduleKind = 'sync' | 'publish';
 export type ScheduleReason = 'caught-up' | 'error';
 
 export interface DirectoryClientOptions {
-  /** From the node's configuration (`--directory`). */
+  /** From the node's configuration (`--directory`, then the network's); the volunteer's settings add more. */
   readonly directories: readonly string[];
   readonly timing?: Partial<DirectoryClientTiming>;
   /** Jitter source (tests pin it). */
@@ -155,9 +142,9 @@ class DirectoryLink {
   constructor(
     readonly url: string,
     secure: boolean,
-    runtime: NodeRuntime,
+    runtime: DirectoryClientComponents,
   ) {
-    this.agent = directoryAgent(secure, trustWithExtraCas(runtime.config.trustCa));
+    this.agent = directoryAgent(secure, trustWithExtraCas(runtime.trustCa));
   }
 
   stop(): void {
@@ -170,7 +157,6 @@ class DirectoryLink {
 
 export class DirectoryClient implements RuntimeModule {
   readonly name = 'directory-client';
-  private runtimeNow: NodeRuntime | undefined;
   private readonly links = new Map<string, DirectoryLink>();
   private readonly warned = new Set<string>();
   private cursors = new Map<string, string>();
@@ -184,11 +170,13 @@ export class DirectoryClient implements RuntimeModule {
     for (const link of this.links.values()) this.publishTo(link, advertisement);
   };
 
-  private readonly onChanged = (section: string): void => {
-    if (section === 'settings') this.reconcile();
-  };
+  private detach: Array<() => void> = [];
 
-  constructor(private readonly options: DirectoryClientOptions) {
+  constructor(
+    private readonly components: DirectoryClientComponents,
+    private readonly options: DirectoryClientOptions,
+  ) {
+    requireComponents(this.name, components, ['dataDir', 'warn', 'identity', 'advertisements', 'peers', 'settings', 'traces', 'advertiser']);
     this.timing = {
       requestTimeoutMs: options.timing?.requestTimeoutMs ?? DIRECTORY_REQUEST_TIMEOUT_MS,
       syncIntervalMs: options.timing?.syncIntervalMs ?? DIRECTORY_SYNC_INTERVAL_MS,
@@ -197,38 +185,40 @@ export class DirectoryClient implements RuntimeModule {
     this.random = options.random ?? Math.random;
   }
 
-  private get runtime(): NodeRuntime {
-    if (!this.runtimeNow) throw new Error('the directory client is not started');
-    return this.runtimeNow;
+  private get runtime(): DirectoryClientComponents {
+    return this.components;
   }
 
-  async start(runtime: NodeRuntime): Promise<void> {
-    this.runtimeNow = runtime;
+  async start(): Promise<void> {
+    const runtime = this.components;
     this.stopped = false;
     try {
-      this.cursors = await loadCursors(runtime.config.dataDir, (error, aside) => runtime.config.warn(`warning: ${error.message}; set aside as ${aside}`));
+      this.cursors = await loadCursors(runtime.dataDir, (error, aside) => runtime.warn(`warning: ${error.message}; set aside as ${aside}`));
     } catch (error) {
       // Unreadable (permissions, say): every feed is read from the beginning; nothing is lost.
-      runtime.config.warn(`warning: directory cursors: ${error instanceof Error ? error.message : String(error)}`);
+      runtime.warn(`warning: directory cursors: ${error instanceof Error ? error.message : String(error)}`);
       this.cursors = new Map();
     }
-    runtime.on('advertisement', this.onAdvertisement);
-    runtime.on('changed', this.onChanged);
+    this.detach = [
+      runtime.advertiser.onAdvertisement(this.onAdvertisement),
+      runtime.settings.subscribe((next, previous) => {
+        if (next.directories !== previous.directories) this.reconcile();
+      }),
+    ];
     this.reconcile();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    const runtime = this.runtimeNow;
-    runtime?.off('advertisement', this.onAdvertisement);
-    runtime?.off('changed', this.onChanged);
+    const runtime = this.components;
+    for (const off of this.detach.splice(0)) off();
     for (const link of this.links.values()) link.stop();
     await Promise.all([...this.links.values()].flatMap((l) => [l.syncing, l.publishing]).map((p) => p?.catch(() => undefined)));
     this.links.clear();
     if (this.cursorTimer) {
       clearTimeout(this.cursorTimer);
       this.cursorTimer = undefined;
-      if (runtime) await this.writeCursors(runtime);
+      await this.writeCursors(runtime);
     }
     await this.cursorWrite;
   }
@@ -252,7 +242,7 @@ export class DirectoryClient implements RuntimeModule {
 
   /** Publishes our current advertisement to every directory now; resolves when each has answered (once). */
   async publish(): Promise<PublishOutcome[]> {
-    const advertisement = this.runtime.advertisement;
+    const advertisement = this.runtime.advertiser.advertisement;
     if (!advertisement) return [];
     return Promise.all([...this.links.values()].map((link) => this.putOnce(link, advertisement)));
   }
@@ -312,12 +302,12 @@ export class DirectoryClient implements RuntimeModule {
     const wanted = new Map<string, boolean>();
     for (const url of [...this.options.directories, ...runtime.settings.get().directories]) {
       try {
-        const parsed = parseDirectoryUrl(url, { insecureLoopback: runtime.config.insecureLoopback });
+        const parsed = parseDirectoryUrl(url, { insecureLoopback: runtime.insecureLoopback });
         wanted.set(parsed.base, parsed.secure);
       } catch (error) {
         if (!this.warned.has(url)) {
           this.warned.add(url);
-          runtime.config.warn(`warning: directory ${url} is not used: ${error instanceof ProtocolError ? error.detail : String(error)}`);
+          runtime.warn(`warning: directory ${url} is not used: ${error instanceof ProtocolError ? error.detail : String(error)}`);
         }
       }
     }
@@ -335,7 +325,7 @@ export class DirectoryClient implements RuntimeModule {
       const cursor = this.cursors.get(url);
       if (cursor !== undefined) link.cursor = cursor;
       this.links.set(url, link);
-      if (runtime.advertisement) this.publishTo(link, runtime.advertisement);
+      if (runtime.advertiser.advertisement) this.publishTo(link, runtime.advertiser.advertisement);
       void this.sync(link);
     }
   }
@@ -533,12 +523,12 @@ export class DirectoryClient implements RuntimeModule {
     this.cursorTimer.unref();
   }
 
-  private writeCursors(runtime: NodeRuntime): Promise<void> {
+  private writeCursors(runtime: DirectoryClientComponents): Promise<void> {
     const snapshot = new Map(this.cursors);
     this.cursorWrite = this.cursorWrite
       .catch(() => undefined)
-      .then(() => saveCursors(runtime.config.dataDir, snapshot))
-      .catch((error: unknown) => runtime.config.warn(`warning: directory cursors: ${error instanceof Error ? error.message : String(error)}`));
+      .then(() => saveCursors(runtime.dataDir, snapshot))
+      .catch((error: unknown) => runtime.warn(`warning: directory cursors: ${error instanceof Error ? error.message : String(error)}`));
     return this.cursorWrite;
   }
 }

@@ -83,10 +83,10 @@ afterEach(async () => {
 const GENEROUS: PeerExchangeOptions = { inboundBurst: 100, inboundPerMinute: 6_000 };
 
 async function target(options: PeerExchangeOptions = GENEROUS, node: Parameters<typeof startTestNode>[0] = {}) {
-  const exchange = new PeerExchange(options);
-  const runtime = await startTestNode({ ...node, modules: [exchange] });
+  let exchange: PeerExchange | undefined;
+  const runtime = await startTestNode({ ...node, modules: (r) => [(exchange = new PeerExchange(r.components, options))] });
   started.push(runtime);
-  return { runtime, exchange };
+  return { runtime, exchange: exchange! };
 }
 
 async function connect(runtime: NodeRuntime, byte: number): Promise<RawPeer> {
@@ -214,7 +214,7 @@ describe('peer exchange on a running node', () => {
   });
 
   it('in a network, takes only advertisements of that network; its own is ignored', async () => {
-    const { runtime, exchange } = await target(GENEROUS, { networkId: 'net:a' });
+    const { runtime, exchange } = await target(GENEROUS, { network: { id: 'net:a', name: null } });
     expect(runtime.advertisement?.['federation/id']).toBe('net:a');
     const peer = await connect(runtime, 0x09);
     peer.send({

@@ -9,7 +9,7 @@
 //   PEER_EXCHANGE_FANOUT connected peers, hot peers first. At most one request per peer is
 //   outstanding; an answer that does not come within PEER_EXCHANGE_RESPONSE_TIMEOUT_MS is given
 //   up (and a late one counts as unsolicited).
-// - Our advertisement is re-published (runtime `advertisement` event): push it to every session.
+// - Our advertisement is re-published (the advertiser's event): push it to every session.
 // - News travels (epidemic forwarding): an advertisement that was new to us (added, or a higher
 //   sequence) is pushed on to our other sessions within PEER_EXCHANGE_FORWARD_DELAY_MS, batched,
 //   never back to the peer it came from. The cache's sequence rule ends the flood: a node forwards
@@ -20,7 +20,7 @@
 //   peer are admitted at PEER_EXCHANGE_INBOUND_PER_MINUTE (burst PEER_EXCHANGE_INBOUND_BURST);
 //   beyond that they are ignored (counted as throttled). Responses are admitted only for a request
 //   we sent that peer; any other response is ignored (counted as unsolicited).
-// - In a network (config.networkId), only advertisements of that network (`federation/id`) are
+// - In a network (config.network.id), only advertisements of that network (`federation/id`) are
 //   taken and given; others are skipped and counted as foreign.
 //
 // Judging what a peer sends: a stale sequence (E_ADV_STALE_SEQ) is normal propagation and not
@@ -34,8 +34,11 @@ import { type ErrorCode, ProtocolError } from '../../../src-shared/protocol/erro
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import { newId } from '../../../src-shared/protocol/ids.js';
 import { MAX_PEER_EXCHANGE_ADVERTISEMENTS, type PeerExchangeBody } from '../../../src-shared/protocol/messages/discovery-bodies.js';
-import type { NodeRuntime } from '../runtime/node-runtime.js';
+import type { KernelComponents } from '../runtime/components.js';
+import { requireComponents } from '../runtime/components.js';
 import type { RuntimeModule } from '../runtime/runtime-module.js';
+
+export type PeerExchangeComponents = Pick<KernelComponents, 'connections' | 'advertiser' | 'advertisements' | 'peers' | 'clock' | 'traces' | 'identity' | 'network'>;
 import type { PeerConnection } from '../connection/peer-connection.js';
 import type { NodeAdvertisement } from '../advertisement/advertisement-types.js';
 import { PeerRateLimiter } from '../peers/rate-limiter.js';
@@ -217,7 +220,8 @@ interface QueuedNews {
 
 export class PeerExchange implements RuntimeModule {
   readonly name = 'peer-exchange';
-  private runtime: NodeRuntime | undefined;
+  /** Set while running: the components, or undefined once stopped (late timers do nothing). */
+  private runtime: PeerExchangeComponents | undefined;
   private roundTimer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<string, Pending>();
   private readonly pendingByPeer = new Map<string, string>();
@@ -235,7 +239,11 @@ export class PeerExchange implements RuntimeModule {
   private readonly forwardQueue = new Map<string, QueuedNews>();
   private forwardTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: PeerExchangeOptions = {}) {
+  constructor(
+    private readonly components: PeerExchangeComponents,
+    options: PeerExchangeOptions = {},
+  ) {
+    requireComponents(this.name, components, ['connections', 'advertiser', 'advertisements', 'peers', 'clock', 'traces', 'identity']);
     this.intervalMs = options.intervalMs ?? PEER_EXCHANGE_INTERVAL_MS;
     this.jitter = options.jitter ?? PEER_EXCHANGE_JITTER;
     this.fanout = options.fanout ?? PEER_EXCHANGE_FANOUT;
@@ -249,7 +257,8 @@ export class PeerExchange implements RuntimeModule {
     });
   }
 
-  start(runtime: NodeRuntime): void {
+  start(): void {
+    const runtime = this.components;
     this.runtime = runtime;
     runtime.connections.handle('peer-exchange', (connection, body) => this.onMessage(connection, body));
     const onConnected = (connection: PeerConnection): void => this.greet(connection);
@@ -257,11 +266,10 @@ export class PeerExchange implements RuntimeModule {
     const onAdvertisement = (advertisement: NodeAdvertisement): void => this.pushToAll(advertisement);
     runtime.connections.on('connected', onConnected);
     runtime.connections.on('disconnected', onDisconnected);
-    runtime.on('advertisement', onAdvertisement);
     this.detach.push(
       () => runtime.connections.off('connected', onConnected),
       () => runtime.connections.off('disconnected', onDisconnected),
-      () => runtime.off('advertisement', onAdvertisement),
+      runtime.advertiser.onAdvertisement(onAdvertisement),
     );
     // Sessions adopted before this module started (inbound ones can be) are greeted now.
     for (const connection of runtime.connections.connections()) this.greet(connection);
@@ -288,7 +296,7 @@ export class PeerExchange implements RuntimeModule {
   // ---- sending ----
 
   private greet(connection: PeerConnection): void {
-    const own = this.runtime?.advertisement;
+    const own = this.runtime?.advertiser.advertisement;
     if (own) this.push(connection, own);
     this.sendRequest(connection);
   }
@@ -433,14 +441,14 @@ export class PeerExchange implements RuntimeModule {
     return false;
   }
 
-  private inNetwork(runtime: NodeRuntime, advertisement: Readonly<Record<string, unknown>>): boolean {
-    const network = runtime.config.networkId;
+  private inNetwork(runtime: PeerExchangeComponents, advertisement: Readonly<Record<string, unknown>>): boolean {
+    const network = runtime.network?.id;
     return network === undefined || advertisement['federation/id'] === network;
   }
 
-  private answer(runtime: NodeRuntime, connection: PeerConnection, requestId: string, want: number): void {
+  private answer(runtime: PeerExchangeComponents, connection: PeerConnection, requestId: string, want: number): void {
     const candidates = runtime.advertisements.all().filter((a) => this.inNetwork(runtime, a));
-    const own = runtime.advertisement;
+    const own = runtime.advertiser.advertisement;
     if (own) candidates.push(own);
     const sample = sampleAdvertisements(candidates, { want, newest: Math.ceil(want * PEER_EXCHANGE_RECENT_SHARE), exclude: connection.peerNodeId, random: this.random });
     try {
@@ -451,7 +459,7 @@ export class PeerExchange implements RuntimeModule {
     }
   }
 
-  private merge(runtime: NodeRuntime, connection: PeerConnection, advertisements: readonly Readonly<Record<string, unknown>>[]): void {
+  private merge(runtime: PeerExchangeComponents, connection: PeerConnection, advertisements: readonly Readonly<Record<string, unknown>>[]): void {
     const sender = connection.peerNodeId;
     let accepted = 0;
     const invalid: ProtocolError[] = [];
@@ -477,7 +485,7 @@ export class PeerExchange implements RuntimeModule {
   }
 
   /** Verifies and merges one advertisement from `sender`. */
-  private offer(runtime: NodeRuntime, sender: string, advertisement: Readonly<Record<string, unknown>>): { outcome: Outcome; error?: ProtocolError } {
+  private offer(runtime: PeerExchangeComponents, sender: string, advertisement: Readonly<Record<string, unknown>>): { outcome: Outcome; error?: ProtocolError } {
     const nodeId = typeof advertisement['node/id'] === 'string' ? advertisement['node/id'] : '';
     if (nodeId === runtime.identity.nodeId) return { outcome: 'own' };
     if (!this.inNetwork(runtime, advertisement)) return { outcome: 'foreign' };

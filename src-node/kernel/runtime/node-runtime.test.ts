@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NodeRuntime } from './node-runtime.js';
 import type { RuntimeModule } from './runtime-module.js';
-import type { NodeRuntimeConfig } from './runtime-config.js';
+import type { NodeConfig } from './node-config.js';
 import { openOutbound, type PeerConnection } from '../connection/peer-connection.js';
 import { HandshakeNonceCache } from '../session/nonce-cache.js';
 import { nativeCrypto } from '../crypto/native-provider.js';
@@ -21,18 +21,18 @@ afterEach(async () => {
 });
 
 /** A module that registers its handler only once `open` is called. */
-function slowModule(): { module: RuntimeModule; open: () => void; received: PeerExchangeBody[] } {
+function slowModule(): { module: (runtime: NodeRuntime) => RuntimeModule; open: () => void; received: PeerExchangeBody[] } {
   let open: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (open = resolve));
   const received: PeerExchangeBody[] = [];
-  const module: RuntimeModule = {
+  const module = (runtime: NodeRuntime): RuntimeModule => ({
     name: 'slow-to-start',
-    async start(runtime: NodeRuntime) {
+    async start() {
       await gate;
       runtime.connections.handle('peer-exchange', (_connection, body) => received.push(body));
     },
     stop: () => undefined,
-  };
+  });
   return { module, open: () => open(), received };
 }
 
@@ -42,7 +42,7 @@ describe('a node whose modules are still starting', () => {
     cleanups.push(dir.cleanup);
     const port = await freePort();
     const slow = slowModule();
-    const config: NodeRuntimeConfig = {
+    const config: NodeConfig = {
       dataDir: dir.path,
       role: 'seed',
       listen: [`ws://127.0.0.1:${port}/peer`],
@@ -53,7 +53,7 @@ describe('a node whose modules are still starting', () => {
       warn: () => undefined,
       version: 'test',
     };
-    const starting = NodeRuntime.start(config, [slow.module]);
+    const starting = NodeRuntime.launch(config, (runtime) => [slow.module(runtime)]);
     // The listener is up while the module waits: open a session and send at once.
     let peer: PeerConnection | undefined;
     for (let i = 0; i < 200 && !peer; i++) {

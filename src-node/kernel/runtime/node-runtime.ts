@@ -1,11 +1,13 @@
-// The node runtime: the composition root of one node (contributor or service). It loads the
-// identity, opens the stores, listens and dials, keeps sessions, advertises itself, and hosts the
-// feature modules. The CLI and the desktop shell start it; the UI reaches it via NodeControl.
+// The node runtime: the kernel of one node (contributor or service). It loads the identity, opens
+// the stores, listens and dials, keeps sessions and advertises itself; the role's components are
+// built by a recipe (src-node/recipes) from the parts it exposes (`components`) and started here in
+// order. The UI reaches it through NodeControl (src-node/control).
 import { EventEmitter } from 'node:events';
 import { mkdir } from 'node:fs/promises';
-import { ProtocolError, type Result, fail, ok } from '../../../src-shared/protocol/errors.js';
+import { ProtocolError } from '../../../src-shared/protocol/errors.js';
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import { isNodeId } from '../../../src-shared/protocol/did-key.js';
+import type { StateSection } from '../../../src-shared/control/state.js';
 import { nativeCrypto } from '../crypto/native-provider.js';
 import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
 import { openKeystore, type Keystore } from '../identity/keystore.js';
@@ -32,30 +34,21 @@ import { CapabilityAdvertiser } from '../connection/capability-advertisement.js'
 import { DEFAULT_KEEPALIVE } from '../connection/keepalive.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { SettingsStore, type Settings } from './settings.js';
-import type { NodeRuntimeConfig, RuntimeTiming } from './runtime-config.js';
+import type { NodeConfig, RuntimeTiming } from './node-config.js';
 import type { RuntimeModule } from './runtime-module.js';
-import { buildSignalMarkerEnvelope, RECENT_SIGNAL_MARKERS, type ReceivedSignalMarker } from './signal-markers.js';
+import type { KernelComponents } from './components.js';
 import { ADVERTISEMENT_TTL_MS } from '../../../src-shared/protocol/profile.js';
-import { HardwareMonitor } from '../../contributor/hardware/hardware-monitor.js';
 import type { NotificationKind } from '../../../src-shared/control/messages.js';
 import { WORKING_SET_PLAN_INTERVAL_MS } from '../connection/connection-manager.js';
 
 export interface NodeRuntimeEvents {
-  /** Something the control state shows has changed (coalesced by NodeControl). */
-  changed: [section: string];
+  /** Something the control state shows has changed (for the UIs only; NodeControl coalesces). */
+  'state-changed': [section: StateSection];
   advertisement: [advertisement: NodeAdvertisement];
-  /** What the volunteer is doing (desktop app only): modules pause or resume work on it. */
-  'user-activity': [activity: UserActivity];
-  /** The machine woke from sleep: sessions are probably dead; modules re-dial now. */
+  /** The machine woke from sleep: sessions are probably dead; the working set re-dials now. */
   wake: [];
   /** A moment worth a native notification in the desktop app (joined, trusted approved, …). */
   notification: [kind: NotificationKind, title: string, body: string];
-}
-
-/** From the desktop shell: idle time and power source (BOINC's "only when idle", "pause on battery"). */
-export interface UserActivity {
-  readonly idleSeconds: number;
-  readonly onBattery: boolean;
 }
 
 export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
@@ -64,16 +57,13 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
   private readonly modules: RuntimeModule[] = [];
   private reannounceTimer: NodeJS.Timeout | undefined;
   private advertisementNow: NodeAdvertisement | null = null;
-  private readonly receivedMarkers: ReceivedSignalMarker[] = [];
   private stopping: Promise<void> | undefined;
+  private started = false;
   private allowlist: PeerPolicy;
-  /** Detected hardware (contributors only): what the node offers and the UI shows. */
-  hardware: HardwareMonitor | null = null;
-  /** The last user activity the desktop shell reported; null headless. */
-  userActivity: UserActivity | null = null;
+  private readonly detachSettings: () => void;
 
   private constructor(
-    readonly config: NodeRuntimeConfig,
+    readonly config: NodeConfig,
     readonly identity: NodeIdentity,
     readonly keystore: Keystore,
     readonly traces: TraceLog,
@@ -91,9 +81,20 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     this.startedAt = clock.now();
     this.allowlist = allowlist;
     this.setMaxListeners(64);
+    this.detachSettings = settings.subscribe((next, previous) => {
+      if (next.joined !== previous.joined || next.seeds !== previous.seeds || next.directories !== previous.directories || next.allowlist !== previous.allowlist || next.allowlistMode !== previous.allowlistMode) {
+        this.stateChanged('network');
+      }
+      this.stateChanged('contribution');
+    });
   }
 
-  static async start(config: NodeRuntimeConfig, modules: readonly RuntimeModule[] = []): Promise<NodeRuntime> {
+  /**
+   * Opens a node: identity, trace log, settings, peer store, advertisement cache and the connection
+   * manager. Nothing listens or dials yet; build the role's components from `components`, then
+   * `start` them. `launch` does both.
+   */
+  static async open(config: NodeConfig): Promise<NodeRuntime> {
     const clock = systemClock;
     const crypto = nativeCrypto;
     const timing: RuntimeTiming = {
@@ -150,7 +151,7 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
       if (!list.isAllowed(claim.nodeId)) return { allow: false, reason: 'not on the allowlist' };
       return { allow: true };
     };
-    const ctx: HandshakeContext = { crypto, identity, clock, nonces: new HandshakeNonceCache(), policy, psk: config.psk, trace: traces };
+    const ctx: HandshakeContext = { crypto, identity, clock, nonces: new HandshakeNonceCache(), policy, psk: config.network?.psk, trace: traces };
     const contributor = config.role === 'contributor';
     const connections = new ConnectionManager({
       ctx,
@@ -164,12 +165,21 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
       recordInbound: contributor,
       planIntervalMs: timing.planIntervalMs,
     });
-    const ownAdvertisement = new OwnAdvertisement({ identity, dataDir: config.dataDir, clock, ttlMs: timing.advertisementTtlMs, ...(config.networkId ? { federationId: config.networkId } : {}) });
+    const ownAdvertisement = new OwnAdvertisement({ identity, dataDir: config.dataDir, clock, ttlMs: timing.advertisementTtlMs, ...(config.network ? { federationId: config.network.id } : {}) });
 
     const runtime = new NodeRuntime(config, identity, keystore, traces, settings, peers, advertisements, ownAdvertisement, connections, crypto, clock, timing, allowlist);
     current.runtime = runtime;
+    return runtime;
+  }
+
+  /**
+   * Opens a node, builds its components from the kernel's parts and starts them in order: the one
+   * call a recipe makes. A failure anywhere stops what was started and rethrows.
+   */
+  static async launch(config: NodeConfig, build: (runtime: NodeRuntime) => readonly RuntimeModule[] | Promise<readonly RuntimeModule[]> = () => []): Promise<NodeRuntime> {
+    const runtime = await NodeRuntime.open(config);
     try {
-      await runtime.boot(modules);
+      await runtime.start(await build(runtime));
     } catch (error) {
       await runtime.stop();
       throw error;
@@ -177,42 +187,66 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     return runtime;
   }
 
-  private async boot(modules: readonly RuntimeModule[]): Promise<void> {
-    if (this.config.role === 'contributor' && this.config.detectHardware !== false) {
-      this.hardware = await HardwareMonitor.start({ dataDir: this.config.dataDir, onUpdate: () => this.emit('changed', 'hardware') });
-    }
+  /** The kernel's parts, for the components a recipe builds (each takes the ones it names). */
+  get components(): KernelComponents {
+    return {
+      role: this.config.role,
+      dataDir: this.config.dataDir,
+      version: this.config.version,
+      insecureLoopback: this.config.insecureLoopback,
+      trustCa: this.config.trustCa,
+      network: this.config.network ?? null,
+      identity: this.identity,
+      keystore: this.keystore,
+      keychain: this.config.keychain,
+      crypto: this.crypto,
+      clock: this.clock,
+      traces: this.traces,
+      settings: this.settings,
+      peers: this.peers,
+      advertisements: this.advertisements,
+      connections: this.connections,
+      advertiser: this,
+      ui: this,
+      listenUrls: () => this.listenUrls(),
+      warn: this.config.warn,
+    };
+  }
+
+  /** Listens, advertises and starts the components in order (once). Sessions wait for them. */
+  async start(modules: readonly RuntimeModule[]): Promise<void> {
+    if (this.started) throw new Error('the node has started already');
+    this.started = true;
     const tls = this.config.tls ? loadServerTls(this.config.tls.certFile, this.config.tls.keyFile) : undefined;
     for (const url of this.config.listen) {
       const endpoint = parsePeerEndpoint(url, { insecureLoopback: this.config.insecureLoopback });
       const listener = await listen({ endpoint, tls, onConnection: (socket, info) => this.connections.acceptSocket(socket, info) });
       this.peerListeners.push(listener);
     }
-    this.connections.handle('signal-marker-envelope.v1', (connection, body) => {
-      const marker: ReceivedSignalMarker = {
-        from: connection.peerNodeId,
-        participant: String(body['sender/participant-id']),
-        markerRef: String(body['marker/ref']),
-        messageId: String(body['message/id']),
-        receivedAt: this.clock.now(),
-      };
-      this.receivedMarkers.push(marker);
-      if (this.receivedMarkers.length > RECENT_SIGNAL_MARKERS) this.receivedMarkers.shift();
-      this.traces.emit('signal-marker/received', {
-        peer: connection.peerNodeId,
-        detail: { 'message/id': marker.messageId, 'marker/ref': marker.markerRef, 'sender/participant-id': marker.participant },
-      });
-    });
-    this.peers.subscribe(() => this.emit('changed', 'peers'));
-    this.connections.on('changed', () => this.emit('changed', 'peers'));
+    this.peers.subscribe(() => this.stateChanged('peers'));
+    this.connections.on('changed', () => this.stateChanged('peers'));
     if (this.peerListeners.length > 0) await this.publishAdvertisement();
     for (const module of modules) {
-      await module.start(this);
+      await module.start();
       this.modules.push(module);
     }
     // Sessions may have arrived while the modules started (we listen first): their messages are
     // delivered now that every handler is registered.
     this.connections.beginDispatch();
     if (this.config.role === 'contributor' && this.settings.get().joined) this.connections.start();
+  }
+
+  stateChanged(section: StateSection): void {
+    this.emit('state-changed', section);
+  }
+
+  notify(kind: NotificationKind, title: string, body: string): void {
+    this.emit('notification', kind, title, body);
+  }
+
+  onAdvertisement(listener: (advertisement: NodeAdvertisement) => void): () => void {
+    this.on('advertisement', listener);
+    return () => this.off('advertisement', listener);
   }
 
   /** The URLs peers dial to reach this node (listeners, or the configured public ones). */
@@ -222,14 +256,6 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
 
   get advertisement(): NodeAdvertisement | null {
     return this.advertisementNow;
-  }
-
-  get modulesRunning(): readonly RuntimeModule[] {
-    return this.modules;
-  }
-
-  module<T extends RuntimeModule>(name: string): T | undefined {
-    return this.modules.find((m) => m.name === name) as T | undefined;
   }
 
   /** Signs a fresh advertisement (higher sequence) and schedules the next one at TTL/3 ± 10 %. */
@@ -260,13 +286,11 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     for (const connection of this.connections.connections()) {
       if (!policy.isAllowed(connection.peerNodeId)) connection.close('E_TRANSPORT_REJECTED', 'not on the allowlist');
     }
-    this.emit('changed', 'network');
+    this.stateChanged('network');
   }
 
-  async updateSettings(change: (settings: Settings) => Settings): Promise<Settings> {
-    const next = await this.settings.update(change);
-    this.emit('changed', 'settings');
-    return next;
+  updateSettings(change: (settings: Settings) => Settings): Promise<Settings> {
+    return this.settings.update(change);
   }
 
   async join(): Promise<void> {
@@ -279,49 +303,10 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     this.connections.pause();
   }
 
-  setUserActivity(activity: UserActivity): void {
-    const changed = this.userActivity?.idleSeconds !== activity.idleSeconds || this.userActivity?.onBattery !== activity.onBattery;
-    this.userActivity = activity;
-    if (changed) {
-      this.emit('user-activity', activity);
-      this.emit('changed', 'contribution');
-    }
-  }
-
   /** After sleep: close sessions that cannot have survived and let the working set re-dial now. */
   wake(): void {
     this.emit('wake');
     this.connections.schedulePlan();
-  }
-
-  recentSignalMarkers(): readonly ReceivedSignalMarker[] {
-    return this.receivedMarkers;
-  }
-
-  /** Sends a signal marker to a peer, dialing it first when there is no session. */
-  async sendSignalMarker(to: string, markerRef: string): Promise<Result<{ messageId: string }>> {
-    if (!isNodeId(to)) return fail('E_PROTO_INVALID', `not a node id: ${to}`);
-    let connection = this.connections.get(to);
-    if (!connection) {
-      let urls = this.peers.get(to)?.endpoints.map((e) => e.url) ?? [];
-      if (urls.length === 0) {
-        // Unknown here: ask the seed directories (the advertisement is verified and cached on the way).
-        const lookup = this.modules.find((m) => m.name === 'directory-client') as { fetchAdvertisement?: (id: string) => Promise<unknown> } | undefined;
-        await lookup?.fetchAdvertisement?.(to).catch(() => null);
-        urls = this.peers.get(to)?.endpoints.map((e) => e.url) ?? [];
-      }
-      try {
-        connection = await this.connections.connect(urls, { nodeId: to });
-      } catch (error) {
-        const failure = error instanceof ProtocolError ? error : new ProtocolError('E_TRANSPORT_UNAVAILABLE', String(error));
-        return { ok: false, error: failure };
-      }
-    }
-    const envelope = buildSignalMarkerEnvelope(this.identity, markerRef, this.clock.now());
-    if (!connection.send('signal-marker-envelope.v1', envelope)) return fail('E_TRANSPORT_UNAVAILABLE', `the session with ${to} closed`);
-    const messageId = String(envelope['message/id']);
-    this.traces.emit('signal-marker/sent', { peer: to, detail: { 'message/id': messageId, 'marker/ref': markerRef } });
-    return ok({ messageId });
   }
 
   /** Closes sessions and listeners, stops modules, flushes every file. Safe to call twice. */
@@ -339,7 +324,7 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
         this.traces.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_PROTO_INVALID', `module ${module.name} failed to stop: ${error instanceof Error ? error.message : String(error)}`)) });
       }
     }
-    this.hardware?.stop();
+    this.detachSettings();
     await this.connections.stop();
     await Promise.all(this.peerListeners.map((l) => l.close()));
     await this.advertisements.flush().catch(() => undefined);

@@ -1,18 +1,23 @@
-import type { ControlCommand, CommandResult } from '../../../src-shared/control/commands.js';
-import type { NodeState, StateSection } from '../../../src-shared/control/state.js';
-import type { NodeRuntime } from './node-runtime.js';
+import type { CommandHandlers } from '../../../src-shared/control/commands.js';
+import type { NodeState, StateSection, SuspendReason } from '../../../src-shared/control/state.js';
 
 /**
- * A feature attached to a running node (discovery, membership, a service role, VNode hosting):
- * started after the node is up, stopped before it goes down. It may contribute sections of the
- * control state and answer commands the core does not.
+ * A feature attached to a running node (discovery, membership, a service role, VNode hosting).
+ * It is built by a recipe with the components it names in its constructor, started after the
+ * node listens (in the recipe's order) and stopped before the node goes down (in reverse order).
  */
 export interface RuntimeModule {
   readonly name: string;
-  start(runtime: NodeRuntime): Promise<void> | void;
+  start(): Promise<void> | void;
   stop(): Promise<void> | void;
-  /** Sections of the control state this module owns. */
+}
+
+/** What a component shows the UIs and which commands it answers; NodeControl reads these. */
+export interface ControlSource {
+  /** Sections of the control state this component owns. */
   state?(): Partial<Pick<NodeState, StateSection>>;
-  /** Answers a command, or undefined when the command is not this module's. */
-  execute?(command: ControlCommand): Promise<CommandResult> | undefined;
+  /** Why this component keeps the node from computing now (NodeControl merges them). */
+  suspendReasons?(): readonly SuspendReason[];
+  /** The commands this component answers (the contract table says their fields and results). */
+  readonly commands?: CommandHandlers;
 }

@@ -3,6 +3,7 @@
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type ContributionLimits, type SeedView } from '../../../src-shared/control/state.js';
+import { isContributionLimits } from '../../../src-shared/control/limits.js';
 import { CorruptFileError, jsonText, readJsonFile, writeFileAtomic } from '../storage/atomic-file.js';
 
 export const SETTINGS_FILE = 'settings.json';
@@ -36,22 +37,6 @@ export const DEFAULT_SETTINGS: Settings = {
   allowlist: [],
 };
 
-function isLimits(value: unknown): value is ContributionLimits {
-  const v = value as Record<string, unknown> | null;
-  const pct = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= 100;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    pct(v['cpuPercent']) &&
-    pct(v['memoryPercent']) &&
-    typeof v['maxCores'] === 'number' &&
-    Number.isInteger(v['maxCores']) &&
-    (v['maxCores'] as number) >= 1 &&
-    typeof v['onlyWhenIdle'] === 'boolean' &&
-    typeof v['pauseOnBattery'] === 'boolean'
-  );
-}
-
 /** Reads a stored settings object field by field; a field that does not fit falls back to its default. */
 export function decodeSettings(raw: unknown): Settings {
   const v = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
@@ -67,7 +52,7 @@ export function decodeSettings(raw: unknown): Settings {
     joined: typeof v['joined'] === 'boolean' ? v['joined'] : DEFAULT_SETTINGS.joined,
     contributionEnabled: typeof v['contributionEnabled'] === 'boolean' ? v['contributionEnabled'] : DEFAULT_SETTINGS.contributionEnabled,
     snoozedUntil: typeof v['snoozedUntil'] === 'number' && Number.isFinite(v['snoozedUntil']) ? v['snoozedUntil'] : null,
-    limits: isLimits(v['limits']) ? v['limits'] : DEFAULT_SETTINGS.limits,
+    limits: isContributionLimits(v['limits']) ? v['limits'] : DEFAULT_SETTINGS.limits,
     seeds,
     directories: strings(v['directories'], MAX_SETTINGS_DIRECTORIES),
     allowlistMode: typeof v['allowlistMode'] === 'boolean' ? v['allowlistMode'] : false,
@@ -75,9 +60,13 @@ export function decodeSettings(raw: unknown): Settings {
   };
 }
 
+/** Told of every change, with the settings before it (the owners of a setting react here, not on UI events). */
+export type SettingsListener = (next: Settings, previous: Settings) => void;
+
 export class SettingsStore {
   private current: Settings = DEFAULT_SETTINGS;
   private writing: Promise<void> = Promise.resolve();
+  private readonly listeners = new Set<SettingsListener>();
   readonly path: string;
 
   constructor(dataDir: string) {
@@ -104,10 +93,23 @@ export class SettingsStore {
     return this.current;
   }
 
+  /** Calls `listener` after every change; returns the function that stops it. */
+  subscribe(listener: SettingsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private tell(next: Settings, previous: Settings): void {
+    if (next === previous) return;
+    for (const listener of [...this.listeners]) listener(next, previous);
+  }
+
   /** Applies a change and writes it (writes are serialized, so the last change is the one on disk). */
   update(change: (settings: Settings) => Settings): Promise<Settings> {
-    this.current = change(this.current);
+    const previous = this.current;
+    this.current = change(previous);
     const snapshot = this.current;
+    this.tell(snapshot, previous);
     this.writing = this.writing
       .catch(() => undefined)
       .then(() => writeFileAtomic(this.path, jsonText({ schema: SETTINGS_SCHEMA, ...snapshot })));

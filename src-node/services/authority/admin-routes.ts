@@ -9,7 +9,7 @@
 //   GET    /authority/revocation-list  the signed revocation-list.v1
 // This is how `pnode authority issue-token|list|revoke` reaches an authority whose orchestrator is
 // running (it holds the state's lock: authority-store.ts).
-import type { AdminAnswer, AdminExtension, AdminRequest } from '../orchestrator/admin-server.js';
+import type { AdminAnswer, AdminExtension, AdminRequest } from '../../kernel/http/admin-extension.js';
 import { DEFAULT_TOKEN_VALIDITY_MS, MAX_REVOCATION_REASON_LENGTH, MAX_TOKEN_LABEL_LENGTH, MAX_TOKEN_VALIDITY_MS, isTokenLabel } from '../../../src-shared/trust/trust-profile.js';
 import type { RegistrationAuthority } from './authority.js';
 

@@ -17,14 +17,21 @@ import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import type { Result } from '../../../src-shared/protocol/errors.js';
 import type { OperatorCredential } from '../../../src-shared/trust/credential.js';
 import type { PeerConnection } from '../../kernel/connection/peer-connection.js';
-import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
+import type { RevocationEntry } from '../../../src-shared/trust/attestation.js';
+import type { KernelComponents } from '../../kernel/runtime/components.js';
+import { requireComponents } from '../../kernel/runtime/components.js';
 import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
-import type { OrchestratorModule } from '../orchestrator/orchestrator-module.js';
+import type { AdminExtensions } from '../../kernel/http/admin-extension.js';
 import { openAuthority, type OpenedAuthority } from './open-authority.js';
 import type { RegistrationAuthority } from './authority.js';
 import { authorityAdminExtension } from './admin-routes.js';
 
 export const AUTHORITY_MODULE = 'authority';
+
+export type AuthorityComponents = Pick<KernelComponents, 'dataDir' | 'crypto' | 'clock' | 'keychain' | 'keystore' | 'warn' | 'connections' | 'traces'> & {
+  /** The deployment's admin API, where /authority/… is served. */
+  readonly admin: AdminExtensions;
+};
 
 export interface AuthorityModuleOptions {
   /** Validity of the credentials it issues; default DEFAULT_CREDENTIAL_VALIDITY_MS (30 days). */
@@ -43,10 +50,14 @@ type TrustKind = 'operator-enroll' | 'operator-renew' | 'operator-rotate';
 export class AuthorityModule extends EventEmitter<AuthorityModuleEvents> implements RuntimeModule {
   readonly name = AUTHORITY_MODULE;
   private opened: OpenedAuthority | null = null;
-  private runtimeRef: NodeRuntime | null = null;
 
-  constructor(private readonly options: AuthorityModuleOptions = {}) {
+  constructor(
+    private readonly components: AuthorityComponents,
+    private readonly options: AuthorityModuleOptions = {},
+  ) {
     super();
+    requireComponents(this.name, components, ['dataDir', 'crypto', 'clock', 'keystore', 'warn', 'connections', 'traces', 'admin']);
+    components.admin.extend(authorityAdminExtension(() => this.authority));
   }
 
   /** The authority's rules and state, while the module runs. */
@@ -59,14 +70,19 @@ export class AuthorityModule extends EventEmitter<AuthorityModuleEvents> impleme
     return this.opened?.key.fingerprint ?? null;
   }
 
-  async start(runtime: NodeRuntime): Promise<void> {
-    this.runtimeRef = runtime;
+  /** The revocation of a credential this authority issued, if it was revoked. */
+  isRevoked(credentialId: string): RevocationEntry | undefined {
+    return this.opened?.authority.isRevoked(credentialId);
+  }
+
+  async start(): Promise<void> {
+    const runtime = this.components;
     this.opened = await openAuthority({
-      dataDir: runtime.config.dataDir,
+      dataDir: runtime.dataDir,
       crypto: runtime.crypto,
       clock: runtime.clock,
-      keychain: runtime.config.keychain,
-      warn: runtime.config.warn,
+      keychain: runtime.keychain,
+      warn: runtime.warn,
       credentialValidityMs: this.options.credentialValidityMs,
       ...(this.options.create === false ? {} : { create: { kind: runtime.keystore.kind, why: 'because the node keeps its own key in the file keystore' } }),
       onRevocations: () => this.emit('revocations'),
@@ -83,7 +99,6 @@ export class AuthorityModule extends EventEmitter<AuthorityModuleEvents> impleme
     connections.handle('operator-rotate', (c, body) => {
       if (body['req/id'] !== undefined) this.serve(c, 'operator-rotate', body['req/id'], authority.rotate(c.peerNodeId, body));
     });
-    runtime.module<OrchestratorModule>('orchestrator')?.admin?.extend(authorityAdminExtension(() => this.authority));
     this.emit('revocations');
   }
 
@@ -93,7 +108,7 @@ export class AuthorityModule extends EventEmitter<AuthorityModuleEvents> impleme
         connection.send(kind, { 're/id': reqId, credential: result.value as unknown as Record<string, unknown> });
         return;
       }
-      this.runtimeRef?.traces.emit('error/occurred', { peer: connection.peerNodeId, detail: errorDetail(result.error, { kind, phase: 'authority', 'req/id': reqId }) });
+      this.components.traces.emit('error/occurred', { peer: connection.peerNodeId, detail: errorDetail(result.error, { kind, phase: 'authority', 'req/id': reqId }) });
       connection.send('error', errorBody(result.error, reqId));
     });
   }

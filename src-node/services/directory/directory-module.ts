@@ -4,16 +4,21 @@
 // answers like for any other node.
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import type { NodeAdvertisement } from '../../kernel/advertisement/advertisement-types.js';
-import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
+import type { KernelComponents } from '../../kernel/runtime/components.js';
+import { requireComponents } from '../../kernel/runtime/components.js';
 import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
 import { loadServerTls } from '../../kernel/transport/tls.js';
 import { DirectoryServer, type DirectoryLimits } from './directory-http.js';
 import { DirectoryStore } from './directory-store.js';
 import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
 
+export type DirectoryComponents = Pick<KernelComponents, 'dataDir' | 'clock' | 'crypto' | 'warn' | 'identity' | 'traces' | 'insecureLoopback' | 'advertiser'>;
+
 export interface DirectoryModuleOptions {
   /** `https://host:port`, or `http://127.0.0.1:port` when the node runs with insecureLoopback. */
   readonly listen: string;
+  /** Certificate and key (PEM files) for an https:// listener. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly limits?: Partial<DirectoryLimits>;
   /** Default true; false only for throwaway tests. */
   readonly fsync?: boolean;
@@ -22,12 +27,16 @@ export interface DirectoryModuleOptions {
 
 export class DirectoryModule implements RuntimeModule {
   readonly name = 'directory';
-  private runtimeNow: NodeRuntime | undefined;
   private storeNow: DirectoryStore | undefined;
   private serverNow: DirectoryServer | undefined;
-  private readonly onAdvertisement = (advertisement: NodeAdvertisement): void => this.storeOwn(advertisement);
+  private detach: (() => void) | undefined;
 
-  constructor(private readonly options: DirectoryModuleOptions) {}
+  constructor(
+    private readonly components: DirectoryComponents,
+    private readonly options: DirectoryModuleOptions,
+  ) {
+    requireComponents(this.name, components, ['dataDir', 'clock', 'crypto', 'warn', 'identity', 'traces', 'advertiser']);
+  }
 
   /** The HTTP base URL, once started. */
   get url(): string {
@@ -42,19 +51,20 @@ export class DirectoryModule implements RuntimeModule {
     return this.serverNow;
   }
 
-  async start(runtime: NodeRuntime): Promise<void> {
-    const listen = parseDirectoryListenUrl(this.options.listen, { insecureLoopback: runtime.config.insecureLoopback });
-    const tls = runtime.config.tls ? loadServerTls(runtime.config.tls.certFile, runtime.config.tls.keyFile) : undefined;
+  async start(): Promise<void> {
+    const runtime = this.components;
+    const listen = parseDirectoryListenUrl(this.options.listen, { insecureLoopback: runtime.insecureLoopback });
+    const tls = this.options.tls ? loadServerTls(this.options.tls.certFile, this.options.tls.keyFile) : undefined;
     const store = await DirectoryStore.open({
-      dataDir: runtime.config.dataDir,
+      dataDir: runtime.dataDir,
       clock: runtime.clock,
       crypto: runtime.crypto,
       ...(this.options.fsync === false ? { fsync: false } : {}),
-      onError: (error) => runtime.config.warn(`warning: directory log: ${error.message}`),
+      onError: (error) => runtime.warn(`warning: directory log: ${error.message}`),
     });
     const report = store.loadReport;
     if (report.corruptLines > 0 || report.tornBytes > 0) {
-      runtime.config.warn(`warning: directory log: skipped ${report.corruptLines} damaged line(s) and a torn tail of ${report.tornBytes} byte(s)`);
+      runtime.warn(`warning: directory log: skipped ${report.corruptLines} damaged line(s) and a torn tail of ${report.tornBytes} byte(s)`);
     }
     let server: DirectoryServer;
     try {
@@ -72,15 +82,14 @@ export class DirectoryModule implements RuntimeModule {
       await store.close();
       throw error;
     }
-    this.runtimeNow = runtime;
     this.storeNow = store;
     this.serverNow = server;
-    if (runtime.advertisement) this.storeOwn(runtime.advertisement);
-    runtime.on('advertisement', this.onAdvertisement);
+    if (runtime.advertiser.advertisement) this.storeOwn(runtime.advertiser.advertisement);
+    this.detach = runtime.advertiser.onAdvertisement((advertisement) => this.storeOwn(advertisement));
   }
 
   async stop(): Promise<void> {
-    this.runtimeNow?.off('advertisement', this.onAdvertisement);
+    this.detach?.();
     await this.serverNow?.close();
     await this.storeNow?.close();
     this.serverNow = undefined;
@@ -90,8 +99,8 @@ export class DirectoryModule implements RuntimeModule {
   /** Our own advertisement goes through the same checks as anyone's (no rate limit). */
   private storeOwn(advertisement: NodeAdvertisement): void {
     const store = this.storeNow;
-    const runtime = this.runtimeNow;
-    if (!store || !runtime) return;
+    const runtime = this.components;
+    if (!store) return;
     const verified = store.verify(advertisement);
     if (!verified.ok) {
       runtime.traces.emit('error/occurred', { detail: errorDetail(verified.error, { via: 'directory', 'node/id': runtime.identity.nodeId }) });
@@ -99,7 +108,7 @@ export class DirectoryModule implements RuntimeModule {
     }
     const outcome = store.put(verified.value);
     if (outcome.kind === 'stored') {
-      outcome.durable.catch((error: unknown) => runtime.config.warn(`warning: directory log: ${error instanceof Error ? error.message : String(error)}`));
+      outcome.durable.catch((error: unknown) => runtime.warn(`warning: directory log: ${error instanceof Error ? error.message : String(error)}`));
     }
   }
 }

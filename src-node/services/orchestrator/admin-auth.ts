@@ -1,7 +1,7 @@
 // Who may use the orchestrator's admin API: only loopback (403 otherwise), only with a Host header
 // naming us (421, against DNS rebinding; as the control server does), and only with this run's
 // token as `Authorization: Bearer <token>` (401). Checked in that order, before any route.
-import { allowedHosts, isLoopbackAddress, tokensEqual } from '../../control/control-auth.js';
+import { allowedHosts, isLoopbackAddress, tokensEqual } from '../../kernel/http/loopback-auth.js';
 
 export type AdminVerdict = { ok: true } | { ok: false; status: 401 | 403 | 421; reason: string };
 

@@ -6,7 +6,8 @@
 //   POST   /vnodes        {"cores", "memory-mb", "count"?} → 201 the new VNodes (to be placed)
 //   DELETE /vnodes/<id>   release one
 //   GET    /metrics       Prometheus text exposition
-//   …      more from other modules through extend() (the work scheduler: /jobs, issue 7)
+//   …      more from other components through AdminExtensions (the work scheduler: /jobs, issue 7;
+//          the registration authority: /authority/…)
 // Every request passes admin-auth.ts first (403 / 421 / 401). Bodies are JSON, at most
 // MAX_ADMIN_BODY_BYTES. The token is random per run and kept in <dataDir>/admin.json (0600).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,6 +18,7 @@ import { pnodeView, statusView, vnodeView } from './admin-views.js';
 import { prometheusText } from './metrics.js';
 import type { Orchestrator } from './orchestrator.js';
 import { requestUrl } from '../../kernel/util/request-path.js';
+import type { AdminExtensions } from '../../kernel/http/admin-extension.js';
 
 export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 /** VNodes one POST may ask for. */
@@ -31,6 +33,8 @@ export interface AdminServerOptions {
   readonly port: number;
   /** Fixed token (tests); default 32 random bytes, base64url. */
   readonly token?: string;
+  /** Endpoints other components serve under this API (the work scheduler's /jobs, the authority's). */
+  readonly extensions?: AdminExtensions;
 }
 
 export interface AdminServer {
@@ -39,33 +43,6 @@ export interface AdminServer {
   readonly port: number;
   readonly token: string;
   close(): Promise<void>;
-  /** Adds endpoints another module serves under this API (the work scheduler's /jobs), and its metrics. */
-  extend(extension: AdminExtension): void;
-}
-
-/** A request as an extension sees it: path segments (decoded), the method, and the JSON body on demand. */
-export interface AdminRequest {
-  readonly method: string;
-  readonly parts: readonly string[];
-  readonly now: number;
-  /** The JSON body ({} when empty); 400 / 413 are answered for the extension. */
-  body(): Promise<unknown>;
-}
-
-export interface AdminAnswer {
-  readonly status: number;
-  /** Sent as JSON; `{error}` for a 4xx. */
-  readonly body: unknown;
-  /** For 405: the methods the path takes. */
-  readonly allow?: string;
-}
-
-/** Endpoints served by another module (issue 7: the work scheduler). */
-export interface AdminExtension {
-  /** The answer, or null when the path is not the extension's. */
-  route(request: AdminRequest): Promise<AdminAnswer | null> | AdminAnswer | null;
-  /** More Prometheus text, appended to /metrics. */
-  metrics?(): string;
 }
 
 class HttpError extends Error {
@@ -126,7 +103,7 @@ function wholeNumber(value: unknown, name: string, min: number, max: number): nu
 export async function startAdminServer(options: AdminServerOptions): Promise<AdminServer> {
   const token = options.token ?? randomBytes(32).toString('base64url');
   const { orchestrator } = options;
-  const extensions: AdminExtension[] = [];
+  const extensions = options.extensions?.list() ?? [];
   let port = options.port;
 
   async function route(request: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -233,9 +210,6 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     url: `http://${hostText}:${port}`,
     port,
     token,
-    extend(extension) {
-      extensions.push(extension);
-    },
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

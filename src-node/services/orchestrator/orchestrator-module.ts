@@ -3,8 +3,10 @@
 // store) plus this module, which routes the membership messages to the Orchestrator, ticks its
 // leases, and serves the admin API on loopback.
 import { HEARTBEAT_INTERVAL_MS, MAX_HEARTBEAT_INTERVAL_MS, MIN_HEARTBEAT_INTERVAL_MS } from '../../../src-shared/membership/membership-profile.js';
-import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
+import type { KernelComponents } from '../../kernel/runtime/components.js';
+import { requireComponents } from '../../kernel/runtime/components.js';
 import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
+import type { AdminExtensions } from '../../kernel/http/admin-extension.js';
 import { Orchestrator, type TrustHook } from './orchestrator.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import { parseAdminListen } from './admin-auth.js';
@@ -14,6 +16,20 @@ export const ORCHESTRATOR_MODULE = 'orchestrator';
 /** Leases are checked four times per heartbeat interval (and at least every second). */
 export const LEASE_CHECKS_PER_INTERVAL = 4;
 
+/** Trusted registration's check (OperatorTrust): its hook, and when to apply it again. */
+export interface TrustPolicy {
+  readonly hook: TrustHook;
+  on(event: 'recheck', listener: () => void): unknown;
+  off(event: 'recheck', listener: () => void): unknown;
+}
+
+export type OrchestratorComponents = Pick<KernelComponents, 'identity' | 'clock' | 'crypto' | 'connections' | 'traces' | 'dataDir' | 'listenUrls'> & {
+  /** Endpoints other components add to the admin API (the work scheduler, the authority). */
+  readonly admin: AdminExtensions;
+  /** Trusted registration's check; every PNode is untrusted without one. */
+  readonly trust?: TrustPolicy | undefined;
+};
+
 export interface OrchestratorModuleOptions {
   /** Heartbeat interval PNodes are asked for; default 10 s (DESIGN.md §7). */
   readonly heartbeatIntervalMs?: number;
@@ -22,8 +38,6 @@ export interface OrchestratorModuleOptions {
   readonly adminListen?: string | undefined;
   /** Fixed admin token (tests). */
   readonly adminToken?: string;
-  /** Trusted registration's hook (issue 5 §5); every PNode is untrusted without one. */
-  readonly trust?: TrustHook;
   readonly maxPnodes?: number;
 }
 
@@ -36,46 +50,47 @@ export function checkHeartbeatInterval(ms: number): number {
 
 export class OrchestratorModule implements RuntimeModule {
   readonly name = ORCHESTRATOR_MODULE;
-  private core: Orchestrator | undefined;
-  private runtime: NodeRuntime | undefined;
+  /** The orchestrator's state: registry, leases, VNodes. */
+  readonly orchestrator: Orchestrator;
   private timer: NodeJS.Timeout | undefined;
   private placementQueued = false;
   private adminServer: AdminServer | null = null;
   readonly heartbeatIntervalMs: number;
+  private readonly onRecheck = (): void => this.orchestrator.reassessTrust();
 
-  constructor(private readonly options: OrchestratorModuleOptions = {}) {
+  constructor(
+    private readonly components: OrchestratorComponents,
+    private readonly options: OrchestratorModuleOptions = {},
+  ) {
+    requireComponents(this.name, components, ['identity', 'clock', 'crypto', 'connections', 'traces', 'dataDir', 'listenUrls', 'admin']);
     this.heartbeatIntervalMs = checkHeartbeatInterval(options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS);
     if (options.adminListen !== undefined) parseAdminListen(options.adminListen);
-  }
-
-  /** The orchestrator's state (after start). */
-  get orchestrator(): Orchestrator {
-    if (!this.core) throw new Error('the orchestrator module has not started');
-    return this.core;
-  }
-
-  get admin(): AdminServer | null {
-    return this.adminServer;
-  }
-
-  async start(runtime: NodeRuntime): Promise<void> {
-    this.runtime = runtime;
-    const connections = runtime.connections;
-    const core = new Orchestrator({
-      selfNodeId: runtime.identity.nodeId,
-      clock: runtime.clock,
-      crypto: runtime.crypto,
+    const connections = components.connections;
+    this.orchestrator = new Orchestrator({
+      selfNodeId: components.identity.nodeId,
+      clock: components.clock,
+      crypto: components.crypto,
       heartbeatIntervalMs: this.heartbeatIntervalMs,
-      ...(this.options.graceMs !== undefined ? { graceMs: this.options.graceMs } : {}),
-      ...(this.options.trust ? { trust: this.options.trust } : {}),
-      ...(this.options.maxPnodes !== undefined ? { maxPnodes: this.options.maxPnodes } : {}),
+      ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
+      ...(components.trust ? { trust: components.trust.hook } : {}),
+      ...(options.maxPnodes !== undefined ? { maxPnodes: options.maxPnodes } : {}),
       transport: {
         send: (nodeId, kind, body) => connections.send(nodeId, kind, body),
         isConnected: (nodeId) => connections.get(nodeId)?.isOpen ?? false,
         sessions: () => connections.connections().length,
       },
     });
-    this.core = core;
+  }
+
+  get admin(): AdminServer | null {
+    return this.adminServer;
+  }
+
+  async start(): Promise<void> {
+    const runtime = this.components;
+    const connections = runtime.connections;
+    const core = this.orchestrator;
+    runtime.trust?.on('recheck', this.onRecheck);
     const after = (): void => this.schedulePlacement();
     connections.handle('pnode-register', (c, body) => {
       core.onRegister(c.peerNodeId, body);
@@ -109,33 +124,35 @@ export class OrchestratorModule implements RuntimeModule {
       this.adminServer = await startAdminServer({
         orchestrator: core,
         nodeId: runtime.identity.nodeId,
-        listenUrls: () => runtime.listenUrls(),
+        listenUrls: runtime.listenUrls,
         now: () => runtime.clock.now(),
         host,
         port,
         ...(this.options.adminToken !== undefined ? { token: this.options.adminToken } : {}),
+        extensions: runtime.admin,
       });
-      await writeAdminFile(runtime.config.dataDir, { url: this.adminServer.url, token: this.adminServer.token, pid: process.pid, nodeId: runtime.identity.nodeId });
+      await writeAdminFile(runtime.dataDir, { url: this.adminServer.url, token: this.adminServer.token, pid: process.pid, nodeId: runtime.identity.nodeId });
     }
   }
 
   /** Placement runs once per turn of the event loop, however many messages asked for it. */
   private schedulePlacement(): void {
-    if (this.placementQueued || !this.core?.needsPlacement) return;
+    if (this.placementQueued || !this.orchestrator.needsPlacement) return;
     this.placementQueued = true;
     setImmediate(() => {
       this.placementQueued = false;
-      this.core?.placePending();
+      this.orchestrator.placePending();
     });
   }
 
   async stop(): Promise<void> {
+    this.components.trust?.off('recheck', this.onRecheck);
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     if (this.adminServer) {
       await this.adminServer.close();
       this.adminServer = null;
-      if (this.runtime) await removeAdminFile(this.runtime.config.dataDir);
+      await removeAdminFile(this.components.dataDir);
     }
   }
 }

@@ -60,7 +60,7 @@ export interface TrustAssessment {
  * Trusted registration (issue 5 §5) plugs in here: it reads the descriptor's `operator`
  * attestation and answers the trust level. Without a hook every PNode is untrusted.
  */
-export type TrustHook = (descriptor: PnodeDescriptor, context: { readonly now: number }) => TrustAssessment;
+export type TrustHook = (descriptor: PnodeDescriptor, context: { readonly now: number; readonly trace?: boolean }) => TrustAssessment;
 
 export const UNTRUSTED: TrustHook = () => ({ level: 'untrusted', operatorId: null });
 
@@ -273,6 +273,26 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   /** Nothing is lost with a session: the lease decides. The PNode only stops being a placement target. */
+  /**
+   * Checks every registered PNode that carries an attestation again (credentials expire, are
+   * revoked, trust roots change); trust follows the answer. A failure is traced only where a PNode
+   * loses trust, not on every re-check of one that never had it.
+   */
+  reassessTrust(): void {
+    const now = this.now();
+    let changed = false;
+    for (const entry of this.registry.all()) {
+      if (entry.state !== 'registered' || entry.descriptor.operator === undefined) continue;
+      const answer = this.trust(entry.descriptor, { now, trace: entry.trust === 'trusted' });
+      const operatorId = answer.operatorId ?? null;
+      if (answer.level === entry.trust && operatorId === entry.operatorId) continue;
+      entry.trust = answer.level;
+      entry.operatorId = operatorId;
+      changed = true;
+    }
+    if (changed) this.emit('changed');
+  }
+
   onSessionClosed(_nodeId: string): void {
     this.emit('changed');
   }

@@ -7,10 +7,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
-import { DirectoryModule } from '../../services/directory/directory-module.js';
-import { PeerExchange } from '../../kernel/discovery/peer-exchange.js';
-import { DirectoryClient } from '../../kernel/discovery/directory-client.js';
+import { directoryNode } from '../../recipes/directory-node.js';
+import { discoveryNode } from '../../recipes/discovery-node.js';
 import { startTcpGate, type TcpGate } from './tcp-gate.js';
 import type { CoordinatorMessage, SimNodeSpec, WorkerMessage } from './sim-protocol.js';
 
@@ -73,7 +71,7 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
   const root = mkdtempSync(join(tmpdir(), 'pnode-sim-'));
   const gates: TcpGate[] = [];
   const workers: ChildProcess[] = [];
-  const services: NodeRuntime[] = [];
+  const services: { stop(): Promise<void> }[] = [];
   const nodes = new Map<string, SimNode>();
   const known = new Map<string, number>();
   const rss = new Map<number, number>();
@@ -82,11 +80,18 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
   const base = { insecureLoopback: true, trustCa: [], keystore: 'file' as const, warn: () => undefined, version: 'sim', seeds: [] };
   try {
     // The services: a directory (HTTP) and a seed, in this process.
-    const directoryModule = new DirectoryModule({ listen: 'http://127.0.0.1:0', fsync: false, limits: { ipPutsPerSecond: 100_000, ipGetsPerSecond: 100_000, ipBurstSeconds: 5, publisherPutsPerSecond: 10, publisherBurst: 10 } });
-    const directory = await NodeRuntime.start({ ...base, dataDir: join(root, 'directory'), role: 'directory', listen: ['ws://127.0.0.1:0/peer'] }, [directoryModule]);
+    const directory = await directoryNode({
+      ...base,
+      dataDir: join(root, 'directory'),
+      role: 'directory',
+      listen: ['ws://127.0.0.1:0/peer'],
+      directory: { listen: 'http://127.0.0.1:0', fsync: false, limits: { ipPutsPerSecond: 100_000, ipGetsPerSecond: 100_000, ipBurstSeconds: 5, publisherPutsPerSecond: 10, publisherBurst: 10 } },
+    });
     services.push(directory);
-    const seed = await NodeRuntime.start({ ...base, dataDir: join(root, 'seed'), role: 'seed', listen: ['ws://127.0.0.1:0/peer'] }, [new DirectoryClient({ directories: [directoryModule.url] }), new PeerExchange()]);
-    services.push(seed);
+    const directoryModule = directory.directory;
+    const seedNode = await discoveryNode({ ...base, dataDir: join(root, 'seed'), role: 'seed', listen: ['ws://127.0.0.1:0/peer'], discovery: { directories: [directoryModule.url] } });
+    services.push(seedNode);
+    const seed = seedNode.runtime;
     const seedPort = Number(new URL(seed.listenUrls()[0]!).port);
     const directoryPort = Number(new URL(directoryModule.url).port);
     const seedGate = await startTcpGate(seedPort);
@@ -231,7 +236,7 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
       seedGate.setOpen(false);
       directoryGate.setOpen(false);
       for (const worker of workers) {
-        sendTo(worker, { type: 'allow', group: 'A', ids: [...groupIds('A'), seed.identity.nodeId, directory.identity.nodeId] });
+        sendTo(worker, { type: 'allow', group: 'A', ids: [...groupIds('A'), seed.identity.nodeId, directory.runtime.identity.nodeId] });
         sendTo(worker, { type: 'allow', group: 'B', ids: groupIds('B') });
       }
       const joiners = Array.from({ length: Math.max(2, Math.round(options.nodes * PARTITION_JOINERS)) }, (_, i) => newNode(i % 2 === 0 ? 'A' : 'B'));
@@ -241,7 +246,7 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
       startNodes(joiners, false);
       await waitRunning(nodes.size);
       for (const worker of workers) {
-        sendTo(worker, { type: 'allow', group: 'A', ids: [...preview('A'), seed.identity.nodeId, directory.identity.nodeId] });
+        sendTo(worker, { type: 'allow', group: 'A', ids: [...preview('A'), seed.identity.nodeId, directory.runtime.identity.nodeId] });
         sendTo(worker, { type: 'allow', group: 'B', ids: preview('B') });
       }
       await sleep(5_000);

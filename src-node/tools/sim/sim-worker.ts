@@ -1,10 +1,9 @@
 // A worker process of the discovery simulation: hosts a share of the nodes in-process (real
 // runtimes, real sockets on loopback, the full discovery stack) and reports what each knows.
-import { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
-import { discoveryModules } from '../../cli/node-modules.js';
-import { parseSeed } from '../../cli/node-options.js';
+import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
+import { discoveryNode, type DiscoveryNodeConfig } from '../../recipes/discovery-node.js';
+import { parseSeed } from '../../cli/config/node-flags.js';
 import { allowlistPolicy, OPEN_POLICY } from '../../kernel/peers/allowlist.js';
-import type { NodeRuntimeConfig } from '../../kernel/runtime/runtime-config.js';
 import type { NodeId } from '../../../src-shared/protocol/did-key.js';
 import { type CoordinatorMessage, type SimNodeSpec, type SimStartMessage, type WorkerMessage, SIM_REPORT_INTERVAL_MS } from './sim-protocol.js';
 
@@ -14,12 +13,12 @@ export async function runSimWorker(): Promise<void> {
     if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
   };
   let shuttingDown = false;
-  const running = new Map<string, { runtime: NodeRuntime; group: 'A' | 'B' }>();
+  const running = new Map<string, { runtime: NodeRuntime; stop: () => Promise<void>; group: 'A' | 'B' }>();
   let settings: SimStartMessage | undefined;
   let live = new Set<string>();
   const allowed: { A: readonly string[] | null; B: readonly string[] | null } = { A: null, B: null };
 
-  function configFor(spec: SimNodeSpec): NodeRuntimeConfig {
+  function configFor(spec: SimNodeSpec): DiscoveryNodeConfig {
     const start = settings!;
     return {
       dataDir: spec.dataDir,
@@ -31,23 +30,22 @@ export async function runSimWorker(): Promise<void> {
       keystore: 'file',
       warn: () => undefined,
       version: 'sim',
-      detectHardware: false,
       initialSettings: { joined: true },
+      discovery: { directories: [start.directories[spec.group]] },
     };
   }
 
   async function startNode(spec: SimNodeSpec): Promise<void> {
     try {
-      const config = configFor(spec);
-      const { modules } = discoveryModules(config, { directories: [settings!.directories[spec.group]] });
-      const runtime = await NodeRuntime.start(config, modules);
+      const node = await discoveryNode(configFor(spec));
+      const runtime = node.runtime;
       if (shuttingDown) {
-        await runtime.stop().catch(() => undefined);
+        await node.stop().catch(() => undefined);
         return;
       }
       const ids = allowed[spec.group];
       if (ids) runtime.setAllowlist(allowlistPolicy(ids as NodeId[]));
-      running.set(spec.name, { runtime, group: spec.group });
+      running.set(spec.name, { runtime, stop: () => node.stop(), group: spec.group });
       send({ type: 'node-started', name: spec.name, nodeId: runtime.identity.nodeId });
     } catch (error) {
       send({ type: 'node-failed', name: spec.name, error: error instanceof Error ? error.message : String(error) });
@@ -94,7 +92,7 @@ export async function runSimWorker(): Promise<void> {
           const node = running.get(name);
           if (!node) continue;
           running.delete(name);
-          void node.runtime.stop().finally(() => send({ type: 'node-stopped', name }));
+          void node.stop().finally(() => send({ type: 'node-stopped', name }));
         }
         break;
       case 'allow':
@@ -108,7 +106,7 @@ export async function runSimWorker(): Promise<void> {
       case 'shutdown':
         shuttingDown = true;
         clearInterval(reporter);
-        void Promise.all([...running.values()].map((n) => n.runtime.stop().catch(() => undefined))).then(() => {
+        void Promise.all([...running.values()].map((n) => n.stop().catch(() => undefined))).then(() => {
           send({ type: 'shutdown-done' });
           process.exit(0);
         });

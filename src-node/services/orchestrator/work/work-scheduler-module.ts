@@ -10,10 +10,11 @@
 //   DELETE /jobs/<id>     cancels a running job's open tasks
 import { errorDetail } from '../../../../src-shared/protocol/trace.js';
 import { ProtocolError } from '../../../../src-shared/protocol/errors.js';
-import type { NodeRuntime } from '../../../kernel/runtime/node-runtime.js';
+import type { KernelComponents } from '../../../kernel/runtime/components.js';
+import { requireComponents } from '../../../kernel/runtime/components.js';
 import type { RuntimeModule } from '../../../kernel/runtime/runtime-module.js';
-import type { AdminAnswer, AdminExtension, AdminRequest } from '../admin-server.js';
-import { ORCHESTRATOR_MODULE, type OrchestratorModule } from '../orchestrator-module.js';
+import type { AdminAnswer, AdminExtension, AdminExtensions, AdminRequest } from '../../../kernel/http/admin-extension.js';
+import type { Orchestrator } from '../orchestrator.js';
 import { type DemoSpec, DemoRunner, demoSpecFromJson, formatDemoSpec } from './demo.js';
 import { WORK_TICK_MS } from './work-profile.js';
 import { WorkScheduler, type WorkSchedulerOptions } from './work-scheduler.js';
@@ -22,6 +23,13 @@ import { jobDetail, jobsView, jobSummary, workMetricsText } from './work-views.j
 export const WORK_SCHEDULER_MODULE = 'work-scheduler';
 /** While module chunks wait for a PNode's send budget, the queue is looked at this often. */
 export const CHUNK_PUMP_MS = 50;
+
+export type WorkSchedulerComponents = Pick<KernelComponents, 'connections' | 'clock' | 'traces' | 'dataDir' | 'warn'> & {
+  /** The orchestrator whose VNodes the work runs on. */
+  readonly orchestrator: Orchestrator;
+  /** Where /jobs is served. */
+  readonly admin: AdminExtensions;
+};
 
 export interface WorkSchedulerModuleOptions {
   /** Run demo jobs one after another from the start. */
@@ -35,43 +43,43 @@ export interface WorkSchedulerModuleOptions {
 
 export class WorkSchedulerModule implements RuntimeModule {
   readonly name = WORK_SCHEDULER_MODULE;
-  private core: WorkScheduler | null = null;
-  private demoRunner: DemoRunner | null = null;
-  private runtimeRef: NodeRuntime | null = null;
+  readonly scheduler: WorkScheduler;
+  readonly demo: DemoRunner;
   private timer: NodeJS.Timeout | undefined;
   private pumpTimer: NodeJS.Timeout | undefined;
   private passQueued = false;
   private stopped = false;
 
-  constructor(private readonly options: WorkSchedulerModuleOptions = {}) {}
+  private readonly onOrchestratorChanged = (): void => this.schedulePass();
 
-  get scheduler(): WorkScheduler {
-    if (!this.core) throw new Error('the work scheduler module has not started');
-    return this.core;
-  }
-
-  get demo(): DemoRunner {
-    if (!this.demoRunner) throw new Error('the work scheduler module has not started');
-    return this.demoRunner;
-  }
-
-  async start(runtime: NodeRuntime): Promise<void> {
-    this.runtimeRef = runtime;
-    const orchestratorModule = runtime.module<OrchestratorModule>(ORCHESTRATOR_MODULE);
-    if (!orchestratorModule) throw new Error('the work scheduler runs beside the orchestrator module (start that one first)');
-    const orchestrator = orchestratorModule.orchestrator;
-    const connections = runtime.connections;
-    const scheduler = new WorkScheduler({
-      ...this.options.scheduler,
-      orchestrator,
-      clock: runtime.clock,
+  constructor(
+    private readonly components: WorkSchedulerComponents,
+    private readonly options: WorkSchedulerModuleOptions = {},
+  ) {
+    requireComponents(this.name, components, ['connections', 'clock', 'traces', 'dataDir', 'warn', 'orchestrator', 'admin']);
+    const { connections, traces } = components;
+    this.scheduler = new WorkScheduler({
+      ...options.scheduler,
+      orchestrator: components.orchestrator,
+      clock: components.clock,
       transport: {
         send: (nodeId, kind, body) => connections.send(nodeId, kind, body),
         isConnected: (nodeId) => connections.get(nodeId)?.isOpen ?? false,
       },
-      trace: (peer, detail) => runtime.traces.emit('error/occurred', { peer, detail }),
+      trace: (peer, detail) => traces.emit('error/occurred', { peer, detail }),
     });
-    this.core = scheduler;
+    this.demo = new DemoRunner({
+      scheduler: this.scheduler,
+      dataDir: components.dataDir,
+      warn: components.warn,
+      ...(options.demoNextJobDelayMs !== undefined ? { nextJobDelayMs: options.demoNextJobDelayMs } : {}),
+    });
+    components.admin.extend(this.adminExtension());
+  }
+
+  async start(): Promise<void> {
+    const { connections, orchestrator } = this.components;
+    const scheduler = this.scheduler;
     connections.handle('vnode-result', (c, body) => {
       scheduler.onResult(c.peerNodeId, body);
       this.schedulePass();
@@ -85,17 +93,10 @@ export class WorkSchedulerModule implements RuntimeModule {
       this.schedulePass();
     });
     // Allocations, heartbeats that change what can run, PNodes that come and go.
-    orchestrator.on('changed', () => this.schedulePass());
+    orchestrator.on('changed', this.onOrchestratorChanged);
     this.timer = setInterval(() => this.guarded('tick', () => scheduler.tick()), this.options.tickMs ?? WORK_TICK_MS);
     this.timer.unref();
-    this.demoRunner = new DemoRunner({
-      scheduler,
-      dataDir: runtime.config.dataDir,
-      warn: (line) => runtime.config.warn(line),
-      ...(this.options.demoNextJobDelayMs !== undefined ? { nextJobDelayMs: this.options.demoNextJobDelayMs } : {}),
-    });
-    orchestratorModule.admin?.extend(this.adminExtension());
-    if (this.options.demo) await this.demoRunner.loop(this.options.demo);
+    if (this.options.demo) await this.demo.loop(this.options.demo);
     this.schedulePass();
   }
 
@@ -104,7 +105,8 @@ export class WorkSchedulerModule implements RuntimeModule {
     if (this.timer) clearInterval(this.timer);
     if (this.pumpTimer) clearTimeout(this.pumpTimer);
     this.timer = this.pumpTimer = undefined;
-    await this.demoRunner?.stop();
+    this.components.orchestrator.off('changed', this.onOrchestratorChanged);
+    await this.demo.stop();
   }
 
   /** The demo the module was started with, as text (for banners). */
@@ -116,29 +118,29 @@ export class WorkSchedulerModule implements RuntimeModule {
     try {
       fn();
     } catch (error) {
-      this.runtimeRef?.traces.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_PROTO_INVALID', `work scheduler ${what}: ${error instanceof Error ? error.message : String(error)}`)) });
+      this.components.traces.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_PROTO_INVALID', `work scheduler ${what}: ${error instanceof Error ? error.message : String(error)}`)) });
     }
   }
 
   /** One dispatch pass per turn of the event loop, however many results asked for it. */
   private schedulePass(): void {
-    if (this.passQueued || this.stopped || !this.core) return;
+    if (this.passQueued || this.stopped) return;
     this.passQueued = true;
     setImmediate(() => {
       this.passQueued = false;
       if (this.stopped) return;
-      this.guarded('pass', () => this.core!.pass());
+      this.guarded('pass', () => this.scheduler.pass());
       this.schedulePump();
     });
   }
 
   /** Chunks waiting for a PNode's send budget go out as it refills. */
   private schedulePump(): void {
-    if (this.pumpTimer || this.stopped || !this.core?.chunksQueued) return;
+    if (this.pumpTimer || this.stopped || !this.scheduler.chunksQueued) return;
     this.pumpTimer = setTimeout(() => {
       this.pumpTimer = undefined;
       if (this.stopped) return;
-      this.guarded('pass', () => this.core!.pass());
+      this.guarded('pass', () => this.scheduler.pass());
       this.schedulePump();
     }, CHUNK_PUMP_MS);
     this.pumpTimer.unref();
@@ -147,15 +149,15 @@ export class WorkSchedulerModule implements RuntimeModule {
   private adminExtension(): AdminExtension {
     return {
       route: (request) => this.route(request),
-      metrics: () => (this.core ? workMetricsText(this.core) : ''),
+      metrics: () => workMetricsText(this.scheduler),
     };
   }
 
   private async route(request: AdminRequest): Promise<AdminAnswer | null> {
     const { parts, method } = request;
-    if (parts[0] !== 'jobs' || parts.length > 2 || !this.core) return null;
-    const scheduler = this.core;
-    const orchestrator = this.runtimeRef!.module<OrchestratorModule>(ORCHESTRATOR_MODULE)!.orchestrator;
+    if (parts[0] !== 'jobs' || parts.length > 2) return null;
+    const scheduler = this.scheduler;
+    const orchestrator = this.components.orchestrator;
     if (parts.length === 1) {
       if (method === 'GET') return { status: 200, body: jobsView(orchestrator, scheduler) };
       if (method !== 'POST') return { status: 405, body: { error: 'use GET, POST' }, allow: 'GET, POST' };

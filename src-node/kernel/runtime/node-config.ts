@@ -1,5 +1,7 @@
-// What a node is started with: the command line (`pnode node`, services, devnet) and the desktop
-// shell build this; the runtime reads nothing else from the environment.
+// What a node is started with: one typed configuration, filled by small adapters (the CLI's flags
+// in cli/config/, the desktop shell's stored settings and environment in src-main). The runtime and
+// its components read nothing else: no component parses argv or reads the environment.
+import type { NetworkDescriptor } from '../../../src-shared/network/network-descriptor.js';
 import type { KeystorePreference } from '../identity/keystore.js';
 import type { KeychainLoader } from '../identity/keychain-keystore.js';
 import type { KeepaliveTiming } from '../connection/keepalive.js';
@@ -17,30 +19,40 @@ export interface RuntimeTiming {
   readonly planIntervalMs: number;
 }
 
-export interface NodeRuntimeConfig {
+/**
+ * The network a node runs in. The kernel reads its id (advertisements' federation id, gossip's
+ * filter), name and key (the handshake's PSK proof); the roles read the signed descriptor
+ * (orchestrators, directories, the registration authority's key) when the node was given one.
+ */
+export interface NetworkMembership {
+  readonly id: string;
+  readonly name: string | null;
+  /** The pre-shared key of a network whose join policy is psk. */
+  readonly psk?: Uint8Array | undefined;
+  /** The verified descriptor (absent for a network known only by id, as in some tests). */
+  readonly descriptor?: NetworkDescriptor | undefined;
+}
+
+export interface NodeConfig {
   readonly dataDir: string;
   readonly role: NodeRole;
   /** Peer endpoints to listen on (ws(s)://host:port/path); empty: dial-only (behind NAT). */
   readonly listen: readonly string[];
   /** URLs peers should dial, when they differ from the listen URLs (a forwarded port). */
   readonly advertise?: readonly string[];
+  /** Static seeds, already merged by precedence (command line, then the network's). */
   readonly seeds: readonly SeedPeer[];
   readonly insecureLoopback: boolean;
   readonly trustCa: readonly string[];
   readonly tls?: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly allowlistFile?: string | undefined;
   readonly keystore: KeystorePreference;
-  /** Keychain access (tests and devnet may pass an in-memory one). */
+  /** Keychain access (tests may pass an in-memory one). */
   readonly keychain?: KeychainLoader | undefined;
-  /** The private network's pre-shared key, when its join policy is psk. */
-  readonly psk?: Uint8Array | undefined;
-  readonly networkId?: string | undefined;
-  readonly networkName?: string | undefined;
+  readonly network?: NetworkMembership | undefined;
   readonly timing?: Partial<RuntimeTiming>;
   /** Settings for a data dir that has none yet (e.g. `joined: true` for a headless node). */
   readonly initialSettings?: Partial<Settings>;
-  /** Detect hardware (contributors; default true). Simulations of hundreds of nodes turn it off. */
-  readonly detectHardware?: boolean;
   /** Console lines for the operator (warnings). */
   readonly warn: (line: string) => void;
   readonly version: string;

@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs, UsageError, type CommandSpec } from '../../cli/args.js';
-import { MEMBERSHIP_OPTIONS, membershipModuleFromArgs, orchestratorTargetsFrom, parseOrchestratorTarget } from './membership-options.js';
-import { mergeTargets } from './membership-module.js';
+import { parseArgs, UsageError, type CommandSpec } from '../args.js';
+import { MEMBERSHIP_FLAGS, orchestratorTargetsFrom, parseOrchestratorTarget } from './membership-flags.js';
+import { mergeTargets } from '../../contributor/membership/membership-module.js';
 import { testIdentity } from '../../../tests/support/identities.js';
 
 const ID = testIdentity(0x31).nodeId;
-const spec: CommandSpec = { name: 'node', summary: '', options: [...MEMBERSHIP_OPTIONS, { name: 'insecure-loopback', type: 'boolean', description: '' }] };
+const spec: CommandSpec = { name: 'node', summary: '', options: [...MEMBERSHIP_FLAGS, { name: 'insecure-loopback', type: 'boolean', description: '' }] };
 
 describe('--orchestrator', () => {
   it('parses <node-id>@<url>, repeated, merging URLs of one node-id', () => {
     const args = parseArgs(['--orchestrator', `${ID}@wss://orch.example.org/peer`, '--orchestrator', `${ID}@wss://orch2.example.org/peer`], spec);
     expect(orchestratorTargetsFrom(args)).toHaveLength(2);
     expect(mergeTargets(orchestratorTargetsFrom(args))).toEqual([{ nodeId: ID, urls: ['wss://orch.example.org/peer', 'wss://orch2.example.org/peer'] }]);
-    const module = membershipModuleFromArgs(args);
-    expect(module.link(ID)?.target.urls).toHaveLength(2);
+    expect(mergeTargets(orchestratorTargetsFrom(args))[0]?.urls).toHaveLength(2);
   });
 
   it('allows ws:// on loopback only with --insecure-loopback', () => {
@@ -27,9 +26,7 @@ describe('--orchestrator', () => {
     }
   });
 
-  it('builds a module even without orchestrators (it then reports no-orchestrator)', () => {
-    const module = membershipModuleFromArgs(parseArgs([], spec));
-    expect(module.name).toBe('membership');
-    expect(module.primary).toBeNull();
+  it('gives no target without the flag (the node then reports no-orchestrator)', () => {
+    expect(orchestratorTargetsFrom(parseArgs([], spec))).toEqual([]);
   });
 });

@@ -1,32 +1,63 @@
-// Options every node-running command shares (`pnode node`, the services, devnet's children), and
-// their translation into a NodeRuntimeConfig.
+// The flags every node-running command shares (`pnode node`, the services, devnet's children), in
+// small groups a command composes, and their translation into a NodeConfig: the CLI's adapter. No
+// component parses argv; they get the NodeConfig (and their role's setup) from here.
 import { resolve } from 'node:path';
-import type { OptionSpec, ParsedArgs } from './args.js';
-import { UsageError } from './args.js';
-import { isKeystorePreference, type KeystorePreference } from '../kernel/identity/keystore.js';
-import { parseNodeId } from '../../src-shared/protocol/did-key.js';
-import { parsePeerEndpoint } from '../kernel/transport/endpoint-url.js';
-import type { NodeRole, NodeRuntimeConfig } from '../kernel/runtime/runtime-config.js';
-import type { SeedPeer } from '../kernel/peers/peer-store.js';
-import { ProtocolError } from '../../src-shared/protocol/errors.js';
-import { PNODE_VERSION } from './version.js';
+import type { OptionSpec, ParsedArgs } from '../args.js';
+import { UsageError } from '../args.js';
+import { isKeystorePreference, type KeystorePreference } from '../../kernel/identity/keystore.js';
+import { parseNodeId } from '../../../src-shared/protocol/did-key.js';
+import { parsePeerEndpoint } from '../../kernel/transport/endpoint-url.js';
+import type { NodeRole, NodeConfig } from '../../kernel/runtime/node-config.js';
+import type { SeedPeer } from '../../kernel/peers/peer-store.js';
+import { ProtocolError } from '../../../src-shared/protocol/errors.js';
+import { PNODE_VERSION } from '../version.js';
 
-export const NODE_OPTIONS: readonly OptionSpec[] = [
+/** Where the node keeps its state and key. */
+export const STORAGE_FLAGS: readonly OptionSpec[] = [
   { name: 'data-dir', type: 'string', valueName: 'dir', description: 'Where the node keeps its identity, caches and logs', required: true },
-  { name: 'listen', type: 'list', valueName: 'url', description: 'Peer endpoint to listen on: wss://host:port/path, or ws://127.0.0.1:port/path with --insecure-loopback' },
+  { name: 'keystore', type: 'string', valueName: 'keychain|file|auto', description: 'Where the secret key lives (default auto: the OS keychain, else a 0600 file, loudly)' },
+];
+
+/** The peer listener (services with a listener of their own name it differently). */
+export const LISTEN_FLAG: OptionSpec = {
+  name: 'listen',
+  type: 'list',
+  valueName: 'url',
+  description: 'Peer endpoint to listen on: wss://host:port/path, or ws://127.0.0.1:port/path with --insecure-loopback',
+};
+
+/** Who the node meets. */
+export const PEER_FLAGS: readonly OptionSpec[] = [
   { name: 'advertise', type: 'list', valueName: 'url', description: 'URL peers should dial, when it differs from --listen (a forwarded port)' },
   { name: 'seed', type: 'list', valueName: 'node-id@url', description: 'A static seed peer' },
-  { name: 'insecure-loopback', type: 'boolean', description: 'Allow plain ws:// on loopback (tests and devnet only)' },
-  { name: 'trust-ca', type: 'list', valueName: 'file', description: 'Also trust this CA certificate (PEM) for wss:// peers' },
-  { name: 'tls-cert', type: 'string', valueName: 'file', description: 'Certificate (PEM) for a wss:// listener' },
-  { name: 'tls-key', type: 'string', valueName: 'file', description: 'Private key (PEM) for a wss:// listener' },
   { name: 'allowlist', type: 'string', valueName: 'file', description: 'Only these node-ids (one per line) complete a handshake, both ways' },
-  { name: 'keystore', type: 'string', valueName: 'keychain|file|auto', description: 'Where the secret key lives (default auto: the OS keychain, else a 0600 file, loudly)' },
+];
+
+/** TLS and the loopback exception. */
+export const TRANSPORT_FLAGS: readonly OptionSpec[] = [
+  { name: 'insecure-loopback', type: 'boolean', description: 'Allow plain ws:// and http:// on loopback (tests and devnet only)' },
+  { name: 'trust-ca', type: 'list', valueName: 'file', description: 'Also trust this CA certificate (PEM) for wss:// peers and https:// services' },
+  { name: 'tls-cert', type: 'string', valueName: 'file', description: 'Certificate (PEM) for this node\'s wss:// and https:// listeners' },
+  { name: 'tls-key', type: 'string', valueName: 'file', description: 'Private key (PEM) for this node\'s wss:// and https:// listeners' },
+];
+
+/** The local control surface. */
+export const CONTROL_FLAGS: readonly OptionSpec[] = [
   { name: 'control-port', type: 'number', valueName: 'port', description: 'Port of the local control server on 127.0.0.1 (default: any free port)' },
   { name: 'ui', type: 'boolean', description: 'Serve the dashboard from the control server and print its URL' },
+];
+
+export const KEEPALIVE_FLAGS: readonly OptionSpec[] = [
   { name: 'keepalive-interval-ms', type: 'number', valueName: 'ms', description: 'Ping interval (default 30000)' },
   { name: 'keepalive-timeout-ms', type: 'number', valueName: 'ms', description: 'Peer lost after this long without an answer (default 90000)' },
 ];
+
+/** Everything but the peer listener: what a service with its own listener flag takes. */
+export const NODE_FLAGS_BUT_LISTEN: readonly OptionSpec[] = [...STORAGE_FLAGS, ...PEER_FLAGS, ...TRANSPORT_FLAGS, ...CONTROL_FLAGS, ...KEEPALIVE_FLAGS];
+
+/** The flags of a node with a peer listener. */
+export const NODE_FLAGS: readonly OptionSpec[] = [LISTEN_FLAG, ...NODE_FLAGS_BUT_LISTEN];
+
 
 /**
  * `<node-id>@<url>`, as --seed, --orchestrator and friends take it: the id strictly parsed, the URL
@@ -62,7 +93,7 @@ function positiveInt(args: ParsedArgs, name: string): number | undefined {
   return value;
 }
 
-export function runtimeConfigFrom(args: ParsedArgs, role: NodeRole, cwd: string, warn: (line: string) => void): NodeRuntimeConfig {
+export function nodeConfigFrom(args: ParsedArgs, role: NodeRole, cwd: string, warn: (line: string) => void): NodeConfig {
   const insecureLoopback = args.options['insecure-loopback'] === true;
   const listen = strings(args, 'listen');
   for (const url of listen) {

@@ -8,25 +8,24 @@
 // policy are exit 2 (bad usage).
 import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { OptionSpec, ParsedArgs } from './args.js';
-import { UsageError } from './args.js';
-import { ProtocolError } from '../../src-shared/protocol/errors.js';
-import type { CryptoProvider } from '../../src-shared/protocol/crypto/provider.js';
+import type { OptionSpec, ParsedArgs } from '../args.js';
+import { UsageError } from '../args.js';
+import { ProtocolError } from '../../../src-shared/protocol/errors.js';
+import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
 import {
   DAY_MS,
   NETWORK_DESCRIPTOR_MAX_BYTES,
   type NetworkDescriptor,
   descriptorExpiresAt,
-  networkDirectories,
   networkOrchestrators,
   networkSeeds,
   parsePsk,
   verifyNetworkDescriptor,
-} from '../../src-shared/network/network-descriptor.js';
-import { nativeCrypto } from '../kernel/crypto/native-provider.js';
-import { parsePeerEndpoint } from '../kernel/transport/endpoint-url.js';
-import type { NodeRuntimeConfig } from '../kernel/runtime/runtime-config.js';
-import { type JoinedNetwork, type NetworkedConfig, mergeSeeds } from '../kernel/discovery/bootstrap.js';
+} from '../../../src-shared/network/network-descriptor.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
+import { parsePeerEndpoint } from '../../kernel/transport/endpoint-url.js';
+import type { NodeConfig } from '../../kernel/runtime/node-config.js';
+import { mergeSeeds } from '../../kernel/discovery/bootstrap.js';
 
 export const NETWORK_OPTIONS: readonly OptionSpec[] = [
   { name: 'network', type: 'string', valueName: 'file', description: 'Run in the network this signed network descriptor describes (see "pnode network create")' },
@@ -89,12 +88,11 @@ export async function readPskFile(path: string, option = '--psk-file'): Promise<
 }
 
 /**
- * Verifies `--network` and merges it into the config: its seeds after --seed, its network id and
- * name, the PSK of a psk network, and the descriptor itself (`networkOf(config)`: directories for
- * the directory client, orchestrators for membership). Without --network the config is returned
- * as it is (and --psk-file is refused).
+ * Verifies `--network` and merges it into the config: its seeds after --seed, and `network` (id,
+ * name, the PSK of a psk network, and the descriptor, whose directories and orchestrators the
+ * recipes read). Without --network the config is returned as it is (and --psk-file is refused).
  */
-export async function applyNetwork(config: NodeRuntimeConfig, args: ParsedArgs, options: ApplyNetworkOptions = {}): Promise<NetworkedConfig> {
+export async function applyNetwork<C extends NodeConfig>(config: C, args: ParsedArgs, options: ApplyNetworkOptions = {}): Promise<C> {
   const cwd = options.cwd ?? process.cwd();
   const networkFile = args.options['network'] as string | undefined;
   const pskFile = args.options['psk-file'] as string | undefined;
@@ -130,24 +128,9 @@ export async function applyNetwork(config: NodeRuntimeConfig, args: ParsedArgs, 
   if (expiresIn < NETWORK_EXPIRY_WARNING_MS) {
     config.warn(`warning: the descriptor of network ${id} expires at ${descriptor['expires-at']}; ask its owner for a renewed one`);
   }
-  const network: JoinedNetwork = {
-    descriptor,
-    seeds,
-    directories: networkDirectories(descriptor),
-    orchestrators: networkOrchestrators(descriptor),
-  };
   return {
     ...config,
     seeds: mergeSeeds(config.seeds, seeds),
-    networkId: id,
-    networkName: descriptor['network/name'],
-    psk,
-    network,
+    network: { id, name: descriptor['network/name'] ?? null, psk, descriptor },
   };
-}
-
-/** Banner lines for a node in a network. */
-export function networkBannerLines(config: NodeRuntimeConfig): string[] {
-  if (config.networkId === undefined) return [];
-  return [`network    ${config.networkId}${config.networkName ? ` (${config.networkName})` : ''}, join policy ${config.psk ? 'psk' : 'open'}`];
 }

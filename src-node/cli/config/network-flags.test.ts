@@ -4,16 +4,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CommandSpec } from './args.js';
-import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from './run.js';
-import { NODE_OPTIONS, runtimeConfigFrom } from './node-options.js';
-import { NETWORK_OPTIONS, applyNetwork, networkBannerLines } from './network-options.js';
-import { type NetworkedConfig, networkOf } from '../kernel/discovery/bootstrap.js';
-import { nativeCrypto } from '../kernel/crypto/native-provider.js';
-import { DAY_MS, type NetworkDescriptorInput, buildNetworkDescriptor, formatPsk } from '../../src-shared/network/network-descriptor.js';
-import { toBase64url } from '../../src-shared/protocol/encoding/base64url.js';
-import { testIdentity } from '../../tests/support/identities.js';
-import { pnodeRoot, runCli } from '../../tests/support/cli.js';
+import type { CommandSpec } from '../args.js';
+import { EXIT_OK, EXIT_REJECTED, EXIT_USAGE } from '../run.js';
+import { NODE_FLAGS, nodeConfigFrom } from './node-flags.js';
+import { NETWORK_OPTIONS, applyNetwork } from './network-flags.js';
+import type { NodeConfig } from '../../kernel/runtime/node-config.js';
+import { configuredDirectories, networkBannerLines } from '../../recipes/discovery.js';
+import { contributorOrchestrators } from '../../recipes/contributor-node.js';
+import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
+import { DAY_MS, type NetworkDescriptorInput, buildNetworkDescriptor, formatPsk } from '../../../src-shared/network/network-descriptor.js';
+import { toBase64url } from '../../../src-shared/protocol/encoding/base64url.js';
+import { testIdentity } from '../../../tests/support/identities.js';
+import { pnodeRoot, runCli } from '../../../tests/support/cli.js';
 
 const owner = testIdentity(0x41);
 const seedA = testIdentity(0x42).nodeId;
@@ -57,18 +59,18 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-  config?: NetworkedConfig;
+  config?: NodeConfig;
 }
 
 async function node(...argv: string[]): Promise<Run> {
-  let config: NetworkedConfig | undefined;
+  let config: NodeConfig | undefined;
   const warnings: string[] = [];
   const nodeCommand: CommandSpec = {
     name: 'node',
     summary: 'stand-in',
-    options: [...NODE_OPTIONS, ...NETWORK_OPTIONS],
+    options: [...NODE_FLAGS, ...NETWORK_OPTIONS],
     async run(context) {
-      const base = runtimeConfigFrom(context.args, 'contributor', context.cwd, (line) => warnings.push(line));
+      const base = nodeConfigFrom(context.args, 'contributor', context.cwd, (line) => warnings.push(line));
       config = await applyNetwork(base, context.args, { cwd: context.cwd });
       return EXIT_OK;
     },
@@ -84,15 +86,15 @@ describe('pnode node --network', () => {
     const run = await node('--insecure-loopback', '--seed', cliSeed, '--network', file);
     expect(run.code, run.stderr).toBe(EXIT_OK);
     const config = run.config!;
-    expect(config.networkId).toBe('net:lab');
-    expect(config.networkName).toBe('The lab');
-    expect(config.psk).toBeUndefined();
+    expect(config.network?.id).toBe('net:lab');
+    expect(config.network?.name).toBe('The lab');
+    expect(config.network?.psk).toBeUndefined();
     expect(config.seeds).toEqual([
       { nodeId: seedB, urls: ['wss://my-own-route.example.org/peer', 'wss://seed-b.example.org/peer'] },
       { nodeId: seedA, urls: ['ws://127.0.0.1:7101/peer'], label: 'a' },
     ]);
-    expect(networkOf(config)?.directories).toEqual(['https://directory.example.org/']);
-    expect(networkOf(config)?.orchestrators).toEqual([{ nodeId: orchestrator, url: 'wss://orch.example.org/peer' }]);
+    expect(configuredDirectories(config)).toEqual(['https://directory.example.org/']);
+    expect(contributorOrchestrators({ ...config, contributor: { activity: 'headless' } })).toEqual([{ nodeId: orchestrator, urls: ['wss://orch.example.org/peer'] }]);
     expect(networkBannerLines(config)).toEqual(['network    net:lab (The lab), join policy open']);
   });
 
@@ -103,7 +105,7 @@ describe('pnode node --network', () => {
     for (const key of ['hex.psk', 'b64.psk']) {
       const run = await node('--insecure-loopback', '--network', file, '--psk-file', key);
       expect(run.code, run.stderr).toBe(EXIT_OK);
-      expect(run.config?.psk).toEqual(PSK);
+      expect(run.config?.network?.psk).toEqual(PSK);
     }
   });
 
@@ -169,7 +171,7 @@ describe('pnode node --network', () => {
   it('leaves the config alone without --network', async () => {
     const run = await node('--insecure-loopback');
     expect(run.code).toBe(EXIT_OK);
-    expect(run.config?.networkId).toBeUndefined();
-    expect(networkOf(run.config!)).toBeUndefined();
+    expect(run.config?.network).toBeUndefined();
+    expect(configuredDirectories(run.config!)).toEqual([]);
   });
 });

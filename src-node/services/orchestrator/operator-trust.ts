@@ -2,7 +2,8 @@
 // descriptor's operator attestation and answers 'trusted' or 'untrusted'.
 //
 // Trust roots: registration authority keys from --authority-key, the network descriptor's
-// `registration-authority/key`, and the in-process authority (AuthorityModule) when there is one.
+// `registration-authority/key`, and the in-process authority (the AuthorityModule of this
+// deployment, seen through the InProcessAuthority interface) when there is one.
 // Revocations: the in-process authority's own (checked directly, at once), and signed
 // revocation-list.v1 files of other authorities (--revocation-list; re-read when they change; a
 // list is taken only from a trusted issuer and only with a higher sequence/no than the one held).
@@ -16,7 +17,8 @@
 // by the node signature check. Trust is checked again every TRUST_RECHECK_INTERVAL_MS and at once
 // when the revocations change: a PNode whose credential expired or was revoked becomes untrusted
 // without waiting for its next registration (its VNodes stay where they are; new placements see
-// the lower trust).
+// the lower trust). The orchestrator does the re-checking (Orchestrator.reassessTrust); this
+// component says when (`recheck` events).
 import { readFile, stat } from 'node:fs/promises';
 import { ProtocolError, type Result, attempt } from '../../../src-shared/protocol/errors.js';
 import { parseTimestamp } from '../../../src-shared/protocol/time.js';
@@ -26,12 +28,11 @@ import type { JsonObject } from '../../../src-shared/protocol/artifacts.js';
 import type { PnodeDescriptor } from '../../../src-shared/membership/descriptor.js';
 import { verifyOperatorAttestation, type RevocationEntry, type TrustedOperator } from '../../../src-shared/trust/attestation.js';
 import { revocationIndex, verifyRevocationList } from '../../../src-shared/trust/revocation-list.js';
-import type { TrustAssessment, TrustHook } from '../orchestrator/orchestrator.js';
-import type { OrchestratorModule } from '../orchestrator/orchestrator-module.js';
-import type { NodeRuntime } from '../../kernel/runtime/node-runtime.js';
+import { EventEmitter } from 'node:events';
+import type { TrustAssessment, TrustHook } from './orchestrator.js';
+import type { KernelComponents } from '../../kernel/runtime/components.js';
+import { requireComponents } from '../../kernel/runtime/components.js';
 import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
-import { networkOf } from '../../kernel/discovery/bootstrap.js';
-import type { AuthorityModule } from './authority-module.js';
 
 export const OPERATOR_TRUST_MODULE = 'operator-trust';
 /** Registered PNodes' trust is checked again this often (credentials expire). */
@@ -41,11 +42,28 @@ export const REVOCATION_FILE_POLL_MS = 10_000;
 /** Largest revocation list file read. */
 export const REVOCATION_FILE_MAX_BYTES = 16 * 1024 * 1024;
 
+/** The registration authority running in this process, as the trust check sees it. */
+export interface InProcessAuthority {
+  /** Its key's fingerprint (null until it runs). */
+  readonly key: string | null;
+  isRevoked(credentialId: string): RevocationEntry | undefined;
+  on(event: 'revocations', listener: () => void): unknown;
+  off(event: 'revocations', listener: () => void): unknown;
+}
+
+export type OperatorTrustComponents = Pick<KernelComponents, 'crypto' | 'traces' | 'connections' | 'network'> & {
+  /** The authority running in this process: its key is trusted and its revocations checked directly. */
+  readonly authority?: InProcessAuthority | undefined;
+};
+
+export interface OperatorTrustEvents {
+  /** Trust may have changed (time passed, revocations, a new list): the orchestrator re-checks. */
+  recheck: [];
+}
+
 export interface OperatorTrustOptions {
   /** Fingerprints of registration authorities to trust (--authority-key). */
   readonly authorityKeys?: readonly string[];
-  /** The authority running in this process: its key is trusted and its revocations checked directly. */
-  readonly authority?: AuthorityModule;
   /** Signed revocation lists of other authorities (--revocation-list). */
   readonly revocationListFiles?: readonly string[];
   readonly recheckIntervalMs?: number;
@@ -54,9 +72,8 @@ export interface OperatorTrustOptions {
 
 const UNTRUSTED: TrustAssessment = { level: 'untrusted', operatorId: null };
 
-export class OperatorTrust implements RuntimeModule {
+export class OperatorTrust extends EventEmitter<OperatorTrustEvents> implements RuntimeModule {
   readonly name = OPERATOR_TRUST_MODULE;
-  private runtime: NodeRuntime | null = null;
   private readonly lists = new Map<string, { sequence: number; index: Map<string, RevocationEntry> }>();
   private readonly fileStamps = new Map<string, string>();
   private timers: NodeJS.Timeout[] = [];
@@ -66,24 +83,30 @@ export class OperatorTrust implements RuntimeModule {
   /** Descriptors whose attestation can never verify (malformed or forged): not checked again. */
   private readonly broken = new WeakMap<PnodeDescriptor, ProtocolError>();
 
-  constructor(private readonly options: OperatorTrustOptions = {}) {}
+  constructor(
+    private readonly components: OperatorTrustComponents,
+    private readonly options: OperatorTrustOptions = {},
+  ) {
+    super();
+    requireComponents(this.name, components, ['crypto', 'traces', 'connections']);
+  }
 
-  /** For the orchestrator module's `trust` option. */
-  readonly hook: TrustHook = (descriptor, context) => this.assess(descriptor, context.now, true);
+  /** For the orchestrator's `trust` component. A re-check traces a failure only where trust is lost. */
+  readonly hook: TrustHook = (descriptor, context) => this.assess(descriptor, context.now, context.trace ?? true);
 
   /** The authority keys trusted right now. */
   trustedKeys(): Set<string> {
     const keys = new Set(this.options.authorityKeys ?? []);
-    const network = this.runtime ? networkOf(this.runtime.config)?.descriptor['registration-authority/key'] : undefined;
+    const network = this.components.network?.descriptor?.['registration-authority/key'];
     if (network) keys.add(network);
-    const own = this.options.authority?.key;
+    const own = this.components.authority?.key;
     if (own) keys.add(own);
     return keys;
   }
 
-  async start(runtime: NodeRuntime): Promise<void> {
-    this.runtime = runtime;
-    this.options.authority?.on('revocations', this.onRevocations);
+  async start(): Promise<void> {
+    const runtime = this.components;
+    this.components.authority?.on('revocations', this.onRevocations);
     for (const file of this.options.revocationListFiles ?? []) await this.readListFile(file);
     const recheck = setInterval(() => this.recheck(), this.options.recheckIntervalMs ?? TRUST_RECHECK_INTERVAL_MS);
     recheck.unref();
@@ -97,7 +120,7 @@ export class OperatorTrust implements RuntimeModule {
       poll.unref();
       this.timers.push(poll);
     }
-    if (!this.options.authority) {
+    if (!this.components.authority) {
       // No authority here: say so at once instead of leaving a PNode's request unanswered.
       for (const kind of ['operator-enroll', 'operator-renew', 'operator-rotate'] as const) {
         runtime.connections.handle(kind, (c, body) => {
@@ -110,12 +133,12 @@ export class OperatorTrust implements RuntimeModule {
 
   stop(): void {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
-    this.options.authority?.off('revocations', this.onRevocations);
+    this.components.authority?.off('revocations', this.onRevocations);
   }
 
   private revoked(credentialId: string, issuerKey: string): RevocationEntry | undefined {
-    const authority = this.options.authority;
-    if (authority?.key === issuerKey) return authority.authority?.isRevoked(credentialId);
+    const authority = this.components.authority;
+    if (authority?.key === issuerKey) return authority.isRevoked(credentialId);
     return this.lists.get(issuerKey)?.index.get(credentialId);
   }
 
@@ -128,7 +151,7 @@ export class OperatorTrust implements RuntimeModule {
       const stamp = `${info.ino}:${info.mtimeMs}:${info.size}`;
       if (this.fileStamps.get(file) === stamp) return false;
       this.fileStamps.set(file, stamp);
-      const verified = verifyRevocationList(JSON.parse(await readFile(file, 'utf8')) as unknown, { crypto: this.runtime!.crypto, trustedIssuers: this.trustedKeys() });
+      const verified = verifyRevocationList(JSON.parse(await readFile(file, 'utf8')) as unknown, { crypto: this.components.crypto, trustedIssuers: this.trustedKeys() });
       if (!verified.ok) throw verified.error;
       const list = verified.value;
       const held = this.lists.get(list['issuer/key']);
@@ -137,7 +160,7 @@ export class OperatorTrust implements RuntimeModule {
       return true;
     } catch (error) {
       const failure = error instanceof ProtocolError ? error : new ProtocolError('E_PROTO_INVALID', error instanceof Error ? error.message : String(error));
-      this.runtime?.traces.emit('error/occurred', { detail: errorDetail(failure, { phase: 'trust', file }) });
+      this.components.traces.emit('error/occurred', { detail: errorDetail(failure, { phase: 'trust', file }) });
       return false;
     }
   }
@@ -145,8 +168,7 @@ export class OperatorTrust implements RuntimeModule {
   /** The trust a descriptor earns now; a failed attestation is traced when `trace` is set. */
   assess(descriptor: PnodeDescriptor, now: number, trace: boolean): TrustAssessment {
     if (descriptor.operator === undefined) return UNTRUSTED;
-    const runtime = this.runtime;
-    if (!runtime) return UNTRUSTED;
+    const runtime = this.components;
     const verified = this.verify(descriptor, now);
     if (!verified.ok) {
       if (trace) runtime.traces.emit('error/occurred', { peer: descriptor['node/id'], detail: errorDetail(verified.error, { phase: 'trust', 'descriptor/id': descriptor['descriptor/id'] }) });
@@ -170,28 +192,14 @@ export class OperatorTrust implements RuntimeModule {
         return known;
       });
     }
-    const result = verifyOperatorAttestation(descriptor as unknown as JsonObject, { crypto: this.runtime!.crypto, now, authorityKeys: keys, revoked: (id, issuer) => this.revoked(id, issuer) });
+    const result = verifyOperatorAttestation(descriptor as unknown as JsonObject, { crypto: this.components.crypto, now, authorityKeys: keys, revoked: (id, issuer) => this.revoked(id, issuer) });
     if (result.ok) this.verified.set(descriptor, result.value);
     else if (result.error.code === 'E_PROTO_INVALID' || result.error.code === 'E_SIG_INVALID') this.broken.set(descriptor, result.error);
     return result;
   }
 
-  /** Checks every registered PNode that carries an attestation again; trust follows the answer. */
+  /** Asks the orchestrator to check every registered PNode's attestation again. */
   recheck(): void {
-    const runtime = this.runtime;
-    const core = runtime?.module<OrchestratorModule>('orchestrator')?.orchestrator;
-    if (!runtime || !core) return;
-    const now = runtime.clock.now();
-    let changed = false;
-    for (const entry of core.registry.all()) {
-      if (entry.state !== 'registered' || entry.descriptor.operator === undefined) continue;
-      const answer = this.assess(entry.descriptor, now, entry.trust === 'trusted');
-      const operatorId = answer.operatorId ?? null;
-      if (answer.level === entry.trust && operatorId === entry.operatorId) continue;
-      entry.trust = answer.level;
-      entry.operatorId = operatorId;
-      changed = true;
-    }
-    if (changed) core.emit('changed');
+    this.emit('recheck');
   }
 }
