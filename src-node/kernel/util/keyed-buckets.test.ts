@@ -6,7 +6,7 @@ const T0 = 1_700_000_000_000;
 /** 4 tokens, one every 100 ms. */
 const PER_KEY = { capacity: 4, perSecond: 10 } as const;
 
-function drain(buckets: KeyedBuckets<unknown>, key: string, now: number): void {
+function drain<S>(buckets: KeyedBuckets<S>, key: string, now: number): void {
   for (let i = 0; i < PER_KEY.capacity; i++) expect(buckets.take(key, now).ok).toBe(true);
   expect(buckets.take(key, now)).toMatchObject({ ok: false, limit: 'key' });
 }
