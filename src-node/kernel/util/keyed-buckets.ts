@@ -91,31 +91,24 @@ export class KeyedBuckets<S = never> {
    * counts as a use. Takes no token: for a policy that works on the bucket itself.
    */
   admit(key: string, now: number): KeyedAdmission<S> {
-    let entry = this.entries.get(key);
-    if (entry) {
-      this.entries.delete(key);
-    } else {
-      const wait = this.makeRoom(now);
-      if (wait !== undefined) return { ok: false, limit: 'keys', retryAfterMs: wait };
-      entry = { bucket: new TokenBucket(this.perKey, now), state: undefined };
-    }
-    this.entries.set(key, entry);
-    return { ok: true, entry };
+    const entry = this.use(key, now);
+    return typeof entry === 'number' ? { ok: false, limit: 'keys', retryAfterMs: entry } : { ok: true, entry };
   }
 
   /** Takes `n` tokens (default 1) for `key` from its bucket and the shared one, or none at all. */
   take(key: string, now: number, n = 1): KeyedTake {
-    const admitted = this.admit(key, now);
-    if (!admitted.ok) return admitted;
-    const own = admitted.entry.bucket;
+    const entry = this.use(key, now);
+    if (typeof entry === 'number') return { ok: false, limit: 'keys', retryAfterMs: entry };
+    const own = entry.bucket;
+    if (this.globalSpec === undefined) {
+      const wait = own.takeOrWait(n, now);
+      return wait === 0 ? TAKEN : { ok: false, limit: 'key', retryAfterMs: wait };
+    }
     const ownWait = own.timeUntil(n, now);
     if (ownWait > 0) return { ok: false, limit: 'key', retryAfterMs: ownWait };
-    if (this.globalSpec !== undefined) {
-      this.globalBucket ??= new TokenBucket(this.globalSpec, now);
-      const globalWait = this.globalBucket.timeUntil(n, now);
-      if (globalWait > 0) return { ok: false, limit: 'global', retryAfterMs: globalWait };
-      this.globalBucket.take(n, now);
-    }
+    this.globalBucket ??= new TokenBucket(this.globalSpec, now);
+    const globalWait = this.globalBucket.takeOrWait(n, now);
+    if (globalWait > 0) return { ok: false, limit: 'global', retryAfterMs: globalWait };
     own.take(n, now);
     return TAKEN;
   }
@@ -135,6 +128,20 @@ export class KeyedBuckets<S = never> {
       }
     }
     return removed;
+  }
+
+  /** The key's entry, moved to the most recently used end, or how long a refused newcomer waits. */
+  private use(key: string, now: number): KeyedEntry<S> | number {
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+    } else {
+      const wait = this.makeRoom(now);
+      if (wait !== undefined) return wait;
+      entry = { bucket: new TokenBucket(this.perKey, now), state: undefined };
+    }
+    this.entries.set(key, entry);
+    return entry;
   }
 
   private pinned(entry: KeyedEntry<S>): boolean {

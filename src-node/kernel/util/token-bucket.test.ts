@@ -59,6 +59,15 @@ describe('the token bucket', () => {
     expect(bucket.take(0, T0)).toBe(true);
   });
 
+  it('takes or says how long to wait in one step', () => {
+    const bucket = new TokenBucket({ capacity: 2, perSecond: 20 }, T0);
+    expect(bucket.takeOrWait(2, T0)).toBe(0);
+    expect(bucket.takeOrWait(1, T0 + 20)).toBe(30);
+    expect(bucket.takeOrWait(1, T0 + 50)).toBe(0);
+    expect(bucket.takeOrWait(3, T0 + 50)).toBe(Number.POSITIVE_INFINITY);
+    expect(bucket.tokens(T0 + 50)).toBe(0);
+  });
+
   it('takes all n tokens or none', () => {
     const bucket = new TokenBucket({ capacity: 10, perSecond: 1 }, T0);
     expect(bucket.take(7, T0)).toBe(true);

@@ -89,11 +89,17 @@ export class TokenBucket {
 
   /** Takes `n` tokens at `now` if all are there; otherwise takes none and answers false. */
   take(n: number, now: number): boolean {
-    const need = this.unitsFor(n);
-    this.refill(now);
-    if (need > this.units) return false;
-    this.units -= need;
-    return true;
+    return this.takeOrWait(n, now) === 0;
+  }
+
+  /**
+   * Takes `n` tokens at `now` and answers 0, or takes none and answers timeUntil(n, now): a take
+   * and the retry hint for its refusal in one step.
+   */
+  takeOrWait(n: number, now: number): number {
+    const wait = this.timeUntil(n, now);
+    if (wait === 0) this.units -= n * this.spec.rate.everyMs;
+    return wait;
   }
 
   /**
