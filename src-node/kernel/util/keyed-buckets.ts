@@ -9,8 +9,8 @@
 // - A limited key — its bucket is short of one token, or its policy pins it (`pinned`) — is never
 //   pushed out. Were it forgotten, its next request would find a fresh burst: a flood of new keys
 //   would then be a way to escape a limit.
-// - A key in between (drawn down, not limited) goes only when no full bucket is found: it loses
-//   the part it has drawn, which gives it no more than any new key gets.
+// - A key in between (drawn down, not limited) goes only when no full bucket is found: seen again,
+//   it starts with a full bucket, which is no more than any new key gets.
 // - When every key examined is limited, the newcomer is the one refused (`limit: 'keys'`).
 // At most `evictionScan` of the least recently used keys are examined per newcomer, so a newcomer
 // costs bounded work; limited keys examined go to the back, so the next newcomer looks further.
