@@ -24,6 +24,7 @@ import { CONTROL_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX } from '../src-node/contr
 import { connectControl } from '../src-node/control/control-client.js';
 import { readControlFile } from '../src-node/control/control-file.js';
 import {
+  CONTROL_COMMAND_BURST,
   CONTROL_COMMANDS_PER_SECOND,
   CONTROL_HOST,
   CONTROL_PATH,
@@ -40,8 +41,8 @@ export const DEFAULT_ATTEMPTS = 100;
 export const ATTEMPT_TIMEOUT_MS = 5_000;
 /** Commands sent at once in one flood burst. */
 export const FLOOD_BURST = 200;
-/** The server's burst allowance (twice the per-second rate). */
-const SERVER_BURST = CONTROL_COMMANDS_PER_SECOND * 2;
+/** The server's burst allowance. */
+const SERVER_BURST = CONTROL_COMMAND_BURST;
 /** Messages sent on one connection in the malformed class: inside the burst allowance. */
 const MALFORMED_PER_CONNECTION = SERVER_BURST - 5;
 

@@ -6,6 +6,7 @@ import { CommandValidationError, parseCommand, type CommandResult } from '../src
 import { IPC_CHANNELS } from '../src-shared/control/bridge.js';
 import { isAppUrl } from './app-protocol.js';
 import type { Dispatch } from './command-dispatch.js';
+import { TokenBucket } from '../src-node/kernel/util/token-bucket.js';
 
 /** Same budget as the control WebSocket: 20 commands per second, bursts of twice that. */
 export const IPC_COMMANDS_PER_SECOND = 20;
@@ -47,17 +48,7 @@ function refusal(code: 'invalid-command' | 'unknown-command' | 'unauthorized' | 
 }
 
 export function createIpcRouter(deps: IpcRouterDeps): IpcRouter {
-  let tokens = IPC_COMMAND_BURST;
-  let refilledAt = deps.now();
-
-  function takeToken(): boolean {
-    const now = deps.now();
-    tokens = Math.min(IPC_COMMAND_BURST, tokens + (Math.max(0, now - refilledAt) / 1000) * IPC_COMMANDS_PER_SECOND);
-    refilledAt = now;
-    if (tokens < 1) return false;
-    tokens -= 1;
-    return true;
-  }
+  const commands = new TokenBucket({ capacity: IPC_COMMAND_BURST, perSecond: IPC_COMMANDS_PER_SECOND }, deps.now());
 
   async function route(channel: string, sender: IpcSender, args: readonly unknown[]): Promise<CommandResult> {
     if (channel !== IPC_CHANNELS.getState && channel !== IPC_CHANNELS.command) return refusal('unknown-command', `no such channel ${JSON.stringify(channel)}`);
@@ -66,7 +57,7 @@ export function createIpcRouter(deps: IpcRouterDeps): IpcRouter {
       deps.onRefused?.(channel, verdict.reason);
       return refusal('unauthorized', verdict.reason);
     }
-    if (!takeToken()) return refusal('busy', 'too many requests; slow down');
+    if (!commands.take(1, deps.now())) return refusal('busy', 'too many requests; slow down');
     if (channel === IPC_CHANNELS.getState) {
       if (args.length !== 0) return refusal('invalid-command', 'get-state takes no arguments');
       return deps.dispatch({ command: 'get-state' });

@@ -11,6 +11,7 @@ import type { ControlHandler } from './control-handler.js';
 import { CONTROL_SUBPROTOCOL, checkControlUpgrade, checkStaticRequest } from './control-auth.js';
 import { securityHeaders, serveStatic } from './static-files.js';
 import { requestPathname } from '../kernel/util/request-path.js';
+import { TokenBucket } from '../kernel/util/token-bucket.js';
 
 export const CONTROL_PATH = '/control';
 export const CONTROL_HOST = '127.0.0.1';
@@ -19,8 +20,10 @@ export const MAX_CONTROL_MESSAGE_BYTES = 256 * 1024;
 export const MAX_CONTROL_CLIENTS = 16;
 /** A client that does not read its events is dropped once this much is queued for it. */
 export const MAX_CONTROL_BUFFERED_BYTES = 8 * 1024 * 1024;
-/** Commands per second per connection (token bucket, burst twice the rate). */
+/** Commands per second per connection (token bucket)… */
 export const CONTROL_COMMANDS_PER_SECOND = 20;
+/** …in bursts of twice the rate. */
+export const CONTROL_COMMAND_BURST = CONTROL_COMMANDS_PER_SECOND * 2;
 
 export interface ControlServerOptions {
   readonly handler: ControlHandler;
@@ -124,22 +127,17 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
   function attach(ws: WebSocket): void {
     ws.on('error', () => undefined);
-    let tokens = CONTROL_COMMANDS_PER_SECOND * 2;
-    let refilledAt = Date.now();
+    const commands = new TokenBucket({ capacity: CONTROL_COMMAND_BURST, perSecond: CONTROL_COMMANDS_PER_SECOND }, Date.now());
     const unsubscribe = options.handler.subscribe((event) => send(ws, event));
     ws.on('close', unsubscribe);
     send(ws, { type: 'state', state: options.handler.snapshot() });
     ws.on('message', (data, isBinary) => {
-      const now = Date.now();
-      tokens = Math.min(CONTROL_COMMANDS_PER_SECOND * 2, tokens + ((now - refilledAt) / 1000) * CONTROL_COMMANDS_PER_SECOND);
-      refilledAt = now;
       // Every message is charged before it is parsed: a flood of broken ones costs its sender as
       // much as a flood of valid commands (harden/control-surface.harden.ts, "command floods").
-      if (tokens < 1) {
+      if (!commands.take(1, Date.now())) {
         send(ws, response(leadingRequestId(data), { ok: false, error: { code: 'busy', message: 'too many commands; slow down' } }));
         return;
       }
-      tokens -= 1;
       let request: { id?: unknown; command?: unknown };
       try {
         if (isBinary) throw new Error('binary');

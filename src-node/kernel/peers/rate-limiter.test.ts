@@ -158,3 +158,34 @@ describe('the per-node-id rate limiter', () => {
     }
   });
 });
+
+describe('the per-node-id rate limiter under a flood of new node-ids', () => {
+  it('keeps a dropped peer dropped, however many new node-ids come', () => {
+    const limiter = new PeerRateLimiter({ maxBuckets: 4 });
+    drain(limiter, 'flooder', T0);
+    for (let i = 0; i <= RATE_LIMIT_FLOOD_MAX_DENIALS; i++) limiter.take('flooder', T0);
+    expect(limiter.isDropped('flooder')).toBe(true);
+    for (let i = 0; i < 1_000; i++) limiter.take(`sybil${i}`, T0 + 3_600_000 + i);
+    expect(limiter.size).toBeLessThanOrEqual(4);
+    expect(limiter.take('flooder', T0 + 7_200_000).verdict).toBe('drop');
+  });
+
+  it('keeps a flooding peer\'s count of refusals, however many new node-ids come', () => {
+    const limiter = new PeerRateLimiter({ maxBuckets: 4 });
+    drain(limiter, 'flooder', T0);
+    for (let i = 0; i < RATE_LIMIT_FLOOD_MAX_DENIALS; i++) expect(limiter.take('flooder', T0).verdict).toBe('slow');
+    // A token's time later the flooder could take one message again; it is still in its flood.
+    for (let i = 0; i < 1_000; i++) limiter.take(`sybil${i}`, T0 + TOKEN_MS);
+    expect(limiter.take('flooder', T0 + TOKEN_MS).verdict).toBe('allowed');
+    expect(limiter.take('flooder', T0 + TOKEN_MS).verdict).toBe('drop');
+  });
+
+  it('slows a new node-id while every node-id held is limited, until one calms down', () => {
+    const limiter = new PeerRateLimiter({ maxBuckets: 2 });
+    drain(limiter, 'a', T0);
+    drain(limiter, 'b', T0);
+    expect(limiter.take('c', T0)).toEqual({ verdict: 'slow', waitMs: TOKEN_MS });
+    expect(limiter.take('c', T0 + TOKEN_MS).verdict).toBe('allowed');
+    expect(limiter.size).toBe(2);
+  });
+});

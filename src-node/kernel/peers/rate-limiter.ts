@@ -14,6 +14,9 @@
 // The first catches a peer that keeps pushing at a steady rate above its share while we pause it;
 // the second catches a peer that keeps sending while we are not reading as fast (messages that
 // arrive anyway are each refused).
+//
+// The bucket arithmetic and the bound on node-ids held are kernel/util's; the flood rule is here.
+import { KeyedBuckets } from '../util/keyed-buckets.js';
 
 /** Sustained message rate per node-id. Keepalive, heartbeats and gossip need well under 1/s. */
 export const RATE_LIMIT_MESSAGES_PER_SECOND = 20;
@@ -43,9 +46,8 @@ export interface RateLimiterOptions {
   readonly maxBuckets?: number;
 }
 
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
+/** The flood bookkeeping kept beside a node-id's bucket. */
+interface FloodState {
   floodSince: number | null;
   denials: number;
   dropped: string | null;
@@ -59,54 +61,55 @@ export class PeerRateLimiter {
   readonly floodMaxMs: number;
   readonly floodMaxDenials: number;
   readonly maxBuckets: number;
-  /** In least-recently-used order: every take moves its bucket to the end. */
-  private readonly buckets = new Map<string, Bucket>();
+  /**
+   * The buckets (kernel/util/keyed-buckets.ts). A peer in a flood or dropped is pinned: a flood
+   * of new node-ids never pushes it out, so it cannot escape its flood count or its drop that way.
+   */
+  private readonly buckets: KeyedBuckets<FloodState>;
 
   constructor(options: RateLimiterOptions = {}) {
     this.messagesPerSecond = options.messagesPerSecond ?? RATE_LIMIT_MESSAGES_PER_SECOND;
     this.burst = options.burst ?? RATE_LIMIT_BURST;
     this.floodMaxMs = options.floodMaxMs ?? RATE_LIMIT_FLOOD_MAX_MS;
     this.floodMaxDenials = options.floodMaxDenials ?? RATE_LIMIT_FLOOD_MAX_DENIALS;
-    this.maxBuckets = Math.max(1, options.maxBuckets ?? RATE_LIMIT_MAX_BUCKETS);
+    this.maxBuckets = Math.max(1, Math.floor(options.maxBuckets ?? RATE_LIMIT_MAX_BUCKETS));
     if (!(this.messagesPerSecond > 0) || !(this.burst >= 1)) throw new RangeError('a rate limiter needs a positive rate and a burst of at least 1');
+    this.buckets = new KeyedBuckets<FloodState>({
+      perKey: { capacity: this.burst, perSecond: this.messagesPerSecond },
+      maxKeys: this.maxBuckets,
+      evictionScan: RATE_LIMIT_EVICTION_SCAN,
+      pinned: (flood) => flood.dropped !== null || flood.floodSince !== null,
+    });
   }
 
-  /** Asks to accept `cost` messages (default 1) from `nodeId` at time `now` (ms). */
+  /** Asks to accept `cost` messages (default 1, whole messages) from `nodeId` at time `now` (ms). */
   take(nodeId: string, now: number, cost = 1): RateDecision {
-    const need = Math.min(Math.max(cost, 0), this.burst);
-    let bucket = this.buckets.get(nodeId);
-    if (bucket) {
-      this.buckets.delete(nodeId);
-    } else {
-      this.makeRoom(now);
-      bucket = { tokens: this.burst, updatedAt: now, floodSince: null, denials: 0, dropped: null };
-    }
-    this.buckets.set(nodeId, bucket);
-    if (bucket.dropped !== null) return { verdict: 'drop', reason: bucket.dropped };
+    const need = Math.min(Math.max(Math.ceil(cost), 0), Math.floor(this.burst));
+    const admitted = this.buckets.admit(nodeId, now);
+    // Every node-id held is limited right now: this new one waits for one of them to calm down.
+    if (!admitted.ok) return { verdict: 'slow', waitMs: Math.max(1, admitted.retryAfterMs) };
+    const { bucket } = admitted.entry;
+    const flood = (admitted.entry.state ??= { floodSince: null, denials: 0, dropped: null });
+    if (flood.dropped !== null) return { verdict: 'drop', reason: flood.dropped };
 
-    this.refill(bucket, now);
-    if (bucket.floodSince !== null && bucket.tokens >= this.burst * RATE_LIMIT_RECOVERY_FRACTION) {
-      bucket.floodSince = null;
-      bucket.denials = 0;
+    if (flood.floodSince !== null && bucket.tokens(now) >= this.burst * RATE_LIMIT_RECOVERY_FRACTION) {
+      flood.floodSince = null;
+      flood.denials = 0;
     }
-    if (bucket.tokens >= need) {
-      bucket.tokens -= need;
-      return ALLOWED;
-    }
+    if (bucket.take(need, now)) return ALLOWED;
 
     // The bucket's own time never runs backwards, so a clock step back cannot fake a long flood.
     const at = bucket.updatedAt;
-    bucket.floodSince ??= at;
-    bucket.denials += 1;
-    const floodMs = Math.max(0, at - bucket.floodSince);
+    flood.floodSince ??= at;
+    flood.denials += 1;
+    const floodMs = Math.max(0, at - flood.floodSince);
     if (floodMs >= this.floodMaxMs) {
-      bucket.dropped = `sustained flood: over ${this.messagesPerSecond} messages/s for ${floodMs} ms`;
-    } else if (bucket.denials > this.floodMaxDenials) {
-      bucket.dropped = `sustained flood: ${bucket.denials} messages refused over ${this.messagesPerSecond}/s`;
+      flood.dropped = `sustained flood: over ${this.messagesPerSecond} messages/s for ${floodMs} ms`;
+    } else if (flood.denials > this.floodMaxDenials) {
+      flood.dropped = `sustained flood: ${flood.denials} messages refused over ${this.messagesPerSecond}/s`;
     }
-    if (bucket.dropped !== null) return { verdict: 'drop', reason: bucket.dropped };
-    const waitMs = Math.max(1, Math.ceil(((need - bucket.tokens) * 1000) / this.messagesPerSecond));
-    return { verdict: 'slow', waitMs };
+    if (flood.dropped !== null) return { verdict: 'drop', reason: flood.dropped };
+    return { verdict: 'slow', waitMs: bucket.timeUntil(need, now) };
   }
 
   /** Forgets a node-id: a dropped peer may start again (call when its session is gone for good). */
@@ -116,7 +119,7 @@ export class PeerRateLimiter {
 
   /** True when `nodeId` is in the dropped state. */
   isDropped(nodeId: string): boolean {
-    return (this.buckets.get(nodeId)?.dropped ?? null) !== null;
+    return (this.buckets.get(nodeId)?.state?.dropped ?? null) !== null;
   }
 
   get size(): number {
@@ -128,45 +131,6 @@ export class PeerRateLimiter {
    * Such a bucket behaves exactly like a fresh one, so forgetting it changes nothing.
    */
   sweep(now: number): number {
-    let removed = 0;
-    for (const [id, bucket] of this.buckets) {
-      if (this.isIdle(bucket, now)) {
-        this.buckets.delete(id);
-        removed += 1;
-      }
-    }
-    return removed;
-  }
-
-  private refill(bucket: Bucket, now: number): void {
-    const elapsed = Math.max(0, now - bucket.updatedAt);
-    bucket.tokens = Math.min(this.burst, bucket.tokens + (elapsed * this.messagesPerSecond) / 1000);
-    bucket.updatedAt = Math.max(bucket.updatedAt, now);
-  }
-
-  private isIdle(bucket: Bucket, now: number): boolean {
-    if (bucket.dropped !== null) return false;
-    const elapsed = Math.max(0, now - bucket.updatedAt);
-    return bucket.tokens + (elapsed * this.messagesPerSecond) / 1000 >= this.burst;
-  }
-
-  /**
-   * Keeps the map under maxBuckets: first drops idle buckets among the least recently used
-   * (losing nothing), and only if none is idle, the least recently used bucket itself (that peer
-   * then gets a fresh burst; the price of a bound).
-   */
-  private makeRoom(now: number): void {
-    if (this.buckets.size < this.maxBuckets) return;
-    let scanned = 0;
-    for (const [id, bucket] of this.buckets) {
-      if (scanned >= RATE_LIMIT_EVICTION_SCAN) break;
-      scanned += 1;
-      if (this.isIdle(bucket, now)) this.buckets.delete(id);
-    }
-    while (this.buckets.size >= this.maxBuckets) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest === undefined) break;
-      this.buckets.delete(oldest);
-    }
+    return this.buckets.sweep(now);
   }
 }

@@ -43,10 +43,10 @@ import { MAX_ADVERTISEMENT_BYTES } from '../../kernel/peers/peer-record.js';
 import type { ServerTls } from '../../kernel/transport/tls.js';
 import type { TraceSink } from '../../kernel/trace/trace-sink.js';
 import type { Clock } from '../../kernel/util/clock.js';
+import { KeyedBuckets } from '../../kernel/util/keyed-buckets.js';
 import { type DirectoryUrl, directoryBaseUrl } from '../../kernel/discovery/directory-url.js';
 import { type DirectoryEntry, type DirectoryStore, FEED_MAX_ITEMS } from './directory-store.js';
 import { DirectoryMetrics } from './directory-metrics.js';
-import { TokenBuckets } from './directory-rate-limit.js';
 
 /** Largest PUT body: the size of advertisement the peer store accepts. */
 export const DIRECTORY_MAX_BODY_BYTES = MAX_ADVERTISEMENT_BYTES;
@@ -193,9 +193,10 @@ function readBody(req: IncomingMessage, max: number): Promise<Body> {
 export class DirectoryServer {
   readonly metrics = new DirectoryMetrics();
   readonly limits: DirectoryLimits;
-  private readonly ipPuts: TokenBuckets;
-  private readonly ipGets: TokenBuckets;
-  private readonly publishers: TokenBuckets;
+  /** Rate limits per client IP (PUTs, GETs) and per publisher node-id, each with bounded memory. */
+  private readonly ipPuts: KeyedBuckets;
+  private readonly ipGets: KeyedBuckets;
+  private readonly publishers: KeyedBuckets;
   private readonly startedAt: number;
   private maintenance: NodeJS.Timeout | undefined;
   private urlNow = '';
@@ -207,9 +208,9 @@ export class DirectoryServer {
   ) {
     this.limits = { ...DEFAULT_DIRECTORY_LIMITS, ...options.limits };
     const l = this.limits;
-    this.ipPuts = new TokenBuckets({ perSecond: l.ipPutsPerSecond, burst: Math.max(1, l.ipPutsPerSecond * l.ipBurstSeconds), maxKeys: DIRECTORY_RATE_MAX_KEYS });
-    this.ipGets = new TokenBuckets({ perSecond: l.ipGetsPerSecond, burst: Math.max(1, l.ipGetsPerSecond * l.ipBurstSeconds), maxKeys: DIRECTORY_RATE_MAX_KEYS });
-    this.publishers = new TokenBuckets({ perSecond: l.publisherPutsPerSecond, burst: l.publisherBurst, maxKeys: DIRECTORY_RATE_MAX_KEYS });
+    this.ipPuts = new KeyedBuckets({ perKey: { perSecond: l.ipPutsPerSecond, capacity: Math.max(1, l.ipPutsPerSecond * l.ipBurstSeconds) }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
+    this.ipGets = new KeyedBuckets({ perKey: { perSecond: l.ipGetsPerSecond, capacity: Math.max(1, l.ipGetsPerSecond * l.ipBurstSeconds) }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
+    this.publishers = new KeyedBuckets({ perKey: { perSecond: l.publisherPutsPerSecond, capacity: l.publisherBurst }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
     this.startedAt = options.clock.now();
   }
 
@@ -290,7 +291,8 @@ export class DirectoryServer {
     if (!limited.ok) {
       this.metrics.limited('ip');
       if (method === 'PUT') this.metrics.put('E_TRANSPORT_REJECTED');
-      return this.rateLimited(res, limited.retryAfterMs, `too many ${method === 'PUT' ? 'PUT' : 'GET'} requests from this address`);
+      const detail = limited.limit === 'keys' ? `too many addresses are being limited at once` : `too many ${method === 'PUT' ? 'PUT' : 'GET'} requests from this address`;
+      return this.rateLimited(res, limited.retryAfterMs, detail);
     }
 
     if (path.startsWith('/adv/')) {
@@ -419,7 +421,7 @@ export class DirectoryServer {
     if (!publisher.ok) {
       this.metrics.limited('publisher');
       this.metrics.put('E_TRANSPORT_REJECTED');
-      return this.rateLimited(res, publisher.retryAfterMs, `too many PUTs for ${pathNodeId}`);
+      return this.rateLimited(res, publisher.retryAfterMs, publisher.limit === 'keys' ? 'too many publishers are being limited at once' : `too many PUTs for ${pathNodeId}`);
     }
 
     const outcome = store.put(ad);
