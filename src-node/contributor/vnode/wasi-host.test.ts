@@ -89,6 +89,7 @@ describe('WASI tasks: what a program sees', () => {
       'open /work/in.txt O_RDONLY|O_TRUNC: denied (Permission denied)',
       'truncate /work/in.txt: denied (Permission denied)',
       'link to it: denied (Operation not permitted)',
+      'openat through a dir fd without stat rights: denied (Permission denied)',
     ]);
     expect(lines.at(-1)).toBe('read /work/in.txt: ok [original]');
   });

@@ -63,7 +63,7 @@ function runWasi(task) {
   const MAX_STDOUT = ${MAX_OUTPUT_BYTES};
   const PAGE = 65536;
   const CLOCKS = 4; // realtime, monotonic, process and thread CPU time
-  const E = { SUCCESS: 0, ACCES: 2, BADF: 8, FAULT: 21, INVAL: 28, NOSYS: 52, PERM: 63, SPIPE: 70 };
+  const E = { SUCCESS: 0, ACCES: 2, BADF: 8, FAULT: 21, INVAL: 28, NOENT: 44, NOSYS: 52, PERM: 63, SPIPE: 70 };
   // Rights that let an fd change a file's contents: fd_datasync, fd_write, fd_allocate, fd_filestat_set_size.
   const WRITE_RIGHTS = (1n << 0n) | (1n << 6n) | (1n << 8n) | (1n << 22n);
   const OFLAG_CREAT = 1;
@@ -199,21 +199,20 @@ function runWasi(task) {
   };
 
   // --- determinism ---------------------------------------------------------------------------
-  function randomBytes(n) {
-    const out = new Uint8Array(n);
+  // Fills target with the next bytes of the stream, in place (no copy as large as the request).
+  function fillRandom(target) {
     const counter = Buffer.alloc(8);
-    for (let at = 0; at < n; ) {
+    for (let at = 0; at < target.length; ) {
       if (poolAt === pool.length) {
         counter.writeBigUInt64LE(randomBlock++);
         pool = createHash('sha256').update(task.seedKey).update(counter).digest();
         poolAt = 0;
       }
-      const take = Math.min(n - at, pool.length - poolAt);
-      out.set(pool.subarray(poolAt, poolAt + take), at);
+      const take = Math.min(target.length - at, pool.length - poolAt);
+      target.set(pool.subarray(poolAt, poolAt + take), at);
       poolAt += take;
       at += take;
     }
-    return out;
   }
   function clockValue(id) {
     return id === 0 ? EPOCH + virtualNs : virtualNs;
@@ -278,16 +277,18 @@ function runWasi(task) {
 
   // --- the import object -----------------------------------------------------------------------
   function buildImports(real) {
-    // dev:ino of what the path names (following symlinks as the open would); null when it does not
-    // exist. path_filestat_get writes its answer into the program's memory, so 64 bytes at address
-    // 0 are lent and put back: the program is blocked in this call and cannot see the difference.
-    function targetId(dirfd, dirflags, path, pathLen) {
+    // What the path names, as the open would resolve it: { id: 'dev:ino' }, { missing: true }, or
+    // null when it cannot be told (then a writing open is refused: it might be an input).
+    // path_filestat_get writes its answer into the program's memory, so 64 bytes at address 0 are
+    // lent and put back: the program is blocked in this call and cannot see the difference.
+    function target(dirfd, dirflags, path, pathLen) {
+      if (memory.buffer.byteLength < 64) return null;
       const saved = bytes().slice(0, 64);
       const errno = real.path_filestat_get(dirfd, dirflags, path, pathLen, 0);
       const v = view();
-      const id = errno === 0 ? v.getBigUint64(0, true) + ':' + v.getBigUint64(8, true) : null;
+      const found = errno === E.SUCCESS ? { id: v.getBigUint64(0, true) + ':' + v.getBigUint64(8, true) } : errno === E.NOENT ? { missing: true } : null;
       bytes().set(saved, 0);
-      return id;
+      return found;
     }
     const own = {
       fd_write(fd, iovs, n, nwritten) {
@@ -326,8 +327,8 @@ function runWasi(task) {
       path_open(dirfd, dirflags, path, pathLen, oflags, rightsBase, rightsInheriting, fdflags, fdPtr) {
         const writes = (oflags & OFLAG_TRUNC) !== 0 || (BigInt.asUintN(64, rightsBase) & WRITE_RIGHTS) !== 0n;
         if (writes && inputIds.size > 0) {
-          const id = targetId(dirfd, dirflags, path, pathLen);
-          if (id !== null && inputIds.has(id)) return E.ACCES;
+          const found = target(dirfd, dirflags, path, pathLen);
+          if (found === null || (found.id !== undefined && inputIds.has(found.id))) return E.ACCES;
         }
         if ((oflags & OFLAG_CREAT) !== 0) countCreated();
         return real.path_open(dirfd, dirflags, path, pathLen, oflags, rightsBase, rightsInheriting, fdflags, fdPtr);
@@ -342,7 +343,7 @@ function runWasi(task) {
         ptr >>>= 0;
         len >>>= 0;
         if (!inBounds(ptr, len)) return E.FAULT;
-        bytes().set(randomBytes(len), ptr);
+        fillRandom(bytes().subarray(ptr, ptr + len));
         return E.SUCCESS;
       },
       clock_time_get(id, _precision, ptr) {
