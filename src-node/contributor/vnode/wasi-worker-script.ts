@@ -403,7 +403,8 @@ function runWasi(task) {
       safePoint();
       const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports });
       memory = instance.exports.memory;
-      exitCode = wasi.start(instance);
+      // proc_exit takes a u32; read it as one whatever the binding hands back.
+      exitCode = wasi.start(instance) >>> 0;
       if (exitCode !== 0) {
         status = 'failed';
         detail = 'exited with code ' + exitCode + (pages() >= task.memoryMaxPages ? ' (its memory was at the cap of ' + task.memoryMaxPages + ' pages)' : '');
