@@ -43,3 +43,26 @@ export const TASK_OVERHEAD_MB = 96;
 export function pagesForMb(mb: number): number {
   return mb * WASM_PAGES_PER_MB;
 }
+
+// --- WASI workloads (issue 13 §2). A WASI task travels in one session message like a v1 task:
+// its inline bytes (stdin and inline input files together) are bounded by MAX_INPUT_BYTES, and
+// its result's stdout and output files together by MAX_OUTPUT_BYTES.
+
+/** Arguments after the program name, and their UTF-8 bytes in all. */
+export const MAX_WASI_ARGS = 64;
+export const MAX_WASI_ARGS_BYTES = 4 * 1024;
+/** Input files a task names (inline or by hash), and output files it collects. */
+export const MAX_WASI_INPUT_FILES = 32;
+export const MAX_WASI_OUTPUT_FILES = 16;
+/** A file name in the task directory: one path component. */
+export const MAX_WASI_FILE_NAME_LENGTH = 64;
+/** An input file given by hash is a blob, fetched and cached like a module. */
+export const MAX_BLOB_BYTES = MAX_MODULE_BYTES;
+/** All input files of a task together, in bytes (what its directory holds before it runs). */
+export const MAX_WASI_INPUT_FILES_BYTES = 64 * 1024 * 1024;
+/** stderr kept in a result: the first bytes, the rest dropped (it is for people, not compared). */
+export const MAX_WASI_STDERR_BYTES = 4 * 1024;
+/** Bytes a program may write to files (scratch and outputs), counted as written, not as kept. */
+export const MAX_WASI_WRITTEN_BYTES = 64 * 1024 * 1024;
+/** Files and directories a program may create in its directory. */
+export const MAX_WASI_CREATED_ENTRIES = 1024;

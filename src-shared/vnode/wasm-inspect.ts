@@ -37,6 +37,10 @@ export interface ModuleInfo {
   readonly exports: readonly ModuleExport[];
   /** Memories the module defines itself (memory section entries). */
   readonly definedMemories: number;
+  /** The declared limits of each memory the module defines. */
+  readonly memories: readonly MemoryLimits[];
+  /** Whether the module has a start function (run while it is instantiated). */
+  readonly hasStart: boolean;
   /** Signature of every function, imported ones first (the function index space). */
   readonly functionSignatures: readonly (FunctionSignature | null)[];
 }
@@ -50,7 +54,7 @@ export class WasmFormatError extends Error {
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const VERSION = [0x01, 0x00, 0x00, 0x00];
-const SECTION = { type: 1, import: 2, function: 3, memory: 5, export: 7 } as const;
+const SECTION = { type: 1, import: 2, function: 3, memory: 5, export: 7, start: 8 } as const;
 const KINDS: readonly ImportKind[] = ['function', 'table', 'memory', 'global', 'tag'];
 const VALUE_TYPES: Readonly<Record<number, WasmValueType>> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
 /** Most entries of any vector we read: far above any real module, low enough to bound the work. */
@@ -161,7 +165,8 @@ export function inspectModule(bytes: Uint8Array): ModuleInfo {
   const imports: ModuleImport[] = [];
   const exports: ModuleExport[] = [];
   const functions: (FunctionSignature | null)[] = [];
-  let definedMemories = 0;
+  const memories: MemoryLimits[] = [];
+  let hasStart = false;
   const outer = new Reader(bytes, 8, bytes.length);
   while (outer.offset < bytes.length) {
     const id = outer.byte();
@@ -207,7 +212,10 @@ export function inspectModule(bytes: Uint8Array): ModuleInfo {
         for (let n = reader.count('function section'); n > 0; n--) functions.push(typeAt(types, reader.u32()));
         break;
       case SECTION.memory:
-        definedMemories = reader.count('memory section');
+        for (let n = reader.count('memory section'); n > 0; n--) memories.push(reader.limits());
+        break;
+      case SECTION.start:
+        hasStart = true;
         break;
       case SECTION.export:
         for (let n = reader.count('export section'); n > 0; n--) {
@@ -223,5 +231,5 @@ export function inspectModule(bytes: Uint8Array): ModuleInfo {
     }
     outer.offset = start + size;
   }
-  return { imports, exports, definedMemories, functionSignatures: functions };
+  return { imports, exports, definedMemories: memories.length, memories, hasStart, functionSignatures: functions };
 }

@@ -45,3 +45,10 @@ export function base64urlBytes(value: unknown, what: string, maxBytes: number): 
   if (bytes.length > maxBytes) throw invalid(what, `is over ${maxBytes} bytes`);
   return bytes;
 }
+
+/** An array of at most `max` entries. */
+export function boundedArray(value: unknown, what: string, max: number): readonly unknown[] {
+  if (!Array.isArray(value)) throw invalid(what, 'must be an array');
+  if (value.length > max) throw invalid(what, `has more than ${max} entries`);
+  return value as readonly unknown[];
+}

@@ -2,20 +2,14 @@
 // module addressed by its SHA-256, the input bytes, the entry to call and the declared needs. A
 // task is one workload placed on one VNode. On the wire (session bodies, the JSON subset) bytes
 // travel as base64url and keys follow the profile's `a/b` style; in memory they are bytes.
+// A task carries either kind of workload: this host-API v1 one, or a WASI program
+// (wasi-workload.ts), told apart on the wire by the workload's `format`.
 import { type Result, attempt } from '../protocol/errors.js';
 import { toBase64url } from '../protocol/encoding/base64url.js';
 import { type ContentHash, isContentHash } from './content-hash.js';
-import {
-  MAX_ENTRY_NAME_LENGTH,
-  MAX_ID_LENGTH,
-  MAX_INPUT_BYTES,
-  MAX_MODULE_BYTES,
-  MAX_NEED_MAX_MS,
-  MAX_NEED_MEMORY_MB,
-  MIN_NEED_MAX_MS,
-  MIN_NEED_MEMORY_MB,
-  NEED_CORES_V1,
-} from './limits.js';
+import { MAX_ENTRY_NAME_LENGTH, MAX_ID_LENGTH, MAX_INPUT_BYTES, MAX_MODULE_BYTES, type NEED_CORES_V1 } from './limits.js';
+import { WASI_WORKLOAD_FORMAT_V1, type WasiTask, type WasiWorkloadWire, encodeWasiWorkload, readWasiWorkload } from './wasi-workload.js';
+import { encodeNeeds, readNeeds } from './workload-needs.js';
 import { base64urlBytes, closedObject, idText, integerIn, invalid } from './wire-check.js';
 
 export const WORKLOAD_FORMAT_V1 = 'pnode-workload.v1';
@@ -30,6 +24,8 @@ export interface WorkloadNeeds {
 }
 
 export interface Workload {
+  /** Absent on host-API v1 workloads; WASI workloads say 'wasi'. */
+  readonly kind?: undefined;
   readonly moduleHash: ContentHash;
   readonly moduleSize: number;
   /** The exported function to call. */
@@ -62,22 +58,20 @@ export interface WorkloadWire {
 export interface TaskWire {
   readonly 'task/id': string;
   readonly 'vnode/id': string;
-  readonly workload: WorkloadWire;
+  readonly workload: WorkloadWire | WasiWorkloadWire;
+}
+
+/** A task of either kind: host API v1, or a WASI program. */
+export type AnyTask = VNodeTask | WasiTask;
+
+export function isWasiTask(task: AnyTask): task is WasiTask {
+  return task.kind === 'wasi';
 }
 
 const ENTRY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function isEntryName(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_ENTRY_NAME_LENGTH && ENTRY_PATTERN.test(value);
-}
-
-function readNeeds(value: unknown): WorkloadNeeds {
-  const f = closedObject(value, 'needs', ['memory-mb', 'max-ms', 'cores']);
-  return {
-    memoryMb: integerIn(f['memory-mb'], 'needs.memory-mb', MIN_NEED_MEMORY_MB, MAX_NEED_MEMORY_MB),
-    maxMs: integerIn(f['max-ms'], 'needs.max-ms', MIN_NEED_MAX_MS, MAX_NEED_MAX_MS),
-    cores: integerIn(f['cores'], 'needs.cores', NEED_CORES_V1, NEED_CORES_V1) as typeof NEED_CORES_V1,
-  };
 }
 
 function readWorkload(value: unknown): Workload {
@@ -112,26 +106,28 @@ export function encodeWorkload(workload: Workload): WorkloadWire {
     'module/size': workload.moduleSize,
     entry: workload.entry,
     input: toBase64url(workload.input),
-    needs: { 'memory-mb': workload.needs.memoryMb, 'max-ms': workload.needs.maxMs, cores: workload.needs.cores },
+    needs: encodeNeeds(workload.needs),
   };
 }
 
-export function decodeTask(value: unknown): Result<VNodeTask> {
+/** A task of either kind; the workload's `format` says which. */
+export function decodeTask(value: unknown): Result<AnyTask> {
   return attempt(() => {
     const f = closedObject(value, 'task', ['task/id', 'vnode/id', 'workload']);
-    return {
-      taskId: idText(f['task/id'], 'task/id', MAX_ID_LENGTH),
-      vnodeId: idText(f['vnode/id'], 'vnode/id', MAX_ID_LENGTH),
-      ...readWorkload(f['workload']),
-    };
+    const taskId = idText(f['task/id'], 'task/id', MAX_ID_LENGTH);
+    const vnodeId = idText(f['vnode/id'], 'vnode/id', MAX_ID_LENGTH);
+    const workload = f['workload'];
+    const format = typeof workload === 'object' && workload !== null ? (workload as Record<string, unknown>)['format'] : undefined;
+    if (format === WASI_WORKLOAD_FORMAT_V1) return { taskId, vnodeId, ...readWasiWorkload(workload) };
+    return { taskId, vnodeId, ...readWorkload(workload) };
   });
 }
 
-export function encodeTask(task: VNodeTask): TaskWire {
-  return { 'task/id': task.taskId, 'vnode/id': task.vnodeId, workload: encodeWorkload(task) };
+export function encodeTask(task: AnyTask): TaskWire {
+  return { 'task/id': task.taskId, 'vnode/id': task.vnodeId, workload: isWasiTask(task) ? encodeWasiWorkload(task) : encodeWorkload(task) };
 }
 
 /** Checks that an in-memory task is within the format's bounds. */
-export function checkTask(task: VNodeTask): Result<VNodeTask> {
-  return decodeTask(encodeTask(task));
+export function checkTask<T extends AnyTask>(task: T): Result<T> {
+  return decodeTask(encodeTask(task)) as Result<T>;
 }

@@ -16,6 +16,10 @@ import { MAX_TASKS_PER_VNODE } from '../../src-node/contributor/work/work-runner
 import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
 import { decodeTaskResult, type TaskResult } from '../../src-shared/vnode/task-result.js';
 import { encodeTask, type Workload } from '../../src-shared/vnode/workload.js';
+import type { WasiWorkload } from '../../src-shared/vnode/wasi-workload.js';
+import { wasiOutputDigest } from '../../src-shared/vnode/wasi-output.js';
+import { encodePrimesInput } from '../../src-node/kernel/workloads/demo/primes.js';
+import { wasiModule } from '../support/vnode/wasi-fixtures.js';
 import type { SessionMessage } from '../../src-shared/protocol/messages/session-message.js';
 import type { VNodeResultBody } from '../../src-shared/protocol/messages/work-bodies.js';
 
@@ -45,7 +49,7 @@ afterAll(async () => {
 });
 
 /** Sends a vnode-task over a session and waits for the vnode-result answering it. */
-async function ask(send: (body: { 'req/id': string; 'vnode/id': string; task: ReturnType<typeof encodeTask> }) => void, messages: () => SessionMessage[], reqId: string, workload: Workload = tile, vnode = vnodeId): Promise<TaskResult> {
+async function ask(send: (body: { 'req/id': string; 'vnode/id': string; task: ReturnType<typeof encodeTask> }) => void, messages: () => SessionMessage[], reqId: string, workload: Workload | WasiWorkload = tile, vnode = vnodeId): Promise<TaskResult> {
   send({ 'req/id': reqId, 'vnode/id': vnode, task: encodeTask({ ...workload, taskId: reqId, vnodeId: vnode }) });
   let found: VNodeResultBody | undefined;
   await waitUntil(() => {
@@ -107,5 +111,25 @@ describe('the work runner', () => {
     } finally {
       await contributor.runtime.updateSettings((s) => ({ ...s, snoozedUntil: null }));
     }
+  });
+
+  it('runs a WASI task like any other: fetches its module, answers with exit code, stdout and the digest', async () => {
+    const orchestrator = fromOrchestrator();
+    const module = net.scheduler.addModule(wasiModule('primes-wasi').bytes);
+    const primes: WasiWorkload = {
+      kind: 'wasi',
+      moduleHash: module.hash,
+      moduleSize: module.size,
+      args: [],
+      stdin: encodePrimesInput(0, 160_000),
+      files: [],
+      outputs: [],
+      outputCap: 4,
+      stderrCap: 256,
+      needs: { memoryMb: 1, maxMs: 60_000, cores: 1 },
+    };
+    const result = await ask(orchestrator.send, orchestrator.messages, 'wt:wasi', primes);
+    expect(result).toMatchObject({ status: 'ok', output: null, wasi: { exitCode: 0, stdout: new Uint8Array([0x5b, 0x39, 0, 0]), files: [] } });
+    expect(result.outputHash).toBe(wasiOutputDigest(0, new Uint8Array([0x5b, 0x39, 0, 0]), []));
   });
 });

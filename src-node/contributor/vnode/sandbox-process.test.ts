@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_OUTPUT_BYTES } from '../../../src-shared/vnode/limits.js';
+import { MAX_OUTPUT_BYTES, MAX_WASI_STDERR_BYTES } from '../../../src-shared/vnode/limits.js';
 import { SANDBOX_V8_FLAGS, type SandboxLauncher, type SandboxSpec, SandboxProcess, defaultSuspendMode, nodeLauncher, permissionFlags, sandboxSpec } from './sandbox-process.js';
 
 /** Runs a script with the sandbox's flags and environment and returns the first message it sends. */
@@ -25,6 +25,8 @@ describe('the sandbox process', () => {
     expect(permissionFlags(new Set(['--permission', '--experimental-permission']))).toEqual(['--permission', '--allow-worker']);
     expect(permissionFlags(new Set(['--experimental-permission']))).toEqual(['--experimental-permission', '--allow-worker']);
     expect(permissionFlags(new Set())).toEqual([]);
+    // WASI tasks need node:wasi inside the sandbox, where the runtime can allow it.
+    expect(permissionFlags(new Set(['--experimental-permission', '--allow-wasi']))).toEqual(['--experimental-permission', '--allow-worker', '--allow-wasi']);
   });
 
   it('gets none of the host’s environment', async () => {
@@ -76,5 +78,45 @@ describe('the sandbox process', () => {
       await sandbox.whenExited();
       expect(sandbox.alive).toBe(false);
     }
+  });
+
+  it('treats a WASI outcome out of shape as a broken sandbox', async () => {
+    const liar = (result: string): SandboxLauncher => (spec) =>
+      nodeLauncher()({
+        ...spec,
+        script: `process.on('message', (m) => process.send({ type: 'result', taskId: m.taskId, cpuMs: 1, ...${result} })); process.send({ type: 'ready' });`,
+      });
+    const task = {
+      kind: 'wasi' as const,
+      taskId: 't',
+      module: new Uint8Array(0),
+      args: [],
+      stdin: new Uint8Array(0),
+      preopen: '/nonexistent',
+      inputIds: [],
+      outputCap: 10,
+      stderrCap: 10,
+      writtenCap: 10,
+      createdCap: 10,
+      seedKey: new Uint8Array(32),
+      memoryMaxPages: 1,
+    };
+    const wasi = (fields: string) => `{ status: 'ok', detail: null, output: null, wasi: { exitCode: 0, stdout: new Uint8Array(1), stderr: new Uint8Array(0), stderrTruncated: false, ${fields} } }`;
+    for (const result of [
+      `{ status: 'ok', detail: null, output: null }`,
+      `{ status: 'ok', detail: null, output: new Uint8Array(1), wasi: { exitCode: 0, stdout: new Uint8Array(0), stderr: new Uint8Array(0), stderrTruncated: false } }`,
+      wasi(`exitCode: 2`),
+      wasi(`stdout: new Uint8Array(${MAX_OUTPUT_BYTES + 1})`),
+      wasi(`stderr: new Uint8Array(${MAX_WASI_STDERR_BYTES + 1})`),
+      wasi(`stderrTruncated: 'no'`),
+      wasi(`stdout: 'text'`),
+    ]) {
+      const sandbox = await SandboxProcess.start({ suspendMode: 'signal', launcher: liar(result) });
+      expect(await sandbox.run(task)).toMatchObject({ status: 'failed', detail: 'the sandbox sent a malformed result', processDied: true });
+      await sandbox.whenExited();
+    }
+    const honest = await SandboxProcess.start({ suspendMode: 'signal', launcher: liar(wasi('')) });
+    expect(await honest.run(task)).toMatchObject({ status: 'ok', wasi: { exitCode: 0, stdout: new Uint8Array(1) }, processDied: false });
+    await honest.kill();
   });
 });

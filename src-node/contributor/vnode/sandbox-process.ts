@@ -3,8 +3,9 @@
 // runs inside, and vnode-host.ts for why a process (and not only a worker thread).
 import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { MAX_OUTPUT_BYTES } from '../../../src-shared/vnode/limits.js';
-import { CONTROLLER_SOURCE, type HostToSandbox, type SandboxRunMessage, type SandboxToHost } from './sandbox-scripts.js';
+import { MAX_OUTPUT_BYTES, MAX_WASI_STDERR_BYTES } from '../../../src-shared/vnode/limits.js';
+import { CONTROLLER_SOURCE, type HostToSandbox, type SandboxRunMessage, type SandboxToHost, type SandboxWasiRunMessage } from './sandbox-scripts.js';
+import type { WasiWorkerOutcome } from './wasi-worker-script.js';
 
 /**
  * How a sandbox is paused:
@@ -116,16 +117,43 @@ export interface SandboxOutcome {
   readonly status: 'ok' | 'failed' | 'memory-exceeded' | 'trap';
   readonly detail: string | null;
   readonly output: Uint8Array | null;
+  /** WASI tasks that ran: exit code, stdout and stderr. */
+  readonly wasi?: WasiWorkerOutcome;
   readonly cpuMs: number;
   /** True when the process died during the task (crash or kill); the host must not reuse it. */
   readonly processDied: boolean;
 }
 
-/** The permission-model flags this runtime understands (renamed from --experimental-permission in Node 22). */
+/**
+ * The permission-model flags this runtime understands (renamed from --experimental-permission in
+ * Node 22). --allow-wasi lets the sandbox's own worker create node:wasi instances for WASI tasks;
+ * WASI file access is outside the permission model, so what bounds it is that the worker gives
+ * each instance one preopen, the task's directory, and wraps every call (wasi-worker-script.ts).
+ * A module cannot create an instance itself: it only ever sees the wrapped functions.
+ */
 export function permissionFlags(flags: ReadonlySet<string> = process.allowedNodeEnvironmentFlags): string[] {
-  if (flags.has('--permission')) return ['--permission', '--allow-worker'];
-  if (flags.has('--experimental-permission')) return ['--experimental-permission', '--allow-worker'];
+  const wasi = flags.has('--allow-wasi') ? ['--allow-wasi'] : [];
+  if (flags.has('--permission')) return ['--permission', '--allow-worker', ...wasi];
+  if (flags.has('--experimental-permission')) return ['--experimental-permission', '--allow-worker', ...wasi];
   return [];
+}
+
+/** A task as SandboxProcess.run takes it: either kind, without the fields the process sets. */
+export type SandboxWork = Omit<SandboxRunMessage, 'type' | 'paused'> | Omit<SandboxWasiRunMessage, 'type' | 'paused'>;
+
+/** A WASI outcome as the sandbox must send it (the sandbox is the trust boundary). */
+function isWasiOutcome(value: unknown, status: string): value is WasiWorkerOutcome {
+  if (typeof value !== 'object' || value === null) return false;
+  const w = value as Partial<WasiWorkerOutcome>;
+  return (
+    (w.exitCode === null || (Number.isSafeInteger(w.exitCode) && w.exitCode! >= 0 && w.exitCode! <= 0xffffffff)) &&
+    (status !== 'ok' || w.exitCode === 0) &&
+    w.stdout instanceof Uint8Array &&
+    w.stdout.length <= MAX_OUTPUT_BYTES &&
+    w.stderr instanceof Uint8Array &&
+    w.stderr.length <= MAX_WASI_STDERR_BYTES &&
+    typeof w.stderrTruncated === 'boolean'
+  );
 }
 
 /** The sandbox's flags and environment. */
@@ -142,6 +170,7 @@ export function sandboxSpec(permissionModel = true): SandboxSpec {
 
 interface PendingRun {
   readonly taskId: string;
+  readonly wasi: boolean;
   readonly resolve: (outcome: SandboxOutcome) => void;
 }
 
@@ -231,13 +260,14 @@ export class SandboxProcess extends EventEmitter<{ exit: [] }> {
   }
 
   /** Runs one task; resolves with its outcome, or with a failure if the process dies meanwhile. */
-  run(message: Omit<SandboxRunMessage, 'type' | 'paused'>): Promise<SandboxOutcome> {
+  run(message: SandboxWork): Promise<SandboxOutcome> {
     if (this.exited) return Promise.resolve({ status: 'failed', detail: 'the sandbox process is gone', output: null, cpuMs: 0, processDied: true });
     if (this.pending) return Promise.resolve({ status: 'failed', detail: 'the sandbox is busy', output: null, cpuMs: 0, processDied: false });
     this.lastCpuMs = 0;
     return new Promise((resolve) => {
-      this.pending = { taskId: message.taskId, resolve };
-      this.send({ ...message, type: 'run', paused: this.suspendMode === 'cooperative' && this.suspendedNow });
+      this.pending = { taskId: message.taskId, wasi: message.kind === 'wasi', resolve };
+      const paused = this.suspendMode === 'cooperative' && this.suspendedNow;
+      this.send({ ...message, type: 'run', paused });
     });
   }
 
@@ -293,14 +323,17 @@ export class SandboxProcess extends EventEmitter<{ exit: [] }> {
       const wellFormed =
         RESULT_STATUSES.includes(message.status) &&
         (message.detail === null || typeof message.detail === 'string') &&
-        (message.status === 'ok' ? output instanceof Uint8Array && output.length <= MAX_OUTPUT_BYTES : output === null || output === undefined);
+        (pending.wasi
+          ? (output === null || output === undefined) && isWasiOutcome(message.wasi, message.status)
+          : message.wasi === undefined && (message.status === 'ok' ? output instanceof Uint8Array && output.length <= MAX_OUTPUT_BYTES : output === null || output === undefined));
       if (!wellFormed) {
         void this.kill();
         pending.resolve({ status: 'failed', detail: 'the sandbox sent a malformed result', output: null, cpuMs: this.lastCpuMs, processDied: true });
         return;
       }
       // Copied out of the IPC message's buffer, so `output.buffer` holds exactly the output.
-      pending.resolve({ status: message.status, detail: message.detail, output: output ? output.slice() : null, cpuMs: this.lastCpuMs, processDied: false });
+      const wasi = message.wasi ? { ...message.wasi, stdout: message.wasi.stdout.slice(), stderr: message.wasi.stderr.slice() } : undefined;
+      pending.resolve({ status: message.status, detail: message.detail, output: output ? output.slice() : null, ...(wasi ? { wasi } : {}), cpuMs: this.lastCpuMs, processDied: false });
     }
   }
 

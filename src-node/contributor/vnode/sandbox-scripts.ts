@@ -11,7 +11,10 @@
 //
 // The worker compiles the module and instantiates it with the host API only (host-api.ts):
 // memory, input_len, input_read, output_write, yield. The module can reach nothing else; the
-// worker itself holds only the module bytes, the input and the flag.
+// worker itself holds only the module bytes, the input and the flag. A WASI task (kind 'wasi')
+// runs under node:wasi with wrapped imports instead (wasi-worker-script.ts); the same worker, so
+// the spare booted ahead serves either kind.
+import { WASI_WORKER_SOURCE, type WasiWorkerOutcome, type WasiWorkerTask } from './wasi-worker-script.js';
 
 /** How often the sandbox reports the CPU time of its current task. */
 export const CPU_REPORT_MS = 200;
@@ -22,6 +25,7 @@ export const TASK_YOUNG_HEAP_MB = 8;
 /** Messages host → sandbox. */
 export interface SandboxRunMessage {
   readonly type: 'run';
+  readonly kind?: undefined;
   readonly taskId: string;
   readonly module: Uint8Array;
   readonly input: Uint8Array;
@@ -32,7 +36,14 @@ export interface SandboxRunMessage {
   /** Start suspended (cooperative flag set) until a `resume`. */
   readonly paused: boolean;
 }
-export type HostToSandbox = SandboxRunMessage | { readonly type: 'pause' } | { readonly type: 'resume' };
+/** A WASI task (the worker part is WasiWorkerTask). */
+export interface SandboxWasiRunMessage extends WasiWorkerTask {
+  readonly type: 'run';
+  readonly taskId: string;
+  /** Start suspended (cooperative flag set) until a `resume`. */
+  readonly paused: boolean;
+}
+export type HostToSandbox = SandboxRunMessage | SandboxWasiRunMessage | { readonly type: 'pause' } | { readonly type: 'resume' };
 
 /** Messages sandbox → host. */
 export type SandboxToHost =
@@ -44,12 +55,14 @@ export type SandboxToHost =
       readonly status: 'ok' | 'failed' | 'memory-exceeded' | 'trap';
       readonly detail: string | null;
       readonly output: Uint8Array | null;
+      /** WASI tasks. */
+      readonly wasi?: WasiWorkerOutcome;
       readonly cpuMs: number;
     };
 
 export const WORKER_SOURCE = String.raw`'use strict';
 const { parentPort } = require('node:worker_threads');
-parentPort.once('message', (task) => parentPort.postMessage(...runTask(task)));
+parentPort.once('message', (task) => parentPort.postMessage(...(task.kind === 'wasi' ? runWasi(task) : runTask(task))));
 
 function runTask(task) {
   const flag = new Int32Array(task.control);
@@ -155,7 +168,7 @@ function runTask(task) {
   }
   return [{ status, detail, output }, output ? [output.buffer] : []];
 }
-`;
+${WASI_WORKER_SOURCE}`;
 
 export const CONTROLLER_SOURCE = String.raw`'use strict';
 const { Worker } = require('node:worker_threads');
@@ -225,24 +238,17 @@ function run(task) {
     settled = true;
     clearInterval(timer);
     current = null;
-    send({ type: 'result', taskId: task.taskId, status: result.status, detail: result.detail, output: result.output, cpuMs: cpuMs() - start });
+    send({ type: 'result', taskId: task.taskId, status: result.status, detail: result.detail, output: result.output, wasi: result.wasi, cpuMs: cpuMs() - start });
     worker.terminate().catch(() => undefined);
   };
-  worker.once('message', (result) => finish({ status: result.status, detail: result.detail, output: result.output }));
+  worker.once('message', (result) => finish({ status: result.status, detail: result.detail, output: result.output || null, wasi: result.wasi }));
   worker.once('error', (error) => {
     if (error && error.code === 'ERR_WORKER_OUT_OF_MEMORY') finish({ status: 'memory-exceeded', detail: 'the task reached its JavaScript heap limit', output: null });
     else finish({ status: 'failed', detail: 'the sandbox worker failed: ' + (error && error.message ? error.message : String(error)), output: null });
   });
   worker.once('exit', (code) => finish({ status: 'failed', detail: 'the sandbox worker exited (' + code + ') without a result', output: null }));
-  worker.postMessage({
-    module: task.module,
-    input: task.input,
-    entry: task.entry,
-    memory: task.memory,
-    entryReturnsStatus: task.entryReturnsStatus,
-    maxOutput: task.maxOutput,
-    control,
-  });
+  const { type: _type, paused: _paused, ...work } = task;
+  worker.postMessage({ ...work, control });
 }
 
 onMessage((message) => {

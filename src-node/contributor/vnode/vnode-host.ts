@@ -34,6 +34,13 @@
 // as the demo workloads do; a module that never yields is then neither throttled nor paused on
 // Windows, only stopped by its budget. (Suspending a Windows process needs NtSuspendProcess, a
 // native call Node does not expose.)
+//
+// WASI tasks (issue 13 §2) take the same path — the same sandbox process, budget, duty cycle,
+// pauses and kill — with three differences: the module is judged and its memory capped by
+// planWasiModule; the task gets a fresh directory (wasi-task-dir.ts) holding its input files,
+// which is the program's only preopen and is removed when the task ends; and the result carries
+// exit code, stdout, stderr and the output files read from that directory. Every WASI call is a
+// safe point for the cooperative pause, so on Windows WASI programs can be paused too.
 import { EventEmitter } from 'node:events';
 import { availableParallelism, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -48,14 +55,19 @@ import {
   runMsPerCycle,
   taskFootprintMb,
 } from '../../../src-shared/vnode/conditions.js';
-import { DUTY_CYCLE_PERIOD_MS, MAX_ID_LENGTH, MAX_NEED_MEMORY_MB, MAX_OUTPUT_BYTES } from '../../../src-shared/vnode/limits.js';
+import { DUTY_CYCLE_PERIOD_MS, MAX_ID_LENGTH, MAX_NEED_MEMORY_MB, MAX_OUTPUT_BYTES, MAX_WASI_CREATED_ENTRIES, MAX_WASI_WRITTEN_BYTES } from '../../../src-shared/vnode/limits.js';
 import { planModule } from '../../../src-shared/vnode/module-plan.js';
 import { type TaskResult, type TaskStatus, makeTaskResult } from '../../../src-shared/vnode/task-result.js';
-import { type VNodeTask, checkTask } from '../../../src-shared/vnode/workload.js';
+import type { WasiOutputFile } from '../../../src-shared/vnode/wasi-output.js';
+import { planWasiModule } from '../../../src-shared/vnode/wasi-plan.js';
+import { wasiRandomKey } from '../../../src-shared/vnode/wasi-random.js';
+import { type WasiTask, isBlobFile, wasiSeedOf } from '../../../src-shared/vnode/wasi-workload.js';
+import { type AnyTask, checkTask, isWasiTask } from '../../../src-shared/vnode/workload.js';
 import { type Clock, systemClock } from '../../kernel/util/clock.js';
 import { ModuleCache } from '../../kernel/storage/module-cache.js';
 import { SandboxProcess, type SandboxLauncher, type SandboxOutcome, type SuspendMode, defaultSuspendMode } from './sandbox-process.js';
 import { VNodeStatsStore } from './vnode-stats.js';
+import { type TaskInputFile, type WasiTaskDir, WasiTaskDirs } from './wasi-task-dir.js';
 
 /** An idle VNode's sandbox process is ended after this long without a task. */
 export const SANDBOX_IDLE_MS = 30_000;
@@ -112,13 +124,13 @@ interface Slot {
 }
 
 interface QueuedTask {
-  readonly task: VNodeTask;
+  readonly task: AnyTask;
   readonly resolve: (result: TaskResult) => void;
   readonly queuedAt: number;
 }
 
 interface RunningTask {
-  readonly task: VNodeTask;
+  readonly task: AnyTask;
   readonly slot: Slot;
   readonly resolve: (result: TaskResult) => void;
   readonly startedAt: number;
@@ -135,6 +147,9 @@ interface RunningTask {
   readonly markDone: () => void;
 }
 
+/** A sandbox outcome with what the host adds to it: a WASI task's output files. */
+type TaskOutcome = SandboxOutcome & { readonly files?: readonly WasiOutputFile[] };
+
 function unrefTimer(timer: NodeJS.Timeout): NodeJS.Timeout {
   timer.unref();
   return timer;
@@ -143,8 +158,10 @@ function unrefTimer(timer: NodeJS.Timeout): NodeJS.Timeout {
 const ID_PATTERN = /^[\x21-\x7e]+$/;
 
 export class VNodeHost extends EventEmitter<{ changed: [] }> {
+  /** Modules and blobs (WASI input files given by hash), by hash. */
   readonly modules: ModuleCache;
   readonly stats: VNodeStatsStore;
+  readonly taskDirs: WasiTaskDirs;
   readonly suspendMode: SuspendMode;
   private limitsNow: ContributionLimits;
   private conditionsNow: HostConditions;
@@ -177,12 +194,14 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
     this.periodMs = options.dutyCyclePeriodMs ?? DUTY_CYCLE_PERIOD_MS;
     this.sandboxIdleMs = options.sandboxIdleMs ?? SANDBOX_IDLE_MS;
     this.modules = new ModuleCache(options.dataDir);
+    this.taskDirs = new WasiTaskDirs(options.dataDir);
     this.stats = new VNodeStatsStore(options.dataDir, this.clock, (error) => this.reportError(error));
   }
 
   async start(): Promise<void> {
     if (this.started) return;
     await this.stats.load((error, aside) => this.reportError(new Error(`${error.message}; set aside as ${aside}`)));
+    await this.taskDirs.sweep();
     this.started = true;
   }
 
@@ -335,7 +354,7 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
    * Runs a task on its VNode: queued while its VNode is busy, all cores are in use or the host is
    * paused; resolves with the result (never rejects). The module must be in the cache.
    */
-  runTask(task: VNodeTask): Promise<TaskResult> {
+  runTask(task: AnyTask): Promise<TaskResult> {
     const queuedAt = performance.now();
     return new Promise<TaskResult>((resolve) => {
       const reject = (status: TaskStatus, detail: string) => resolve(makeTaskResult({ taskId: String(task.taskId), vnodeId: String(task.vnodeId), status, detail, cpuMs: 0, wallMs: 0 }));
@@ -453,7 +472,7 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
   }
 
   private async execute(running: RunningTask): Promise<void> {
-    const { task, slot } = running;
+    const { task } = running;
     const finishWith = (status: SandboxOutcome['status'], detail: string) => this.finish(running, { status, detail, output: null, cpuMs: 0, processDied: false });
     const cached = await this.modules.get(task.moduleHash);
     if (running.stop) return finishWith('failed', running.stop.detail);
@@ -461,34 +480,11 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
     if (!cached.ok) return finishWith('failed', cached.error.detail);
     const bytes = cached.value;
     if (bytes.length !== task.moduleSize) return finishWith('failed', `module ${task.moduleHash} is ${bytes.length} bytes; the task says ${task.moduleSize}`);
+    if (isWasiTask(task)) return this.executeWasi(running, task, bytes);
     const planned = planModule(bytes, task.entry, task.needs.memoryMb);
     if (!planned.ok) return finishWith(planned.refusal.status, `module ${task.moduleHash} ${planned.refusal.detail}`);
-
-    let sandbox = slot.sandbox?.alive ? slot.sandbox : null;
-    if (!sandbox) {
-      try {
-        sandbox = await SandboxProcess.start({
-          suspendMode: this.suspendMode,
-          ...(this.options.launcher !== undefined ? { launcher: this.options.launcher } : {}),
-          ...(this.options.permissionModel !== undefined ? { permissionModel: this.options.permissionModel } : {}),
-        });
-      } catch (error) {
-        slot.failure = error instanceof Error ? error.message : String(error);
-        return finishWith('failed', slot.failure);
-      }
-      slot.failure = null;
-      // Stopped or released while the sandbox started (re-read: the awaits above let that happen).
-      const stop = running.stop as RunningTask['stop'];
-      if (stop || this.slots.get(task.vnodeId) !== slot) {
-        void sandbox.kill();
-        return finishWith('failed', stop?.detail ?? `VNode ${task.vnodeId} was released`);
-      }
-      slot.sandbox = sandbox;
-    }
-    running.sandbox = sandbox;
-    // A reused sandbox may have been stopped just as its last task ended: set it to this task's state.
-    if (running.suspended) sandbox.suspend();
-    else sandbox.resume();
+    const sandbox = await this.sandboxFor(running);
+    if (typeof sandbox === 'string') return finishWith('failed', sandbox);
     const outcome = await sandbox.run({
       taskId: task.taskId,
       module: bytes,
@@ -501,6 +497,100 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
     this.finish(running, outcome);
   }
 
+  /** The task's VNode's sandbox, started when it has none; a string says why there is none. */
+  private async sandboxFor(running: RunningTask): Promise<SandboxProcess | string> {
+    const { task, slot } = running;
+    if (running.stop) return running.stop.detail;
+    let sandbox = slot.sandbox?.alive ? slot.sandbox : null;
+    if (!sandbox) {
+      try {
+        sandbox = await SandboxProcess.start({
+          suspendMode: this.suspendMode,
+          ...(this.options.launcher !== undefined ? { launcher: this.options.launcher } : {}),
+          ...(this.options.permissionModel !== undefined ? { permissionModel: this.options.permissionModel } : {}),
+        });
+      } catch (error) {
+        slot.failure = error instanceof Error ? error.message : String(error);
+        return slot.failure;
+      }
+      slot.failure = null;
+      // Stopped or released while the sandbox started (re-read: the awaits above let that happen).
+      const stop = running.stop as RunningTask['stop'];
+      if (stop || this.slots.get(task.vnodeId) !== slot) {
+        void sandbox.kill();
+        return stop?.detail ?? `VNode ${task.vnodeId} was released`;
+      }
+      slot.sandbox = sandbox;
+    }
+    running.sandbox = sandbox;
+    // A reused sandbox may have been stopped just as its last task ended: set it to this task's state.
+    if (running.suspended) sandbox.suspend();
+    else sandbox.resume();
+    return sandbox;
+  }
+
+  /** A WASI task: plan the module, prepare its directory, run it, collect its outputs, clean up. */
+  private async executeWasi(running: RunningTask, task: WasiTask, bytes: Uint8Array): Promise<void> {
+    const failed = (status: SandboxOutcome['status'], detail: string): TaskOutcome => ({ status, detail, output: null, cpuMs: 0, processDied: false });
+    const planned = planWasiModule(bytes, task.needs.memoryMb);
+    if (!planned.ok) return this.finish(running, failed(planned.refusal.status, `module ${task.moduleHash} ${planned.refusal.detail}`));
+    const inputs = await this.wasiInputs(task);
+    if (typeof inputs === 'string') return this.finish(running, failed('failed', inputs));
+    let dir: WasiTaskDir;
+    try {
+      dir = await this.taskDirs.create(inputs);
+    } catch (error) {
+      return this.finish(running, failed('failed', `the task directory could not be prepared: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    let outcome: TaskOutcome;
+    try {
+      const sandbox = await this.sandboxFor(running);
+      if (typeof sandbox === 'string') {
+        outcome = failed('failed', sandbox);
+      } else {
+        outcome = await sandbox.run({
+          kind: 'wasi',
+          taskId: task.taskId,
+          module: planned.plan.bytes,
+          args: task.args,
+          stdin: task.stdin,
+          preopen: dir.path,
+          inputIds: dir.inputIds,
+          outputCap: task.outputCap,
+          stderrCap: task.stderrCap,
+          writtenCap: MAX_WASI_WRITTEN_BYTES,
+          createdCap: MAX_WASI_CREATED_ENTRIES,
+          seedKey: wasiRandomKey(wasiSeedOf(task)),
+          memoryMaxPages: planned.plan.memory.maximum,
+        });
+        if (outcome.status === 'ok' && outcome.wasi && running.stop === null) {
+          const collected = await dir.collect(task.outputs, outcome.wasi.stdout.length, task.outputCap);
+          outcome = collected.ok ? { ...outcome, files: collected.files } : { ...outcome, status: collected.failure.status, detail: collected.failure.detail };
+        }
+      }
+    } finally {
+      await dir.remove().catch((error: unknown) => this.reportError(error));
+    }
+    this.finish(running, outcome);
+  }
+
+  /** The task's input files as bytes: inline ones as they are, blobs from the cache (checked). */
+  private async wasiInputs(task: WasiTask): Promise<TaskInputFile[] | string> {
+    const files: TaskInputFile[] = [];
+    for (const file of task.files) {
+      if (!isBlobFile(file)) {
+        files.push(file);
+        continue;
+      }
+      const cached = await this.modules.get(file.hash);
+      if (cached === null) return `input file "${file.name}" (${file.hash}) is not in the cache`;
+      if (!cached.ok) return `input file "${file.name}": ${cached.error.detail}`;
+      if (cached.value.length !== file.size) return `input file "${file.name}" is ${cached.value.length} bytes; the task says ${file.size}`;
+      files.push({ name: file.name, bytes: cached.value });
+    }
+    return files;
+  }
+
   /** Stops a running task for the host's own reason (budget, cancel) and waits for its result. */
   private async stopTask(running: RunningTask, status: 'timeout' | 'cancelled', detail: string): Promise<void> {
     if (running.finished) return;
@@ -509,7 +599,7 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
     await running.done;
   }
 
-  private finish(running: RunningTask, outcome: SandboxOutcome): void {
+  private finish(running: RunningTask, outcome: TaskOutcome): void {
     if (running.finished) return;
     running.finished = true;
     this.stopClock(running);
@@ -525,7 +615,9 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
     const status: TaskStatus = running.stop?.status ?? outcome.status;
     const detail = running.stop?.detail ?? outcome.detail;
     const cpuMs = Math.max(outcome.cpuMs, running.sandbox?.cpuMs ?? 0);
-    const result = makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status, detail, output: outcome.output, cpuMs, wallMs: performance.now() - running.startedAt });
+    // A WASI program's part of the result, unless the host stopped it (then nothing of it is kept).
+    const wasi = outcome.wasi && !running.stop ? { ...outcome.wasi, files: outcome.files ?? [] } : null;
+    const result = makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status, detail, output: outcome.output, wasi, cpuMs, wallMs: performance.now() - running.startedAt });
     this.stats.addTask(task.vnodeId, result.cpuMs, status === 'ok' ? 'done' : status === 'cancelled' ? 'cancelled' : 'failed');
     this.scheduleIdleEnd(slot);
     if (this.runningTasks.size === 0) this.stopDutyCycle();

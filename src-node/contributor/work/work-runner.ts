@@ -15,7 +15,9 @@
 // A refusal is a result with status `cancelled` and a detail starting "refused: " (the
 // orchestrator runs the task elsewhere and counts no failure against it); a module that cannot be
 // fetched fails the task (`failed`). Then the VNode host's runTask runs it and the
-// result goes back.
+// result goes back. Tasks of either kind (host API v1 or WASI, issue 13 §2) pass through alike;
+// a WASI task's input files given by hash must already be in the host's cache (fetching them is
+// the job work's to add: the orchestrator does not serve them yet).
 //
 // Test-only: `resultTransform` changes each result before it is sent, which is how tests make a
 // PNode that lies. Nothing on the command line or in the desktop app sets it.
@@ -24,7 +26,7 @@ import type { VNodeModuleChunkBody, VNodeTaskBody } from '../../../src-shared/pr
 import type { ErrorBody } from '../../../src-shared/protocol/messages/core-bodies.js';
 import { decodeModuleChunk } from '../../../src-shared/vnode/module-chunks.js';
 import { type TaskResult, type TaskStatus, encodeTaskResult, makeTaskResult } from '../../../src-shared/vnode/task-result.js';
-import { type VNodeTask, decodeTask } from '../../../src-shared/vnode/workload.js';
+import { type AnyTask, decodeTask } from '../../../src-shared/vnode/workload.js';
 import type { ContentHash } from '../../../src-shared/vnode/content-hash.js';
 import type { PeerConnection } from '../../kernel/connection/peer-connection.js';
 import type { KernelComponents } from '../../kernel/runtime/components.js';
@@ -50,7 +52,7 @@ export type WorkRunnerComponents = Pick<KernelComponents, 'connections' | 'clock
 
 export interface WorkRunnerOptions {
   /** Test-only: rewrites each result before it is sent (a lying PNode). Never reachable from the CLI. */
-  readonly resultTransform?: (result: TaskResult, task: VNodeTask) => TaskResult;
+  readonly resultTransform?: (result: TaskResult, task: AnyTask) => TaskResult;
   /** Passed to each module fetch (tests shorten the timeout). */
   readonly fetch?: Pick<ModuleFetchOptions, 'timeoutMs' | 'window' | 'maxRetries'>;
 }
@@ -69,7 +71,7 @@ export interface WorkRunnerStats {
 }
 
 interface Waiter {
-  readonly task: VNodeTask;
+  readonly task: AnyTask;
   readonly reqId: string;
 }
 
@@ -226,7 +228,7 @@ export class WorkRunner implements RuntimeModule {
     this.finish(from, reqId, task, result, true);
   }
 
-  private finish(from: string, reqId: string, task: VNodeTask, result: TaskResult, ran: boolean): void {
+  private finish(from: string, reqId: string, task: AnyTask, result: TaskResult, ran: boolean): void {
     this.taskIds.delete(task.taskId);
     const left = (this.perVNode.get(task.vnodeId) ?? 1) - 1;
     if (left > 0) this.perVNode.set(task.vnodeId, left);
@@ -235,7 +237,7 @@ export class WorkRunner implements RuntimeModule {
     this.reply(from, reqId, result, task);
   }
 
-  private reply(to: string, reqId: string, result: TaskResult, task: VNodeTask | null): void {
+  private reply(to: string, reqId: string, result: TaskResult, task: AnyTask | null): void {
     const transform = this.options.resultTransform;
     const sent = task !== null && transform ? transform(result, task) : result;
     try {
