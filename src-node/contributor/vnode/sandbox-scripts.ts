@@ -64,6 +64,19 @@ export const WORKER_SOURCE = String.raw`'use strict';
 const { parentPort } = require('node:worker_threads');
 parentPort.once('message', (task) => parentPort.postMessage(...(task.kind === 'wasi' ? runWasi(task) : runTask(task))));
 
+// How both kinds of task name what the engine threw: a trap (memory at its cap, or not), a stack
+// overflow, a module that does not compile or link, or the sandbox's own failure.
+function engineFailure(error, message, atPages, maxPages) {
+  if (error instanceof WebAssembly.RuntimeError) {
+    if (maxPages !== null && atPages >= maxPages) return { status: 'memory-exceeded', detail: 'trapped (' + message + ') with its memory at the cap of ' + atPages + ' pages' };
+    return { status: 'trap', detail: message + (maxPages !== null ? ' (memory ' + atPages + ' of ' + maxPages + ' pages)' : '') };
+  }
+  if (error instanceof RangeError && /call stack/i.test(message)) return { status: 'trap', detail: 'stack overflow: ' + message };
+  if (error instanceof WebAssembly.CompileError) return { status: 'failed', detail: 'the module does not compile: ' + message };
+  if (error instanceof WebAssembly.LinkError) return { status: 'failed', detail: 'the module does not link: ' + message };
+  return { status: 'failed', detail: 'the sandbox failed: ' + message };
+}
+
 function runTask(task) {
   const flag = new Int32Array(task.control);
   const input = task.input;
@@ -134,27 +147,8 @@ function runTask(task) {
     if (error instanceof HostApiMisuse) {
       status = 'trap';
       detail = 'host API misuse: ' + message;
-    } else if (error instanceof WebAssembly.RuntimeError) {
-      const at = pages();
-      if (task.memory !== null && at >= task.memory.maximum) {
-        status = 'memory-exceeded';
-        detail = 'trapped (' + message + ') with its memory at the cap of ' + at + ' pages';
-      } else {
-        status = 'trap';
-        detail = message + (task.memory !== null ? ' (memory ' + at + ' of ' + task.memory.maximum + ' pages)' : '');
-      }
-    } else if (error instanceof RangeError && /call stack/i.test(message)) {
-      status = 'trap';
-      detail = 'stack overflow: ' + message;
-    } else if (error instanceof WebAssembly.CompileError) {
-      status = 'failed';
-      detail = 'the module does not compile: ' + message;
-    } else if (error instanceof WebAssembly.LinkError) {
-      status = 'failed';
-      detail = 'the module does not link: ' + message;
     } else {
-      status = 'failed';
-      detail = 'the sandbox failed: ' + message;
+      ({ status, detail } = engineFailure(error, message, pages(), task.memory !== null ? task.memory.maximum : null));
     }
   }
   let output = null;
