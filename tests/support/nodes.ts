@@ -1,6 +1,6 @@
 // Real nodes for integration tests: in-process runtimes on loopback, or `pnode` child processes
 // (for what needs a separate process: SIGSTOP, SIGKILL, restarts).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import type { NodeRuntimeConfig } from '../../src-node/kernel/runtime/runtime-config.js';
@@ -8,6 +8,7 @@ import type { RuntimeModule } from '../../src-node/kernel/runtime/runtime-module
 import type { SeedPeer } from '../../src-node/kernel/peers/peer-store.js';
 import type { TraceEventType } from '../../src-shared/protocol/trace.js';
 import { makeTempDir } from './temp-dir.js';
+import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 
 export const PNODE_BIN = fileURLToPath(new URL('../../bin/pnode.js', import.meta.url));
 
@@ -63,7 +64,7 @@ export interface ChildNode {
 
 /** Runs `pnode <args>` and resolves once its banner names its node-id. */
 export function spawnPnode(args: readonly string[], options: { readyPattern?: RegExp; timeoutMs?: number } = {}): Promise<ChildNode> {
-  const child = spawn(process.execPath, [PNODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSupervised(process.execPath, [PNODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
