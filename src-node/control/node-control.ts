@@ -295,11 +295,12 @@ export class NodeControl implements ControlHandler {
         }
       }
       case 'add-seed': {
-        runtime.peers.upsertSeed({ nodeId: command.nodeId, urls: [command.url], ...(command.label ? { label: command.label } : {}) });
+        // Stored first: a seed that could not be saved is not used either (a failed command leaves no trace).
         await runtime.updateSettings((s) => ({
           ...s,
           seeds: [...s.seeds.filter((x) => x.nodeId !== command.nodeId), { nodeId: command.nodeId, url: command.url, ...(command.label ? { label: command.label } : {}) }],
         }));
+        runtime.peers.upsertSeed({ nodeId: command.nodeId, urls: [command.url], ...(command.label ? { label: command.label } : {}) });
         runtime.connections.schedulePlan();
         return { ok: true, value: null };
       }
