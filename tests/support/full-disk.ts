@@ -33,6 +33,13 @@ export class FullDisk {
     this.room = 0;
   }
 
+  /** The disk fills up after `writes` more writes have gone through. */
+  fillAfter(writes: number): void {
+    this.fillAt = this.written + writes;
+  }
+
+  private fillAt = Infinity;
+
   /** Room again (an operator freed space). */
   free(bytes = Infinity): void {
     this.room = bytes;
@@ -44,6 +51,10 @@ export class FullDisk {
 
   /** The FileWriter to give a store. */
   readonly write: FileWriter = async (path, data, options) => {
+    if (this.written >= this.fillAt) {
+      this.fillAt = Infinity;
+      this.fill();
+    }
     const size = typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength;
     if (size > this.room) {
       this.refused++;
