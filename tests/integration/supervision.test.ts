@@ -49,6 +49,14 @@ describe.skipIf(!hasProcTable())('killing `pnode devnet`', () => {
     }, TRIAL_TIMEOUT_MS);
   }
 
+  it('with SIGKILL once it is up: its children see it gone and stop gracefully by themselves', async () => {
+    const dir = tempDir('pnode-sv-devnet-');
+    const trial = await runSupervisorTrial({ argv: devnetArgv(dir), signal: 'SIGKILL', killAfterOutput: /ready\s+1 of 1 nodes registered/, killAfterMs: Math.floor(random() * 2_000), goneWithinMs: GONE_WITHIN_MS });
+    expect(trial.survivors, explain(trial)).toEqual([]);
+    // A node's graceful stop removes its control.json (a crash, or a kill, would leave it).
+    expect(existsSync(join(dir, 'node-1', 'control.json')), explain(trial)).toBe(false);
+  }, TRIAL_TIMEOUT_MS);
+
   it('with SIGINT once it is up stops every child politely, sandboxes included, and removes devnet.json', async () => {
     const dir = tempDir('pnode-sv-devnet-');
     const trial = await runSupervisorTrial({ argv: devnetArgv(dir), signal: 'SIGINT', killAfterOutput: /ready\s+1 of 1 nodes registered/, killAfterMs: Math.floor(random() * 2_000), goneWithinMs: GONE_WITHIN_MS });

@@ -35,8 +35,15 @@ export async function runLifelineChild(args: readonly string[]): Promise<void> {
   const held = holdLifeline({
     graceMs,
     onLost: () => {
-      if (dir) writeFileSync(join(dir, `${process.pid}.stopped`), 'stopped\n');
-      if (!hang) process.exit(0);
+      // Like a real stop, it says so on its output (a pipe to a supervisor that is gone) and takes
+      // a moment; the marker proves it got through.
+      process.stdout.write('stopping\n');
+      process.stderr.write('stopping\n');
+      setTimeout(() => {
+        process.stdout.write('stopped\n');
+        if (dir) writeFileSync(join(dir, `${process.pid}.stopped`), 'stopped\n');
+        if (!hang) process.exit(0);
+      }, 50);
     },
   });
   const say = (line: ChainLine): void => void process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -224,6 +224,17 @@ export function holdLifeline(options: HoldLifelineOptions): HeldLifeline {
     }
   };
 
+  // A supervised process's output goes to its supervisor. Once that is gone, a write fails with
+  // EPIPE, which would crash the process in the middle of its graceful stop: it is dropped instead
+  // (and also means that the supervisor stopped reading).
+  const quietOutput = (): void => {
+    for (const stream of [process.stdout, process.stderr]) {
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE') onLost('its output pipe closed');
+      });
+    }
+  };
+
   const fd = spec?.startsWith('fd:') ? Number(spec.slice(3)) : NaN;
   // The variable may have come through a process that never held it (npm, a test runner); the fd
   // is then still the supervisor's pipe, passed down, unless it became that process's IPC channel.
@@ -243,6 +254,7 @@ export function holdLifeline(options: HoldLifelineOptions): HeldLifeline {
     // Bytes are never sent; any that are, are dropped.
     socket.resume();
     socket.unref();
+    quietOutput();
     release = () => {
       socket.removeAllListeners('end');
       socket.removeAllListeners('close');
@@ -257,6 +269,7 @@ export function holdLifeline(options: HoldLifelineOptions): HeldLifeline {
       queueMicrotask(() => onLost(`its parent ${ppid} exited before it started`));
       return { kind: 'ppid', release: () => undefined };
     }
+    quietOutput();
     const timer = setInterval(() => {
       if (process.ppid !== ppid) onLost(`its parent ${ppid} exited`);
     }, PPID_CHECK_MS);

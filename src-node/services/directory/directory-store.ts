@@ -293,6 +293,8 @@ export class DirectoryStore {
 
   /** Node-ids held or being written: what counts against the cap. */
   private nodesHeld(): number {
+    // Rows in flight are few (one write batch); they are looked at only near the cap.
+    if (this.byNode.size + this.pendingByNode.size < this.maxEntries) return this.byNode.size + this.pendingByNode.size;
     let fresh = 0;
     for (const nodeId of this.pendingByNode.keys()) if (!this.byNode.has(nodeId)) fresh++;
     return this.byNode.size + fresh;
