@@ -8,7 +8,8 @@
 //   npm run bench -- orchestrator                 N = 1,000 and 5,000
 //   npm run bench -- orchestrator --pnodes 10000  one N (PNODE_BENCH_PNODES=10000 works too)
 //   PNODE_BENCH_SCALE=0.2 …                       a shorter steady window
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../src-node/kernel/process/lifeline.js';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -336,7 +337,8 @@ function spawnRole(role: Role): ChildProcess {
   const execArgv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${role}-${Date.now()}-${Math.floor(Math.random() * 1e6)}.cpuprofile`] : [];
   const flags = process.env['PNODE_BENCH_ORCHESTRATOR_FLAGS'];
   if (role === 'orchestrator' && flags) execArgv.push(...flags.split(/\s+/).filter((f) => f !== ''));
-  return fork(process.argv[1]!, ['--role', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  // The IPC channel is each role's lifeline: it stops on 'disconnect'.
+  return spawnSupervised(process.execPath, [...execArgv, process.argv[1]!, '--role', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], lifeline: 'ipc' });
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

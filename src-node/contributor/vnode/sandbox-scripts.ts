@@ -16,6 +16,8 @@
 // the spare booted ahead serves either kind.
 import { WASI_WORKER_SOURCE, type WasiWorkerOutcome, type WasiWorkerTask } from './wasi-worker-script.js';
 
+import { PPID_CHECK_MS } from '../../kernel/process/lifeline.js';
+
 /** How often the sandbox reports the CPU time of its current task. */
 export const CPU_REPORT_MS = 200;
 /** A task's worker: JS heap limits, MiB (WebAssembly memory is outside this heap). */
@@ -254,7 +256,16 @@ onMessage((message) => {
     Atomics.notify(current.flag, 0);
   }
 });
+// The host gone means this sandbox goes: Node IPC says so with 'disconnect'. An Electron utility
+// process has no such event here, so it watches its parent pid instead (the fallback where no
+// pipe can be passed).
 process.on('disconnect', () => process.exit(0));
+if (port !== null) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, ${PPID_CHECK_MS}).unref();
+}
 send({ type: 'ready' });
 bootSpare();
 `;

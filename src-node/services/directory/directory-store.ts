@@ -9,6 +9,11 @@
 //   compactions); a node's older position disappears when it is replaced. The feed is ordered by
 //   position, and only rows already on disk are served in it, so a cursor a client holds never
 //   points past what a crash could lose.
+// - Transactional (issue 15 §6): a PUT enters the table (GET, the feed, the count) only once its
+//   row is on disk. Until then it is pending: later PUTs of the same node are checked against it,
+//   and it counts against the entry cap. A row the log could not write (a full disk) is dropped
+//   with its PUT answered 503, and nothing of it stays, in memory or on disk; the row it would
+//   have replaced stays current.
 // - Expiry follows `expires-at`: expired rows are never served; they are purged on read, by a
 //   periodic sweep, and when the log is loaded.
 // - Freshness: `advertised-at` may be at most DIRECTORY_MAX_CLOCK_SKEW_MS in the future, and an
@@ -61,7 +66,7 @@ export interface DirectoryEntry {
   readonly body: Buffer;
   readonly lineBytes: number;
   live: boolean;
-  /** Settles when the row is on disk; null once it is. */
+  /** Settles when the row is on disk (rejects when it cannot be written); null once it is. */
   durable: Promise<void> | null;
 }
 
@@ -104,7 +109,10 @@ function isCount(value: unknown): value is number {
 const RESOLVED = Promise.resolve();
 
 export class DirectoryStore {
+  /** Committed rows: on disk. */
   private readonly byNode = new Map<string, DirectoryEntry>();
+  /** The newest row of a node still being written (not served until it is on disk). */
+  private readonly pendingByNode = new Map<string, DirectoryEntry>();
   /** Entries in position order; dead ones are skipped and dropped now and then. */
   private order: DirectoryEntry[] = [];
   private deadInOrder = 0;
@@ -236,24 +244,28 @@ export class DirectoryStore {
     return ok(ad);
   }
 
-  /** Stores a verified advertisement (see verify); the outcome's `durable` settles once it is on disk. */
+  /**
+   * Stores a verified advertisement (see verify). A stored row is served once the outcome's
+   * `durable` has resolved; when it rejects (the log could not write it), the row is gone again.
+   */
   put(advertisement: NodeAdvertisement): PutOutcome {
     const now = this.options.clock.now();
     const nodeId = advertisement['node/id'];
-    let current = this.byNode.get(nodeId);
-    if (current && current.expiresAt <= now) {
-      this.kill(current, true);
-      current = undefined;
+    let committed = this.byNode.get(nodeId);
+    if (committed && committed.expiresAt <= now) {
+      this.kill(committed, true);
+      committed = undefined;
     }
+    const current = this.pendingByNode.get(nodeId) ?? committed;
     const sequence = advertisement['sequence/no'];
     if (current) {
       if (sequence === current.sequence && advertisement.signature.value === current.signature) {
         return { kind: 'unchanged', entry: current, durable: current.durable ?? RESOLVED };
       }
       if (sequence <= current.sequence) return { kind: 'stale', current };
-    } else if (this.byNode.size >= this.maxEntries) {
+    } else if (this.nodesHeld() >= this.maxEntries) {
       this.purgeExpired();
-      if (this.byNode.size >= this.maxEntries) return { kind: 'full' };
+      if (this.nodesHeld() >= this.maxEntries) return { kind: 'full' };
     }
     const position = this.nextPosition++;
     const json = JSON.stringify(advertisement);
@@ -271,17 +283,39 @@ export class DirectoryStore {
       live: true,
       durable: null,
     };
-    if (current) this.kill(current, false);
-    this.byNode.set(nodeId, entry);
-    this.order.push(entry);
-    this.liveBytes += entry.lineBytes;
-    const durable = this.writer.append(line).then(() => {
-      entry.durable = null;
-      if (position > this.durableThrough) this.durableThrough = position;
-    });
+    this.pendingByNode.set(nodeId, entry);
+    // The log tells us in its write loop, before it writes or snapshots anything else.
+    const durable = this.writer.append(line, (error) => (error ? this.dropPending(entry) : this.commit(entry)));
     durable.catch(() => undefined);
     entry.durable = durable;
     return { kind: 'stored', entry, durable };
+  }
+
+  /** Node-ids held or being written: what counts against the cap. */
+  private nodesHeld(): number {
+    // Rows in flight are few (one write batch); they are looked at only near the cap.
+    if (this.byNode.size + this.pendingByNode.size < this.maxEntries) return this.byNode.size + this.pendingByNode.size;
+    let fresh = 0;
+    for (const nodeId of this.pendingByNode.keys()) if (!this.byNode.has(nodeId)) fresh++;
+    return this.byNode.size + fresh;
+  }
+
+  /** The row is on disk: it becomes the node's current row (rows commit in position order). */
+  private commit(entry: DirectoryEntry): void {
+    entry.durable = null;
+    if (this.pendingByNode.get(entry.nodeId) === entry) this.pendingByNode.delete(entry.nodeId);
+    const replaced = this.byNode.get(entry.nodeId);
+    if (replaced) this.kill(replaced, false);
+    this.byNode.set(entry.nodeId, entry);
+    this.order.push(entry);
+    this.liveBytes += entry.lineBytes;
+    if (entry.position > this.durableThrough) this.durableThrough = entry.position;
+  }
+
+  /** The row could not be written: it never was, and the node's committed row stays current. */
+  private dropPending(entry: DirectoryEntry): void {
+    entry.live = false;
+    if (this.pendingByNode.get(entry.nodeId) === entry) this.pendingByNode.delete(entry.nodeId);
   }
 
   /** The current, unexpired row of a node (an expired one is purged here). */
