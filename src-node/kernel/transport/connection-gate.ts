@@ -5,6 +5,10 @@
 // client after its token). A connection refused by the table is destroyed at once; one evicted to
 // make room (the longest idle of the heaviest source) likewise.
 //
+// A connection must also start its first request (all of its headers for HTTP, the upgrade request
+// for a WebSocket) within `firstRequestTimeoutMs`: Node's own header timeout only starts at the
+// first byte, so a connection that sends nothing at all was held until some later timeout or never.
+//
 // TLS servers hand the raw TCP socket to 'connection' and a TLSSocket to 'request'/'upgrade', so
 // connections are looked up by their remote address and port, which name one live connection.
 import type { Server, Socket } from 'node:net';
@@ -28,7 +32,14 @@ export interface GateHooks {
   readonly onRefused?: (reason: 'address' | 'total' | 'evicted', remoteAddress: string | undefined) => void;
 }
 
+export interface GateOptions extends GateHooks {
+  /** A connection whose first request has not arrived (see `started`) after this is destroyed. */
+  readonly firstRequestTimeoutMs?: number;
+}
+
 export interface ConnectionGate {
+  /** The connection's first request has arrived: its first-request deadline no longer applies. */
+  started(socket: Socket): void;
   /** A request is being served on this connection (not evictable) or is done (evictable again). Counted: nest freely. */
   setBusy(socket: Socket, busy: boolean): void;
   /** The connection became a session its owner accounts for: its slot here is free. */
@@ -41,6 +52,7 @@ export interface ConnectionGate {
 interface Entry {
   readonly socket: Socket;
   busy: number;
+  deadline: NodeJS.Timeout | undefined;
 }
 
 function connectionName(socket: Socket): string | undefined {
@@ -48,7 +60,7 @@ function connectionName(socket: Socket): string | undefined {
 }
 
 /** Gates every connection `server` accepts from now on. */
-export function gateConnections(server: Server, limits: SlotLimits, hooks: GateHooks = {}): ConnectionGate {
+export function gateConnections(server: Server, limits: SlotLimits, hooks: GateOptions = {}): ConnectionGate {
   const table = new SlotTable<Entry>(limits);
   const byName = new Map<string, Entry>();
   let admitted = 0;
@@ -58,6 +70,8 @@ export function gateConnections(server: Server, limits: SlotLimits, hooks: GateH
   let promoted = 0;
 
   const forget = (entry: Entry, name: string | undefined): void => {
+    if (entry.deadline) clearTimeout(entry.deadline);
+    entry.deadline = undefined;
     table.release(entry);
     if (name !== undefined && byName.get(name) === entry) byName.delete(name);
   };
@@ -65,7 +79,7 @@ export function gateConnections(server: Server, limits: SlotLimits, hooks: GateH
   server.on('connection', (socket: Socket) => {
     const remoteAddress = socket.remoteAddress;
     const name = connectionName(socket);
-    const entry: Entry = { socket, busy: 0 };
+    const entry: Entry = { socket, busy: 0, deadline: undefined };
     const admission = table.admit(addressKey(remoteAddress), entry);
     if (!admission.admitted) {
       if (admission.reason === 'address') refusedPerAddress++;
@@ -85,6 +99,10 @@ export function gateConnections(server: Server, limits: SlotLimits, hooks: GateH
     }
     if (name !== undefined) byName.set(name, entry);
     socket.once('close', () => forget(entry, name));
+    if (hooks.firstRequestTimeoutMs !== undefined) {
+      entry.deadline = setTimeout(() => socket.destroy(), hooks.firstRequestTimeoutMs);
+      entry.deadline.unref();
+    }
   });
 
   const lookup = (socket: Socket): Entry | undefined => {
@@ -93,6 +111,11 @@ export function gateConnections(server: Server, limits: SlotLimits, hooks: GateH
   };
 
   return {
+    started(socket) {
+      const entry = lookup(socket);
+      if (entry?.deadline) clearTimeout(entry.deadline);
+      if (entry) entry.deadline = undefined;
+    },
     setBusy(socket, busy) {
       const entry = lookup(socket);
       if (!entry) return;

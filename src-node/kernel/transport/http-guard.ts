@@ -18,7 +18,7 @@ export interface HttpListenerLimits {
    * address churns its own idle sockets while an honest request still gets a turn.
    */
   readonly evictAtAddressCap: boolean;
-  /** The request line and headers must arrive within this (an idle new connection counts). */
+  /** The request line and headers must arrive within this, counted from the connection for its first request. */
   readonly headersTimeoutMs: number;
   /** The whole request, body included, within this. */
   readonly requestTimeoutMs: number;
@@ -53,9 +53,15 @@ export function guardHttpServer(server: Server, limits: HttpListenerLimits, hook
   server.requestTimeout = options.requestTimeout;
   server.keepAliveTimeout = options.keepAliveTimeout;
   server.timeout = limits.idleTimeoutMs;
-  const gate = gateConnections(server, { total: limits.maxConnections, perAddress: limits.maxConnectionsPerAddress, evictAtAddressCap: limits.evictAtAddressCap }, hooks);
+  const gate = gateConnections(
+    server,
+    { total: limits.maxConnections, perAddress: limits.maxConnectionsPerAddress, evictAtAddressCap: limits.evictAtAddressCap },
+    { ...hooks, firstRequestTimeoutMs: limits.headersTimeoutMs },
+  );
+  server.on('upgrade', (request: IncomingMessage) => gate.started(request.socket));
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
+    gate.started(socket);
     gate.setBusy(socket, true);
     response.once('close', () => gate.setBusy(socket, false));
   });

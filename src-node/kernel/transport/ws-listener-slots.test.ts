@@ -38,6 +38,7 @@ function silent(port: number, localAddress: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1', localAddress }, () => resolve(socket));
     socket.on('error', () => undefined);
+    socket.resume(); // read, so the server's close is seen
     socket.once('error', reject);
     sockets.push(socket);
   });

@@ -65,9 +65,10 @@ export async function listen(options: ListenerOptions): Promise<PeerListener> {
   // The slot is given back when the socket closes, however it ends: ws calls back only for an
   // upgrade it completes, and one it refuses (a bad key or version) just closes the socket (a
   // counter that missed those locked every peer out once: `npm run harden -- fuzz`).
-  const gate = gateConnections(server, { total: MAX_PENDING_CONNECTIONS, perAddress: MAX_PENDING_CONNECTIONS_PER_ADDRESS });
+  const gate = gateConnections(server, { total: MAX_PENDING_CONNECTIONS, perAddress: MAX_PENDING_CONNECTIONS_PER_ADDRESS }, { firstRequestTimeoutMs: upgradeTimeoutMs });
 
-  server.on('request', (_request, response) => {
+  server.on('request', (request, response) => {
+    gate.started(request.socket);
     response.writeHead(426, { 'Content-Type': 'text/plain', Connection: 'close' });
     response.end('PNode peer endpoint: WebSocket only\n');
   });
@@ -76,6 +77,7 @@ export async function listen(options: ListenerOptions): Promise<PeerListener> {
     const path = requestPathname(request.url);
     if (path === undefined || path !== endpoint.path) return refuseUpgrade(socket, 404, 'Not Found');
     const tcp = request.socket;
+    gate.started(tcp);
     wss.handleUpgrade(request, socket, head, (ws) => {
       // ws reports protocol violations (oversized or malformed frames) as 'error' and then closes;
       // an unheard 'error' would crash the process.
