@@ -50,9 +50,10 @@ interface Reply {
   readonly body: Record<string, unknown>;
 }
 
-function send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+function send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, localAddress?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, { method, headers: body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers }, (res) => {
+    const options = { method, headers: body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers, ...(localAddress ? { localAddress, agent: false as const } : {}) };
+    const req = request(`${server.url}${path}`, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -473,5 +474,33 @@ describe('connections (issue 15 §2)', () => {
     expect(outcome.status).toBe('HTTP/1.1 415 Unsupported Media Type');
     // Kernel buffers take some of it; the server itself reads none of it before closing.
     expect(outcome.written).toBeLessThan(total / 4);
+  });
+});
+
+describe('a full directory over HTTP (issue 15 §3)', () => {
+  it('answers the flooding address 503 and an honest newcomer from elsewhere 201', async () => {
+    await server.close();
+    await store.close();
+    store = await DirectoryStore.open({ dataDir: dir.path, clock, crypto: nativeCrypto, maxEntries: 5 });
+    server = await DirectoryServer.start({ store, listen: parseDirectoryListenUrl('http://127.0.0.1:0', { insecureLoopback: true }), clock, nodeId: SELF, traces });
+    const from = (address: string, advertisement: NodeAdvertisement) => send('PUT', `/adv/${advertisement['node/id']}`, JSON.stringify(advertisement), {}, address);
+    for (let i = 0; i < 5; i++) expect((await from('127.0.6.1', ad(makePublisher()))).status).toBe(201);
+    const refused = await from('127.0.6.1', ad(makePublisher()));
+    expectError(refused, 503, 'E_TRANSPORT_UNAVAILABLE');
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect((await from('127.0.7.1', ad(makePublisher()))).status).toBe(201);
+    expect(store.size).toBe(5);
+    expect((await send('GET', '/metrics')).text).toContain('pnode_directory_evicted_total 1');
+  });
+
+  it('refuses endpoint URLs that are not wss:// with a host and nothing else, with 400 E_PROTO_INVALID', async () => {
+    for (const url of ['javascript:alert(1)', 'file:///etc/passwd', 'wss://user:pw@node.example/peer', `wss://node.example/${'a'.repeat(12 * 1024)}`]) {
+      const advertisement = signedAdvertisement(makePublisher(), { at: clock.now(), url });
+      const reply = await putAd(advertisement);
+      // The 12 KB URL makes the body too large before anything is parsed.
+      if (reply.status === 413) continue;
+      expectError(reply, 400, 'E_PROTO_INVALID');
+    }
+    expect(store.size).toBe(0);
   });
 });

@@ -14,7 +14,9 @@
 //     415 E_PROTO_INVALID   Content-Type is not application/json
 //     422 E_ADV_EXPIRED
 //     429 E_TRANSPORT_REJECTED + Retry-After (seconds): per-IP or per-publisher rate limit
-//     503 E_TRANSPORT_UNAVAILABLE (+ Retry-After): the directory is full, or the disk write failed
+//     503 E_TRANSPORT_UNAVAILABLE (+ Retry-After): the directory is full and this client's address
+//                           or neighbourhood holds the most of it (anyone else's newcomer evicts the
+//                           heaviest source's oldest row: directory-fairness.ts), or the disk write failed
 //   GET /adv/{node-id}      200 the raw current artifact; 404 {"status":"not-found","node/id"};
 //                           400 invalid node-id
 //   GET /adv[?since=<cursor>]
@@ -46,7 +48,6 @@ import { type ErrorCode, ProtocolError } from '../../../src-shared/protocol/erro
 import { isNodeId } from '../../../src-shared/protocol/did-key.js';
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import { formatTimestamp } from '../../../src-shared/protocol/time.js';
-import { MAX_ADVERTISEMENT_BYTES } from '../../kernel/peers/peer-record.js';
 import type { ServerTls } from '../../kernel/transport/tls.js';
 import { addressKey } from '../../kernel/transport/address-key.js';
 import { type GateFigures } from '../../kernel/transport/connection-gate.js';
@@ -54,12 +55,12 @@ import { type HttpListenerLimits, answerAndClose, guardHttpServer, httpServerOpt
 import type { TraceSink } from '../../kernel/trace/trace-sink.js';
 import type { Clock } from '../../kernel/util/clock.js';
 import { type DirectoryUrl, directoryBaseUrl } from '../../kernel/discovery/directory-url.js';
-import { type DirectoryEntry, type DirectoryStore, FEED_MAX_ITEMS } from './directory-store.js';
+import { DIRECTORY_MAX_ENTRY_BYTES, type DirectoryEntry, type DirectoryStore, FEED_MAX_ITEMS } from './directory-store.js';
 import { DirectoryMetrics } from './directory-metrics.js';
 import { TokenBuckets } from './directory-rate-limit.js';
 
-/** Largest PUT body: the size of advertisement the peer store accepts. */
-export const DIRECTORY_MAX_BODY_BYTES = MAX_ADVERTISEMENT_BYTES;
+/** Largest PUT body: the largest row the directory keeps (413 before anything is parsed). */
+export const DIRECTORY_MAX_BODY_BYTES = DIRECTORY_MAX_ENTRY_BYTES;
 /** Per publisher (node-id, counted after its signature verified): one PUT per 10 s sustained… */
 export const DIRECTORY_PUBLISHER_PUTS_PER_SECOND = 0.1;
 /** …and this many at once (an honest node re-announces every TTL/3 ≈ 200 s). */
@@ -360,6 +361,8 @@ export class DirectoryServer {
         expiredPurged: store.expiredPurged,
         uptimeSeconds: Math.floor((this.options.clock.now() - this.startedAt) / 1000),
         connections: this.gateFigures().held,
+        storedBytes: store.storedBytes,
+        evicted: store.evicted,
       });
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
@@ -454,7 +457,7 @@ export class DirectoryServer {
       return this.rateLimited(res, publisher.retryAfterMs, `too many PUTs for ${pathNodeId}`);
     }
 
-    const outcome = store.put(ad);
+    const outcome = store.put(ad, req.socket.remoteAddress ?? 'unknown');
     switch (outcome.kind) {
       case 'stale': {
         this.metrics.put('E_ADV_STALE_SEQ');
@@ -469,7 +472,13 @@ export class DirectoryServer {
       }
       case 'full':
         this.metrics.put('E_TRANSPORT_UNAVAILABLE');
-        return this.error(res, 503, new ProtocolError('E_TRANSPORT_UNAVAILABLE', `the directory holds its maximum of ${store.maxEntries} node-ids`), {}, { 'Retry-After': String(DIRECTORY_UNAVAILABLE_RETRY_S) });
+        return this.error(
+          res,
+          503,
+          new ProtocolError('E_TRANSPORT_UNAVAILABLE', `the directory is full (${store.maxEntries} node-ids, ${store.maxStoredBytes} bytes) and this address or its neighbourhood holds the most of it`),
+          {},
+          { 'Retry-After': String(DIRECTORY_UNAVAILABLE_RETRY_S) },
+        );
       case 'stored':
       case 'unchanged':
         try {

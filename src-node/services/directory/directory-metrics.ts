@@ -14,6 +14,10 @@ export interface DirectoryGauges {
   readonly uptimeSeconds: number;
   /** Connections held now. */
   readonly connections: number;
+  /** Bytes of the live advertisements. */
+  readonly storedBytes: number;
+  /** Rows evicted to make room (fairness) since start. */
+  readonly evicted: number;
 }
 
 export class DirectoryMetrics {
@@ -71,6 +75,8 @@ export class DirectoryMetrics {
     ]);
     metric('pnode_directory_bad_requests_total', 'counter', 'Requests refused before a route (path, method, size, media type).', [['', this.badRequests]]);
     metric('pnode_directory_expired_purged_total', 'counter', 'Expired advertisements purged (on read, by the sweep, at load).', [['', gauges.expiredPurged]]);
+    metric('pnode_directory_stored_bytes', 'gauge', 'Bytes of the live advertisements (the stored-bytes budget).', [['', gauges.storedBytes]]);
+    metric('pnode_directory_evicted_total', 'counter', 'Rows evicted to make room for a newcomer from a lighter source.', [['', gauges.evicted]]);
     metric('pnode_directory_log_bytes', 'gauge', 'Size of the append-only log.', [['', gauges.logBytes]]);
     metric('pnode_directory_compactions_total', 'counter', 'Log compactions since start.', [['', gauges.compactions]]);
     metric('pnode_directory_uptime_seconds', 'gauge', 'Seconds since the directory started.', [['', gauges.uptimeSeconds]]);
