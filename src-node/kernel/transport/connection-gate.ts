@@ -35,6 +35,13 @@ export interface GateHooks {
 export interface GateOptions extends GateHooks {
   /** A connection whose first request has not arrived (see `started`) after this is destroyed. */
   readonly firstRequestTimeoutMs?: number;
+  /**
+   * SEAM (issue 15 §2, per-address accept rate): asked for every connection before it takes a
+   * slot; false refuses it like a full address. Meant for the token bucket being unified into
+   * kernel/util (another change in flight); no listener passes one yet, so today an address is
+   * bounded by its slots, not by how fast it reconnects.
+   */
+  readonly acceptRate?: (addressKey: string, now: number) => boolean;
 }
 
 export interface ConnectionGate {
@@ -80,7 +87,14 @@ export function gateConnections(server: Server, limits: SlotLimits, hooks: GateO
     const remoteAddress = socket.remoteAddress;
     const name = connectionName(socket);
     const entry: Entry = { socket, busy: 0, deadline: undefined };
-    const admission = table.admit(addressKey(remoteAddress), entry);
+    const key = addressKey(remoteAddress);
+    if (hooks.acceptRate && !hooks.acceptRate(key, Date.now())) {
+      refusedPerAddress++;
+      hooks.onRefused?.('address', remoteAddress);
+      socket.destroy();
+      return;
+    }
+    const admission = table.admit(key, entry);
     if (!admission.admitted) {
       if (admission.reason === 'address') refusedPerAddress++;
       else refusedTotal++;
