@@ -166,23 +166,21 @@ export class DirectoryStore {
   private writer!: LogWriter;
   private expiredPurgedCount = 0;
   private compactionCount = 0;
-  readonly loadReport: DirectoryLoadReport;
+  private report: DirectoryLoadReport | undefined;
 
   private constructor(
     private readonly options: DirectoryStoreOptions,
     readonly epoch: string,
     nextPosition: number,
-    loadReport: DirectoryLoadReport,
   ) {
     this.nextPosition = nextPosition;
     this.durableThrough = nextPosition - 1;
-    this.loadReport = loadReport;
   }
 
-  /** This store with the report of its load (known only once the rows are in). */
-  private withLoadReport(report: DirectoryLoadReport): DirectoryStore {
-    (this as { loadReport: DirectoryLoadReport }).loadReport = report;
-    return this;
+  /** What the last load found (set once the rows are in). */
+  get loadReport(): DirectoryLoadReport {
+    if (!this.report) throw new Error('the directory store has not loaded yet');
+    return this.report;
   }
 
   static logPath(dataDir: string): string {
@@ -219,14 +217,14 @@ export class DirectoryStore {
     }
     const rows = [...latest.values()].filter((row) => row.expiresAt > now).sort((a, b) => a.position - b.position);
     const expired = latest.size - rows.length;
-    const probe = new DirectoryStore(options, epoch, next, { loaded: 0, replaced, expired, corruptLines: corrupt, tornBytes: 0, refused: 0, evicted: 0 });
+    const store = new DirectoryStore(options, epoch, next);
     let refused = 0;
     for (const row of rows) {
-      if (probe.insertLoaded(row.position, row.storedAt, row.advertisement as NodeAdvertisement, row.expiresAt, row.source, now)) continue;
+      if (store.insertLoaded(row.position, row.storedAt, row.advertisement as NodeAdvertisement, row.expiresAt, row.source, now)) continue;
       refused++;
     }
-    const evicted = probe.fitLoaded();
-    const store = probe.withLoadReport({ loaded: probe.size, replaced, expired, corruptLines: corrupt, tornBytes: loaded?.tornBytes ?? 0, refused, evicted });
+    const evicted = store.fitLoaded();
+    store.report = { loaded: store.size, replaced, expired, corruptLines: corrupt, tornBytes: loaded?.tornBytes ?? 0, refused, evicted };
     store.expiredPurgedCount = expired;
     store.writer = await LogWriter.open(path, loaded?.bytes ?? 0, loaded ? undefined : encodeHeader({ epoch, next }), {
       snapshot: () => store.snapshot(),
