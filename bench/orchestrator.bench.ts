@@ -48,6 +48,15 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 type Role = 'controller' | 'orchestrator' | 'clients';
 
+/**
+ * Each light PNode dials from its own loopback address (127.2.0.0 onwards; Linux answers all of
+ * 127/8), as real PNodes come from many: the orchestrator caps sessions and pending handshakes per
+ * address (issue 15 §2).
+ */
+function sourceAddress(index: number): string {
+  return `127.${2 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
+}
+
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   if (i >= 0) return process.argv[i + 1];
@@ -185,7 +194,8 @@ async function runClients(): Promise<void> {
     const identity = identityFromSeed(randomBytes(32), nativeCrypto);
     const client: LightClient = { connection: null, seq: 0, registered: false, pending: new Map(), timer: undefined };
     clients.push(client);
-    const connection = await openOutbound({ crypto: nativeCrypto, identity, clock: systemClock, nonces }, { url, expectedNodeId: nodeId, transport: { policy: { insecureLoopback: true } } });
+    const transport = { policy: { insecureLoopback: true }, localAddress: sourceAddress(index) };
+    const connection = await openOutbound({ crypto: nativeCrypto, identity, clock: systemClock, nonces }, { url, expectedNodeId: nodeId, transport });
     client.connection = connection;
     const registered = new Promise<void>((resolve, reject) => {
       connection.on('message', (message: SessionMessage) => {

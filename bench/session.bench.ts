@@ -61,10 +61,14 @@ const accepted: PeerConnection[] = [];
 const listener = await listen({
   endpoint: parsePeerEndpoint('ws://127.0.0.1:0/peer', policy),
   onConnection: (socket, info) => {
-    acceptInbound(responderCtx, socket, { remoteAddress: info.remoteAddress }).then((c) => {
-      c.start();
-      accepted.push(c);
-    }, () => undefined);
+    acceptInbound(responderCtx, socket, { remoteAddress: info.remoteAddress }).then(
+      (c) => {
+        info.leavePending();
+        c.start();
+        accepted.push(c);
+      },
+      () => info.leavePending(),
+    );
   },
 });
 

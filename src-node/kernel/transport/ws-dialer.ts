@@ -11,6 +11,8 @@ export interface DialOptions {
   readonly trust?: ClientTrust;
   readonly timeoutMs?: number;
   readonly maxPayload?: number;
+  /** Local address to dial from (tests and the harness spread clients over 127.x.y.z). */
+  readonly localAddress?: string;
 }
 
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
@@ -36,6 +38,7 @@ export function dial(urlText: string, options: DialOptions): Promise<WebSocket> 
       maxPayload: options.maxPayload ?? MAX_FRAME_BYTES,
       perMessageDeflate: false,
       followRedirects: false,
+      ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
       ...(options.trust?.ca ? { ca: [...options.trust.ca] } : {}),
     });
     let settled = false;

@@ -6,7 +6,9 @@
 //
 // Records: `{"t":"head","format":"pnode-directory-log.v1","epoch":…,"next":<next position>}` (the
 // first line; written when the log is created or rewritten) and
-// `{"t":"put","pos":<position>,"at":<stored-at, ms>,"adv":<the advertisement as received>}`.
+// `{"t":"put","pos":<position>,"at":<stored-at, ms>,"src":"<client address>","adv":<the advertisement>}`
+// (`src`, the address that PUT it, is absent for the directory's own advertisement and in logs
+// written before it existed).
 // A later put for the same node-id replaces an earlier one; rows are never deleted in place, since
 // expiry follows each advertisement's own `expires-at` and DELETE does not exist.
 //
@@ -46,8 +48,13 @@ export interface LogHeader {
 export interface LogPut {
   readonly position: number;
   readonly storedAt: number;
+  /** The client address that PUT it, when known. */
+  readonly source: string | undefined;
   readonly advertisement: unknown;
 }
+
+/** A source address longer than this in the log is not one (an IPv6 address with a zone fits). */
+const MAX_SOURCE_CHARS = 64;
 
 export interface LoadedLog {
   readonly header: LogHeader | undefined;
@@ -68,8 +75,9 @@ export function encodeHeader(header: LogHeader): string {
 }
 
 /** `advertisementJson` is JSON text already (kept as text in memory; no second serialisation). */
-export function encodePut(position: number, storedAt: number, advertisementJson: string): string {
-  return frame(`{"t":"put","pos":${position},"at":${storedAt},"adv":${advertisementJson}}`);
+export function encodePut(position: number, storedAt: number, advertisementJson: string, source?: string): string {
+  const src = source === undefined ? '' : `"src":${JSON.stringify(source.slice(0, MAX_SOURCE_CHARS))},`;
+  return frame(`{"t":"put","pos":${position},"at":${storedAt},${src}"adv":${advertisementJson}}`);
 }
 
 function decodeLine(line: Buffer): { t: string; [key: string]: unknown } | undefined {
@@ -111,7 +119,8 @@ export async function readLog(path: string): Promise<LoadedLog | undefined> {
     if (record?.t === 'head' && record['format'] === DIRECTORY_LOG_FORMAT && typeof record['epoch'] === 'string' && isCount(record['next'])) {
       header ??= { epoch: record['epoch'], next: record['next'] };
     } else if (record?.t === 'put' && isCount(record['pos']) && isCount(record['at']) && typeof record['adv'] === 'object' && record['adv'] !== null) {
-      puts.push({ position: record['pos'], storedAt: record['at'], advertisement: record['adv'] });
+      const src = record['src'];
+      puts.push({ position: record['pos'], storedAt: record['at'], source: typeof src === 'string' && src.length <= MAX_SOURCE_CHARS ? src : undefined, advertisement: record['adv'] });
     } else {
       corruptLines++;
     }

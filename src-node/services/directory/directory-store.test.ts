@@ -39,10 +39,10 @@ function ad(publisher: Publisher, sequence = 0, ttlMs?: number): NodeAdvertiseme
   return signedAdvertisement(publisher, { sequence, at: clock.now(), ...(ttlMs !== undefined ? { ttlMs } : {}) });
 }
 
-async function put(store: DirectoryStore, advertisement: NodeAdvertisement): Promise<PutOutcome> {
+async function put(store: DirectoryStore, advertisement: NodeAdvertisement, source?: string): Promise<PutOutcome> {
   const verified = store.verify(advertisement);
   if (!verified.ok) throw verified.error;
-  const outcome = store.put(verified.value);
+  const outcome = store.put(verified.value, source);
   if (outcome.kind === 'stored' || outcome.kind === 'unchanged') await outcome.durable;
   return outcome;
 }
@@ -218,15 +218,17 @@ describe('directory store', () => {
     expect(after.ok && after.value.items.map((e) => e.nodeId)).toEqual([a.nodeId]);
   });
 
-  it('refuses new node-ids when full, but still takes replacements', async () => {
+  it('when full, refuses a new node-id from the source holding the most, still takes replacements, and makes room from expired rows first', async () => {
     const store = await openStore({ maxEntries: 2 });
     const [a, b, c] = [makePublisher(), makePublisher(), makePublisher()];
-    await put(store, ad(a));
-    await put(store, ad(b, 0, 60_000));
-    expect((await put(store, ad(c))).kind).toBe('full');
-    expect((await put(store, ad(a, 1))).kind).toBe('stored');
+    await put(store, ad(a), '203.0.113.5');
+    await put(store, ad(b, 0, 60_000), '203.0.113.5');
+    expect((await put(store, ad(c), '203.0.113.5')).kind).toBe('full');
+    expect((await put(store, ad(a, 1), '203.0.113.5')).kind).toBe('stored');
     clock.advance(60_000);
-    expect((await put(store, ad(c))).kind).toBe('stored');
+    expect((await put(store, ad(c), '203.0.113.5')).kind).toBe('stored');
+    expect(store.evicted).toBe(0);
+    expect(store.get(b.nodeId)).toBeUndefined();
   });
 
   it('answers the feed with opaque cursors of its own epoch and refuses anyone else’s', async () => {
