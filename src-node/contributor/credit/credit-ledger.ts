@@ -177,10 +177,15 @@ export class CreditLedger extends EventEmitter<CreditLedgerEvents> {
         }
         const entry = decodeEntry(record);
         const receipt = entry ? storedReceipt(entry.receipt) : undefined;
-        if (!entry || !receipt || entry.n !== this.totalsNow.entries + 1) {
+        if (!entry || !receipt || entry.n <= this.totalsNow.entries) {
           corruptLines++;
           if (problems.length < 20) problems.push(`${segmentName(segment)}: a record at byte ${offset} is not the next receipt`);
           continue;
+        }
+        if (entry.n > this.totalsNow.entries + 1) {
+          // Damaged records before this one (skipped above): their indexes stay used, their credit unknown.
+          if (problems.length < 20) problems.push(`${segmentName(segment)}: receipts ${this.totalsNow.entries + 1}–${entry.n - 1} are damaged`);
+          this.totalsNow = { ...this.totalsNow, entries: entry.n - 1 };
         }
         const placed = attempt(() => placeReceipt(this.totalsNow, receipt));
         if (!placed.ok) {

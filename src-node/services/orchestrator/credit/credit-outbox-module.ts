@@ -37,7 +37,7 @@ export interface CreditOutboxModuleOptions {
   readonly retryAfterMs?: number;
   readonly tickMs?: number;
   /** Passed to the outbox (tests: smaller bounds, no fsync). */
-  readonly outbox?: Pick<CreditOutboxOptions, 'maxPerPNode' | 'maxReceipts' | 'maxPNodes' | 'fsync'>;
+  readonly outbox?: Pick<CreditOutboxOptions, 'maxPerPNode' | 'maxReceipts' | 'maxPNodes' | 'compactMinBytes' | 'fsync'>;
 }
 
 export interface CreditOutboxStats {

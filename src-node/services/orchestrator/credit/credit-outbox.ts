@@ -69,6 +69,8 @@ export interface CreditOutboxOptions {
   readonly maxPerPNode?: number;
   readonly maxReceipts?: number;
   readonly maxPNodes?: number;
+  /** Compaction waits for the file to reach this size (default OUTBOX_COMPACT_MIN_BYTES). */
+  readonly compactMinBytes?: number;
   readonly fsync?: boolean;
   /** A waiting receipt was dropped to keep a bound. */
   readonly onDropped?: (receipt: CreditReceipt, why: string) => void;
@@ -126,7 +128,8 @@ export class CreditOutbox {
       this.report = { records: file.records.length, tornBytes: file.tornBytes, corruptLines: file.corruptLines };
     }
     const bytes = file?.bytes ?? Buffer.byteLength(encodeRecord({ t: 'head', format: OUTBOX_FORMAT }));
-    this.compactedBytes = bytes;
+    // What a compaction would write now: the file is rewritten once it holds twice that.
+    this.compactedBytes = Buffer.byteLength(this.snapshot());
     this.appender = await RecordAppender.open(this.path, bytes, { fsync: this.options.fsync ?? true, ...(this.options.onError ? { onError: this.options.onError } : {}) });
   }
 
@@ -181,13 +184,14 @@ export class CreditOutbox {
     }
     book = { epoch: epoch ?? newSequenceEpoch(this.options.clock.now()), next: 1, waiting: [], tasks: [] };
     this.books.set(pnode, book);
-    if (this.books.size > this.maxPNodes) this.forgetOne();
+    if (this.books.size > this.maxPNodes) this.forgetOne(pnode);
     return book;
   }
 
-  private forgetOne(): void {
+  /** Forgets the least recently credited book with nothing waiting (books with receipts waiting are bounded by maxReceipts). */
+  private forgetOne(keep: string): void {
     for (const [pnode, book] of this.books) {
-      if (book.waiting.length > 0) continue;
+      if (book.waiting.length > 0 || pnode === keep) continue;
       this.books.delete(pnode);
       return;
     }
@@ -274,6 +278,11 @@ export class CreditOutbox {
     return true;
   }
 
+  /** The receipts waiting for a PNode, in sequence order. */
+  waitingFor(pnode: string): readonly CreditReceipt[] {
+    return this.books.get(pnode)?.waiting ?? [];
+  }
+
   /** PNodes with receipts waiting. */
   pnodesWaiting(): string[] {
     return [...this.books].filter(([, book]) => book.waiting.length > 0).map(([pnode]) => pnode);
@@ -298,7 +307,7 @@ export class CreditOutbox {
   private maybeCompact(): void {
     const appender = this.appender;
     if (!appender || this.compacting) return;
-    if (appender.bytes < OUTBOX_COMPACT_MIN_BYTES || appender.bytes < OUTBOX_COMPACT_FACTOR * this.compactedBytes) return;
+    if (appender.bytes < (this.options.compactMinBytes ?? OUTBOX_COMPACT_MIN_BYTES) || appender.bytes < OUTBOX_COMPACT_FACTOR * this.compactedBytes) return;
     this.compacting = true;
     void appender
       .rewrite(() => {
