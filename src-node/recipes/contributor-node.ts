@@ -83,7 +83,7 @@ export function contributorNode(config: ContributorNodeConfig, control: ControlS
       const history = new ContributionHistoryModule({ ...kernel, vnodes, credit });
       const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, credit, history };
       return {
-        modules: [...discoveryModules(discovery), hardware, availability, vnodes, credit, history, work, membership, trusted, notifications],
+        modules: [...discoveryModules(discovery), hardware, availability, vnodes, work, membership, trusted, notifications, credit, history],
         sources: [discovery.signals, hardware, availability, vnodes, membership, trusted, credit, history],
         availability,
         banner: () => discoveryBanner(config, discovery),

@@ -29,6 +29,8 @@ export const ACK_TIMEOUT_MS = 30_000;
 export const RETRY_AFTER_MS = 5_000;
 /** How often timeouts and retries are looked at. */
 export const OUTBOX_TICK_MS = 1_000;
+/** How often receipts past their time are dropped. */
+export const OUTBOX_EXPIRE_EVERY_MS = 10 * 60_000;
 
 export type CreditOutboxComponents = Pick<KernelComponents, 'dataDir' | 'identity' | 'clock' | 'connections' | 'warn'>;
 
@@ -37,7 +39,7 @@ export interface CreditOutboxModuleOptions {
   readonly retryAfterMs?: number;
   readonly tickMs?: number;
   /** Passed to the outbox (tests: smaller bounds, no fsync). */
-  readonly outbox?: Pick<CreditOutboxOptions, 'maxPerPNode' | 'maxReceipts' | 'maxPNodes' | 'compactMinBytes' | 'fsync'>;
+  readonly outbox?: Pick<CreditOutboxOptions, 'maxPerPNode' | 'maxReceipts' | 'maxPNodes' | 'compactMinBytes' | 'receiptTtlMs' | 'fsync'>;
 }
 
 export interface CreditOutboxStats {
@@ -66,6 +68,7 @@ export class CreditOutboxModule implements RuntimeModule {
   private readonly inFlight = new Map<string, InFlight>();
   private readonly retryAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private lastExpiry = 0;
   private stopped = false;
   private readonly ackTimeoutMs: number;
   private readonly retryAfterMs: number;
@@ -194,6 +197,10 @@ export class CreditOutboxModule implements RuntimeModule {
 
   private tick(): void {
     const now = this.components.clock.now();
+    if (now - this.lastExpiry >= OUTBOX_EXPIRE_EVERY_MS) {
+      this.lastExpiry = now;
+      this.outboxNow?.expire(now);
+    }
     for (const [pnode, flight] of [...this.inFlight]) {
       if (flight.sentAt + this.ackTimeoutMs > now) continue;
       this.inFlight.delete(pnode);

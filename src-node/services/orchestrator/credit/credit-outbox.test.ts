@@ -115,6 +115,18 @@ describe('the credit outbox', () => {
     await again.close();
   });
 
+  it('drops receipts its PNode did not collect in time', async () => {
+    const clock = new ManualClock();
+    const dropped: string[] = [];
+    const outbox = await open(dataDir(), { receiptTtlMs: 60_000, onDropped: (r) => dropped.push(r['receipt/id']) }, clock);
+    const old = await outbox.issue(validatedFact(p1, 'att:old', { validatedAt: clock.now() - 61_000 }));
+    const fresh = await outbox.issue(validatedFact(p1, 'att:fresh', { validatedAt: clock.now() - 1_000 }));
+    expect(outbox.expire(clock.now())).toBe(1);
+    expect(dropped).toEqual([old.receiptId]);
+    expect(ids(outbox.waitingFor(p1))).toEqual([fresh.receiptId]);
+    await outbox.close();
+  });
+
   it('compacts its file once it has grown to twice what it holds, losing nothing', async () => {
     const dir = dataDir();
     const outbox = await open(dir, { compactMinBytes: 8_192, fsync: false });

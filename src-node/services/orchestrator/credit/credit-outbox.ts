@@ -19,7 +19,8 @@
 //
 // Bounds. At most MAX_OUTBOX_PER_PNODE receipts wait per PNode and MAX_OUTBOX_RECEIPTS in all: past
 // them the oldest waiting receipt of that PNode (of the PNode with the most, for the global bound)
-// is dropped, and its PNode sees a gap in the sequence. Sequence books are kept for
+// is dropped, and its PNode sees a gap in the sequence; so is a receipt older than
+// OUTBOX_RECEIPT_TTL_MS (expire(), which the module calls now and then). Sequence books are kept for
 // MAX_CREDITED_PNODES PNodes; past that the least recently credited one without waiting receipts is
 // forgotten, and if it comes back it starts a new epoch (its ledger accepts a later epoch).
 import type { CreditReceipt } from '../../../../src-shared/credit/credit-receipt.js';
@@ -38,6 +39,8 @@ export const MAX_OUTBOX_RECEIPTS = 100_000;
 export const MAX_CREDITED_PNODES = 200_000;
 /** Task ids remembered per PNode to answer a repeated fact with the same receipt. */
 export const MAX_RECENT_TASKS_PER_PNODE = 32;
+/** A receipt its PNode has not collected within this long is dropped (the PNode is gone). */
+export const OUTBOX_RECEIPT_TTL_MS = 30 * 24 * 60 * 60_000;
 export const OUTBOX_COMPACT_MIN_BYTES = 1024 * 1024;
 export const OUTBOX_COMPACT_FACTOR = 2;
 
@@ -69,6 +72,8 @@ export interface CreditOutboxOptions {
   readonly maxPerPNode?: number;
   readonly maxReceipts?: number;
   readonly maxPNodes?: number;
+  /** How long a receipt may wait for its PNode (default OUTBOX_RECEIPT_TTL_MS). */
+  readonly receiptTtlMs?: number;
   /** Compaction waits for the file to reach this size (default OUTBOX_COMPACT_MIN_BYTES). */
   readonly compactMinBytes?: number;
   readonly fsync?: boolean;
@@ -264,6 +269,19 @@ export class CreditOutbox {
     this.waitingTotal--;
     this.record({ t: 'done', pnode, id: receipt['receipt/id'], how: 'dropped' });
     this.options.onDropped?.(receipt, why);
+  }
+
+  /** Drops the receipts validated before now - OUTBOX_RECEIPT_TTL_MS; answers how many. */
+  expire(now: number): number {
+    const cutoff = now - (this.options.receiptTtlMs ?? OUTBOX_RECEIPT_TTL_MS);
+    let dropped = 0;
+    for (const [pnode, book] of this.books) {
+      while (book.waiting.length > 0 && Date.parse(book.waiting[0]!['validated-at']) < cutoff) {
+        this.drop(pnode, book, 'its PNode did not collect it in time');
+        dropped++;
+      }
+    }
+    return dropped;
   }
 
   /** The receipt to send this PNode next (the lowest number waiting). */
