@@ -65,7 +65,7 @@ export interface CreditView {
   readonly receipts: number;
   /** Receipts orchestrators numbered that never arrived. */
   readonly gaps: number;
-  /** Receipts refused since the node started (forged, replayed, for another PNode, …; each traced). */
+  /** Receipts of this PNode's orchestrators refused since the node started (forged, replayed, for another PNode, …; each traced). */
   readonly refused: number;
   readonly lastReceiptAt: number | null;
   /** Newest first. */

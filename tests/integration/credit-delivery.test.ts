@@ -106,7 +106,8 @@ describe('credit receipts from an orchestrator to a PNode', () => {
     const forged = await stranger.credit.onValidated(validatedFact(pnodeId, 'att:stranger', { validatedAt: Date.now() }));
     await waitUntil(() => stranger.credit.stats.refused === 1, 'the stranger’s receipt refused');
     expect(stranger.credit.outbox.waiting(pnodeId)).toBe(0);
-    expect(pnode.control.snapshot().credit).toMatchObject({ receipts: 0, refused: 1 });
+    // Traced, but not counted for the volunteer: any node with a session could inflate that count.
+    expect(pnode.control.snapshot().credit).toMatchObject({ receipts: 0, refused: 0 });
     expect((await pnode.control.execute({ command: 'get-receipt', receiptId: forged.receiptId })).ok).toBe(false);
     const refusals = () => pnode.runtime.traces.recent(1_000).filter((e) => e['event/type'] === 'error/occurred' && e.detail?.['kind'] === 'credit-receipt');
     expect(refusals().map((e) => e.detail?.['code'])).toEqual(['E_SIG_UNKNOWN_SIGNER']);
@@ -118,6 +119,6 @@ describe('credit receipts from an orchestrator to a PNode', () => {
     expect(orchestrator.runtime.connections.send(pnodeId, 'credit-receipt', { 'req/id': 'cr:replay', receipt: real.receipt as unknown as Record<string, unknown> })).toBe(true);
     await waitUntil(() => traceCount(orchestrator.runtime, 'error/occurred', pnodeId) > before, 'the PNode answered the replay');
     expect(refusals().map((e) => e.detail?.['code'])).toEqual(['E_SIG_UNKNOWN_SIGNER', 'E_HS_REPLAY']);
-    expect(pnode.control.snapshot().credit).toMatchObject({ receipts: 1, refused: 2 });
+    expect(pnode.control.snapshot().credit).toMatchObject({ receipts: 1, refused: 1 });
   }, 90_000);
 });

@@ -155,7 +155,8 @@ export class CreditModule extends EventEmitter<CreditModuleEvents> implements Ru
     if (reqId === undefined || this.stopped || !this.ledgerNow) return;
     const peer = connection.peerNodeId;
     if (!this.knows(peer)) {
-      return this.refuse(connection, reqId, new ProtocolError('E_SIG_UNKNOWN_SIGNER', `credit receipts are taken only from the orchestrators this PNode registers with, not from ${peer}`));
+      // Traced, not counted: any node with a session could inflate the count the volunteer sees.
+      return this.refuse(connection, reqId, new ProtocolError('E_SIG_UNKNOWN_SIGNER', `credit receipts are taken only from the orchestrators this PNode registers with, not from ${peer}`), false);
     }
     const waiting = this.queued.get(peer) ?? 0;
     if (waiting >= MAX_RECEIPTS_QUEUED_PER_ORCHESTRATOR || this.queuedTotal >= MAX_RECEIPTS_QUEUED) {
@@ -179,11 +180,11 @@ export class CreditModule extends EventEmitter<CreditModuleEvents> implements Ru
       });
   }
 
-  private refuse(connection: PeerConnection, reqId: string, error: ProtocolError): void {
+  private refuse(connection: PeerConnection, reqId: string, error: ProtocolError, count = true): void {
     connection.send('error', errorBody(error, reqId));
     this.components.traces.emit('error/occurred', { peer: connection.peerNodeId, detail: errorDetail(error, { kind: 'credit-receipt', 'req/id': reqId }) });
     // A receipt to send again later is not refused.
-    if (error.code === 'E_TRANSPORT_UNAVAILABLE') return;
+    if (!count || error.code === 'E_TRANSPORT_UNAVAILABLE') return;
     this.refused++;
     this.components.ui.stateChanged('credit');
   }
