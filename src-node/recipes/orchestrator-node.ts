@@ -10,6 +10,7 @@ import { SignalMarkers } from '../kernel/messaging/signal-markers.js';
 import { OrchestratorModule, type OrchestratorModuleOptions } from '../services/orchestrator/orchestrator-module.js';
 import { OperatorTrust, type OperatorTrustOptions } from '../services/orchestrator/operator-trust.js';
 import { WorkSchedulerModule, type WorkSchedulerModuleOptions } from '../services/orchestrator/work/work-scheduler-module.js';
+import { CreditOutboxModule, type CreditOutboxModuleOptions } from '../services/orchestrator/credit/credit-outbox-module.js';
 import { AuthorityModule, type AuthorityModuleOptions } from '../services/authority/authority-module.js';
 import { adminFilePath } from '../services/orchestrator/admin-file.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
@@ -21,6 +22,7 @@ export interface OrchestratorSetup {
   /** Run the registration authority in this process (null: not here). */
   readonly authority?: AuthorityModuleOptions | null;
   readonly work?: WorkSchedulerModuleOptions;
+  readonly credit?: CreditOutboxModuleOptions;
 }
 
 export interface OrchestratorNodeConfig extends NodeConfig {
@@ -32,6 +34,8 @@ export interface OrchestratorParts {
   readonly trust: OperatorTrust;
   readonly authority: AuthorityModule | null;
   readonly work: WorkSchedulerModule;
+  /** Credit receipts: the scheduler's onValidated hook issues them, the outbox delivers them. */
+  readonly credit: CreditOutboxModule;
   /** In start order. The authority starts after the orchestrator: its first revocations reach a trust check that listens. */
   readonly modules: readonly RuntimeModule[];
 }
@@ -44,7 +48,8 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   const trust = new OperatorTrust({ ...kernel, ...(authority ? { authority } : {}) }, setup.trust);
   const orchestrator = new OrchestratorModule({ ...kernel, admin, trust }, setup.orchestrator);
   const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator }, setup.work);
-  return { orchestrator, trust, authority, work, modules: [trust, orchestrator, ...(authority ? [authority] : []), work] };
+  const credit = new CreditOutboxModule(kernel, setup.credit);
+  return { orchestrator, trust, authority, work, credit, modules: [trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
 }
 
 export type OrchestratorNode = AssembledNode & OrchestratorParts & { readonly signals: SignalMarkers };
