@@ -10,10 +10,13 @@ import type { AssembledNode } from '../recipes/assembled-node.js';
 import { startControlServer, type ControlServer } from '../control/control-server.js';
 import { removeControlFile, writeControlFile, controlFilePath } from '../control/control-file.js';
 import { rendererDir } from '../kernel/util/package-root.js';
+import { startAtStableAddress } from '../control/dashboard-file.js';
 
 export interface HostOptions {
   readonly ui: boolean;
   readonly controlPort?: number | undefined;
+  /** With ui: forget the remembered dashboard token and make a new one (the old link stops working). */
+  readonly newDashboardLink?: boolean;
   /** Called once everything is up (tests, devnet). */
   readonly onReady?: (host: RunningNode) => void;
 }
@@ -39,7 +42,12 @@ export async function startHostedNode(node: AssembledNode, options: HostOptions,
   }
   let server: ControlServer;
   try {
-    server = await startControlServer({ handler: control, ...(options.controlPort !== undefined ? { port: options.controlPort } : {}), staticDir });
+    // With the dashboard: the same address across restarts (dashboard-file.ts); without: a port and token per run.
+    server = staticDir
+      ? await startAtStableAddress(config.dataDir, { fixedPort: options.controlPort, newToken: options.newDashboardLink === true }, (port, token) =>
+          startControlServer({ handler: control, ...(port !== undefined ? { port } : {}), token, staticDir }),
+        )
+      : await startControlServer({ handler: control, ...(options.controlPort !== undefined ? { port: options.controlPort } : {}), staticDir });
     await writeControlFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid, nodeId: runtime.identity.nodeId, uiUrl: server.uiUrl });
   } catch (error) {
     await node.stop();

@@ -8,13 +8,25 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { CommandValidationError, parseCommand, type CommandResult } from '../../src-shared/control/commands.js';
 import type { ControlResponse, ControlServerMessage } from '../../src-shared/control/messages.js';
 import type { ControlHandler } from './control-handler.js';
-import { CONTROL_SUBPROTOCOL, checkControlUpgrade, checkStaticRequest } from './control-auth.js';
+import { CONTROL_SUBPROTOCOL, allowedOrigins, checkControlUpgrade, checkStaticRequest } from './control-auth.js';
+import { tokensEqual } from '../kernel/http/loopback-auth.js';
 import { securityHeaders, serveStatic } from './static-files.js';
 import { requestPathname } from '../kernel/util/request-path.js';
 import { TokenBucket } from '../kernel/util/token-bucket.js';
 import { type HttpListenerLimits, answerAndClose, guardHttpServer, httpServerOptions, refuseUpgrade } from '../kernel/transport/http-guard.js';
 
 export const CONTROL_PATH = '/control';
+/**
+ * `GET /control/check` with `Authorization: Bearer <token>`: 204 when the token is this node's, 401
+ * when not. How a dashboard page tells "wrong or expired link" from "node not running" (a page
+ * cannot read why a WebSocket upgrade was refused). Same loopback, Host and Origin rules as the
+ * control endpoint; wrong tokens are rate-limited (a token is 32 random bytes: this only keeps the
+ * server from being busied).
+ */
+export const CONTROL_CHECK_PATH = '/control/check';
+/** Wrong tokens answered per second at /control/check (token bucket), in bursts of… */
+export const CONTROL_CHECK_FAILURES_PER_SECOND = 5;
+export const CONTROL_CHECK_FAILURE_BURST = 20;
 export const CONTROL_HOST = '127.0.0.1';
 /** Largest request from a UI (an identity backup is the biggest, ≤ 64 KiB). */
 export const MAX_CONTROL_MESSAGE_BYTES = 256 * 1024;
@@ -102,11 +114,26 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const token = options.token ?? randomBytes(32).toString('base64url');
   const extraOrigins = options.extraOrigins ?? [];
   let port = options.port ?? 0;
+  const checkFailures = new TokenBucket({ capacity: CONTROL_CHECK_FAILURE_BURST, perSecond: CONTROL_CHECK_FAILURES_PER_SECOND }, Date.now());
   const server = createServer(httpServerOptions(CONTROL_HTTP_LIMITS), (request, res) => {
     const verdict = checkStaticRequest({ remoteAddress: request.socket.remoteAddress, host: request.headers.host }, port);
     if (!verdict.ok) {
       options.onRefused?.(verdict.reason);
       answerAndClose(request, res, verdict.status, { ...securityHeaders(port), 'Content-Type': 'text/plain' }, verdict.reason);
+      return;
+    }
+    if (requestPathname(request.url) === CONTROL_CHECK_PATH) {
+      const origin = request.headers.origin;
+      let status: number;
+      if (request.method !== 'GET') status = 405;
+      else if (origin !== undefined && !allowedOrigins(port, extraOrigins).has(origin)) status = 403;
+      else {
+        const header = request.headers.authorization ?? '';
+        const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+        if (given !== '' && tokensEqual(given, token)) status = 204;
+        else status = checkFailures.take(1, Date.now()) ? 401 : 429;
+      }
+      answerAndClose(request, res, status, { ...securityHeaders(port), 'Content-Type': 'text/plain' }, status === 204 ? '' : String(status));
       return;
     }
     if (!options.staticDir) {

@@ -84,6 +84,11 @@ export function kernelCommands(runtime: NodeRuntime, notify: Notify): CommandHan
       runtime.connections.schedulePlan();
       return { ok: true, value: null };
     },
+    'set-peer-label': (command) => {
+      const label = command.label?.trim() ?? '';
+      if (!runtime.peers.setLabel(command.nodeId, label === '' ? null : label)) return { ok: false, error: { code: 'failed', message: `no known peer ${command.nodeId}` } };
+      return { ok: true, value: null };
+    },
     'set-allowlist-mode': (command) => changeAllowlist((s) => ({ ...s, allowlistMode: command.enabled })),
     'allowlist-add': (command) => changeAllowlist((s) => ({ ...s, allowlist: [...s.allowlist.filter((id) => id !== command.nodeId), command.nodeId] })),
     'allowlist-remove': (command) => changeAllowlist((s) => ({ ...s, allowlist: s.allowlist.filter((id) => id !== command.nodeId) })),

@@ -6,6 +6,8 @@
 import type { CommandHandler, CommandHandlers, CommandName, CommandOf, CommandResult, ControlCommand, ResultOf } from '../../src-shared/control/commands.js';
 import type { ControlEvent, NotificationKind } from '../../src-shared/control/messages.js';
 import { EMPTY_CREDIT_VIEW, EMPTY_HISTORY_VIEW } from '../../src-shared/control/credit-view.js';
+import { EMPTY_ACTIVITY_VIEW } from '../../src-shared/control/activity-view.js';
+import { EMPTY_WORK_VIEW } from '../../src-shared/control/work-view.js';
 import { CONTROL_PROTOCOL, MAX_STATE_TRACES, type NetworkView, type NodeState, type PeerView, type StateSection, type SuspendReason } from '../../src-shared/control/state.js';
 import { IDLE_MACHINE, availabilityOf, contributionView, type AvailabilityState } from '../../src-shared/control/contribution.js';
 import { ProtocolError } from '../../src-shared/protocol/errors.js';
@@ -27,6 +29,8 @@ export interface NodeControlOptions {
   readonly availability?: { current(): AvailabilityState } | undefined;
   /** The desktop shell's login-item setting as it last read it (null: unknown); absent headless. */
   readonly launchAtLogin?: () => boolean | null;
+  /** Directories in use from the configuration (command line, network descriptor); the settings' are shown apart. */
+  readonly configuredDirectories?: () => readonly string[];
 }
 
 type Sections = Pick<NodeState, StateSection>;
@@ -104,6 +108,8 @@ export class NodeControl implements ControlHandler {
       launchAtLogin: this.options.launchAtLogin ? this.options.launchAtLogin() : null,
       credit: EMPTY_CREDIT_VIEW,
       contributionHistory: EMPTY_HISTORY_VIEW,
+      activity: EMPTY_ACTIVITY_VIEW,
+      work: EMPTY_WORK_VIEW,
     };
     const extraReasons: SuspendReason[] = [];
     let merged: Sections = base;
@@ -134,6 +140,7 @@ export class NodeControl implements ControlHandler {
         ...settings.seeds,
       ],
       directories: settings.directories,
+      configuredDirectories: (this.options.configuredDirectories?.() ?? []).filter((url) => !settings.directories.includes(url)),
       allowlistMode: this.runtime.allowlistPolicy.mode !== 'open',
       allowlist: settings.allowlist,
     };

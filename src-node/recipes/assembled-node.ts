@@ -23,6 +23,7 @@ export interface Assembly<Parts> {
   /** The components the UI reads and commands (a subset of modules, usually). */
   readonly sources: readonly ControlSource[];
   readonly availability?: NodeControlOptions['availability'];
+  readonly configuredDirectories?: NodeControlOptions['configuredDirectories'];
   readonly banner: () => readonly string[];
   /** The role's components by name, for hosts and tests. */
   readonly parts: Parts;
@@ -39,7 +40,7 @@ export async function assembleNode<Parts>(config: NodeConfig, build: (runtime: N
     return assembly.modules;
   });
   const built = assembly!;
-  const nodeControl = new NodeControl(runtime, { ...control, sources: built.sources, availability: built.availability });
+  const nodeControl = new NodeControl(runtime, { ...control, sources: built.sources, availability: built.availability, configuredDirectories: built.configuredDirectories });
   let stopping: Promise<void> | undefined;
   return {
     ...built.parts,

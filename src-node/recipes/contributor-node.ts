@@ -4,7 +4,9 @@
 //   availability ← settings, machine activity;  hardware;  VNode host ← availability;
 //   membership ← availability, hardware, VNode host;  work runner ← VNode host, membership;
 //   trusted registration ← membership;  notifications ← membership, trusted registration;
-//   credit ← membership, VNode host;  contribution history ← VNode host, credit.
+//   credit ← membership, VNode host;  contribution history ← VNode host, credit;
+//   work view ← VNode host, availability, hardware;  activity ← availability, VNode host, membership,
+//   credit, trusted registration (and the work view's names for workloads).
 import { networkOrchestrators } from '../../src-shared/network/network-descriptor.js';
 import type { NodeConfig } from '../kernel/runtime/node-config.js';
 import { Availability, headlessActivity, type AvailabilityOptions } from '../contributor/availability/availability.js';
@@ -18,6 +20,8 @@ import { VNodeHostModule, type VNodeHostModuleOptions } from '../contributor/vno
 import { WorkRunner, type WorkRunnerOptions } from '../contributor/work/work-runner.js';
 import { CreditModule, type CreditModuleOptions } from '../contributor/credit/credit-module.js';
 import { ContributionHistoryModule } from '../contributor/history/history-module.js';
+import { WorkViewModule } from '../contributor/work/work-view-module.js';
+import { ActivityModule } from '../contributor/activity/activity-module.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts, type DiscoverySetup } from './discovery.js';
 
@@ -51,6 +55,8 @@ export interface ContributorParts extends DiscoveryParts {
   readonly trusted: TrustedRegistrationModule;
   readonly credit: CreditModule;
   readonly history: ContributionHistoryModule;
+  readonly workView: WorkViewModule;
+  readonly activity: ActivityModule;
 }
 
 export type ContributorNode = AssembledNode & ContributorParts;
@@ -81,11 +87,14 @@ export function contributorNode(config: ContributorNodeConfig, control: ControlS
       const notifications = new NotificationsModule({ ...kernel, membership, trusted });
       const credit = new CreditModule({ ...kernel, membership, vnodes }, setup.credit);
       const history = new ContributionHistoryModule({ ...kernel, vnodes, credit });
-      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, credit, history };
+      const workView = new WorkViewModule({ ...kernel, vnodes, availability, logicalCores: () => hardware.logicalCores() });
+      const activity = new ActivityModule({ ...kernel, availability, vnodes, workloads: workView.catalogue, membership, credit, trusted });
+      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, credit, history, workView, activity };
       return {
-        modules: [...discoveryModules(discovery), hardware, availability, vnodes, work, membership, trusted, notifications, credit, history],
-        sources: [discovery.signals, hardware, availability, vnodes, membership, trusted, credit, history],
+        modules: [...discoveryModules(discovery), hardware, availability, vnodes, work, membership, trusted, notifications, credit, history, workView, activity],
+        sources: [discovery.signals, hardware, availability, vnodes, membership, trusted, credit, history, workView, activity],
         availability,
+        configuredDirectories: () => discovery.directoryClient.configured(),
         banner: () => discoveryBanner(config, discovery),
         parts,
       };

@@ -4,6 +4,8 @@
 import { CORES_MAX, CORES_MIN, PERCENT_MAX, PERCENT_MIN } from './limits.js';
 import type { ContributionLimits, NodeState, TrustedView } from './state.js';
 import { MAX_RECEIPTS_PAGE, MAX_RECEIPT_ID_LENGTH, type ContributionHistoryDetail, type ReceiptDetail, type ReceiptPage } from './credit-view.js';
+import { MAX_ACTIVITY_PAGE, type ActivityPage } from './activity-view.js';
+import { MAX_TASK_ID_LENGTH, type ResultPicture } from './work-view.js';
 
 export const MAX_SNOOZE_MINUTES = 7 * 24 * 60;
 export const MAX_BLOCK_MINUTES = 365 * 24 * 60;
@@ -83,6 +85,10 @@ export const COMMANDS = {
   'get-receipt': answers<ReceiptDetail>()({ receiptId: textField(MAX_RECEIPT_ID_LENGTH) }),
   'list-receipts': answers<ReceiptPage>()({ before: optional(intField(1, Number.MAX_SAFE_INTEGER)), limit: optional(intField(1, MAX_RECEIPTS_PAGE)) }),
   'get-history': answers<ContributionHistoryDetail>()({}),
+  // The volunteer's log, result pictures and peer names (issue 14 §1–§2).
+  'list-activity': answers<ActivityPage>()({ before: optional(intField(1, Number.MAX_SAFE_INTEGER)), limit: optional(intField(1, MAX_ACTIVITY_PAGE)) }),
+  'get-result-picture': answers<ResultPicture>()({ taskId: textField(MAX_TASK_ID_LENGTH) }),
+  'set-peer-label': answers<null>()({ nodeId: nodeIdField(), label: optional(textField(MAX_LABEL_LENGTH)) }),
 } as const;
 
 type Table = typeof COMMANDS;

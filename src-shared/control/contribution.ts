@@ -16,6 +16,8 @@ export interface ContributionChoices {
 export interface MachineState {
   readonly userActive: boolean;
   readonly onBattery: boolean;
+  /** Whether anything tells this node when the computer is in use (false: "only when idle" cannot work). Absent: yes. */
+  readonly idleDetection?: boolean;
 }
 
 export const IDLE_MACHINE: MachineState = { userActive: false, onBattery: false };
@@ -25,6 +27,7 @@ export interface AvailabilityState extends ContributionChoices, MachineState {
   /** snoozedUntil when it is still ahead, else null. */
   readonly snoozedUntil: number | null;
   readonly snoozed: boolean;
+  readonly idleDetection: boolean;
   /** Why not to compute now (not-joined, contribution-off, snoozed, on-battery, user-active); empty: compute. */
   readonly reasons: readonly SuspendReason[];
 }
@@ -41,6 +44,7 @@ export function availabilityOf(choices: ContributionChoices, machine: MachineSta
     userActive: machine.userActive,
     onBattery: machine.onBattery,
     snoozed,
+    idleDetection: machine.idleDetection ?? true,
     reasons,
   };
 }
@@ -74,5 +78,6 @@ export function contributionView(availability: AvailabilityState, registered: bo
     snoozedUntil: availability.snoozedUntil,
     limits: availability.limits,
     suspendReasons: [...reasons],
+    idleDetection: availability.idleDetection,
   };
 }

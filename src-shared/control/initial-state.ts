@@ -1,5 +1,7 @@
 import { CONTROL_PROTOCOL, DEFAULT_LIMITS, type NodeState } from './state.js';
 import { EMPTY_CREDIT_VIEW, EMPTY_HISTORY_VIEW } from './credit-view.js';
+import { EMPTY_ACTIVITY_VIEW } from './activity-view.js';
+import { EMPTY_WORK_VIEW } from './work-view.js';
 
 /** The state of a node that has started but knows nothing yet. */
 export function initialNodeState(version: string, startedAt: number): NodeState {
@@ -16,10 +18,11 @@ export function initialNodeState(version: string, startedAt: number): NodeState 
       listenUrls: [],
       seeds: [],
       directories: [],
+      configuredDirectories: [],
       allowlistMode: false,
       allowlist: [],
     },
-    contribution: { enabled: false, status: 'off', snoozedUntil: null, limits: DEFAULT_LIMITS, suspendReasons: ['not-joined'] },
+    contribution: { enabled: false, status: 'off', snoozedUntil: null, limits: DEFAULT_LIMITS, suspendReasons: ['not-joined'], idleDetection: true },
     orchestrators: [],
     peers: [],
     vnodes: [],
@@ -29,5 +32,7 @@ export function initialNodeState(version: string, startedAt: number): NodeState 
     launchAtLogin: null,
     credit: EMPTY_CREDIT_VIEW,
     contributionHistory: EMPTY_HISTORY_VIEW,
+    activity: EMPTY_ACTIVITY_VIEW,
+    work: EMPTY_WORK_VIEW,
   };
 }

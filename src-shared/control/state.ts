@@ -4,6 +4,8 @@
 import type { TraceEvent } from '../protocol/trace.js';
 import type { HardwareView } from './hardware-view.js';
 import type { ContributionHistoryView, CreditView } from './credit-view.js';
+import type { ActivityView } from './activity-view.js';
+import type { WorkView } from './work-view.js';
 
 export const CONTROL_PROTOCOL = 'pnode-control.v1';
 
@@ -34,6 +36,8 @@ export interface NetworkView {
   readonly listenUrls: readonly string[];
   readonly seeds: readonly SeedView[];
   readonly directories: readonly string[];
+  /** Directories in use that the volunteer did not add (the command line's, the network's); not removable here. */
+  readonly configuredDirectories: readonly string[];
   readonly allowlistMode: boolean;
   readonly allowlist: readonly string[];
 }
@@ -67,6 +71,8 @@ export interface ContributionView {
   readonly snoozedUntil: number | null;
   readonly limits: ContributionLimits;
   readonly suspendReasons: readonly SuspendReason[];
+  /** Whether this node can tell when the computer is in use ("only when idle" means nothing without it). */
+  readonly idleDetection: boolean;
 }
 
 export interface OrchestratorView {
@@ -141,6 +147,10 @@ export interface NodeState {
   readonly credit: CreditView;
   /** What this node gave: today, this week, all time (buckets through get-history). */
   readonly contributionHistory: ContributionHistoryView;
+  /** The volunteer's log (activity-view.ts). */
+  readonly activity: ActivityView;
+  /** The work running here, its CPU use and its latest results (work-view.ts). */
+  readonly work: WorkView;
 }
 
 export const MAX_STATE_TRACES = 200;

@@ -45,7 +45,7 @@ export const devnetCommand: CommandSpec = {
     const dataDir = resolve(context.cwd, args.options['data-dir'] as string);
     const say = (line: string): void => context.stdout(`${line}\n`);
     say(`pnode devnet: a seed directory, an orchestrator and ${nodes} node${nodes === 1 ? '' : 's'} on 127.0.0.1 under ${dataDir}`);
-    say('a development tool: keys are kept in plain files and sessions are unencrypted ws:// on loopback');
+    say('a development tool: keys are kept in plain files and sessions run over plain ws:// on loopback (no TLS; the session protocol still encrypts every message)');
     let devnet;
     try {
       devnet = await startDevnet({

@@ -54,7 +54,7 @@ export const directoryCommand: CommandSpec = {
     const config = nodeConfigFrom(nodeArgs, 'directory', context.cwd, (line) => context.stderr(`${line}\n`));
     return hostNodeUntilSignal(
       () => directoryNode({ ...config, directory: { listen, limits, tls: config.tls } }),
-      { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined },
+      { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined, newDashboardLink: args.options['new-dashboard-link'] === true },
       context,
     );
   },

@@ -25,6 +25,6 @@ export const nodeCommand: CommandSpec = {
       args,
       { cwd: context.cwd },
     );
-    return hostNodeUntilSignal(() => contributorNode(config), { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined }, context);
+    return hostNodeUntilSignal(() => contributorNode(config), { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined, newDashboardLink: args.options['new-dashboard-link'] === true }, context);
   },
 };

@@ -23,6 +23,6 @@ export const orchestratorCommand: CommandSpec = {
     const orchestrator = await orchestratorSetupFrom(args, context.cwd, base.dataDir);
     // In a private (psk) network the orchestrator needs the key like every member.
     const config = await applyNetwork({ ...base, orchestrator }, args, { cwd: context.cwd });
-    return hostNodeUntilSignal(() => orchestratorNode(config), { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined }, context);
+    return hostNodeUntilSignal(() => orchestratorNode(config), { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined, newDashboardLink: args.options['new-dashboard-link'] === true }, context);
   },
 };

@@ -44,7 +44,8 @@ export const TRANSPORT_FLAGS: readonly OptionSpec[] = [
 /** The local control surface. */
 export const CONTROL_FLAGS: readonly OptionSpec[] = [
   { name: 'control-port', type: 'number', valueName: 'port', description: 'Port of the local control server on 127.0.0.1 (default: any free port)' },
-  { name: 'ui', type: 'boolean', description: 'Serve the dashboard from the control server and print its URL' },
+  { name: 'ui', type: 'boolean', description: 'Serve the dashboard from the control server and print its URL (the same address across restarts)' },
+  { name: 'new-dashboard-link', type: 'boolean', description: 'With --ui: make a new dashboard token, so the old link stops working' },
 ];
 
 export const KEEPALIVE_FLAGS: readonly OptionSpec[] = [

@@ -49,7 +49,7 @@ export interface AvailabilityEvents {
 }
 
 export function machineStateOf(reading: ActivityReading): MachineState {
-  return { userActive: isUserActive(reading.idleSeconds), onBattery: reading.onBattery === true };
+  return { userActive: isUserActive(reading.idleSeconds), onBattery: reading.onBattery === true, idleDetection: reading.idleSeconds !== null };
 }
 
 export class Availability extends EventEmitter<AvailabilityEvents> implements RuntimeModule, ControlSource {
@@ -66,6 +66,8 @@ export class Availability extends EventEmitter<AvailabilityEvents> implements Ru
   ) {
     super();
     requireComponents(this.name, components, ['settings', 'clock', 'ui']);
+    // A probe (headless) tells idle time only if its readings carry it; until the first one, assume not.
+    if (components.activitySource) this.machine = { ...IDLE_MACHINE, idleDetection: false };
     this.last = this.compute();
   }
 
@@ -104,7 +106,7 @@ export class Availability extends EventEmitter<AvailabilityEvents> implements Ru
   /** From the desktop shell (idle time, power source) or the headless probe. */
   setUserActivity(reading: ActivityReading): void {
     const next = machineStateOf(reading);
-    if (next.userActive === this.machine.userActive && next.onBattery === this.machine.onBattery) return;
+    if (next.userActive === this.machine.userActive && next.onBattery === this.machine.onBattery && next.idleDetection === this.machine.idleDetection) return;
     this.machine = next;
     this.reevaluate();
   }

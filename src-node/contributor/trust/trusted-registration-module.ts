@@ -76,6 +76,8 @@ export interface TrustedRegistrationOptions {
 export interface TrustedRegistrationEvents {
   /** An enrollment succeeded: the node now carries an operator credential. */
   'trusted-approved': [view: TrustedView];
+  /** The authority refused the credential for good: it was revoked (the reason as the authority gave it). */
+  'trusted-revoked': [reason: string];
 }
 
 type TrustKind = 'operator-enroll' | 'operator-renew' | 'operator-rotate';
@@ -475,7 +477,9 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     const failure = asProtocolError(error);
     this.traceFailure(kind, failure);
     const revoked = failure.code === 'E_TRANSPORT_REJECTED' && this.file.credential !== null ? { at: formatTimestamp(this.runtime.clock.now()), reason: failure.detail } : this.file.revoked;
+    const newlyRevoked = revoked !== null && this.file.revoked === null;
     await this.note({ ...this.file, revoked, 'last-error': `${failure.code} ${failure.detail}` });
+    if (newlyRevoked) this.emit('trusted-revoked', revoked.reason);
     if (revoked) {
       this.clearTimers();
       this.handOff();

@@ -73,8 +73,10 @@ import { type TaskInputFile, type WasiTaskDir, WasiTaskDirs } from './wasi-task-
 export const SANDBOX_IDLE_MS = 30_000;
 /** While tasks run, the host reports a change this often (CPU counters move). */
 export const VIEW_REFRESH_MS = 5_000;
-/** Released VNodes still shown (the most recent ones). */
+/** Released VNodes still shown (the most recent ones)… */
 export const MAX_RELEASED_VIEWS = 8;
+/** …and only while they were active within this long (older ones stay counted, not listed). */
+export const RELEASED_VIEW_MS = 24 * 60 * 60 * 1000;
 
 /** A VNode as an orchestrator allocates it. */
 export interface VNodeAllocation {
@@ -116,10 +118,21 @@ export interface TaskFinished {
   readonly finishedAt: number;
 }
 
+/** A task that began running here (the work view and the volunteer's log follow it). */
+export interface TaskStarted {
+  readonly task: AnyTask;
+  readonly orchestrator: string;
+  /** By the host's clock. */
+  readonly startedAt: number;
+}
+
 export interface VNodeHostEvents {
   /** Something the VNode views show changed. */
   changed: [];
+  'task-started': [started: TaskStarted];
   'task-finished': [task: TaskFinished];
+  /** The same moment as task-finished, with the task and its whole result (output included). */
+  'task-result': [task: AnyTask, result: TaskResult];
 }
 
 /** A running task as tests and figures see it. */
@@ -484,6 +497,7 @@ export class VNodeHost extends EventEmitter<VNodeHostEvents> {
     this.setSuspended(running, !this.dutyOn);
     this.ensureDutyCycle();
     this.ensureRefresh();
+    this.emit('task-started', { task: queued.task, orchestrator: slot.allocation.orchestrator, startedAt: this.clock.now() });
     void this.execute(running).catch((error: unknown) => {
       this.reportError(error);
       this.finish(running, { status: 'failed', detail: `the host failed: ${error instanceof Error ? error.message : String(error)}`, output: null, cpuMs: running.sandbox?.cpuMs ?? 0, processDied: false });
@@ -640,6 +654,7 @@ export class VNodeHost extends EventEmitter<VNodeHostEvents> {
     this.stats.addTask(task.vnodeId, result.cpuMs, status === 'ok' ? 'done' : status === 'cancelled' ? 'cancelled' : 'failed');
     const finishedAt = this.clock.now();
     this.emit('task-finished', { taskId: task.taskId, vnodeId: task.vnodeId, orchestrator: slot.allocation.orchestrator, status, cpuMs: result.cpuMs, startedAt: finishedAt - Math.round(result.wallMs), finishedAt });
+    this.emit('task-result', task, result);
     this.scheduleIdleEnd(slot);
     if (this.runningTasks.size === 0) this.stopDutyCycle();
     running.resolve(result);
@@ -767,7 +782,7 @@ export class VNodeHost extends EventEmitter<VNodeHostEvents> {
     const released = this.stats
       .all()
       // A record without a slot is a VNode that is gone (released, or allocated before a restart).
-      .filter((r) => !this.slots.has(r.vnodeId))
+      .filter((r) => !this.slots.has(r.vnodeId) && r.lastActive >= this.clock.now() - RELEASED_VIEW_MS)
       .sort((a, b) => b.lastActive - a.lastActive)
       .slice(0, MAX_RELEASED_VIEWS)
       .map(

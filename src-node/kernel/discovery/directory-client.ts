@@ -223,6 +223,11 @@ export class DirectoryClient implements RuntimeModule {
     await this.cursorWrite;
   }
 
+  /** The directories from the configuration (command line, network descriptor), as given. */
+  configured(): readonly string[] {
+    return this.options.directories;
+  }
+
   /** The directories in use (normalised base URLs). */
   directories(): string[] {
     return [...this.links.keys()];
