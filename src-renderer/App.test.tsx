@@ -39,14 +39,29 @@ describe('the window', () => {
     bridge.answer = () => ({ ok: false, error: { code: 'failed', message: 'the keychain is locked' } });
     fireEvent.click(screen.getByRole('switch', { name: /Share spare compute/ }));
     const alert = await screen.findByRole('alert');
-    expect(alert.textContent).toMatch(/Could not change contribution: the keychain is locked/);
+    expect(alert.textContent).toMatch(/^That did not work\. Try again in a moment\./);
+    expect(alert.querySelector('details')?.textContent).toMatch(/the keychain is locked/);
     fireEvent.click(screen.getByRole('button', { name: 'Dismiss the error message' }));
     await waitFor(() => expect(screen.queryByRole('alert')).toBeNull());
   });
 
-  it('shows pushed notifications', () => {
+  it('shows pushed notifications once each, and lets them go when they are no longer true', () => {
     const { bridge } = renderWithNode(<App />, sampleState());
-    act(() => bridge.push({ type: 'notification', kind: 'trusted-approved', title: 'Trusted', body: 'Your operator approved this node.' }));
-    expect(screen.getByText('Your operator approved this node.')).toBeTruthy();
+    const state = sampleState();
+    act(() => bridge.push({ type: 'notification', kind: 'orchestrators-lost', title: 'No orchestrator reachable', body: 'It keeps trying.' }));
+    act(() => bridge.push({ type: 'patch', patch: { orchestrators: [{ ...state.orchestrators[0]!, status: 'lost' }] } }));
+    act(() => bridge.push({ type: 'notification', kind: 'orchestrators-lost', title: 'No orchestrator reachable', body: 'It keeps trying.' }));
+    expect(screen.getAllByText('It keeps trying.')).toHaveLength(1);
+    // Back in touch: the notice goes by itself.
+    act(() => bridge.push({ type: 'patch', patch: { orchestrators: state.orchestrators } }));
+    expect(screen.queryByText('It keeps trying.')).toBeNull();
+  });
+
+  it('tells a wrong or expired link apart from a node that is not running', () => {
+    const { bridge } = renderWithNode(<App />, sampleState());
+    act(() => bridge.setConnection({ kind: 'refused' }));
+    expect(screen.getByRole('alert').textContent).toMatch(/This link is wrong or has expired/);
+    act(() => bridge.setConnection({ kind: 'disconnected', attempt: 1, retryAt: Date.now() + 1_000, reason: 'the node is not running (or is restarting)' }));
+    expect(screen.getByRole('alert').textContent).toMatch(/the node is not running/);
   });
 });

@@ -3,7 +3,9 @@ import { useEffect, useRef, useState } from 'react';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
 import { NavBar } from './components/NavBar.js';
-import { NodeIdText } from './components/NodeIdText.js';
+import { NodeName } from './components/NodeName.js';
+import { CreditScreen } from './screens/CreditScreen.js';
+import { NavigateContext } from './navigation.js';
 import { Notices } from './components/Notices.js';
 import { StatusBadge } from './components/StatusBadge.js';
 import { ActivityScreen } from './screens/ActivityScreen.js';
@@ -28,6 +30,8 @@ function Screen({ screen, node }: { screen: ScreenId; node: NodeState }) {
       return <LimitsScreen node={node} />;
     case 'vnodes':
       return <VNodesScreen node={node} />;
+    case 'credit':
+      return <CreditScreen node={node} />;
     case 'trusted':
       return <TrustedScreen trusted={node.trusted} />;
     case 'activity':
@@ -39,15 +43,29 @@ function Screen({ screen, node }: { screen: ScreenId; node: NodeState }) {
 
 function Waiting() {
   const connection = useNode((s) => s.connection);
+  if (connection.kind === 'no-token' || connection.kind === 'refused') {
+    return (
+      <div className="waiting">
+        <h1 tabIndex={-1}>{connection.kind === 'no-token' ? 'Open your dashboard link' : 'This link is wrong or has expired'}</h1>
+        <p className="lead">
+          {connection.kind === 'no-token'
+            ? 'This page shows a PNode’s dashboard, but it was opened without its link, so it cannot connect.'
+            : 'The node is running, but it does not accept this link: it is from an earlier set-up, or part of it is missing.'}
+        </p>
+        <p>
+          Open the address the node printed when it started (the line that begins with <code>dashboard</code>). It ends in{' '}
+          <code>#token=…</code>. The same address is also in <code>dashboard.json</code> in the node’s data folder.
+        </p>
+      </div>
+    );
+  }
   return (
     <div className="waiting">
       <h1 tabIndex={-1}>PNode</h1>
       <p className="lead">
-        {connection.kind === 'no-token'
-          ? 'Not connected.'
-          : connection.kind === 'disconnected'
-            ? 'The node cannot be reached yet. This page fills in by itself once it connects.'
-            : 'Waiting for your node to report its state…'}
+        {connection.kind === 'disconnected'
+          ? 'The node cannot be reached: it is not running, or it is restarting. This page fills in by itself once it is back.'
+          : 'Waiting for your node to report its state…'}
       </p>
     </div>
   );
@@ -73,6 +91,7 @@ export function App({ initialScreen = 'dashboard' }: { initialScreen?: ScreenId 
   };
 
   return (
+    <NavigateContext.Provider value={select}>
     <div className="app">
       <button type="button" className="skip-link" onClick={() => mainRef.current?.querySelector<HTMLElement>('h1')?.focus()}>
         Skip to content
@@ -111,12 +130,13 @@ export function App({ initialScreen = 'dashboard' }: { initialScreen?: ScreenId 
         <footer className="app-footer">
           <span>PNode {node.version}</span>
           {node.identity && (
-            <span>
-              this node: <NodeIdText id={node.identity.nodeId} />
+            <span className="footer-node">
+              this computer: <NodeName id={node.identity.nodeId} />
             </span>
           )}
         </footer>
       )}
     </div>
+    </NavigateContext.Provider>
   );
 }

@@ -106,3 +106,24 @@ export function minutesUntilTomorrowAt(hour: number, now: number): number {
 }
 
 export { SECOND, MINUTE, HOUR, DAY };
+
+/** Credit in micro-cobblestones as people read it: `0`, `0.42`, `12.5`, `1,204` (cobblestones). */
+export function formatCredit(micro: number): string {
+  if (!Number.isFinite(micro)) return UNKNOWN;
+  const value = micro / 1_000_000;
+  if (value === 0) return '0';
+  const digits = value < 1 ? 3 : value < 100 ? 2 : 0;
+  return value.toLocaleString(undefined, { minimumFractionDigits: 0, maximumFractionDigits: digits });
+}
+
+/** A share in ‰ as a percentage: `37 %`, `0.4 %`. */
+export function formatPermille(permille: number | null): string {
+  if (permille === null || !Number.isFinite(permille)) return UNKNOWN;
+  const percent = permille / 10;
+  return `${percent < 1 && percent > 0 ? percent.toFixed(1) : Math.round(percent)} %`;
+}
+
+/** A whole number with grouping: `1,204`. */
+export function formatNumber(value: number): string {
+  return Number.isFinite(value) ? value.toLocaleString() : UNKNOWN;
+}

@@ -15,8 +15,8 @@ export const CONTRIBUTION_STATUS_HINT: Record<ContributionStatus, string> = {
   off: 'This computer is not giving any compute.',
   connecting: 'Reaching an orchestrator to offer compute.',
   contributing: 'Spare compute is being shared within your limits.',
-  snoozed: 'Paused for now; it will resume by itself.',
-  error: 'Something went wrong; see below.',
+  snoozed: 'Paused for now; it resumes by itself.',
+  error: 'Something needs your attention; see below.',
 };
 
 export const TEMPERATURE_LABEL: Record<Temperature, string> = {
@@ -49,7 +49,8 @@ export const TRUSTED_STATE_LABEL: Record<TrustedState, string> = {
   expiring: 'Trusted, expiring soon',
   expired: 'Expired',
   revoked: 'Revoked',
-  error: 'Error',
+  // A failed enrollment leaves the node as it was: not enrolled (the card says why it failed).
+  error: 'Not enrolled',
 };
 
 export const ORCHESTRATOR_STATUS_LABEL = {
@@ -67,7 +68,9 @@ export function connectionLabel(status: ConnectionStatus): string {
     case 'disconnected':
       return 'Not connected to the node';
     case 'no-token':
-      return 'No control token';
+      return 'This page needs its link';
+    case 'refused':
+      return 'This link is wrong or has expired';
   }
 }
 
@@ -99,4 +102,7 @@ export const COMMAND_LABEL: Record<CommandName, string> = {
   'get-receipt': 'read the credit receipt',
   'list-receipts': 'list the credit receipts',
   'get-history': 'read the contribution history',
+  'list-activity': 'read the activity log',
+  'get-result-picture': 'show the result picture',
+  'set-peer-label': 'rename the peer',
 };

@@ -18,7 +18,7 @@ function storage(): Storage | null {
 
 const choice = selectBridge(
   { pnode: (window as { pnode?: unknown }).pnode, location: window.location, history: window.history, sessionStorage: storage() },
-  { visibility: documentVisibility() },
+  { visibility: documentVisibility(), fetch: (url, init) => window.fetch(url, init) },
 );
 const store = createNodeStore(choice.bridge);
 connectNodeStore(store, choice.bridge);

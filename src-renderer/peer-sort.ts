@@ -1,8 +1,10 @@
 // Ordering the peers table by any column, unknowns last whichever way it runs.
 import type { PeerView, Temperature } from '../src-shared/control/state.js';
 import { shortId } from './format.js';
+import { displayName } from '../src-shared/control/friendly-name.js';
+import { connectionQuality } from './connection-quality.js';
 
-export type PeerSortKey = 'id' | 'label' | 'address' | 'temperature' | 'rtt' | 'score' | 'capabilities' | 'lastSeen';
+export type PeerSortKey = 'name' | 'quality' | 'id' | 'label' | 'address' | 'temperature' | 'rtt' | 'score' | 'capabilities' | 'lastSeen';
 export type SortDirection = 'ascending' | 'descending';
 
 export interface PeerSort {
@@ -14,6 +16,11 @@ const TEMPERATURE_RANK: Record<Temperature, number> = { hot: 0, warm: 1, cold: 2
 
 function valueOf(peer: PeerView, key: PeerSortKey): string | number | null {
   switch (key) {
+    case 'name':
+      return displayName(peer.nodeId, peer.label).toLowerCase();
+    case 'quality':
+      // Bars first, the score breaks ties within a word.
+      return connectionQuality(peer).bars * 1000 + peer.score;
     case 'id':
       return shortId(peer.nodeId);
     case 'label':
@@ -52,5 +59,5 @@ export function sortPeers(peers: readonly PeerView[], sort: PeerSort): PeerView[
 /** Clicking a column sorts by it; clicking it again turns the order round. Numbers start high-first where high is better. */
 export function nextSort(current: PeerSort, key: PeerSortKey): PeerSort {
   if (current.key === key) return { key, direction: current.direction === 'ascending' ? 'descending' : 'ascending' };
-  return { key, direction: key === 'score' || key === 'lastSeen' || key === 'capabilities' ? 'descending' : 'ascending' };
+  return { key, direction: key === 'score' || key === 'quality' || key === 'lastSeen' || key === 'capabilities' ? 'descending' : 'ascending' };
 }

@@ -8,7 +8,9 @@ export type ConnectionStatus =
   /** Lost or refused; `retryAt` is when the next attempt starts (null: waiting for the window to be shown). */
   | { readonly kind: 'disconnected'; readonly attempt: number; readonly retryAt: number | null; readonly reason: string }
   /** Browser mode without a control token: nothing to connect with. */
-  | { readonly kind: 'no-token' };
+  | { readonly kind: 'no-token' }
+  /** The node runs but refused this page's token: an old or mistyped link. Not retried. */
+  | { readonly kind: 'refused' };
 
 export interface ConnectionControl {
   connection(): ConnectionStatus;

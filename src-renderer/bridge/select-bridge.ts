@@ -5,7 +5,23 @@
 import { TOKEN_FRAGMENT_KEY, type PNodeBridge } from '../../src-shared/control/bridge.js';
 import type { Visibility } from '../visibility.js';
 import type { ConnectionStatus, UiBridge } from './connection.js';
-import { controlUrlFor, createWebSocketBridge, type SocketFactory } from './websocket-bridge.js';
+import { controlUrlFor, createWebSocketBridge, type RefusalDiagnosis, type SocketFactory } from './websocket-bridge.js';
+
+/** The control server's token check (control-server.ts CONTROL_CHECK_PATH). */
+export const CONTROL_CHECK_PATH = '/control/check';
+
+/** Why the node refused: asks its token check with our token; no answer at all means it is not running. */
+export function tokenCheck(fetcher: (url: string, init: RequestInit) => Promise<{ status: number }>, token: string): () => Promise<RefusalDiagnosis> {
+  return async () => {
+    let status: number;
+    try {
+      status = (await fetcher(CONTROL_CHECK_PATH, { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' })).status;
+    } catch {
+      return 'not-running';
+    }
+    return status === 401 ? 'wrong-token' : 'unknown';
+  };
+}
 
 export const TOKEN_STORAGE_KEY = 'pnode.control-token';
 
@@ -25,6 +41,8 @@ export interface BridgeHost {
 export interface SelectBridgeOptions {
   readonly createSocket?: SocketFactory;
   readonly visibility?: Visibility;
+  /** fetch, for the token check (absent: refusals are not diagnosed). */
+  readonly fetch?: (url: string, init: RequestInit) => Promise<{ status: number }>;
 }
 
 export function isPNodeBridge(value: unknown): value is PNodeBridge {
@@ -85,6 +103,7 @@ export function selectBridge(host: BridgeHost, options: SelectBridgeOptions = {}
     token,
     ...(options.createSocket ? { createSocket: options.createSocket } : {}),
     ...(options.visibility ? { visibility: options.visibility } : {}),
+    ...(options.fetch ? { diagnose: tokenCheck(options.fetch, token) } : {}),
   });
   return { kind: 'websocket', bridge, url };
 }

@@ -35,7 +35,14 @@ export interface WebSocketBridgeOptions {
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
   readonly commandTimeoutMs?: number;
+  /**
+   * Asked when a connection is refused before it opens (a page cannot read why): 'wrong-token' stops
+   * retrying and says the link is wrong or expired; 'not-running' says the node is not running.
+   */
+  readonly diagnose?: () => Promise<RefusalDiagnosis>;
 }
+
+export type RefusalDiagnosis = 'wrong-token' | 'not-running' | 'unknown';
 
 export interface WebSocketBridge extends PNodeBridge, ConnectionControl {
   /** Closes the socket and stops retrying. */
@@ -184,10 +191,25 @@ export function createWebSocketBridge(options: WebSocketBridgeOptions): WebSocke
       settleAll('the connection to the node closed');
       if (closed) return;
       failures += 1;
-      const reason = opened
-        ? `the node closed the connection${event.reason ? ` (${event.reason})` : ''}`
-        : 'the node is not reachable, or refused this page (is it still running? is the token current?)';
-      scheduleRetry(reason);
+      if (opened || !options.diagnose) {
+        scheduleRetry(
+          opened
+            ? `the node closed the connection${event.reason ? ` (${event.reason})` : ''}`
+            : 'the node is not reachable, or refused this page (is it still running? is the link current?)',
+        );
+        return;
+      }
+      void options.diagnose().then(
+        (diagnosis) => {
+          if (closed || socket !== null) return;
+          if (diagnosis === 'wrong-token') {
+            setStatus({ kind: 'refused' });
+            return;
+          }
+          scheduleRetry(diagnosis === 'not-running' ? 'the node is not running (or is restarting)' : 'the node refused the connection');
+        },
+        () => scheduleRetry('the node is not reachable'),
+      );
     });
   }
 

@@ -6,14 +6,16 @@ import { formatClockTime } from '../format.js';
 export function ConnectionBanner() {
   const connection = useNode((s) => s.connection);
   const retry = useNode((s) => s.retryConnection);
-  if (connection.kind === 'connected') return null;
-  if (connection.kind === 'no-token') {
-    return (
+  const hasState = useNode((s) => s.node !== null);
+  // Without a link (or with a wrong one) the whole page says so: no banner on top of it.
+  if (connection.kind === 'connected' || connection.kind === 'no-token') return null;
+  if (connection.kind === 'refused') {
+    return hasState ? (
       <div className="banner banner-error" role="alert">
-        <strong>{connectionLabel(connection)}.</strong> This page needs the address printed by <code>pnode node --ui</code>{' '}
-        (it ends in <code>#token=…</code>). Open that address again to connect.
+        <strong>{connectionLabel(connection)}.</strong> The node no longer accepts this page. Open the dashboard address the node printed
+        when it started.
       </div>
-    );
+    ) : null;
   }
   if (connection.kind === 'connecting') {
     return (

@@ -5,7 +5,7 @@ import { Card } from './Card.js';
 import { TextField } from './TextField.js';
 
 /** Seed directories: HTTP caches of signed node advertisements. */
-export function DirectoriesSettings({ directories }: { directories: readonly string[] }) {
+export function DirectoriesSettings({ directories, configured = [] }: { directories: readonly string[]; configured?: readonly string[] }) {
   const send = useNode((s) => s.send);
   const [url, setUrl] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
@@ -24,8 +24,20 @@ export function DirectoriesSettings({ directories }: { directories: readonly str
 
   return (
     <Card title="Seed directories">
+      {configured.length > 0 && (
+        <>
+          <p className="muted">In use, from the network’s description{directories.length > 0 ? '' : ' (nothing else is added here)'}:</p>
+          <ul className="item-list">
+            {configured.map((directory) => (
+              <li key={directory}>
+                <code className="wrap">{directory}</code>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
       {directories.length === 0 ? (
-        <p className="muted">No directories.</p>
+        configured.length === 0 ? <p className="muted">No directories: the node finds peers through its seeds and other peers.</p> : null
       ) : (
         <ul className="item-list">
           {directories.map((directory) => (

@@ -2,6 +2,7 @@ import type { IdentityView } from '../../src-shared/control/state.js';
 import { formatTimestampText } from '../format.js';
 import { Card } from './Card.js';
 import { CopyButton } from './CopyButton.js';
+import { friendlyName } from '../../src-shared/control/friendly-name.js';
 
 /** Who this node is, and where its secret key lives (loudly, when that is a plain file). */
 export function IdentitySettings({ identity }: { identity: IdentityView | null }) {
@@ -18,6 +19,12 @@ export function IdentitySettings({ identity }: { identity: IdentityView | null }
             </div>
           )}
           <dl className="facts">
+            <div className="fact">
+              <dt>Name</dt>
+              <dd>
+                {friendlyName(identity.nodeId)} <span className="muted small">(others see this name; it comes from the id)</span>
+              </dd>
+            </div>
             <div className="fact">
               <dt>Node id</dt>
               <dd>

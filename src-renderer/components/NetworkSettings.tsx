@@ -3,6 +3,7 @@ import { orUnknown } from '../format.js';
 import { isPending } from '../store/node-store.js';
 import { useNode } from '../store/store-context.js';
 import { Card } from './Card.js';
+import { ConfirmButton } from './ConfirmButton.js';
 
 const JOIN_POLICY: Record<'open' | 'psk', string> = {
   open: 'Open: anyone may join',
@@ -51,9 +52,14 @@ export function NetworkSettings({ network }: { network: NetworkView }) {
       </dl>
       <div className="button-row">
         {network.joined ? (
-          <button type="button" className="button-danger" disabled={busy} onClick={() => void send({ command: 'leave' })}>
+          <ConfirmButton
+            disabled={busy}
+            question="Leave the network? This computer stops sharing and drops its connections. You can join again at any time."
+            confirmLabel="Leave"
+            onConfirm={() => void send({ command: 'leave' })}
+          >
             Leave network
-          </button>
+          </ConfirmButton>
         ) : (
           <button type="button" className="button-primary" disabled={busy} onClick={() => void send({ command: 'join' })}>
             Join network

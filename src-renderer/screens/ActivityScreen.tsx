@@ -1,8 +1,11 @@
-import { useId, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
+import type { ActivityEntry } from '../../src-shared/control/activity-view.js';
 import { TRACE_EVENT_TYPES, type TraceDetail, type TraceEvent, type TraceEventType } from '../../src-shared/protocol/trace.js';
-import { NodeIdText } from '../components/NodeIdText.js';
+import { displayName } from '../../src-shared/control/friendly-name.js';
+import { describeActivity, isBadNews } from '../activity-words.js';
+import { NodeName } from '../components/NodeName.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
-import { formatEventTime, shortId } from '../format.js';
+import { formatClockTime, formatEventTime } from '../format.js';
 import { useNode } from '../store/store-context.js';
 import { ALL, errorOf, filterTraces, peersIn, type TraceFilter } from '../trace-filter.js';
 
@@ -28,7 +31,7 @@ function TraceRow({ event, now }: { event: TraceEvent; now: number }) {
       <td>
         <code>{event['event/type']}</code>
       </td>
-      <td>{event.peer === undefined ? <span className="muted">—</span> : <NodeIdText id={event.peer} />}</td>
+      <td>{event.peer === undefined ? <span className="muted">—</span> : <NodeName id={event.peer} what="peer id" />}</td>
       <td className="cell-detail">
         {error !== null && (
           <div className="trace-error">
@@ -42,8 +45,8 @@ function TraceRow({ event, now }: { event: TraceEvent; now: number }) {
   );
 }
 
-/** What the node did on the network, newest first, with filters. */
-export function ActivityScreen() {
+/** The protocol trace: what the node did on the network, newest first, with filters. */
+function TechnicalDetails() {
   const traces = useNode((s) => s.traces);
   const [filter, setFilter] = useState<TraceFilter>({ type: ALL, peer: ALL });
   const typeId = useId();
@@ -53,7 +56,7 @@ export function ActivityScreen() {
   const shown = useMemo(() => filterTraces(traces, filter).reverse(), [traces, filter]);
   return (
     <>
-      <ScreenHeading lead="The node’s network events as they happen (newest first). Errors show their code and class.">Activity</ScreenHeading>
+      <p className="muted">The node’s network events as they happen (newest first). Errors show their code and class.</p>
       <div className="toolbar">
         <div className="filters" role="search" aria-label="Filter events">
           <div className="inline-field">
@@ -73,7 +76,7 @@ export function ActivityScreen() {
               <option value={ALL}>All peers</option>
               {peers.map((peer) => (
                 <option key={peer} value={peer}>
-                  {shortId(peer)}
+                  {displayName(peer, null)}
                 </option>
               ))}
             </select>
@@ -104,6 +107,69 @@ export function ActivityScreen() {
           </table>
         </div>
       )}
+    </>
+  );
+}
+
+/** The volunteer's story: the node's log, newest first, older pages on demand. */
+function VolunteerLog() {
+  const recent = useNode((s) => s.node?.activity.recent ?? null);
+  const total = useNode((s) => s.node?.activity.total ?? 0);
+  const send = useNode((s) => s.send);
+  const [older, setOlder] = useState<readonly ActivityEntry[]>([]);
+  const [nextBefore, setNextBefore] = useState<number | null>(null);
+  const entries = useMemo(() => {
+    const shown = recent ?? [];
+    const last = shown[shown.length - 1];
+    return last === undefined ? shown : [...shown, ...older.filter((entry) => entry.id < last.id)];
+  }, [recent, older]);
+  useEffect(() => {
+    const last = entries[entries.length - 1];
+    setNextBefore(last !== undefined && entries.length < total ? last.id : null);
+  }, [entries, total]);
+  const loadOlder = async (): Promise<void> => {
+    if (nextBefore === null) return;
+    const result = await send({ command: 'list-activity', before: nextBefore, limit: 100 });
+    if (result.ok) setOlder((current) => [...current, ...result.value.entries]);
+  };
+  const now = Date.now();
+  if (entries.length === 0) return <p className="empty">Nothing has happened yet. Your log fills in as you join and your computer works.</p>;
+  return (
+    <>
+      <ol className="activity-log" aria-label="Your log, newest first">
+        {entries.map((entry) => (
+          <li key={entry.id} className={isBadNews(entry) ? 'activity-bad' : undefined}>
+            <time className="activity-time" dateTime={new Date(entry.lastAt).toISOString()}>
+              {formatClockTime(entry.lastAt, now)}
+            </time>
+            <span>{describeActivity(entry, now)}</span>
+          </li>
+        ))}
+      </ol>
+      {nextBefore !== null && (
+        <button type="button" onClick={() => void loadOlder()}>
+          Show older
+        </button>
+      )}
+    </>
+  );
+}
+
+/** What happened: the volunteer's log first; the protocol trace behind "Technical details". */
+export function ActivityScreen() {
+  const [view, setView] = useState<'log' | 'trace'>('log');
+  return (
+    <>
+      <ScreenHeading lead="What happened on this computer, newest first.">Activity</ScreenHeading>
+      <div className="tabs" role="group" aria-label="Show">
+        <button type="button" className="tab" aria-pressed={view === 'log'} onClick={() => setView('log')}>
+          Your log
+        </button>
+        <button type="button" className="tab" aria-pressed={view === 'trace'} onClick={() => setView('trace')}>
+          Technical details
+        </button>
+      </div>
+      {view === 'log' ? <VolunteerLog /> : <TechnicalDetails />}
     </>
   );
 }

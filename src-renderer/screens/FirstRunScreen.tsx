@@ -12,6 +12,7 @@ export function FirstRunScreen({ onRestore }: { onRestore: () => void }) {
   const send = useNode((s) => s.send);
   const dismiss = useNode((s) => s.dismissFirstRun);
   const joining = useNode((s) => isPending(s, 'join'));
+  const keystore = useNode((s) => s.node?.identity?.keystore ?? null);
   return (
     <div className="first-run">
       <div className="screen-head">
@@ -39,8 +40,11 @@ export function FirstRunScreen({ onRestore }: { onRestore: () => void }) {
               after you stop.
             </li>
             <li>
-              <strong>Your identity stays yours:</strong> this node gets a cryptographic identity whose secret key is kept in
-              your operating system’s keychain. Nobody needs to approve you.
+              <strong>Your identity stays yours:</strong> this node gets a cryptographic identity whose secret key is kept{' '}
+              {keystore === 'file'
+                ? 'in a file in this computer’s data folder (no keychain is available here, so keep the computer locked down)'
+                : 'in your operating system’s keychain'}
+              . Nobody needs to approve you.
             </li>
           </ul>
         </Card>

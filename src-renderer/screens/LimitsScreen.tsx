@@ -10,7 +10,7 @@ import { CORES_MIN, PERCENT_MAX, PERCENT_MIN } from '../../src-shared/control/li
 import { isPending } from '../store/node-store.js';
 import { useNode } from '../store/store-context.js';
 
-function LimitsForm({ limits, logicalCores, onStatus }: { limits: ContributionLimits; logicalCores: number | null; onStatus: (text: string) => void }) {
+function LimitsForm({ limits, logicalCores, idleDetection, onStatus }: { limits: ContributionLimits; logicalCores: number | null; idleDetection: boolean; onStatus: (text: string) => void }) {
   const send = useNode((s) => s.send);
   const saving = useNode((s) => isPending(s, 'set-limits'));
   const [draft, setDraft] = useState<LimitsDraft>(() => draftOf(limits));
@@ -73,7 +73,14 @@ function LimitsForm({ limits, logicalCores, onStatus }: { limits: ContributionLi
         label="Only when idle"
         checked={draft.onlyWhenIdle}
         onChange={(onlyWhenIdle) => change({ onlyWhenIdle })}
-        hint="Work pauses while you use the keyboard or mouse."
+        disabled={!idleDetection && !draft.onlyWhenIdle}
+        hint={
+          idleDetection
+            ? 'Work pauses while you use the keyboard or mouse.'
+            : draft.onlyWhenIdle
+              ? 'This has no effect here: this node runs without a desktop session, so it cannot tell when the computer is in use. Untick it, or run the desktop app.'
+              : 'Not available here: this node runs without a desktop session, so it cannot tell when the computer is in use. The desktop app can.'
+        }
       />
       <CheckboxField
         label="Pause on battery"
@@ -110,15 +117,17 @@ export function LimitsScreen({ node }: { node: NodeState }) {
       <ScreenHeading lead="The node never gives more than this. Changes apply to work already running.">Contribution limits</ScreenHeading>
       <div className="grid">
         <Card title="Limits">
-          <LimitsForm key={JSON.stringify(limits)} limits={limits} logicalCores={logicalCores} onStatus={setStatus} />
+          <LimitsForm key={JSON.stringify(limits)} limits={limits} logicalCores={logicalCores} idleDetection={node.contribution.idleDetection} onStatus={setStatus} />
           <p role="status" className="form-status">
             {status}
           </p>
         </Card>
-        <Card title="Snooze">
-          <p className="muted">Pause all work for a while; it resumes by itself.</p>
-          <SnoozeControls contribution={node.contribution} />
-        </Card>
+        {node.network.joined && node.contribution.enabled && (
+          <Card title="Snooze">
+            <p className="muted">Pause all work for a while; it resumes by itself.</p>
+            <SnoozeControls contribution={node.contribution} />
+          </Card>
+        )}
       </div>
     </>
   );

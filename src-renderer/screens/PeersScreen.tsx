@@ -1,21 +1,31 @@
-import { useMemo, useState } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
+import { MAX_LABEL_LENGTH } from '../../src-shared/control/commands.js';
+import { displayName, friendlyName } from '../../src-shared/control/friendly-name.js';
 import type { PeerView } from '../../src-shared/control/state.js';
-import { NodeIdText } from '../components/NodeIdText.js';
+import { CopyButton } from '../components/CopyButton.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
-import { formatClockTime, formatMs, shortId, UNKNOWN } from '../format.js';
-import { LIFECYCLE_LABEL, TEMPERATURE_LABEL } from '../labels.js';
+import { connectionQuality } from '../connection-quality.js';
+import { formatClockTime, formatMs, UNKNOWN } from '../format.js';
+import { LIFECYCLE_LABEL } from '../labels.js';
 import { nextSort, sortPeers, type PeerSort, type PeerSortKey } from '../peer-sort.js';
 import { useNode } from '../store/store-context.js';
 
-const COLUMNS: ReadonlyArray<{ key: PeerSortKey; label: string; numeric?: boolean }> = [
-  { key: 'id', label: 'Peer' },
-  { key: 'label', label: 'Label' },
-  { key: 'address', label: 'Address' },
-  { key: 'temperature', label: 'Temperature' },
-  { key: 'rtt', label: 'RTT', numeric: true },
-  { key: 'score', label: 'Score', numeric: true },
-  { key: 'capabilities', label: 'Capabilities' },
+interface Column {
+  readonly key: PeerSortKey;
+  readonly label: string;
+  readonly numeric?: boolean;
+  /** Shown only with "technical details". */
+  readonly technical?: boolean;
+}
+
+const COLUMNS: readonly Column[] = [
+  { key: 'name', label: 'Name' },
+  { key: 'quality', label: 'Connection quality' },
   { key: 'lastSeen', label: 'Last seen' },
+  { key: 'address', label: 'Address', technical: true },
+  { key: 'rtt', label: 'Round trip', numeric: true, technical: true },
+  { key: 'score', label: 'Score', numeric: true, technical: true },
+  { key: 'capabilities', label: 'Offers', technical: true },
 ];
 
 /** Block durations offered; undefined: until unblocked. */
@@ -35,30 +45,91 @@ function isBlocked(peer: PeerView): boolean {
   return peer.temperature === 'blocked' || peer.blockedUntil !== null;
 }
 
-function PeerRow({ peer, now, blockMinutes }: { peer: PeerView; now: number; blockMinutes: number | undefined }) {
+function QualityBars({ peer }: { peer: PeerView }) {
+  const quality = connectionQuality(peer);
+  return (
+    <span className="quality">
+      <span className={`quality-bars bars-${quality.bars}`} aria-hidden="true">
+        <span />
+        <span />
+        <span />
+        <span />
+      </span>
+      {quality.word}
+    </span>
+  );
+}
+
+function RenameForm({ peer, onDone }: { peer: PeerView; onDone: () => void }) {
   const send = useNode((s) => s.send);
-  const busy = useNode((s) => s.pending.some((p) => (p.command === 'block-peer' || p.command === 'unblock-peer')));
-  const name = peer.label ?? shortId(peer.nodeId);
+  const [label, setLabel] = useState(peer.label ?? '');
+  const id = useId();
+  const submit = async (event: FormEvent): Promise<void> => {
+    event.preventDefault();
+    const trimmed = label.trim();
+    const result = await send(trimmed === '' ? { command: 'set-peer-label', nodeId: peer.nodeId } : { command: 'set-peer-label', nodeId: peer.nodeId, label: trimmed });
+    if (result.ok) onDone();
+  };
+  return (
+    <form className="rename" onSubmit={(e) => void submit(e)} aria-label={`Rename ${displayName(peer.nodeId, peer.label)}`}>
+      <label htmlFor={id} className="sr-only">
+        Name for this peer
+      </label>
+      <input id={id} value={label} maxLength={MAX_LABEL_LENGTH} placeholder={friendlyName(peer.nodeId)} onChange={(e) => setLabel(e.target.value)} autoFocus />
+      <button type="submit" className="button-small">
+        Save
+      </button>
+      <button type="button" className="button-small" onClick={onDone}>
+        Cancel
+      </button>
+    </form>
+  );
+}
+
+function PeerRow({ peer, now, blockMinutes, technical }: { peer: PeerView; now: number; blockMinutes: number | undefined; technical: boolean }) {
+  const send = useNode((s) => s.send);
+  const busy = useNode((s) => s.pending.some((p) => p.command === 'block-peer' || p.command === 'unblock-peer'));
+  const [renaming, setRenaming] = useState(false);
+  const name = displayName(peer.nodeId, peer.label);
   const blocked = isBlocked(peer);
   return (
     <tr className={blocked ? 'row-blocked' : undefined}>
-      <th scope="row">
-        <NodeIdText id={peer.nodeId} copy what="peer id" />
+      <th scope="row" className="cell-name">
+        {renaming ? (
+          <RenameForm peer={peer} onDone={() => setRenaming(false)} />
+        ) : (
+          <details className="node-name">
+            <summary>
+              <span className="node-name-text">{name}</span>
+              <span className="sr-only">, show the full peer id</span>
+            </summary>
+            <span className="node-name-id">
+              {peer.label !== null && <span className="muted small">Its own name: {friendlyName(peer.nodeId)}. </span>}
+              <code className="wrap">{peer.nodeId}</code> <CopyButton text={peer.nodeId} what={`peer id of ${name}`} />
+            </span>
+          </details>
+        )}
       </th>
-      <td>{peer.label ?? <span className="muted">—</span>}</td>
-      <td className="cell-address">
-        {peer.address === null ? <span className="unknown">{UNKNOWN}</span> : <span title={peer.address}>{displayAddress(peer.address)}</span>}
-      </td>
       <td>
-        <span className={`badge temp-${peer.temperature}`}>{TEMPERATURE_LABEL[peer.temperature]}</span>
-        {peer.lifecycle !== peer.temperature && <div className="muted small">{LIFECYCLE_LABEL[peer.lifecycle]}</div>}
+        <QualityBars peer={peer} />
         {peer.blockedUntil !== null && <div className="muted small">until {formatClockTime(peer.blockedUntil, now)}</div>}
       </td>
-      <td className="num">{formatMs(peer.rttMs)}</td>
-      <td className="num">{Math.round(peer.score)}</td>
-      <td>{peer.capabilities.length === 0 ? <span className="muted">none</span> : peer.capabilities.join(', ')}</td>
       <td>{peer.lastSeen === null ? <span className="muted">never</span> : formatClockTime(peer.lastSeen, now)}</td>
-      <td>
+      {technical && (
+        <>
+          <td className="cell-address">
+            {peer.address === null ? <span className="unknown">{UNKNOWN}</span> : <span title={peer.address}>{displayAddress(peer.address)}</span>}
+            <div className="muted small">{LIFECYCLE_LABEL[peer.lifecycle]}</div>
+          </td>
+          <td className="num">{formatMs(peer.rttMs)}</td>
+          <td className="num">{Math.round(peer.score)}</td>
+          <td>{peer.capabilities.length === 0 ? <span className="muted">none</span> : peer.capabilities.join(', ')}</td>
+        </>
+      )}
+      <td className="cell-actions">
+        <button type="button" className="button-small" onClick={() => setRenaming(true)} disabled={renaming}>
+          Rename<span className="sr-only"> {name}</span>
+        </button>
         {blocked ? (
           <button type="button" className="button-small" disabled={busy} onClick={() => void send({ command: 'unblock-peer', nodeId: peer.nodeId })}>
             Unblock<span className="sr-only"> {name}</span>
@@ -68,13 +139,7 @@ function PeerRow({ peer, now, blockMinutes }: { peer: PeerView; now: number; blo
             type="button"
             className="button-small button-danger"
             disabled={busy}
-            onClick={() =>
-              void send(
-                blockMinutes === undefined
-                  ? { command: 'block-peer', nodeId: peer.nodeId }
-                  : { command: 'block-peer', nodeId: peer.nodeId, minutes: blockMinutes },
-              )
-            }
+            onClick={() => void send(blockMinutes === undefined ? { command: 'block-peer', nodeId: peer.nodeId } : { command: 'block-peer', nodeId: peer.nodeId, minutes: blockMinutes })}
           >
             Block<span className="sr-only"> {name}</span>
           </button>
@@ -84,34 +149,40 @@ function PeerRow({ peer, now, blockMinutes }: { peer: PeerView; now: number; blo
   );
 }
 
-/** Every known peer in a sortable table, with block and unblock. */
+/** Every known peer by name and connection quality, with rename, block and unblock; the figures on demand. */
 export function PeersScreen() {
   const peers = useNode((s) => s.node?.peers ?? null);
-  const [sort, setSort] = useState<PeerSort>({ key: 'score', direction: 'descending' });
+  const [sort, setSort] = useState<PeerSort>({ key: 'quality', direction: 'descending' });
   const [blockChoice, setBlockChoice] = useState('forever');
+  const [technical, setTechnical] = useState(false);
   const sorted = useMemo(() => sortPeers(peers ?? [], sort), [peers, sort]);
   const now = Date.now();
   const blockMinutes = BLOCK_CHOICES.find((c) => c.value === blockChoice)?.minutes;
-  const hot = sorted.filter((p) => p.temperature === 'hot').length;
+  const connected = sorted.filter((p) => p.lifecycle === 'connected').length;
+  const columns = COLUMNS.filter((column) => technical || !column.technical);
+  const blockId = useId();
   return (
     <>
-      <ScreenHeading lead="Other nodes this one knows. Hot peers hold live sessions; the score (latency, reliability, uptime) decides who is hot.">
-        Peers
-      </ScreenHeading>
+      <ScreenHeading lead="Other computers in the network that this one knows. It keeps a few good connections and finds work and peers through them.">Peers</ScreenHeading>
       <div className="toolbar">
         <p className="muted">
-          {sorted.length} {sorted.length === 1 ? 'peer' : 'peers'}, {hot} hot
+          {sorted.length} {sorted.length === 1 ? 'peer' : 'peers'}, {connected} connected
         </p>
-        <label className="inline-field">
-          Block for
-          <select value={blockChoice} onChange={(e) => setBlockChoice(e.target.value)}>
-            {BLOCK_CHOICES.map((c) => (
-              <option key={c.value} value={c.value}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <div className="toolbar-actions">
+          <label className="inline-check">
+            <input type="checkbox" checked={technical} onChange={(e) => setTechnical(e.target.checked)} /> Technical details
+          </label>
+          <span className="inline-field">
+            <label htmlFor={blockId}>Block for</label>
+            <select id={blockId} value={blockChoice} onChange={(e) => setBlockChoice(e.target.value)}>
+              {BLOCK_CHOICES.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </span>
+        </div>
       </div>
       {sorted.length === 0 ? (
         <p className="empty">No peers yet. They appear as the node discovers the network.</p>
@@ -123,7 +194,7 @@ export function PeersScreen() {
             </caption>
             <thead>
               <tr>
-                {COLUMNS.map((column) => (
+                {columns.map((column) => (
                   <th key={column.key} scope="col" className={column.numeric ? 'num' : undefined} aria-sort={sort.key === column.key ? sort.direction : 'none'}>
                     <button type="button" className="sort-button" onClick={() => setSort(nextSort(sort, column.key))}>
                       {column.label}
@@ -140,7 +211,7 @@ export function PeersScreen() {
             </thead>
             <tbody>
               {sorted.map((peer) => (
-                <PeerRow key={peer.nodeId} peer={peer} now={now} blockMinutes={blockMinutes} />
+                <PeerRow key={peer.nodeId} peer={peer} now={now} blockMinutes={blockMinutes} technical={technical} />
               ))}
             </tbody>
           </table>

@@ -19,7 +19,7 @@ export function SettingsScreen({ node }: { node: NodeState }) {
         <NetworkSettings network={network} />
         <IdentitySettings identity={node.identity} />
         <SeedsSettings seeds={network.seeds} />
-        <DirectoriesSettings directories={network.directories} />
+        <DirectoriesSettings directories={network.directories} configured={network.configuredDirectories ?? []} />
         <AllowlistSettings enabled={network.allowlistMode} entries={network.allowlist} />
         {node.identity !== null && <ExportIdentity nodeId={node.identity.nodeId} />}
         <ImportIdentity />

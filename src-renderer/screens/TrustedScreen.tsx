@@ -2,12 +2,34 @@ import { useId, useState, type FormEvent } from 'react';
 import { MAX_TOKEN_LENGTH } from '../../src-shared/control/commands.js';
 import type { TrustedView } from '../../src-shared/control/state.js';
 import { Card } from '../components/Card.js';
-import { NodeIdText } from '../components/NodeIdText.js';
+import { NodeName } from '../components/NodeName.js';
+import { plainError } from '../plain-errors.js';
 import { ScreenHeading } from '../components/ScreenHeading.js';
 import { formatTimestampText, UNKNOWN } from '../format.js';
 import { TRUSTED_STATE_LABEL } from '../labels.js';
 import { isPending } from '../store/node-store.js';
 import { useNode } from '../store/store-context.js';
+
+/** The last failed attempt in plain words; the node's message and code in a details line. */
+function LastAttempt({ trusted }: { trusted: TrustedView }) {
+  const text = trusted.lastError || UNKNOWN;
+  const code = /^(E_[A-Z_]+)\s/.exec(text)?.[1];
+  const plain = plainError({ command: 'enroll', code: 'failed', message: text, protocolCode: code });
+  const held = trusted.state === 'trusted' || trusted.state === 'expiring' || trusted.state === 'expired' || trusted.state === 'revoked';
+  return (
+    <div className="fact">
+      <dt>Last attempt</dt>
+      <dd>
+        {held ? 'The last renewal did not work; the node tries again by itself.' : `${plain.summary} ${plain.fix}`}
+        <details className="details-line">
+          <summary>Details</summary>
+          <span className="small">{text}</span>
+          {trusted.credentialId !== null && <span className="small"> · credential {trusted.credentialId}</span>}
+        </details>
+      </dd>
+    </div>
+  );
+}
 
 function Status({ trusted }: { trusted: TrustedView }) {
   return (
@@ -20,11 +42,7 @@ function Status({ trusted }: { trusted: TrustedView }) {
       </div>
       <div className="fact">
         <dt>Operator</dt>
-        <dd>{trusted.operatorId === null ? <span className="muted">none</span> : <NodeIdText id={trusted.operatorId} copy what="operator id" />}</dd>
-      </div>
-      <div className="fact">
-        <dt>Credential</dt>
-        <dd>{trusted.credentialId === null ? <span className="muted">none</span> : <code>{trusted.credentialId}</code>}</dd>
+        <dd>{trusted.operatorId === null ? <span className="muted">none</span> : <NodeName id={trusted.operatorId} what="operator id" />}</dd>
       </div>
       <div className="fact">
         <dt>Valid from</dt>
@@ -34,12 +52,7 @@ function Status({ trusted }: { trusted: TrustedView }) {
         <dt>Valid until</dt>
         <dd>{trusted.validUntil === null ? <span className="muted">—</span> : formatTimestampText(trusted.validUntil)}</dd>
       </div>
-      {trusted.lastError !== null && (
-        <div className="fact">
-          <dt>Last error</dt>
-          <dd className="error-text">{trusted.lastError || UNKNOWN}</dd>
-        </div>
-      )}
+      {trusted.lastError !== null && <LastAttempt trusted={trusted} />}
     </dl>
   );
 }

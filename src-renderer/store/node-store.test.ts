@@ -61,12 +61,15 @@ describe('the node store', () => {
     expect(store.getState().traces.map((t) => t['trace/id'])).toEqual(['tr:1', 'tr:2', 'tr:3', 'tr:4']);
   });
 
-  it('keeps the latest notifications', () => {
+  it('keeps one notice per kind, the latest, and drops one that is already untrue', () => {
     const { store } = setup();
+    store.getState().apply({ type: 'state', state: sampleState() });
     for (let i = 0; i < 5; i++) store.getState().apply({ type: 'notification', kind: 'joined', title: `t${i}`, body: 'b' });
-    expect(store.getState().notices.map((n) => n.title)).toEqual(['t2', 't3', 't4']);
+    store.getState().apply({ type: 'notification', kind: 'trusted-approved', title: 'approved', body: 'b' });
+    // The sample node is joined (the notice holds) but not trusted (that one is untrue at once).
+    expect(store.getState().notices.map((n) => n.title)).toEqual(['t4']);
     store.getState().dismissNotice(store.getState().notices[0]!.id);
-    expect(store.getState().notices.map((n) => n.title)).toEqual(['t3', 't4']);
+    expect(store.getState().notices).toEqual([]);
   });
 
   it('sends a command through the bridge and tracks it while in flight', async () => {

@@ -7,6 +7,7 @@ import type { NodeState, StateSection } from '../../src-shared/control/state.js'
 import type { TraceEvent } from '../../src-shared/protocol/trace.js';
 import { CONNECTED, type ConnectionStatus, type UiBridge } from '../bridge/connection.js';
 import { mergeTraces } from './trace-list.js';
+import { addNotice, pruneNotices } from './notice-rules.js';
 
 /** Notifications kept for the banner; older ones drop off. */
 export const MAX_NOTICES = 3;
@@ -58,6 +59,9 @@ export interface NodeStoreState {
 
 export type NodeStore = StoreApi<NodeStoreState>;
 
+/** Reads the screens make by themselves: a failure is shown where the answer would be, not as a banner. */
+const QUIET_COMMANDS: readonly CommandName[] = ['get-state', 'get-history', 'list-receipts', 'get-receipt', 'list-activity', 'get-result-picture'];
+
 /** Commands that count as the volunteer having dealt with their identity. */
 const IDENTITY_ACTIONS: readonly CommandName[] = ['join', 'import-identity', 'export-identity'];
 
@@ -79,7 +83,7 @@ export function createNodeStore(bridge: UiBridge): NodeStore {
         case 'state': {
           let node = event.state;
           for (const patch of get().earlyPatches) node = applyPatch(node, patch);
-          set({ node, traces: mergeTraces(get().traces, node.traces), earlyPatches: [] });
+          set({ node, traces: mergeTraces(get().traces, node.traces), earlyPatches: [], notices: pruneNotices(get().notices, node) });
           return;
         }
         case 'patch': {
@@ -89,7 +93,7 @@ export function createNodeStore(bridge: UiBridge): NodeStore {
             return;
           }
           const next = applyPatch(node, event.patch);
-          set({ node: next, traces: event.patch.traces ? mergeTraces(traces, event.patch.traces) : traces });
+          set({ node: next, traces: event.patch.traces ? mergeTraces(traces, event.patch.traces) : traces, notices: pruneNotices(get().notices, next) });
           return;
         }
         case 'trace':
@@ -97,7 +101,10 @@ export function createNodeStore(bridge: UiBridge): NodeStore {
           return;
         case 'notification': {
           const notice: Notice = { id: nextNoticeId++, kind: event.kind, title: event.title, body: event.body };
-          set({ notices: [...get().notices, notice].slice(-MAX_NOTICES) });
+          const node = get().node;
+          // A notice that is already untrue (it raced a state change) is not shown at all.
+          const notices = addNotice(get().notices, notice, MAX_NOTICES);
+          set({ notices: node === null ? notices : pruneNotices(notices, node) });
           return;
         }
       }
@@ -130,6 +137,8 @@ export function createNodeStore(bridge: UiBridge): NodeStore {
       if (result.ok) {
         const lastError = get().lastError?.command === name ? null : get().lastError;
         set({ pending, lastError, ...(IDENTITY_ACTIONS.includes(name) ? { firstRunDismissed: true } : {}) });
+      } else if (QUIET_COMMANDS.includes(name)) {
+        set({ pending });
       } else {
         const { code, message, protocolCode } = result.error;
         set({ pending, lastError: { command: name, code, message, ...(protocolCode !== undefined ? { protocolCode } : {}) } });

@@ -4,13 +4,31 @@ import type { CommandResult, ControlCommand, ResultOf } from '../../src-shared/c
 import type { ControlEvent } from '../../src-shared/control/messages.js';
 import type { NodeState } from '../../src-shared/control/state.js';
 import type { ConnectionStatus, UiBridge } from '../bridge/connection.js';
+import { EMPTY_HISTORY_VIEW } from '../../src-shared/control/credit-view.js';
 
 export type Answer = (command: ControlCommand) => CommandResult | Promise<CommandResult>;
+
+/** What an empty node answers to the screens' own reads (a test's `answer` may say otherwise). */
+export function emptyRead(command: ControlCommand): CommandResult | null {
+  switch (command.command) {
+    case 'get-history':
+      return { ok: true, value: { ...EMPTY_HISTORY_VIEW, hours: [], days: [] } };
+    case 'list-receipts':
+      return { ok: true, value: { receipts: [], nextBefore: null } };
+    case 'list-activity':
+      return { ok: true, value: { entries: [], nextBefore: null } };
+    case 'get-result-picture':
+    case 'get-receipt':
+      return { ok: false, error: { code: 'failed', message: 'not here' } };
+    default:
+      return null;
+  }
+}
 
 export class FakeBridge implements UiBridge {
   readonly commands: ControlCommand[] = [];
   retries = 0;
-  answer: Answer = () => ({ ok: true, value: null });
+  answer: Answer = (command) => emptyRead(command) ?? { ok: true, value: null };
   private readonly listeners = new Set<(event: ControlEvent) => void>();
   private readonly connectionListeners = new Set<(status: ConnectionStatus) => void>();
   private status: ConnectionStatus = { kind: 'connected' };

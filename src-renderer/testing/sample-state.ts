@@ -78,6 +78,7 @@ export function sampleState(): NodeState {
       snoozedUntil: null,
       limits: { cpuPercent: 50, memoryPercent: 25, maxCores: 2, onlyWhenIdle: false, pauseOnBattery: true },
       suspendReasons: [],
+      idleDetection: true,
     },
     orchestrators: [
       {

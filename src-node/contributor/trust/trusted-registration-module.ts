@@ -349,13 +349,14 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
 
   async enroll(tokenText: string): Promise<TrustedView> {
     if (this.busy !== null) throw new ProtocolError('E_TRANSPORT_UNAVAILABLE', `trusted registration is busy (${this.busy})`);
+    // A mistyped token is bad input, not a failed enrollment: refused as it is, nothing recorded.
+    const token = parseEnrollmentToken(tokenText);
     this.busy = 'enrolling';
     this.changed();
     const runtime = this.runtime;
     const keystore = this.keystore!;
     let made: string | null = null;
     try {
-      const token = parseEnrollmentToken(tokenText);
       await this.waitTarget(); // no orchestrator to ask: fail before a key is made
       // The current key goes on serving unless its credential was revoked; otherwise a new one.
       let signer = this.file.revoked ? null : this.signer;
