@@ -4,7 +4,8 @@
 // The glyph: a rounded square holding a small network (a hub and three linked nodes); the tray
 // adds a status mark at the lower right, cut out from the glyph so it reads on any background.
 // Status marks differ in shape, not only colour: off = grey glyph, no mark; connecting = ring;
-// contributing = solid dot; snoozed = crescent; error = dot with an exclamation mark.
+// contributing = solid dot; paused = two bars; snoozed = crescent; disconnected = a broken ring;
+// error = dot with an exclamation mark.
 import { deflateSync } from 'node:zlib';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -18,7 +19,7 @@ const option = (name) => {
 const OUT = resolve(option('--out') ?? fileURLToPath(new URL('../assets', import.meta.url)));
 const PREVIEW = option('--preview');
 
-export const STATES = ['off', 'connecting', 'contributing', 'snoozed', 'error'];
+export const STATES = ['off', 'connecting', 'contributing', 'paused', 'snoozed', 'disconnected', 'error'];
 
 // ---------------------------------------------------------------------------------------------
 // PNG
@@ -181,7 +182,9 @@ const BASE_OFF = [120, 128, 140]; // grey: not contributing
 const STATUS = {
   connecting: [245, 166, 35],
   contributing: [34, 197, 94],
+  paused: [245, 166, 35],
   snoozed: [129, 140, 248],
+  disconnected: [148, 156, 170],
   error: [239, 68, 68],
 };
 
@@ -226,6 +229,16 @@ function statusMark(state, size, template) {
     layers.push({ shape: ring(cx, cy, r - width / 2, width), color });
   } else if (state === 'contributing') {
     layers.push({ shape: circle(cx, cy, r), color });
+  } else if (state === 'paused') {
+    const bar = Math.max(1.6 * px, r * 0.42);
+    const gapX = Math.max(1.2 * px, r * 0.32);
+    const h = r * 0.95;
+    layers.push({ shape: union(roundRect(cx - gapX - bar, cy - h, cx - gapX, cy + h, bar * 0.3), roundRect(cx + gapX, cy - h, cx + gapX + bar, cy + h, bar * 0.3)), color });
+  } else if (state === 'disconnected') {
+    const width = Math.max(2 * px, r * 0.45);
+    // A ring with a diagonal cut through it: the link is broken.
+    const cut = segment(cx - r * 1.2, cy + r * 1.2, cx + r * 1.2, cy - r * 1.2, Math.max(1.6 * px, r * 0.5));
+    layers.push({ shape: subtract(ring(cx, cy, r - width / 2, width), cut), color });
   } else if (state === 'snoozed') {
     layers.push({ shape: subtract(circle(cx, cy, r), circle(cx + r * 0.55, cy - r * 0.45, r * 0.82)), color });
   } else if (state === 'error') {

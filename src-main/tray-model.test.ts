@@ -17,7 +17,7 @@ import {
   type TrayAction,
   type TrayMenuItem,
 } from './tray-model.js';
-import { NODE_A, NODE_B, T0, nodeState, peer } from './testing/node-states.js';
+import { NODE_A, NODE_B, T0, nodeState, orchestrator, peer } from './testing/node-states.js';
 
 const HOUR = 3_600_000;
 
@@ -27,9 +27,21 @@ function item(menu: readonly TrayMenuItem[], id: string): TrayMenuItem | undefin
 
 describe('tray icon state', () => {
   it('follows the contribution status', () => {
-    for (const status of TRAY_ICON_STATES) {
+    for (const status of ['off', 'connecting', 'contributing', 'snoozed', 'error'] as const) {
       expect(trayIconState(nodeState({ contribution: { status, enabled: status !== 'off' } }), T0)).toBe(status);
     }
+    expect(TRAY_ICON_STATES).toEqual(['off', 'connecting', 'contributing', 'paused', 'snoozed', 'disconnected', 'error']);
+  });
+
+  it('shows paused while the machine holds work back, and not connected once every orchestrator is lost', () => {
+    const battery = nodeState({ contribution: { status: 'contributing', enabled: true, suspendReasons: ['on-battery'] } });
+    expect(trayIconState(battery, T0)).toBe('paused');
+    const lost = nodeState({ joined: true, contribution: { status: 'connecting', enabled: true, suspendReasons: ['no-orchestrator'] }, orchestrators: [orchestrator('lost')] });
+    expect(trayIconState(lost, T0)).toBe('disconnected');
+    expect(trayTooltip(lost, T0)).toBe('PNode Desktop: not connected · 0 peers · nothing yet today');
+    // First contact is still "connecting".
+    const first = nodeState({ joined: true, contribution: { status: 'connecting', enabled: true, suspendReasons: ['no-orchestrator'] }, orchestrators: [orchestrator('connecting')] });
+    expect(trayIconState(first, T0)).toBe('connecting');
   });
 
   it('shows snoozed while a snooze runs even if the status lags', () => {
@@ -52,6 +64,9 @@ describe('tray menu', () => {
   it('lists the items in order when contributing', () => {
     const menu = trayMenu(nodeState({ contribution: { enabled: true, status: 'contributing' } }), T0);
     expect(menu.map((entry) => (entry.kind === 'separator' ? '—' : entry.label))).toEqual([
+      'Contributing',
+      'Nothing yet today',
+      '—',
       'Contribute',
       '—',
       'Snooze 1 hour',
@@ -73,8 +88,8 @@ describe('tray menu', () => {
 
   it('offers snoozing only while contributing is on', () => {
     const off = trayMenu(nodeState(), T0);
-    expect(item(off, 'snooze-hour')).toMatchObject({ enabled: false });
-    expect(item(off, 'snooze-tomorrow')).toMatchObject({ enabled: false });
+    expect(item(off, 'snooze-hour')).toBeUndefined();
+    expect(item(off, 'snooze-tomorrow')).toBeUndefined();
     const on = trayMenu(nodeState({ contribution: { enabled: true, status: 'connecting' } }), T0);
     expect(item(on, 'snooze-hour')).toMatchObject({ enabled: true, action: { type: 'command', command: { command: 'snooze', minutes: 60 } } });
     expect(item(on, 'snooze-tomorrow')).toMatchObject({ enabled: true, action: { type: 'snooze-until-morning' } });
@@ -146,10 +161,13 @@ describe('snooze until tomorrow', () => {
 describe('tooltip', () => {
   it('says what the node is doing in plain words', () => {
     expect(trayTooltip(nodeState(), T0)).toBe('PNode Desktop: not joined to a network');
-    expect(trayTooltip(nodeState({ joined: true }), T0)).toBe('PNode Desktop: not contributing');
+    expect(trayTooltip(nodeState({ joined: true }), T0)).toBe('PNode Desktop: not contributing · 0 peers · nothing yet today');
     expect(trayTooltip(nodeState({ contribution: { enabled: true, status: 'connecting' } }), T0)).toBe('PNode Desktop: connecting…');
-    const contributing = nodeState({ contribution: { enabled: true, status: 'contributing' }, peers: [peer('connected')] });
-    expect(trayTooltip(contributing, T0)).toBe('PNode Desktop: contributing, 0 VNodes, 1 peer');
+    const contributing = nodeState({ joined: true, contribution: { enabled: true, status: 'contributing' }, peers: [peer('connected')] });
+    expect(trayTooltip(contributing, T0)).toBe('PNode Desktop: contributing · 1 peer · nothing yet today');
+    const today = { ...contributing, contributionHistory: { ...contributing.contributionHistory, today: { cpuMs: 12 * 60_000, tasksDone: 14, tasksValidated: 0, tasksRejected: 0, credit: 0 } } };
+    expect(trayTooltip(today, T0)).toBe('PNode Desktop: contributing · 1 peer · today 12 min, 14 tasks');
+    expect(trayMenu(today, T0).slice(0, 2).map((entry) => (entry.kind === 'separator' ? '—' : entry.label))).toEqual(['Contributing', 'Today 12 min, 14 tasks']);
   });
 
   it('gives the snooze end in local time', () => {
@@ -192,8 +210,9 @@ describe('the Electron menu template', () => {
     const clicked: TrayAction[] = [];
     const template = toMenuTemplate(model.menu, (action) => clicked.push(action));
     expect(template).toHaveLength(model.menu.length);
-    expect(template[0]).toMatchObject({ id: 'contribute', type: 'checkbox', checked: true, enabled: true });
-    expect(template[1]).toEqual({ type: 'separator' });
+    expect(template[0]).toEqual({ id: 'status', label: 'Contributing', enabled: false });
+    expect(template[3]).toMatchObject({ id: 'contribute', type: 'checkbox', checked: true, enabled: true });
+    expect(template[2]).toEqual({ type: 'separator' });
     expect(template.find((entry) => entry.id === 'peers')).toEqual({ id: 'peers', label: 'Peers: 0', enabled: false });
     for (const entry of template) entry.click?.(undefined as never, undefined, undefined as never);
     expect(clicked.map((action) => action.type)).toEqual(['command', 'command', 'snooze-until-morning', 'open-window', 'quit']);

@@ -4,9 +4,15 @@
 import type { MenuItemConstructorOptions } from 'electron';
 import { MAX_SNOOZE_MINUTES, type ControlCommand } from '../src-shared/control/commands.js';
 import type { ContributionStatus, NodeState, SuspendReason } from '../src-shared/control/state.js';
+import { formatDurationShort } from './tray-format.js';
 
-export type TrayIconState = 'off' | 'connecting' | 'contributing' | 'snoozed' | 'error';
-export const TRAY_ICON_STATES: readonly TrayIconState[] = ['off', 'connecting', 'contributing', 'snoozed', 'error'];
+/**
+ * off: switched off or not joined; connecting: reaching an orchestrator for the first time;
+ * contributing; paused: on, but held back by the machine (battery, in use, limits); snoozed;
+ * disconnected: on, but every orchestrator it had is out of reach; error: the shell could not start.
+ */
+export type TrayIconState = 'off' | 'connecting' | 'contributing' | 'paused' | 'snoozed' | 'disconnected' | 'error';
+export const TRAY_ICON_STATES: readonly TrayIconState[] = ['off', 'connecting', 'contributing', 'paused', 'snoozed', 'disconnected', 'error'];
 
 export const SNOOZE_HOUR_MINUTES = 60;
 /** "Snooze until tomorrow" wakes at this local hour. */
@@ -27,7 +33,7 @@ export type TrayAction =
 /** A click, resolved against the clock. */
 export type ResolvedTrayAction = { readonly type: 'command'; readonly command: ControlCommand } | { readonly type: 'open-window' } | { readonly type: 'quit' };
 
-export type TrayItemId = 'contribute' | 'snooze-hour' | 'snooze-tomorrow' | 'resume' | 'open' | 'peers' | 'quit';
+export type TrayItemId = 'status' | 'today' | 'contribute' | 'snooze-hour' | 'snooze-tomorrow' | 'resume' | 'open' | 'peers' | 'quit';
 
 export type TrayMenuItem =
   | { readonly kind: 'checkbox'; readonly id: TrayItemId; readonly label: string; readonly checked: boolean; readonly enabled: boolean; readonly action: TrayAction }
@@ -41,7 +47,9 @@ export interface TrayModel {
   readonly menu: readonly TrayMenuItem[];
 }
 
-const STATUSES: readonly ContributionStatus[] = TRAY_ICON_STATES;
+const STATUSES: readonly ContributionStatus[] = ['off', 'connecting', 'contributing', 'snoozed', 'error'];
+/** Reasons the machine gives for holding work back while contribution is on. */
+const MACHINE_PAUSES: readonly SuspendReason[] = ['on-battery', 'user-active', 'limits'];
 
 export function isSnoozed(state: NodeState, now: number): boolean {
   const until = state.contribution.snoozedUntil;
@@ -54,7 +62,20 @@ export function trayIconState(state: NodeState, now: number, shellError: string 
   const status = state.contribution.status;
   if (!STATUSES.includes(status)) return 'error';
   if (status !== 'error' && isSnoozed(state, now)) return 'snoozed';
+  if (status === 'connecting') {
+    // Had orchestrators and lost them all: not connected (first contact is still "connecting").
+    if (state.orchestrators.length > 0 && state.orchestrators.every((o) => o.status === 'lost')) return 'disconnected';
+    if (state.contribution.suspendReasons.some((reason) => MACHINE_PAUSES.includes(reason)) && state.orchestrators.some((o) => o.status === 'registered')) return 'paused';
+  }
+  if (status === 'contributing' && state.contribution.suspendReasons.some((reason) => MACHINE_PAUSES.includes(reason))) return 'paused';
   return status;
+}
+
+/** Today's contribution in a few words: "today 12 min, 14 tasks" (from the node's history). */
+export function todayText(state: NodeState): string {
+  const today = state.contributionHistory.today;
+  if (today.cpuMs === 0 && today.tasksDone === 0) return 'nothing yet today';
+  return `today ${formatDurationShort(today.cpuMs)}, ${today.tasksDone} ${today.tasksDone === 1 ? 'task' : 'tasks'}`;
 }
 
 export function connectedPeerCount(state: NodeState): number {
@@ -98,38 +119,51 @@ function plural(count: number, one: string): string {
   return `${count} ${one}${count === 1 ? '' : 's'}`;
 }
 
+/** The state in a word or three, as the tooltip and the menu's first line say it. */
+export function trayStatusText(state: NodeState, now: number, shellError: string | null = null): string {
+  const icon = trayIconState(state, now, shellError);
+  switch (icon) {
+    case 'error':
+      if (shellError !== null) return `could not start: ${shellError}`;
+      {
+        const reasons = state.contribution.suspendReasons.filter((reason) => reason !== 'contribution-off');
+        return reasons.length > 0 ? `needs attention: ${reasons.map((reason) => SUSPEND_WORDS[reason] ?? reason).join(', ')}` : 'needs attention';
+      }
+    case 'snoozed': {
+      const until = state.contribution.snoozedUntil;
+      return until !== null ? `snoozed until ${formatLocalTime(until, now)}` : 'snoozed';
+    }
+    case 'contributing':
+      return 'contributing';
+    case 'paused': {
+      const paused = state.contribution.suspendReasons.filter((reason) => MACHINE_PAUSES.includes(reason));
+      return `paused (${paused.map((reason) => SUSPEND_WORDS[reason]).join(', ')})`;
+    }
+    case 'disconnected':
+      return 'not connected';
+    case 'connecting':
+      return 'connecting…';
+    case 'off':
+      return state.network.joined ? 'not contributing' : 'not joined to a network';
+  }
+}
+
 export function trayTooltip(state: NodeState, now: number, shellError: string | null = null): string {
   const icon = trayIconState(state, now, shellError);
-  let text: string;
-  if (shellError !== null) {
-    text = `could not start: ${shellError}`;
-  } else if (icon === 'snoozed') {
-    const until = state.contribution.snoozedUntil;
-    text = until !== null ? `snoozed until ${formatLocalTime(until, now)}` : 'snoozed';
-  } else if (icon === 'contributing') {
-    const running = state.vnodes.filter((vnode) => vnode.state === 'running' || vnode.state === 'allocated').length;
-    text = `contributing, ${plural(running, 'VNode')}, ${plural(connectedPeerCount(state), 'peer')}`;
-  } else if (icon === 'connecting') {
-    text = 'connecting…';
-  } else if (icon === 'error') {
-    const reasons = state.contribution.suspendReasons.filter((reason) => reason !== 'contribution-off');
-    text = reasons.length > 0 ? `needs attention: ${reasons.map((reason) => SUSPEND_WORDS[reason] ?? reason).join(', ')}` : 'needs attention';
-  } else {
-    text = state.network.joined ? 'not contributing' : 'not joined to a network';
-  }
-  // Paused while contributing (battery, user active): say why, it is the first question people ask.
-  if (icon === 'contributing') {
-    const paused = state.contribution.suspendReasons.filter((reason) => reason === 'on-battery' || reason === 'user-active' || reason === 'limits');
-    if (paused.length > 0) text = `paused (${paused.map((reason) => SUSPEND_WORDS[reason]).join(', ')})`;
-  }
-  const full = `${APP_NAME}: ${text}`;
+  const parts = [trayStatusText(state, now, shellError)];
+  if (icon !== 'error' && state.network.joined) parts.push(plural(connectedPeerCount(state), 'peer'), todayText(state));
+  const full = `${APP_NAME}: ${parts.join(' · ')}`;
   return full.length <= MAX_TOOLTIP_LENGTH ? full : `${full.slice(0, MAX_TOOLTIP_LENGTH - 1)}…`;
 }
 
-export function trayMenu(state: NodeState, now: number): TrayMenuItem[] {
+export function trayMenu(state: NodeState, now: number, shellError: string | null = null): TrayMenuItem[] {
   const enabled = state.contribution.enabled;
   const snoozed = isSnoozed(state, now);
+  const status = trayStatusText(state, now, shellError);
   const items: TrayMenuItem[] = [
+    { kind: 'label', id: 'status', label: `${status.charAt(0).toUpperCase()}${status.slice(1)}` },
+    { kind: 'label', id: 'today', label: todayText(state).replace(/^./, (c) => c.toUpperCase()) },
+    { kind: 'separator' },
     {
       kind: 'checkbox',
       id: 'contribute',
@@ -142,7 +176,8 @@ export function trayMenu(state: NodeState, now: number): TrayMenuItem[] {
   ];
   if (snoozed) {
     items.push({ kind: 'action', id: 'resume', label: 'Resume', enabled: true, action: { type: 'command', command: { command: 'resume' } } });
-  } else {
+  } else if (enabled) {
+    // Offered only while contribution is on: snoozing what is off means nothing.
     items.push(
       { kind: 'action', id: 'snooze-hour', label: 'Snooze 1 hour', enabled, action: { type: 'command', command: { command: 'snooze', minutes: SNOOZE_HOUR_MINUTES } } },
       { kind: 'action', id: 'snooze-tomorrow', label: 'Snooze until tomorrow', enabled, action: { type: 'snooze-until-morning' } },
@@ -159,7 +194,7 @@ export function trayMenu(state: NodeState, now: number): TrayMenuItem[] {
 }
 
 export function trayModel(state: NodeState, now: number, shellError: string | null = null): TrayModel {
-  return { icon: trayIconState(state, now, shellError), tooltip: trayTooltip(state, now, shellError), menu: trayMenu(state, now) };
+  return { icon: trayIconState(state, now, shellError), tooltip: trayTooltip(state, now, shellError), menu: trayMenu(state, now, shellError) };
 }
 
 /** The Electron menu template for a model; `onAction` gets the clicked item's action. */

@@ -124,7 +124,7 @@ function activityEntries(now, orch) {
 }
 function workView(now, orch) {
   return {
-    cpu: { usedPermille: 182, limitPermille: 150, sampledAt: now - 2_000 },
+    cpu: { usedPermille: 121, limitPermille: 150, sampledAt: now - 2_000 },
     running: [{ taskId: 'wt:01JQ8ZA', vnodeId: 'vn:01JQ8Z4K2M7T', orchestrator: orch, workload: MANDELBROT, startedAt: now - 14_000, budgetMs: 60_000, activeMs: 12_400, cpuMs: 11_900, suspended: false, progress: null }],
     queued: 1,
     recent: Array.from({ length: 6 }, (_, i) => ({ taskId: `wt:01JQ8Y${i}`, vnodeId: 'vn:01JQ8Z4K2M7T', orchestrator: orch, workload: MANDELBROT, status: 'ok', finishedAt: now - (i + 1) * 20_000, cpuMs: 18_000, picture: { width: 64, height: 64, caption: `Tile ${i + 2}, 3 of a 8 × 8 picture of the Mandelbrot set` } })),

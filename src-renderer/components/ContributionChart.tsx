@@ -74,7 +74,7 @@ export function ContributionChart({ detail }: { detail: ContributionHistoryDetai
           scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(max, measure === 'tasks' ? 4 : 1)] } },
           axes: [
             { ...axis, values: period === 'day' ? '{HH}:{mm}' : '{D} {MMM}' },
-            { ...axis, size: 48, values: (_u, splits) => splits.map((v) => (measure === 'cpu' ? `${v} min` : String(v))) },
+            { ...axis, size: 64, values: (_u, splits) => splits.map((v) => (measure === 'cpu' ? `${v} min` : String(v))) },
           ],
           series: [{}, { label: MEASURE_LABEL[measure], stroke: accent, fill: accent, width: 0, paths: uPlot.paths.bars!({ size: [0.7, 40] }), points: { show: false } }],
           hooks: {

@@ -143,11 +143,6 @@ export function DashboardScreen({ node }: { node: NodeState }) {
           {reasons.length > 0 && <SuspendReasons contribution={{ ...contribution, suspendReasons: reasons }} now={now} />}
           {node.network.joined && contribution.enabled && <SnoozeControls contribution={contribution} />}
         </Card>
-        <Card title="What this computer gives" className="card-wide">
-          <CpuMeter cpu={work.cpu} running={work.running.length > 0} />
-          <TotalsTable history={node.contributionHistory} />
-          {history !== null ? <ContributionChart detail={history} /> : <p className="muted">Loading the history…</p>}
-        </Card>
         <Card
           title="Working on"
           actions={
@@ -157,6 +152,11 @@ export function DashboardScreen({ node }: { node: NodeState }) {
           }
         >
           <CurrentWork work={work} compact />
+        </Card>
+        <Card title="What this computer gives" className="card-wide">
+          <CpuMeter cpu={work.cpu} running={work.running.length > 0} />
+          <TotalsTable history={node.contributionHistory} />
+          {history !== null ? <ContributionChart detail={history} /> : <p className="muted">Loading the history…</p>}
         </Card>
         <Card
           title="Credit"
