@@ -3,6 +3,7 @@
 // require. The launch part needs the Electron binary, which electron ≥ 42 downloads lazily on
 // first use and which this project's machines cannot download; there it is skipped, saying why.
 // Note: require('electron') from Node would *try to download* the binary, so we never call it here.
+import { TRAY_ICON_STATES } from './tray-model.js';
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,7 +106,8 @@ describe('the shell bundle', () => {
   it('carries the tray icons and the window icon', () => {
     const icons = readdirSync(join(outdir, 'icons'));
     expect(icons).toContain('icon.png');
-    expect(icons.filter((name) => name.startsWith('tray-')).length).toBe(30);
+    // Six files per tray state (TRAY_ICON_STATES).
+    expect(icons.filter((name) => name.startsWith('tray-')).length).toBe(6 * TRAY_ICON_STATES.length);
   });
 });
 

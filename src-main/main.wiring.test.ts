@@ -304,7 +304,7 @@ describe('main.ts wiring (against a stand-in electron)', () => {
     const tray = fake.trays[0];
     expect(tray?.image).toMatch(/icons[/\\]tray-off(-32|Template)?\.png$/);
     expect(tray?.tooltip).toMatch(/^PNode Desktop: /);
-    expect(tray?.menu.map((item) => item.label ?? item.type)).toEqual(['Contribute', 'separator', 'Snooze 1 hour', 'Snooze until tomorrow', 'separator', 'Open PNode', 'Peers: 0', 'separator', 'Quit PNode']);
+    expect(tray?.menu.map((item) => item.label ?? item.type)).toEqual(['Not joined to a network', 'Nothing yet today', 'separator', 'Contribute', 'separator', 'Open PNode', 'Peers: 0', 'separator', 'Quit PNode']);
     const window = fake.windows[0];
     expect(window?.url).toBe('app://pnode/index.html');
     expect(window?.options['webPreferences']).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true });

@@ -172,8 +172,8 @@ export function trayMenu(state: NodeState, now: number, shellError: string | nul
       enabled: true,
       action: { type: 'command', command: { command: 'set-contribution', enabled: !enabled } },
     },
-    { kind: 'separator' },
   ];
+  if (snoozed || enabled) items.push({ kind: 'separator' });
   if (snoozed) {
     items.push({ kind: 'action', id: 'resume', label: 'Resume', enabled: true, action: { type: 'command', command: { command: 'resume' } } });
   } else if (enabled) {
