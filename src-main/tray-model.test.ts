@@ -62,7 +62,7 @@ describe('tray icon state', () => {
 
 describe('tray menu', () => {
   it('lists the items in order when contributing', () => {
-    const menu = trayMenu(nodeState({ contribution: { enabled: true, status: 'contributing' } }), T0);
+    const menu = trayMenu(nodeState({ joined: true, contribution: { enabled: true, status: 'contributing' } }), T0);
     expect(menu.map((entry) => (entry.kind === 'separator' ? '—' : entry.label))).toEqual([
       'Contributing',
       'Nothing yet today',
@@ -90,7 +90,7 @@ describe('tray menu', () => {
     const off = trayMenu(nodeState(), T0);
     expect(item(off, 'snooze-hour')).toBeUndefined();
     expect(item(off, 'snooze-tomorrow')).toBeUndefined();
-    const on = trayMenu(nodeState({ contribution: { enabled: true, status: 'connecting' } }), T0);
+    const on = trayMenu(nodeState({ joined: true, contribution: { enabled: true, status: 'connecting' } }), T0);
     expect(item(on, 'snooze-hour')).toMatchObject({ enabled: true, action: { type: 'command', command: { command: 'snooze', minutes: 60 } } });
     expect(item(on, 'snooze-tomorrow')).toMatchObject({ enabled: true, action: { type: 'snooze-until-morning' } });
   });
@@ -206,7 +206,7 @@ describe('formatLocalTime', () => {
 
 describe('the Electron menu template', () => {
   it('maps each model item and calls back with its action', () => {
-    const model = trayModel(nodeState({ contribution: { enabled: true, status: 'contributing' } }), T0);
+    const model = trayModel(nodeState({ joined: true, contribution: { enabled: true, status: 'contributing' } }), T0);
     const clicked: TrayAction[] = [];
     const template = toMenuTemplate(model.menu, (action) => clicked.push(action));
     expect(template).toHaveLength(model.menu.length);

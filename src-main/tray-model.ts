@@ -173,11 +173,12 @@ export function trayMenu(state: NodeState, now: number, shellError: string | nul
       action: { type: 'command', command: { command: 'set-contribution', enabled: !enabled } },
     },
   ];
-  if (snoozed || enabled) items.push({ kind: 'separator' });
+  // Snoozing is offered only while contribution is on (joined and switched on): snoozing what is off means nothing.
+  const on = enabled && state.network.joined;
+  if (snoozed || on) items.push({ kind: 'separator' });
   if (snoozed) {
     items.push({ kind: 'action', id: 'resume', label: 'Resume', enabled: true, action: { type: 'command', command: { command: 'resume' } } });
-  } else if (enabled) {
-    // Offered only while contribution is on: snoozing what is off means nothing.
+  } else if (on) {
     items.push(
       { kind: 'action', id: 'snooze-hour', label: 'Snooze 1 hour', enabled, action: { type: 'command', command: { command: 'snooze', minutes: SNOOZE_HOUR_MINUTES } } },
       { kind: 'action', id: 'snooze-tomorrow', label: 'Snooze until tomorrow', enabled, action: { type: 'snooze-until-morning' } },
