@@ -45,3 +45,14 @@ process.stdout.write(
     `${'total loaded by the window'.padEnd(36)} ${kib(raw).padStart(11)} ${kib(gzip).padStart(11)} ${kib(brotli).padStart(11)}\n` +
     `source maps (not loaded): ${maps.length} files, ${kib(mapBytes)}\n`,
 );
+
+// The chart library's share (issue 14 §1): uPlot's own minified build and stylesheet, as shipped in
+// its package. The bundle holds the ESM build, tree-shaken and minified again, so this is close to
+// (and at most about) what the chart costs the window.
+const UPLOT_DIR = join(process.cwd(), 'node_modules', 'uplot', 'dist');
+const uplotFiles = ['uPlot.iife.min.js', 'uPlot.min.css'].map((name) => join(UPLOT_DIR, name));
+const uplot = uplotFiles.map((file) => readFileSync(file));
+const uplotRaw = uplot.reduce((sum, bytes) => sum + bytes.length, 0);
+const uplotGzip = uplot.reduce((sum, bytes) => sum + gzipSync(bytes, { level: 9 }).length, 0);
+const uplotVersion = (JSON.parse(readFileSync(join(process.cwd(), 'node_modules', 'uplot', 'package.json'), 'utf8')) as { version: string }).version;
+process.stdout.write(`chart library: uPlot ${uplotVersion}, ${kib(uplotRaw)} raw, ${kib(uplotGzip)} gzip -9 (its minified build and stylesheet), ${((100 * uplotGzip) / gzip).toFixed(0)} % of the window's gzip total\n`);
