@@ -276,15 +276,16 @@ describe('refusals the PNode sees', () => {
   }
   const contributorTraces = (runtime: NodeRuntime) => runtime.traces.recent(1_000).filter((e) => e['event/type'] === 'error/occurred' && e.detail?.['phase'] === 'trusted-registration').map((e) => e.detail?.['code']);
 
-  it('a malformed or used token fails the command with its code, shows the error state, and is traced', async () => {
+  it('a malformed token fails the command and changes nothing; a used one fails with its code, shows the error state, and is traced', async () => {
     const orch = await orchestrator();
     const node = await contributor({ nodeId: orch.runtime.identity.nodeId, urls: [orch.url] });
     expect(await node.control.execute({ command: 'enroll', token: 'not a token' })).toMatchObject({ ok: false, error: { code: 'failed', protocolCode: 'E_PROTO_INVALID' } });
-    expect(node.trusted.view()).toMatchObject({ state: 'error', lastError: expect.stringContaining('E_PROTO_INVALID') });
+    // A typo is bad input, not a failed enrollment (issue 14 §2): no lasting error, nothing traced.
+    expect(node.trusted.view()).toMatchObject({ state: 'not-enrolled', lastError: null });
     const used = await enrolled(orch, testIdentity(0x70));
     expect(await node.control.execute({ command: 'enroll', token: used.token })).toMatchObject({ ok: false, error: { protocolCode: 'E_HS_REPLAY' } });
     expect(node.trusted.view()).toMatchObject({ state: 'error', credentialId: null, lastError: expect.stringContaining('E_HS_REPLAY') });
-    expect(contributorTraces(node.runtime)).toEqual(['E_PROTO_INVALID', 'E_HS_REPLAY']);
+    expect(contributorTraces(node.runtime)).toEqual(['E_HS_REPLAY']);
     expect(await node.control.execute({ command: 'renew-credential' })).toMatchObject({ ok: false, error: { protocolCode: 'E_HS_UNKNOWN_REF' } });
   });
 
