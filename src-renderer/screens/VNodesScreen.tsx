@@ -75,11 +75,11 @@ export function VNodesScreen({ node }: { node: NodeState }) {
           <p className="muted">
             A coordinator sets aside a work space (a “virtual node”) on this computer and sends it tasks, one at a time.
           </p>
-          {active.length === 0 ? <p className="empty">No work space right now. One appears when a coordinator places work here.</p> : <VNodeTable vnodes={active} now={now} label="Work spaces" />}
+          {active.length === 0 ? <p className="empty">No work space right now. One appears when a coordinator places work here.</p> : <VNodeTable vnodes={active} now={now} label="Work spaces, as a table" />}
           {released.length > 0 && (
             <details className="details-block">
               <summary>Recently ended ({released.length})</summary>
-              <VNodeTable vnodes={released} now={now} label="Recently ended work spaces" />
+              <VNodeTable vnodes={released} now={now} label="Recently ended work spaces, as a table" />
             </details>
           )}
         </Card>
