@@ -411,6 +411,9 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
     'get-receipt': { command: 'get-receipt', receiptId: 'rcpt:01KHARDEN0000000000000001' },
     'list-receipts': { command: 'list-receipts', before: 10, limit: 5 },
     'get-history': { command: 'get-history' },
+    'list-activity': { command: 'list-activity', before: 40, limit: 20 },
+    'get-result-picture': { command: 'get-result-picture', taskId: 'task:harden/mandelbrot/0' },
+    'set-peer-label': { command: 'set-peer-label', nodeId: c.nodeId, label: 'the seed in the attic' },
   };
   const commands = COMMAND_NAMES.map((name) => {
     const command = commandOf[name];
