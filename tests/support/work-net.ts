@@ -18,6 +18,7 @@ import type { NodeConfig } from '../../src-node/kernel/runtime/node-config.js';
 import type { VNodeHostModuleOptions } from '../../src-node/contributor/vnode/vnode-module.js';
 import type { VNodeHost } from '../../src-node/contributor/vnode/vnode-host.js';
 import { WorkRunner, type WorkRunnerOptions } from '../../src-node/contributor/work/work-runner.js';
+import { TestProject } from './test-project.js';
 
 /** Limits of test contributors: the whole of one core, no pauses for battery or activity. */
 export const WORK_TEST_LIMITS: ContributionLimits = { ...DEFAULT_LIMITS, cpuPercent: 100, maxCores: 1, memoryPercent: 25, onlyWhenIdle: false, pauseOnBattery: false };
@@ -59,6 +60,8 @@ export interface WorkNet {
   readonly scheduler: WorkScheduler;
   readonly contributors: WorkContributor[];
   readonly dataDir: string;
+  /** A project the orchestrator takes work from (its key is listed), talking to the job API in process. */
+  readonly project: TestProject;
   /** Adds one more contributor. */
   addContributor(options?: ContributorOptions): Promise<WorkContributor>;
   /**
@@ -112,8 +115,12 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
   const orchestratorDir = join(root, 'orchestrator');
   const orchestratorRuntime = await NodeRuntime.launch(config(orchestratorDir, 'orchestrator', ['ws://127.0.0.1:0/peer'], DEFAULT_LIMITS, warn), (runtime) => {
     const admin = new AdminExtensions();
-    orchestratorModule = new OrchestratorModule({ ...runtime.components, admin, trust }, { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200, ...options.orchestrator });
-    schedulerModule = new WorkSchedulerModule({ ...runtime.components, admin, orchestrator: orchestratorModule.orchestrator }, options.scheduler);
+    orchestratorModule = new OrchestratorModule({ ...runtime.components, admin, trust }, { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200, devLoopback: true, ...options.orchestrator });
+    const projectKey = TestProject.fromByte(0x51, async () => ({ status: 0, body: null }), runtime.identity.nodeId).key;
+    schedulerModule = new WorkSchedulerModule(
+      { ...runtime.components, admin, orchestrator: orchestratorModule.orchestrator },
+      { devLoopback: true, ...options.scheduler, projects: [{ key: projectKey, name: 'test project', source: 'flag' }, ...(options.scheduler?.projects ?? [])] },
+    );
     return [orchestratorModule, schedulerModule];
   });
   runtimes.push(orchestratorRuntime);
@@ -161,6 +168,7 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     scheduler: schedulerModule!.scheduler,
     contributors,
     dataDir: root,
+    project: TestProject.fromByte(0x51, (request) => schedulerModule!.api.handle(request), orchestratorRuntime.identity.nodeId),
     addContributor,
     async trust(contributor, timeoutMs = 10_000) {
       trusted.add(contributor.nodeId);
