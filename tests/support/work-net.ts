@@ -19,6 +19,8 @@ import type { VNodeHostModuleOptions } from '../../src-node/contributor/vnode/vn
 import type { VNodeHost } from '../../src-node/contributor/vnode/vnode-host.js';
 import { WorkRunner, type WorkRunnerOptions } from '../../src-node/contributor/work/work-runner.js';
 import { TestProject } from './test-project.js';
+import { type TaskResult, makeTaskResult } from '../../src-shared/vnode/task-result.js';
+import type { ContentHash } from '../../src-shared/vnode/content-hash.js';
 
 /** Limits of test contributors: the whole of one core, no pauses for battery or activity. */
 export const WORK_TEST_LIMITS: ContributionLimits = { ...DEFAULT_LIMITS, cpuPercent: 100, maxCores: 1, memoryPercent: 25, onlyWhenIdle: false, pauseOnBattery: false };
@@ -75,6 +77,34 @@ export interface WorkNet {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A PNode that lies well: it changes its stdout and sends the digest of what it changed it to. */
+export function lieWasi(result: TaskResult): TaskResult {
+  if (result.status !== 'ok' || !result.wasi?.stdout) return result;
+  const stdout = Uint8Array.from(result.wasi.stdout);
+  stdout[0] = (stdout[0] ?? 0) ^ 0x01;
+  return makeTaskResult({ ...result, detail: null, wasi: { ...result.wasi, stdout: stdout.length > 0 ? stdout : new Uint8Array([1]) } });
+}
+
+/** Submits one batch of tasks of a WASI module through the net's project; the batch and its tasks. */
+export async function submitBatch(net: WorkNet, name: string, module: Uint8Array, tasks: readonly Record<string, unknown>[], inputs: ReadonlyArray<Uint8Array> = []): Promise<{ batch: string; tasks: Array<{ id: string; name: string }>; module: ContentHash }> {
+  const batch = await net.project.createBatch(name);
+  const hash = await net.project.upload(batch, module, 'module');
+  for (const input of inputs) await net.project.upload(batch, input, 'input');
+  const made = await net.project.submit(batch, tasks.map((t) => ({ module: hash, ...t })));
+  return { batch, tasks: made, module: hash };
+}
+
+/** Waits until every task of the batch is decided (bounded), polling the job API. */
+export async function waitBatch(net: WorkNet, batch: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await net.project.batch(batch);
+    if (view['done'] === true) return view;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for batch ${batch}: ${JSON.stringify(view)}`);
+    await sleep(100);
+  }
+}
 
 /** Polls until `predicate` holds; throws after `timeoutMs`. */
 export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 20_000, stepMs = 20): Promise<void> {

@@ -3,6 +3,7 @@
 // server (job-server.ts) reads bodies within maxBodyBytes and calls handle(); the demo project
 // calls handle() too, with requests it signs like any project.
 //
+//   GET    /v1/orchestrator                       (unsigned) this orchestrator's node id: the audience to sign for
 //   GET    /v1/project                            the calling project as this network lists it
 //   POST   /v1/batches                   {name}   → 201 a new open batch
 //   GET    /v1/batches[?after&limit]              the project's batches
@@ -37,6 +38,8 @@ import { JobApiError, type JobService, badInput, pageQuery } from './job-service
 import { projectView } from './job-views.js';
 import type { Projects } from './projects.js';
 
+/** The API's version, as GET /v1/orchestrator names it. */
+export const JOB_API_VERSION = 'pnode-jobs/1';
 /** Projects with a rate bucket at most (far above any network's project list). */
 const PROJECT_BUCKETS_MAX = 4_096;
 const TASK_STATES: readonly TaskState[] = ['open', 'accepted', 'failed', 'aborted'];
@@ -112,7 +115,10 @@ export class JobApi {
     try {
       return await this.route(request);
     } catch (error) {
-      if (error instanceof JobApiError) return errorAnswer(error.status, error.code, error.detail);
+      if (error instanceof JobApiError) {
+        const retry = (error as JobApiError & { retryAfterMs?: number }).retryAfterMs;
+        return errorAnswer(error.status, error.code, error.detail, retry !== undefined ? { 'Retry-After': String(Math.max(1, Math.ceil(retry / 1000))) } : undefined);
+      }
       if (error instanceof ProtocolError) return errorAnswer(400, error.code, error.detail);
       throw error;
     }
@@ -147,6 +153,10 @@ export class JobApi {
     }
     if (parts[0] !== 'v1') throw new JobApiError(404, 'E_PROTO_INVALID', 'not a job API endpoint (see docs/JOBS.md: /v1/…)');
     const method = request.method;
+    if (parts.length === 2 && parts[1] === 'orchestrator') {
+      if (method !== 'GET') throw new JobApiError(405, 'E_PROTO_INVALID', 'use GET');
+      return { status: 200, body: { 'node-id': this.options.audience, api: JOB_API_VERSION } };
+    }
     if (request.body.length > maxBodyBytes(method, url.pathname)) throw new JobApiError(413, 'E_PROTO_INVALID', `the body is over ${maxBodyBytes(method, url.pathname)} bytes`);
     const project = await this.authenticate(request);
     const service = this.options.service;
