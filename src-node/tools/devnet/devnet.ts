@@ -260,8 +260,12 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     if (options.heartbeatIntervalMs !== undefined) orchestratorArgs.push('--heartbeat-interval-ms', String(options.heartbeatIntervalMs));
     // Work (issue 7 §3): the demo project keeps the PNodes busy, when this binary's orchestrator has it.
     const demo = options.demo === undefined ? DEVNET_DEMO : options.demo;
-    const withDemo = demo !== null && /--demo\b/.test((await runToEnd(options.cli, ['orchestrator', '--help'])).output);
+    const orchestratorHelp = (await runToEnd(options.cli, ['orchestrator', '--help'])).output;
+    const withDemo = demo !== null && /--demo\b/.test(orchestratorHelp);
     if (withDemo) orchestratorArgs.push('--demo', demo);
+    // Every devnet node dials from 127.0.0.1: they count as separate addresses here (issue 13 §4),
+    // or no two of them could ever confirm each other's results.
+    if (/--dev-loopback\b/.test(orchestratorHelp)) orchestratorArgs.push('--dev-loopback');
     const orchestratorChild = spawnChild(options.cli, 'orchestrator', orchestratorDir, orchestratorArgs);
     children.push(orchestratorChild);
     const [orchestratorId, orchestratorUrl] = await waitForOutput(orchestratorChild, [/node\/id\s+(node:did:key:z\w+)/, /listening\s+(ws:\/\/\S+)/, /admin\s+(http:\/\/\S+)/], timeoutMs);
