@@ -11,6 +11,8 @@ export interface DialOptions {
   readonly trust?: ClientTrust;
   readonly timeoutMs?: number;
   readonly maxPayload?: number;
+  /** The local address to dial from (tests and harnesses: one of the loopback /8's addresses). */
+  readonly localAddress?: string;
 }
 
 const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EPIPE']);
@@ -37,6 +39,7 @@ export function dial(urlText: string, options: DialOptions): Promise<WebSocket> 
       perMessageDeflate: false,
       followRedirects: false,
       ...(options.trust?.ca ? { ca: [...options.trust.ca] } : {}),
+      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     let settled = false;
     const timer = setTimeout(() => fail(new Error('timeout')), timeoutMs + 1_000);

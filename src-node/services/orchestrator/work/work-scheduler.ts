@@ -899,7 +899,10 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
         if (this.options.benchmarkModule && !this.benchmarking.has(record.pnode)) this.sendBenchmark(record, record.pnode, place, now);
         continue;
       }
-      free.push({ record, pnode: record.pnode, place, standing: this.standing(record.pnode), score: this.orchestrator.registry.score(entry, now) });
+      const standing = this.standing(record.pnode);
+      // A trusted PNode is established from the start: bootstrap is over once one takes work.
+      if (standing !== 'new') this.establishedKnown = true;
+      free.push({ record, pnode: record.pnode, place, standing, score: this.orchestrator.registry.score(entry, now) });
     }
     const rank = (s: Standing) => (s === 'reliable' ? 2 : s === 'established' ? 1 : 0);
     free.sort((a, b) => rank(b.standing) - rank(a.standing) || b.score - a.score || (a.pnode < b.pnode ? -1 : a.pnode > b.pnode ? 1 : 0));
