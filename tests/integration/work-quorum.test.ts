@@ -100,7 +100,10 @@ describe('reliable PNodes', () => {
     let lying = false;
     net = await startWorkNet({ contributors: 4, contributor: (i) => (i === 0 ? { runner: { resultTransform: (r) => (lying ? lieWasi(r) : r) } } : {}), scheduler: { scheduler: { spotCheckFraction: 1 } } });
     await net.waitContributing();
-    await primesBatch('warm-up', 2);
+    // Warm-up until the others are established: a tie-breaker is never a stranger, and here the
+    // only other established PNode would be the liar itself.
+    for (let round = 0; round < 8 && !net.contributors.slice(1).every((c) => net!.scheduler.standing(c.nodeId) !== 'new'); round++) await primesBatch(`warm-up ${round}`, 6, 40 + round * 6);
+    expect(net.contributors.slice(1).map((c) => net!.scheduler.standing(c.nodeId))).not.toContain('new');
     const trusted = net.contributors[0]!;
     await net.trust(trusted);
     lying = true;

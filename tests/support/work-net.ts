@@ -138,7 +138,7 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
   const runtimes: NodeRuntime[] = [];
   const trusted = new Set<string>();
   // Stands in for trusted registration (issue 5 §5): trusted are the contributors trust() names.
-  const hook: TrustHook = options.trust ?? ((descriptor) => (trusted.has(descriptor['node/id']) ? { level: 'trusted', operatorId: 'test-operator' } : { level: 'untrusted', operatorId: null }));
+  const hook: TrustHook = options.trust ?? ((descriptor) => (trusted.has(descriptor['node/id']) ? { level: 'trusted', operatorId: `operator-${descriptor['node/id'].slice(-8)}` } : { level: 'untrusted', operatorId: null }));
   const trust: TrustPolicy = Object.assign(new EventEmitter(), { hook });
   let orchestratorModule: OrchestratorModule | undefined;
   let schedulerModule: WorkSchedulerModule | undefined;

@@ -273,8 +273,6 @@ export interface JobStore {
   /** Fails open tasks past their deadline that nobody holds (a live owner fails its own). */
   expireDeadlines(now: number): Promise<number>;
   reputations(pnodes: readonly string[]): Promise<Map<string, ReputationRow>>;
-  /** Whether any PNode has a streak of at least `minStreak` (bootstrap is over once one has: judge.ts). */
-  anyEstablished(minStreak: number): Promise<boolean>;
   /** Validated facts in the order they were recorded (credit reads them). */
   validatedFacts(after: number, limit: number): Promise<Array<ValidatedFact & { readonly seq: number }>>;
   counts(owner: string): Promise<StoreCounts>;

@@ -464,10 +464,6 @@ export class PostgresJobStore implements JobStore {
     return out;
   }
 
-  async anyEstablished(minStreak: number): Promise<boolean> {
-    return (await this.rows('SELECT 1 FROM reputation WHERE streak >= $1 LIMIT 1', [minStreak])).length > 0;
-  }
-
   async validatedFacts(after: number, limit: number): Promise<Array<ValidatedFact & { readonly seq: number }>> {
     const rows = await this.rows('SELECT * FROM validated WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
     return rows.map((r) => ({

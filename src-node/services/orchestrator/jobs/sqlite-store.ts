@@ -358,10 +358,6 @@ export class SqliteJobStore implements JobStore {
     return out;
   }
 
-  async anyEstablished(minStreak: number): Promise<boolean> {
-    return this.sql('SELECT 1 FROM reputation WHERE streak >= ? LIMIT 1').get(minStreak) !== undefined;
-  }
-
   async validatedFacts(after: number, limit: number): Promise<Array<ValidatedFact & { readonly seq: number }>> {
     const rows = this.sql('SELECT * FROM validated WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as Row[];
     return rows.map((r) => ({

@@ -15,8 +15,11 @@
 //     more at a time after a mismatch. The next run must go to an established PNode when none of
 //     the results or runs so far is established, or after a mismatch (a tie-breaker is never a
 //     stranger). After `maxResults` results without a verdict the task fails.
-//   bootstrap: a network that has never had an established PNode accepts a quorum without one
-//     (someone must be first); the orchestrator ends bootstrap for good once one exists.
+//   bootstrap: while no established (or trusted) PNode is registered with the orchestrator, a
+//     quorum without one is accepted — someone must be first, and work must not stop for good when
+//     the established PNodes are away. It is the network's weak moment: strangers from several
+//     /24s can then confirm each other (`npm run harden -- sybil` shows it); keep a few trusted
+//     PNodes registered.
 // The losing groups' results are lies, for the scheduler to punish.
 import type { ContentHash } from '../../../../src-shared/vnode/content-hash.js';
 import type { ReplicationPolicy, ValidatorSpec } from '../../../../src-shared/jobs/task-spec.js';

@@ -34,7 +34,6 @@ import { type ProjectInfo, Projects } from '../jobs/projects.js';
 import { SQLITE_FILE, SqliteJobStore } from '../jobs/sqlite-store.js';
 import { BENCHMARK_WORKLOAD } from './benchmark.js';
 import { DEMO_PROJECT_NAME, type DemoSpec, DemoProject, demoProjectSigner, demoSpecFromJson, formatDemoSpec, wasiWorkloadBytes } from './demo.js';
-import { ESTABLISHED_AFTER } from './reputation.js';
 import { CLAIM_BATCH, CLAIM_POLL_MS, LEASE_RENEW_MS, RELEASE_BACKOFF_MS, TASK_LEASE_MS, WORK_TICK_MS } from './work-profile.js';
 import { WorkScheduler, type WorkSchedulerOptions } from './work-scheduler.js';
 import { workMetricsText, workView } from './work-views.js';
@@ -176,7 +175,6 @@ export class WorkSchedulerModule implements RuntimeModule {
     }
     const self = this.components.identity.nodeId;
     await store.recover(self, clock.now());
-    if (await store.anyEstablished(ESTABLISHED_AFTER)) scheduler.markEstablishedKnown();
     this.serviceRef = new JobService({
       store,
       blobs,

@@ -59,7 +59,7 @@ function claimed(input: number, extra: { validator?: ValidatorSpec; workload?: P
   };
 }
 
-function setup(options: { messagesPerSecond?: number; benchmark?: boolean; bootstrap?: boolean } = {}) {
+function setup(options: { messagesPerSecond?: number; benchmark?: boolean } = {}) {
   const clock = new ManualClock();
   const { transport, sent, connected } = recordingTransport();
   const orchestrator = new Orchestrator({ selfNodeId: testIdentity(0x01).nodeId, clock, crypto: nativeCrypto, transport, heartbeatIntervalMs: INTERVAL });
@@ -75,7 +75,6 @@ function setup(options: { messagesPerSecond?: number; benchmark?: boolean; boots
     trace: (peer, detail) => traces.push({ peer, message: String(detail['message']) }),
     ...(options.messagesPerSecond !== undefined ? { messagesPerSecond: options.messagesPerSecond, messagesBurst: 1 } : {}),
   });
-  if (options.bootstrap === false) scheduler.markEstablishedKnown();
   const hardware = { ...unknownHardwareSummary('2026-11-21T12:00:00Z'), 'cpu/logical-cores': 4, 'memory/total-mb': 8_192, 'memory/available-mb': 6_000 };
   let seq = 0;
   /** A registered, contributing PNode offering one core, seen from `address`. */
@@ -181,9 +180,13 @@ describe('the work scheduler', () => {
     expect(t.tasks().filter((x) => x.to === other).length).toBeGreaterThanOrEqual(1);
   });
 
-  it('after bootstrap, new PNodes never confirm each other: a new PNode\'s result needs an established one', () => {
-    const t = setup({ bootstrap: false });
+  it('while an established PNode is registered, new PNodes never confirm each other: a new PNode\'s result needs the established one', () => {
+    const t = setup();
+    const established = t.pnode(0x2a);
+    t.scheduler.setReputation([{ pnode: established, validated: ESTABLISHED_AFTER, streak: ESTABLISHED_AFTER, lies: 0, benchmarkScore: 1, benchmarkedAt: t.clock.now(), updatedAt: 0 }]);
+    t.heartbeat(established, false); // registered, but paused: no work for now
     const [n1, n2] = [t.pnode(0x28), t.pnode(0x29)];
+    expect(t.scheduler.bootstrap).toBe(false);
     const accepted: string[] = [];
     t.scheduler.on('task-accepted', (task) => accepted.push(task.id));
     t.scheduler.adopt([claimed(4)]);
@@ -192,10 +195,23 @@ describe('the work scheduler', () => {
     for (const run of t.open()) t.answer(run, 'ok');
     t.settle();
     expect(t.tasks().filter((x) => x.to === n1 || x.to === n2)).toHaveLength(1);
-    const established = t.pnode(0x2a);
-    t.scheduler.setReputation([{ pnode: established, validated: ESTABLISHED_AFTER, streak: ESTABLISHED_AFTER, lies: 0, benchmarkScore: 1, benchmarkedAt: t.clock.now(), updatedAt: 0 }]);
+    t.heartbeat(established, true);
     t.settle();
     expect(t.open().map((x) => x.to)).toEqual([established]);
+    for (const run of t.open()) t.answer(run, 'ok');
+    t.commit();
+    expect(accepted).toHaveLength(1);
+  });
+
+  it('in bootstrap (no established PNode registered) a quorum of new PNodes is accepted', () => {
+    const t = setup();
+    t.pnode(0x2b);
+    t.pnode(0x2c);
+    expect(t.scheduler.bootstrap).toBe(true);
+    const accepted: string[] = [];
+    t.scheduler.on('task-accepted', (task) => accepted.push(task.id));
+    t.scheduler.adopt([claimed(7)]);
+    t.settle();
     for (const run of t.open()) t.answer(run, 'ok');
     t.commit();
     expect(accepted).toHaveLength(1);

@@ -372,7 +372,9 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
   private readonly benchmarking = new Set<string>();
   /** PNodes whose record was asked of the store (unknownPNodes). */
   private readonly recordAsked = new Map<string, true>();
-  private establishedKnown = false;
+  /** Whether an established PNode is registered here now, and when that was last looked at. */
+  private establishedOnline = false;
+  private onlineCheckedAt = Number.NEGATIVE_INFINITY;
   private writes: PendingWrites = emptyWrites();
   private lastWorkAt: number;
   private lastGrowAt = Number.NEGATIVE_INFINITY;
@@ -409,7 +411,6 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
       };
       remember(this.facts, row.pnode, facts);
       if (isBanned(facts.record)) remember(this.banned, row.pnode, this.now());
-      if (facts.record.streak >= ESTABLISHED_AFTER) this.establishedKnown = true;
     }
     this.orchestrator.refreshCapacity();
   }
@@ -426,13 +427,23 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
     return out;
   }
 
-  /** The store knows an established PNode: bootstrap is over for good (judge.ts). */
-  markEstablishedKnown(): void {
-    this.establishedKnown = true;
-  }
-
+  /**
+   * Bootstrap (judge.ts): no established PNode is registered here now, so a quorum of new ones is
+   * accepted. Looked at once per WORK_TICK_MS: a scan of the registry.
+   */
   get bootstrap(): boolean {
-    return !this.establishedKnown;
+    const now = this.now();
+    if (now - this.onlineCheckedAt >= WORK_TICK_MS) {
+      this.onlineCheckedAt = now;
+      this.establishedOnline = false;
+      for (const entry of this.orchestrator.registry.all()) {
+        if (entry.state === 'registered' && !this.banned.has(entry.nodeId) && this.standing(entry.nodeId) !== 'new') {
+          this.establishedOnline = true;
+          break;
+        }
+      }
+    }
+    return !this.establishedOnline;
   }
 
   /** Tasks claimed from the store; their earlier replicas vote or count as failures. */
@@ -900,8 +911,6 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
         continue;
       }
       const standing = this.standing(record.pnode);
-      // A trusted PNode is established from the start: bootstrap is over once one takes work.
-      if (standing !== 'new') this.establishedKnown = true;
       free.push({ record, pnode: record.pnode, place, standing, score: this.orchestrator.registry.score(entry, now) });
     }
     const rank = (s: Standing) => (s === 'reliable' ? 2 : s === 'established' ? 1 : 0);
@@ -1203,7 +1212,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
     const facts = this.facts.get(pnode) ?? { record: { validated: 0, streak: 0, lies: 0 }, benchmarkScore: null, benchmarkedAt: null };
     const record = applyDelta(facts.record, delta);
     remember(this.facts, pnode, { ...facts, record });
-    if (record.streak >= ESTABLISHED_AFTER) this.establishedKnown = true;
+    if (record.streak >= ESTABLISHED_AFTER) this.establishedOnline = true;
     return record;
   }
 
