@@ -105,8 +105,9 @@ export interface WorkTransport {
 export interface WorkVote extends Vote {
   readonly place: PNodePlace;
   readonly cpuMs: number;
-  /** The result as received (stored with the replica, downloaded when accepted). */
+  /** The result as received (stored with the replica, downloaded when accepted), and decoded. */
   readonly wire: string;
+  readonly result: TaskResult;
 }
 
 export interface HeldTask {
@@ -376,6 +377,8 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
   private establishedOnline = false;
   private onlineCheckedAt = Number.NEGATIVE_INFINITY;
   private writes: PendingWrites = emptyWrites();
+  private readonly runPrefix = newId('r').slice(2);
+  private runCounter = 0;
   private lastWorkAt: number;
   private lastGrowAt = Number.NEGATIVE_INFINITY;
   /** Tasks that wanted a run in the last dispatch and found no VNode (at most STARVED_SCAN_CAP). */
@@ -395,6 +398,11 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
 
   private now(): number {
     return this.clock.now();
+  }
+
+  /** A run's id (req/id and task id on the wire): unique, not secret (a result counts only from the PNode it was sent to). */
+  private runId(kind: 'wt' | 'wb'): string {
+    return `${kind}:${this.runPrefix}${(++this.runCounter).toString(36)}`;
   }
 
   // --- what the module feeds in ---------------------------------------------------------------
@@ -491,6 +499,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
             place: replica,
             cpuMs: replica.cpuMs,
             wire: replica.result,
+            result: decoded.value,
           });
         } else if (!['running', 'lost', 'cancelled'].includes(replica.state)) {
           held.failedOn.add(replica.pnode);
@@ -927,7 +936,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
         if (task.attempts >= MAX_ATTEMPTS_PER_TASK) break;
         const verdict = this.verdictOf(task);
         if (verdict.kind !== 'run') break;
-        const at = free.findIndex((f) => this.budget.available(f.pnode, now) >= 1 && this.fits(task, f.pnode, f.place, verdict.established));
+        const at = free.findIndex((f) => this.fits(task, f.pnode, f.place, verdict.established));
         if (at < 0) {
           for (let i = 0; i < verdict.more && starved.length < STARVED_SCAN_CAP; i++) starved.push(task);
           break;
@@ -939,7 +948,8 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
           task.plan = { alone: reliable && !spotCheck };
           if (spotCheck) this.counters.spotChecks++;
         }
-        if (!this.send(task, pick!.record, pick!.pnode, pick!.place, now)) break;
+        // A PNode whose budget ran out meanwhile (two of its VNodes in one pass): try the next VNode.
+        if (!this.send(task, pick!.record, pick!.pnode, pick!.place, now)) continue;
       }
     }
     this.starved = starved;
@@ -948,7 +958,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
   private sendBenchmark(record: VNodeRecord, pnode: string, place: PNodePlace, now: number): void {
     const module = this.options.benchmarkModule!;
     if (!this.budget.take(pnode, now)) return;
-    const id = newId('wb', now);
+    const id = this.runId('wb');
     const run: BenchmarkRun = { task: benchmarkTask(module, this.random, id) };
     const workload = run.task.workload;
     let sent: boolean;
@@ -968,7 +978,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
 
   private send(task: HeldTask, record: VNodeRecord, pnode: string, place: PNodePlace, now: number): boolean {
     if (!this.budget.take(pnode, now)) return false;
-    const id = newId('wt', now);
+    const id = this.runId('wt');
     const deadline = Math.min(task.deadline, now + task.workload.needs.maxMs * ATTEMPT_WALL_FACTOR + (this.options.attemptGraceMs ?? ATTEMPT_GRACE_MS));
     let sent: boolean;
     try {
@@ -989,7 +999,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
     }
     this.counters.attemptsSent++;
     this.statsOf(pnode).sent++;
-    this.writeReplica(attempt, 'running', null, null, null);
+    // The run is written when it ends: a run in flight is worth nothing after a restart (it is lost).
     this.writeProgress(task);
     return true;
   }
@@ -1066,7 +1076,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
     switch (state) {
       case 'ok': {
         stats.ok++;
-        task.votes.push({ replica: attempt.id, pnode: attempt.pnode, hash: result!.outputHash!, output: result!.wasi ?? null, standing: this.standing(attempt.pnode), place: attempt.place, cpuMs: result!.cpuMs, wire: wire! });
+        task.votes.push({ replica: attempt.id, pnode: attempt.pnode, hash: result!.outputHash!, output: result!.wasi ?? null, standing: this.standing(attempt.pnode), place: attempt.place, cpuMs: result!.cpuMs, wire: wire!, result: result! });
         if (!task.mismatched && groupVotes(task.votes, task.validator).length > 1) {
           task.mismatched = true;
           this.counters.mismatches++;
@@ -1158,7 +1168,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
     if (by === 'quorum') this.counters.agreements++;
     else this.counters.acceptedAlone++;
     this.writes.decisions.push({ task: task.id, state: 'accepted', detail: null, acceptedReplica: winner.replica, decidedAt: now, facts, reputation });
-    const result = decodeTaskResult(JSON.parse(winner.wire) as unknown);
+    const result = winner.result;
     this.writes.effects.push((outcome) => {
       if (!outcome.applied.has(task.id)) {
         this.counters.decisionsNotApplied++;
@@ -1169,7 +1179,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
         this.options.onValidated?.(fact);
         this.emit('validated', fact);
       }
-      if (result.ok) this.emit('task-accepted', { id: task.id, batch: task.batch, project: task.project, name: task.name, replica: winner.replica, result: result.value, by });
+      this.emit('task-accepted', { id: task.id, batch: task.batch, project: task.project, name: task.name, replica: winner.replica, result, by });
     });
     this.wrote();
   }
