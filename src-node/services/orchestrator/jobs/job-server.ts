@@ -61,6 +61,8 @@ export interface JobServerOptions {
   readonly tls?: ServerTls | undefined;
   readonly clock: Clock;
   readonly traces?: TraceSink;
+  /** Requests per second (and burst) from one address; default JOB_REQUESTS_PER_SECOND_PER_ADDRESS (harnesses raise it). */
+  readonly requestsPerSecondPerAddress?: number;
 }
 
 function addressKey(address: string | undefined): string {
@@ -69,14 +71,17 @@ function addressKey(address: string | undefined): string {
 
 export class JobServer {
   private readonly perAddress = new Map<string, number>();
-  private readonly rates = new KeyedBuckets({ perKey: { perSecond: JOB_REQUESTS_PER_SECOND_PER_ADDRESS, capacity: JOB_REQUEST_BURST_PER_ADDRESS }, maxKeys: JOB_RATE_MAX_ADDRESSES });
+  private readonly rates: KeyedBuckets;
   private urlNow = '';
   private sweepTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly server: Server,
     private readonly options: JobServerOptions,
-  ) {}
+  ) {
+    const rate = options.requestsPerSecondPerAddress ?? JOB_REQUESTS_PER_SECOND_PER_ADDRESS;
+    this.rates = new KeyedBuckets({ perKey: { perSecond: rate, capacity: Math.max(JOB_REQUEST_BURST_PER_ADDRESS, rate * 2) }, maxKeys: JOB_RATE_MAX_ADDRESSES });
+  }
 
   static async start(options: JobServerOptions): Promise<JobServer> {
     const { listen } = options;
