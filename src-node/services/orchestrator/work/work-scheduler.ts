@@ -132,6 +132,7 @@ export interface HeldTask {
   mismatched: boolean;
   lastFailure: { readonly status: AttemptState; readonly detail: string } | null;
   readonly heldAt: number;
+  firstSentAt: number | null;
   lastSentAt: number | null;
 }
 
@@ -240,6 +241,9 @@ export interface AcceptedTask {
   readonly replica: string;
   readonly result: TaskResult;
   readonly by: 'quorum' | 'reliable';
+  /** When its first run was sent here, and when it was decided (scheduler clock). */
+  readonly firstSentAt: number | null;
+  readonly decidedAt: number;
 }
 
 export interface FailedTask {
@@ -484,6 +488,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
         mismatched: false,
         lastFailure: null,
         heldAt: now,
+        firstSentAt: null,
         lastSentAt: null,
       };
       for (const replica of replicas) {
@@ -992,6 +997,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
     this.busy.set(record.id, attempt);
     task.running.add(attempt);
     task.attempts++;
+    task.firstSentAt ??= now;
     task.lastSentAt = now;
     if (task.retriesOwed > 0) {
       task.retriesOwed--;
@@ -1179,7 +1185,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
         this.options.onValidated?.(fact);
         this.emit('validated', fact);
       }
-      this.emit('task-accepted', { id: task.id, batch: task.batch, project: task.project, name: task.name, replica: winner.replica, result, by });
+      this.emit('task-accepted', { id: task.id, batch: task.batch, project: task.project, name: task.name, replica: winner.replica, result, by, firstSentAt: task.firstSentAt, decidedAt: now });
     });
     this.wrote();
   }
