@@ -17,7 +17,7 @@
 //              validated and stored (the task-accepted event follows the commit).
 // The per-PNode send budget (WORK_MESSAGES_PER_SECOND) bounds each PNode to 10 runs/s, so the
 // bench uses enough PNodes for the target. Figures are printed, not asserted.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -63,6 +63,7 @@ export interface TaskSpec {
 }
 
 const TASK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
 
 export function isTaskName(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_TASK_NAME_LENGTH && TASK_NAME.test(value);
@@ -153,12 +154,10 @@ export function readTaskSpec(value: unknown, what: string): TaskSpec {
   let deadline: number | null = null;
   if (f['deadline'] !== undefined) {
     const text = f['deadline'];
-    if (typeof text !== 'string') throw invalid(`${what}.deadline`, 'must be an RFC 3339 time (2026-12-31T00:00:00Z)');
-    try {
-      deadline = parseTimestamp(text);
-    } catch {
-      throw invalid(`${what}.deadline`, 'must be an RFC 3339 time (2026-12-31T00:00:00Z)');
-    }
+    // RFC 3339 with a zone: what Date.parse reads the same everywhere.
+    const when = typeof text === 'string' && RFC3339.test(text) ? parseTimestamp(text) : NaN;
+    if (!Number.isFinite(when)) throw invalid(`${what}.deadline`, 'must be an RFC 3339 time (2026-12-31T00:00:00Z)');
+    deadline = when;
   }
   return {
     name: name as string | null,

@@ -23,7 +23,7 @@ export async function makeProjectKey(path: string, crypto: CryptoProvider): Prom
   try {
     await createFileAtomic(path, `${JSON.stringify({ schema: PROJECT_KEY_SCHEMA, key, seed: toBase64url(seed) }, null, 2)}\n`, { mode: 0o600 });
   } catch (error) {
-    if (error instanceof FileExistsError) throw new Error(`${path} exists already; a project key is never overwritten`);
+    if (error instanceof FileExistsError) throw new Error(`${path} exists already; a project key is never overwritten`, { cause: error });
     throw error;
   } finally {
     seed.fill(0);
@@ -36,7 +36,7 @@ export async function readProjectKey(path: string, crypto: CryptoProvider): Prom
   try {
     value = JSON.parse(await readFile(path, 'utf8')) as typeof value;
   } catch (error) {
-    throw new Error(`${path} is not a project key file (${error instanceof Error ? error.message : String(error)}); make one with pnode project keygen`);
+    throw new Error(`${path} is not a project key file (${error instanceof Error ? error.message : String(error)}); make one with pnode project keygen`, { cause: error });
   }
   if (value.schema !== PROJECT_KEY_SCHEMA || typeof value.seed !== 'string') throw new Error(`${path} is not a ${PROJECT_KEY_SCHEMA} file`);
   let seed: Uint8Array;
