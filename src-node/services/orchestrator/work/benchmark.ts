@@ -21,7 +21,7 @@ export const BENCHMARK_MAX_MS = 30_000;
 export const BENCHMARK_MEMORY_MB = 1;
 /** A benchmark is good for this long; then the PNode runs another. */
 export const BENCHMARK_VALID_MS = 7 * 24 * 60 * 60_000;
-/** Failed benchmarks (wrong, failed or late) after which a PNode gets no work until it registers again. */
+/** Failed benchmarks (wrong, failed or late) after which a PNode gets no more work from this orchestrator (until it restarts). */
 export const MAX_BENCHMARK_FAILURES = 3;
 /** The benchmark module's name under workloads/. */
 export const BENCHMARK_WORKLOAD = 'primes-wasi';

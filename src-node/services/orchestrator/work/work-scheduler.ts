@@ -543,7 +543,8 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
     const now = this.now();
     for (const entry of this.orchestrator.registry.all()) if (this.eligible(entry.nodeId, now)) capacity += Math.max(1, this.orchestrator.capacityOf(entry).cores);
     const needy = this.openCount;
-    const target = Math.min(max, Math.max(MIN_HELD_TASKS, 4 * capacity));
+    // With no PNode to run them, hold nothing: another orchestrator of the same store may have some.
+    const target = capacity === 0 ? 0 : Math.min(max, Math.max(MIN_HELD_TASKS, 4 * capacity));
     return Math.max(0, target - needy);
   }
 
