@@ -143,6 +143,25 @@ describe('uploads, pages, abort and retire', () => {
     expect((await alice.call('GET', path)).body).toMatchObject({ state: 'complete', attached: true });
   });
 
+  it('never lets a project attach another project\'s blob by its hash alone: it uploads the bytes', async () => {
+    const secret = utf8('alice only: the secret input');
+    const hash = hashBytes(secret);
+    const mine = await alice.createBatch('secret');
+    await alice.upload(mine, secret, 'input');
+    const theirs = await bob.createBatch('guess');
+    const path = `/v1/batches/${theirs}/blobs/${hash}`;
+    expect((await bob.call('GET', path)).body).toMatchObject({ state: 'none', attached: false });
+    // A first byte does not complete it, and a task may not name it yet.
+    expect(await bob.call('PUT', `${path}?size=${secret.length}&kind=input&offset=0`, secret.subarray(0, 1))).toMatchObject({ status: 200, body: { state: 'partial', received: 1 } });
+    const module = await bob.upload(theirs, primes.bytes, 'module');
+    expect(await bob.call('POST', `/v1/batches/${theirs}/tasks`, { tasks: [stdinTask(module, new Uint8Array(8), { files: [{ name: 'in', blob: hash }] })] })).toMatchObject({ status: 400 });
+    // With every byte, it has shown it holds them: now it is attached.
+    expect(await bob.call('PUT', `${path}?size=${secret.length}&kind=input&offset=1`, secret.subarray(1))).toMatchObject({ status: 201, body: { state: 'complete' } });
+    // Alice's own second batch reuses it at once.
+    const again = await alice.createBatch('again');
+    expect(await alice.call('PUT', `/v1/batches/${again}/blobs/${hash}?size=${secret.length}&kind=input&offset=0`, new Uint8Array(0))).toMatchObject({ status: 201 });
+  });
+
   it('pages every list', async () => {
     const batch = await alice.createBatch('pages');
     const hash = await alice.upload(batch, primes.bytes, 'module');

@@ -145,10 +145,10 @@ export class BlobStore {
   }
 
   /** Where an upload stands for this project. */
-  async uploadState(project: string, hash: ContentHash): Promise<UploadState> {
+  async uploadState(project: string, hash: ContentHash, known: boolean): Promise<UploadState> {
     const partial = await this.partialOf(project, hash);
     if (partial) return { state: 'partial', received: partial.received, size: partial.size, kind: partial.kind };
-    if (await this.has(hash)) {
+    if (known && (await this.has(hash))) {
       const info = await stat(this.pathOf(hash));
       return { state: 'complete', size: info.size };
     }
@@ -161,10 +161,13 @@ export class BlobStore {
    * says where), a chunk past the end, too many uploads of the project at once, bytes that do not
    * hash to the name, a module that is not a WASI command. A refused completion drops the upload.
    */
-  async append(project: string, hash: ContentHash, size: number, kind: BlobKind, offset: number, chunk: Uint8Array, now = Date.now()): Promise<Result<AppendOutcome>> {
+  async append(project: string, hash: ContentHash, size: number, kind: BlobKind, offset: number, chunk: Uint8Array, known: boolean, now = Date.now()): Promise<Result<AppendOutcome>> {
     if (!Number.isSafeInteger(size) || size < 0 || size > MAX_JOB_BLOB_BYTES) return fail('E_PROTO_INVALID', `a blob holds at most ${MAX_JOB_BLOB_BYTES} bytes`);
     return this.locked(`upload ${project} ${hash}`, async () => {
-      if (await this.has(hash)) {
+      // A blob the project uploaded before is complete at once. One only another project holds is
+      // not: knowing a hash must not be a way to read someone else's input (through a task that
+      // prints it), so its bytes are uploaded like any others.
+      if (known && (await this.has(hash))) {
         const info = await stat(this.pathOf(hash));
         if (info.size !== size) return fail('E_PROTO_INVALID', `blob ${hash} is ${info.size} bytes, not ${size}`);
         // Someone uploaded it already: check the kind it is wanted as, then it is complete.
@@ -222,6 +225,11 @@ export class BlobStore {
     }
     await this.locked(`blob ${hash}`, async () => {
       const final = this.pathOf(hash);
+      if (await this.has(hash)) {
+        // The same bytes are kept already (another project's): this upload proved it holds them.
+        await rm(path, { force: true });
+        return;
+      }
       await mkdir(join(final, '..'), { recursive: true });
       await rename(path, final);
       fsyncDirectorySync(join(final, '..'));

@@ -144,7 +144,7 @@ export class JobService {
   async uploadState(project: string, batchId: string, hash: ContentHash): Promise<UploadState & { readonly attached: boolean }> {
     await this.ownBatch(project, batchId);
     const attached = await this.store.batchHasBlob(batchId, hash);
-    const state = await this.options.blobs.uploadState(project, hash);
+    const state = await this.options.blobs.uploadState(project, hash, await this.store.projectHasBlob(project, hash));
     return { ...state, attached: attached && state.state === 'complete' };
   }
 
@@ -162,7 +162,8 @@ export class JobService {
       const used = await this.store.projectBlobBytes(project);
       if (used + size > MAX_PROJECT_BLOB_BYTES) throw new JobApiError(409, 'E_PROTO_INVALID', `the project keeps ${used} bytes of blobs (at most ${MAX_PROJECT_BLOB_BYTES}): retire batches first`);
     }
-    const appended = await this.options.blobs.append(project, hash, size, kind, offset, bytes, this.now());
+    const known = await this.store.projectHasBlob(project, hash);
+    const appended = await this.options.blobs.append(project, hash, size, kind, offset, bytes, known, this.now());
     if (!appended.ok) throw badInput(appended.error.detail);
     if (appended.value.state === 'complete') {
       const blob: BlobRow = { hash, size, kind, minPages: appended.value.minPages, createdAt: this.now() };

@@ -245,6 +245,8 @@ export interface JobStore {
   /** Whether the batch references the blob (a task may name only blobs of its batch). */
   batchHasBlob(batch: string, hash: ContentHash): Promise<boolean>;
   batchBlobs(batch: string, after: string | null, limit: number): Promise<Page<BlobRow>>;
+  /** Whether any batch of the project references the blob (it uploaded it: the bytes are its own to reuse). */
+  projectHasBlob(project: string, hash: ContentHash): Promise<boolean>;
   /** Bytes of the distinct blobs the project's live batches reference. */
   projectBlobBytes(project: string): Promise<number>;
 

@@ -265,6 +265,10 @@ export class PostgresJobStore implements JobStore {
     return { items, next: rows.length > limit ? items[items.length - 1]!.hash : null };
   }
 
+  async projectHasBlob(project: string, hash: ContentHash): Promise<boolean> {
+    return (await this.rows('SELECT 1 FROM batch_blobs bb JOIN batches b ON b.id = bb.batch WHERE b.project = $1 AND bb.hash = $2 LIMIT 1', [project, hash])).length > 0;
+  }
+
   async projectBlobBytes(project: string): Promise<number> {
     const [row] = await this.rows(
       "SELECT COALESCE(SUM(size), 0) AS n FROM blobs WHERE hash IN (SELECT bb.hash FROM batch_blobs bb JOIN batches b ON b.id = bb.batch WHERE b.project = $1 AND b.state != 'retired')",

@@ -198,6 +198,10 @@ export class SqliteJobStore implements JobStore {
     return { items, next: rows.length > limit ? items[items.length - 1]!.hash : null };
   }
 
+  async projectHasBlob(project: string, hash: ContentHash): Promise<boolean> {
+    return this.sql('SELECT 1 FROM batch_blobs bb JOIN batches b ON b.id = bb.batch WHERE b.project = ? AND bb.hash = ? LIMIT 1').get(project, hash) !== undefined;
+  }
+
   async projectBlobBytes(project: string): Promise<number> {
     const row = this.sql(
       "SELECT COALESCE(SUM(size), 0) AS n FROM blobs WHERE hash IN (SELECT bb.hash FROM batch_blobs bb JOIN batches b ON b.id = bb.batch WHERE b.project = ? AND b.state != 'retired')",
