@@ -47,6 +47,10 @@ const DEFAULT_SIZES = [1_000, 5_000];
 const CLIENTS_PER_WORKER = 2_000;
 /** Handshakes in flight per worker during the ramp-up (the listener takes 256 pending upgrades in all). */
 const RAMP_CONCURRENCY = 32;
+/** Handshakes in flight over all workers: below the listener's 256 pending upgrades, so none is refused for want of room. */
+const RAMP_CONCURRENCY_TOTAL = 192;
+/** A client whose session or registration failed during the ramp-up tries again this many times (a loaded machine times out). */
+const RAMP_RETRIES = 2;
 const WARMUP_MS = HEARTBEAT_INTERVAL_MS;
 const WINDOW_MS = 2 * HEARTBEAT_INTERVAL_MS;
 /** More than this share of clients failing to register means the machine cannot host N. */
@@ -73,7 +77,7 @@ function scale(): number {
 
 // --- messages between the processes -----------------------------------------------------------
 
-type ToWorker = { type: 'start'; url: string; nodeId: string; count: number; first: number } | { type: 'window-start' } | { type: 'window-end' };
+type ToWorker = { type: 'start'; url: string; nodeId: string; count: number; first: number; concurrency: number } | { type: 'window-start' } | { type: 'window-end' };
 type FromWorker =
   | { type: 'ramped'; registered: number; failed: number; lastError: string | null }
   | { type: 'samples'; rttMicros: number[]; sent: number; acked: number; errors: number; closed: number; loopP99Ms: number; loopMaxMs: number };
@@ -317,16 +321,23 @@ async function runClients(): Promise<void> {
       const lane = async (): Promise<void> => {
         while (next < total) {
           const i = next++;
-          try {
-            await openClient(message.first + i, message.url, message.nodeId);
-            registered++;
-          } catch (error) {
-            failed++;
-            lastError = error instanceof Error ? error.message : String(error);
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await openClient(message.first + i, message.url, message.nodeId);
+              registered++;
+              break;
+            } catch (error) {
+              lastError = error instanceof Error ? error.message : String(error);
+              if (attempt >= RAMP_RETRIES) {
+                failed++;
+                break;
+              }
+              await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+            }
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(RAMP_CONCURRENCY, total) }, lane));
+      await Promise.all(Array.from({ length: Math.min(message.concurrency, total) }, lane));
       send({ type: 'ramped', registered, failed, lastError } satisfies FromWorker);
     } else if (message.type === 'window-start') {
       loop.reset();
@@ -472,7 +483,8 @@ async function measureReal(n: number, real: number, virtualCount: number, orches
   const started = Date.now();
   const share = Math.ceil(real / workerCount);
   const ramped = workers.map((w) => nextMessage<Extract<FromWorker, { type: 'ramped' }>>(w, 'ramped', RAMP_TIMEOUT_MS));
-  workers.forEach((w, i) => w.send({ type: 'start', url: ready.url, nodeId: ready.nodeId, count: Math.max(0, Math.min(share, real - i * share)), first: i * share } satisfies ToWorker));
+  const concurrency = Math.max(1, Math.min(RAMP_CONCURRENCY, Math.floor(RAMP_CONCURRENCY_TOTAL / workerCount)));
+  workers.forEach((w, i) => w.send({ type: 'start', url: ready.url, nodeId: ready.nodeId, count: Math.max(0, Math.min(share, real - i * share)), first: i * share, concurrency } satisfies ToWorker));
   const ramp = await Promise.all(ramped);
   const setupSeconds = (Date.now() - started) / 1000;
   const registered = ramp.reduce((s, r) => s + r.registered, 0) + virtualCount;
