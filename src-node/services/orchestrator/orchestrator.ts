@@ -41,7 +41,7 @@ import { MAX_VNODES, VNodeTable, isHeld, type VNodeRecord } from './vnode-table.
 import { RateWindow, zeroCounters, type MetricsSnapshot, type OrchestratorCounters } from './metrics.js';
 import { placeOf } from './work/independence.js';
 
-/** PNodes one orchestrator registers at most (DESIGN.md §9: 50,000 at a 10 s heartbeat). */
+/** PNodes one orchestrator registers at most (DESIGN.md §9: 50,000 at a 10 s heartbeat; the connection manager holds as many sessions). */
 export const MAX_REGISTERED_PNODES = 50_000;
 /**
  * Registered PNodes seen from one address, and from one network prefix (IPv4 /24, IPv6 /48), at
