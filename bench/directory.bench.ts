@@ -3,7 +3,8 @@
 // client in this process over several keep-alive connections on 127.0.0.1.
 // `npm run bench -- directory`. PNODE_BENCH_SCALE shortens it; PNODE_BENCH_BIN runs another pnode
 // entry script instead of bin/pnode.js.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../src-node/kernel/process/lifeline.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ function startDirectory(dataDir: string): Promise<{ child: ChildProcess; url: st
     // The load comes from one address: lift the per-IP limits (the per-publisher one stays).
     '--ip-put-rate', '1000000', '--ip-get-rate', '1000000',
   ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSupervised(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -17,7 +17,8 @@
 // orchestrator's own handlers, in its process, without a socket. The row says so; its latency is
 // that of the real sessions while the orchestrator keeps all N leases, its RSS is measured, and the
 // RSS of N real sessions is projected from the per-session memory measured in the same run.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../src-node/kernel/process/lifeline.js';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,15 @@ const MAX_PNODES = 50_000;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 type Role = 'controller' | 'orchestrator' | 'clients';
+
+/**
+ * Each light PNode dials from its own loopback address (127.2.0.0 onwards; Linux answers all of
+ * 127/8), as real PNodes come from many: the orchestrator caps sessions and pending handshakes per
+ * address (issue 15 §2).
+ */
+function sourceAddress(index: number): string {
+  return `127.${2 + (index >> 16)}.${(index >> 8) & 255}.${index & 255}`;
+}
 
 function argValue(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -252,7 +262,8 @@ async function runClients(): Promise<void> {
     const identity = identityFromSeed(randomBytes(32), nativeCrypto);
     const client: LightClient = { connection: null, seq: 0, registered: false, pending: new Map(), timer: undefined };
     clients.push(client);
-    const connection = await openOutbound({ crypto: nativeCrypto, identity, clock: systemClock, nonces }, { url, expectedNodeId: nodeId, transport: { policy: { insecureLoopback: true } } });
+    const transport = { policy: { insecureLoopback: true }, localAddress: sourceAddress(index) };
+    const connection = await openOutbound({ crypto: nativeCrypto, identity, clock: systemClock, nonces }, { url, expectedNodeId: nodeId, transport });
     client.connection = connection;
     const registered = new Promise<void>((resolve, reject) => {
       connection.on('message', (message: SessionMessage) => {
@@ -414,7 +425,8 @@ function spawnRole(role: Role): ChildProcess {
   const execArgv = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`, `--cpu-prof-name=${role}-${Date.now()}-${Math.floor(Math.random() * 1e6)}.cpuprofile`] : [];
   const flags = process.env['PNODE_BENCH_ORCHESTRATOR_FLAGS'];
   if (role === 'orchestrator' && flags) execArgv.push(...flags.split(/\s+/).filter((f) => f !== ''));
-  return fork(process.argv[1]!, ['--role', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
+  // The IPC channel is each role's lifeline: it stops on 'disconnect'.
+  return spawnSupervised(process.execPath, [...execArgv, process.argv[1]!, '--role', role], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], lifeline: 'ipc' });
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {

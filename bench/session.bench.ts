@@ -1,7 +1,8 @@
 // Session figures (issue 3 §8, DESIGN.md §9): full session setups per second over ws on loopback
 // (both ends in this process), encrypted messages/s and MB/s on one session, and the RSS and CPU of
 // an idle node holding 4 sessions. `npm run bench -- session`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../src-node/kernel/process/lifeline.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,10 +61,14 @@ const accepted: PeerConnection[] = [];
 const listener = await listen({
   endpoint: parsePeerEndpoint('ws://127.0.0.1:0/peer', policy),
   onConnection: (socket, info) => {
-    acceptInbound(responderCtx, socket, { remoteAddress: info.remoteAddress }).then((c) => {
-      c.start();
-      accepted.push(c);
-    }, () => undefined);
+    acceptInbound(responderCtx, socket, { remoteAddress: info.remoteAddress }).then(
+      (c) => {
+        info.leavePending();
+        c.start();
+        accepted.push(c);
+      },
+      () => info.leavePending(),
+    );
   },
 });
 
@@ -140,7 +145,7 @@ const root = mkdtempSync(join(tmpdir(), 'pnode-idle-'));
 const children: ChildProcess[] = [];
 
 function startNode(name: string, port: number, seeds: string[]): Promise<{ child: ChildProcess; nodeId: string }> {
-  const child = spawn(process.execPath, [BIN, 'node', '--data-dir', join(root, name), '--listen', `ws://127.0.0.1:${port}/peer`, '--insecure-loopback', '--keystore', 'file', ...seeds.flatMap((s) => ['--seed', s])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSupervised(process.execPath, [BIN, 'node', '--data-dir', join(root, name), '--listen', `ws://127.0.0.1:${port}/peer`, '--insecure-loopback', '--keystore', 'file', ...seeds.flatMap((s) => ['--seed', s])], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     let output = '';

@@ -11,7 +11,7 @@
 //
 // The attack functions are exported: tests/harden/control-surface.test.ts runs a smoke version
 // against an in-process node.
-import { spawn } from 'node:child_process';
+import { spawnSupervised } from '../src-node/kernel/process/lifeline.js';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
@@ -787,13 +787,13 @@ function repoRoot(): string {
 }
 
 async function startNode(root: string, dataDir: string): Promise<{ target: ControlTarget; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'pnode.js'), 'node', '--ui', '--no-join', '--keystore', 'file', '--data-dir', dataDir], {
+  const child = spawnSupervised(process.execPath, [join(root, 'bin', 'pnode.js'), 'node', '--ui', '--no-join', '--keystore', 'file', '--data-dir', dataDir], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;

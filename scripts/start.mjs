@@ -4,12 +4,18 @@
 // downloaded on first use, which this machine may not be able to do), it says so and opens browser
 // mode instead: a node of your own with the dashboard served to any browser.
 // `npm run start:web` is browser mode on purpose. Everything lives under .pnode-dev/; Ctrl-C stops it all.
-import { spawn, spawnSync } from 'node:child_process';
+//
+// Stopping (issue 15 §6): SIGINT or SIGTERM to this process alone stops everything politely (the
+// children run in their own process groups, so a terminal's Ctrl-C reaches this process only, and
+// it asks each child once). Every child holds a lifeline to this process (scripts/lib/lifeline.mjs),
+// so killing it with SIGKILL leaves nothing behind either: the children see it gone and stop.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
+import { loadLifeline } from './lib/lifeline.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const PNODE = join(ROOT, 'bin', 'pnode.js');
@@ -22,10 +28,13 @@ const DEVNET_NODES = Number(process.env.PNODE_DEVNET_NODES ?? 3);
 /** A shorter heartbeat interval makes a demo (and the e2e test) react faster; default the design's 10 s. */
 const HEARTBEAT_MS = process.env.PNODE_DEVNET_HEARTBEAT_MS;
 const READY_TIMEOUT_MS = 120_000;
+/** After asking the children to stop, wait this long for them (a devnet takes up to ~5 s), then SIGKILL. */
+const STOP_WAIT_MS = 30_000;
 const webOnly = process.argv.includes('--web');
 
 const children = [];
 let stopping = false;
+const { holdLifeline, spawnSupervised } = await loadLifeline();
 
 function log(line) {
   process.stdout.write(`${line}\n`);
@@ -39,7 +48,8 @@ function pnode(args, options = {}) {
 
 /** Runs a long-lived child, echoing its output with a prefix; resolves when `ready` matches. */
 function startChild(name, command, args, ready, env = {}) {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (stopping) return Promise.reject(new Stopping());
+  const child = spawnSupervised(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
   let output = '';
   return new Promise((resolve, reject) => {
@@ -58,22 +68,30 @@ function startChild(name, command, args, ready, env = {}) {
     child.stderr.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      if (!stopping) {
-        log(`${name} exited (${code}); stopping everything`);
-        void stopAll(1);
-      }
+      if (stopping) return reject(new Stopping());
+      log(`${name} exited (${code}); stopping everything`);
+      void stopAll(1);
       reject(new Error(`${name} exited with ${code}:\n${output}`));
     });
   });
 }
 
+/** The start-up was cut short by stopAll: not an error. */
+class Stopping extends Error {}
+
+const running = (child) => child.exitCode === null && child.signalCode === null;
+
 async function stopAll(code = 0) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill('SIGINT');
-  const deadline = Date.now() + 15_000;
-  while (children.some((c) => c.exitCode === null && c.signalCode === null) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  // Once, politely: a second SIGINT means "now" to pnode.
+  for (const child of children) if (running(child)) child.kill('SIGINT');
+  await Promise.race([
+    Promise.all(children.map((child) => (running(child) ? new Promise((done) => child.once('exit', done)) : undefined))),
+    new Promise((done) => setTimeout(done, STOP_WAIT_MS)),
+  ]);
+  // Their own children hold lifelines to them, so this leaves nothing behind.
+  for (const child of children) if (running(child)) child.kill('SIGKILL');
   process.exit(code);
 }
 
@@ -116,6 +134,8 @@ function openInBrowser(url) {
 
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
+// Started by a supervisor (a test): when it goes, so does everything here.
+holdLifeline({ onLost: () => void stopAll(1) });
 
 if (!existsSync(join(ROOT, 'dist', 'pnode.js')) || !existsSync(join(ROOT, 'dist', 'renderer', 'index.html'))) {
   log('building (first run)…');
@@ -123,42 +143,57 @@ if (!existsSync(join(ROOT, 'dist', 'pnode.js')) || !existsSync(join(ROOT, 'dist'
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-mkdirSync(DEV, { recursive: true });
-rmSync(DEVNET_DIR, { recursive: true, force: true });
-log(`starting a devnet of ${DEVNET_NODES} nodes under ${DEVNET_DIR}`);
-await startChild(
-  'devnet',
-  process.execPath,
-  [PNODE, 'devnet', '--nodes', String(DEVNET_NODES), '--data-dir', DEVNET_DIR, ...(HEARTBEAT_MS ? ['--heartbeat-interval-ms', HEARTBEAT_MS] : [])],
-  /ready\s+\d+ of \d+ nodes registered/,
-);
-
-// A network descriptor for the devnet, so the app (or your browser-mode node) joins it like a real network.
-const devnet = JSON.parse(readFileSync(join(DEVNET_DIR, 'devnet.json'), 'utf8'));
-if (!existsSync(OWNER_KEY)) pnode(['network', 'keygen', '--out', OWNER_KEY]);
-const seeds = [];
-for (const node of devnet.nodes) seeds.push('--seed', `${node['node-id']}@${await listenUrlOf(node)}`);
-pnode([
-  'network', 'create', '--out', NETWORK_FILE, '--id', 'net:devnet', '--name', 'Local devnet', '--owner-key-file', OWNER_KEY, '--valid-days', '7',
-  ...seeds,
-  ...(devnet.directory ? ['--directory', devnet.directory.url] : []),
-  '--orchestrator', `${devnet.orchestrator['node-id']}@${devnet.orchestrator.url}`,
-  ...(devnet.authority?.key ? ['--registration-authority-key', devnet.authority.key] : []),
-]);
-log(`network descriptor: ${NETWORK_FILE}`);
-
-const electron = webOnly ? { ok: false, reason: 'browser mode was asked for (npm run start:web)' } : electronBinary();
-if (electron.ok) {
-  log('starting PNode Desktop joined to the devnet');
-  await startChild('desktop', electron.binary, [ROOT], /./, { PNODE_NETWORK: NETWORK_FILE, PNODE_INSECURE_LOOPBACK: '1' });
-} else {
-  if (!webOnly) log(`The Electron binary is not available: ${electron.reason}.\nOpening browser mode instead: your own PNode, headless, with the dashboard in a browser.`);
-  const me = await startChild(
-    'your-node',
-    process.execPath,
-    [PNODE, 'node', '--data-dir', join(DEV, 'my-node'), '--network', NETWORK_FILE, '--insecure-loopback', '--no-join', '--ui'],
-    /dashboard\s+(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/,
-  );
-  const url = me.match[1];
-  log(`\nPNode dashboard: ${url}\n${openInBrowser(url) ? 'opened in your browser' : 'open it in a browser'}; Ctrl-C stops everything.\n`);
+/** Each step of the start-up checks that nobody asked to stop meanwhile. */
+function stillWanted() {
+  if (stopping) throw new Stopping();
 }
+
+async function main() {
+  mkdirSync(DEV, { recursive: true });
+  rmSync(DEVNET_DIR, { recursive: true, force: true });
+  log(`starting a devnet of ${DEVNET_NODES} nodes under ${DEVNET_DIR}`);
+  await startChild(
+    'devnet',
+    process.execPath,
+    [PNODE, 'devnet', '--nodes', String(DEVNET_NODES), '--data-dir', DEVNET_DIR, ...(HEARTBEAT_MS ? ['--heartbeat-interval-ms', HEARTBEAT_MS] : [])],
+    /ready\s+\d+ of \d+ nodes registered/,
+  );
+
+  stillWanted();
+  // A network descriptor for the devnet, so the app (or your browser-mode node) joins it like a real network.
+  const devnet = JSON.parse(readFileSync(join(DEVNET_DIR, 'devnet.json'), 'utf8'));
+  if (!existsSync(OWNER_KEY)) pnode(['network', 'keygen', '--out', OWNER_KEY]);
+  const seeds = [];
+  for (const node of devnet.nodes) seeds.push('--seed', `${node['node-id']}@${await listenUrlOf(node)}`);
+  stillWanted();
+  pnode([
+    'network', 'create', '--out', NETWORK_FILE, '--id', 'net:devnet', '--name', 'Local devnet', '--owner-key-file', OWNER_KEY, '--valid-days', '7',
+    ...seeds,
+    ...(devnet.directory ? ['--directory', devnet.directory.url] : []),
+    '--orchestrator', `${devnet.orchestrator['node-id']}@${devnet.orchestrator.url}`,
+    ...(devnet.authority?.key ? ['--registration-authority-key', devnet.authority.key] : []),
+  ]);
+  log(`network descriptor: ${NETWORK_FILE}`);
+
+  const electron = webOnly ? { ok: false, reason: 'browser mode was asked for (npm run start:web)' } : electronBinary();
+  if (electron.ok) {
+    log('starting PNode Desktop joined to the devnet');
+    await startChild('desktop', electron.binary, [ROOT], /./, { PNODE_NETWORK: NETWORK_FILE, PNODE_INSECURE_LOOPBACK: '1' });
+  } else {
+    if (!webOnly) log(`The Electron binary is not available: ${electron.reason}.\nOpening browser mode instead: your own PNode, headless, with the dashboard in a browser.`);
+    const me = await startChild(
+      'your-node',
+      process.execPath,
+      [PNODE, 'node', '--data-dir', join(DEV, 'my-node'), '--network', NETWORK_FILE, '--insecure-loopback', '--no-join', '--ui'],
+      /dashboard\s+(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/,
+    );
+    const url = me.match[1];
+    log(`\nPNode dashboard: ${url}\n${openInBrowser(url) ? 'opened in your browser' : 'open it in a browser'}; Ctrl-C stops everything.\n`);
+  }
+}
+
+main().catch((error) => {
+  if (error instanceof Stopping) return; // stopAll exits when the children are gone
+  log(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+  void stopAll(1);
+});

@@ -32,6 +32,7 @@ import { applyPatch, type ControlEvent } from '../src-shared/control/messages.js
 import type { NodeState } from '../src-shared/control/state.js';
 import type { ControlHandler } from '../src-node/control/control-handler.js';
 import { writeFileAtomic } from '../src-node/kernel/storage/atomic-file.js';
+import { holdLifeline } from '../src-node/kernel/process/lifeline.js';
 import { APP_ENTRY_URL, APP_SCHEME, APP_SCHEME_PRIVILEGES, assetFile, isAppUrl, resolveAppRequest } from './app-protocol.js';
 import { createCommandDispatcher } from './command-dispatch.js';
 import { createIpcRouter, type IpcSender } from './ipc-routing.js';
@@ -122,6 +123,8 @@ function run(): void {
   app.on('window-all-closed', () => undefined);
   process.on('SIGINT', () => app.quit());
   process.on('SIGTERM', () => app.quit());
+  // Started by a supervisor (npm start): when it vanishes, quit as on SIGTERM.
+  holdLifeline({ onLost: () => app.quit(), log });
 
   // --- launch at login: the shell's own command ----------------------------------------------
   function loginEnvironment(): LoginEnvironment {

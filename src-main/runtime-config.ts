@@ -2,7 +2,7 @@
 // keychain (a plain file only where none answers, loudly), it joins on the volunteer's click, and
 // the environment may point it at a network (the devnet behind `npm start`, or a test network).
 import { parseSeed } from '../src-node/cli/config/node-flags.js';
-import { applyNetwork } from '../src-node/cli/config/network-flags.js';
+import { applyNetworkFiles } from '../src-node/cli/config/network-flags.js';
 import type { SandboxLauncher } from '../src-node/contributor/vnode/sandbox-process.js';
 import type { ContributorNodeConfig } from '../src-node/recipes/contributor-node.js';
 import type { NodeHostStartOptions } from './node-host.js';
@@ -47,8 +47,5 @@ export async function desktopRuntimeConfig(start: NodeHostStartOptions, env: Des
     contributor: { activity: 'desktop', ...(launcher ? { launcher } : {}) },
   };
   // The same checks as `pnode node --network F --psk-file P`: a forged or expired descriptor stops the start.
-  const options: Record<string, string> = {};
-  if (env.PNODE_NETWORK) options['network'] = env.PNODE_NETWORK;
-  if (env.PNODE_PSK_FILE) options['psk-file'] = env.PNODE_PSK_FILE;
-  return applyNetwork(base, { options, positionals: [] });
+  return applyNetworkFiles(base, { network: env.PNODE_NETWORK || undefined, pskFile: env.PNODE_PSK_FILE || undefined });
 }

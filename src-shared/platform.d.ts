@@ -13,6 +13,8 @@ declare const crypto: {
 declare class URL {
   constructor(url: string, base?: string | URL);
   readonly protocol: string;
+  readonly username: string;
+  readonly password: string;
   readonly hostname: string;
   readonly port: string;
   readonly pathname: string;

@@ -1,5 +1,6 @@
 // Starts real `pnode` processes for the e2e specs and stops them afterwards.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ export function startScript(args: readonly string[], ready: RegExp, env: Record<
 
 function startProcess(argv: readonly string[], ready: RegExp, timeoutMs: number, env: Record<string, string> = {}): Promise<Running & { match: RegExpExecArray }> {
   const args = argv;
-  const child = spawn(process.execPath, [...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawnSupervised(process.execPath, [...argv], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let output = '';
   const collect = (chunk: Buffer): void => {
     output += chunk.toString();

@@ -4,7 +4,8 @@
 // with the real loaders (checks.ts). Lanes run side by side, each on its own data dir, which
 // carries over from trial to trial as a real node's does (now and then a lane starts afresh, so
 // identity creation itself gets killed). Kill moments come from the seed.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleChild } from '../lib/bundle-child.js';
@@ -86,7 +87,7 @@ interface Lane {
 
 /** Runs the writer until killed; feeds what it reports into `progress`. */
 async function killedWriter(writer: string, args: readonly string[], lane: Lane, rng: Rng, preReady: boolean): Promise<{ ready: boolean; completed: number }> {
-  const child: ChildProcess = spawn(process.execPath, [writer, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawnSupervised(process.execPath, [writer, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let buffered = '';
   let ready = false;

@@ -1,6 +1,6 @@
 // The flooder (flooder.ts) as a child process: bundled with esbuild next to the harness (its
 // dependencies stay external, so the bundle must sit inside the repo), run, and its report read.
-import { spawn } from 'node:child_process';
+import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { bundleChild } from '../lib/bundle-child.js';
@@ -25,7 +25,7 @@ export function buildFlooder(outfile: string): Promise<void> {
  */
 export function runFlooderChild(bundle: string, url: string, nodeId: string, durationMs: number, seed: number, niceness = 0): Promise<FloodReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, url, nodeId, String(durationMs), String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnSupervised(process.execPath, [bundle, url, nodeId, String(durationMs), String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
     if (niceness !== 0 && child.pid !== undefined) {
       try {
         setPriority(child.pid, niceness);

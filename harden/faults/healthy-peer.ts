@@ -24,10 +24,10 @@ interface Ping {
 }
 
 /** Opens a session to `url` as `identity`, outside any runtime. */
-export async function openSession(identity: NodeIdentity, url: string, expectedNodeId?: string): Promise<PeerConnection> {
+export async function openSession(identity: NodeIdentity, url: string, expectedNodeId?: string, localAddress?: string): Promise<PeerConnection> {
   const connection = await openOutbound(
     { crypto: nativeCrypto, identity, clock: systemClock, nonces: new HandshakeNonceCache() },
-    { url, expectedNodeId, transport: { policy: { insecureLoopback: true } } },
+    { url, expectedNodeId, transport: { policy: { insecureLoopback: true }, ...(localAddress !== undefined ? { localAddress } : {}) } },
   );
   connection.start();
   return connection;

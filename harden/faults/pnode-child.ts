@@ -2,7 +2,8 @@
 // built binary (bin/pnode.js → dist/pnode.js), so a scenario can SIGKILL one and start it again
 // on the same port and data dir. Every child started here is SIGKILLed when this process exits,
 // whatever happened.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../src-node/kernel/util/package-root.js';
@@ -52,7 +53,7 @@ export interface PnodeChild {
 /** Starts `pnode <args>`. */
 export function spawnPnode(name: string, args: readonly string[]): PnodeChild {
   installExitHook();
-  const child = spawn(process.execPath, [pnodeBin(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSupervised(process.execPath, [pnodeBin(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   let text = '';
   const take = (chunk: Buffer): void => {

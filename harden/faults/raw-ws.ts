@@ -81,10 +81,10 @@ export class FrameReader {
   }
 }
 
-/** A TCP connection to 127.0.0.1:`port`, once connected. */
-export function connectTcp(port: number, host = '127.0.0.1'): Promise<Socket> {
+/** A TCP connection to 127.0.0.1:`port` (from `localAddress`, when given), once connected. */
+export function connectTcp(port: number, host = '127.0.0.1', localAddress?: string): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, host);
+    const socket = connect({ port, host, ...(localAddress !== undefined ? { localAddress } : {}) });
     socket.once('connect', () => {
       socket.off('error', reject);
       resolve(socket);
@@ -129,8 +129,8 @@ export class RawClient {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
   }
 
-  static async open(port: number): Promise<RawClient> {
-    return new RawClient(await connectTcp(port));
+  static async open(port: number, localAddress?: string): Promise<RawClient> {
+    return new RawClient(await connectTcp(port, '127.0.0.1', localAddress));
   }
 
   /** The first moment the node said it was done with us: a close frame, or the end of TCP. */

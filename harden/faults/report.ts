@@ -74,8 +74,9 @@ export function formatStalls(result: StalledPeersResult): string {
     `healthy peer (ping every 100 ms), RTT p50 / p95 / max ms: before ${rtt(result.baselineRtt)}; during the stalls ${rtt(result.duringRtt)}; ` +
       `${result.pingsLost} of ${result.pingsSent} pings lost; session ${result.healthySurvived ? 'kept' : 'LOST'}`,
     slots
-      ? `inbound slots (${slots.limit}): ${slots.held} held by peers that never say hello; a new peer ${slots.refusedWhileFull ? 'refused (busy)' : 'NOT refused'} meanwhile, accepted again ${ms(slots.freedAfterMs)} after they filled them`
-      : 'inbound slots: not filled in this run',
+      ? `pending slots per address (${slots.limit}): ${slots.held} of ${slots.opened} silent peers from one address held one (none a session slot); ` +
+        `another address ${slots.otherAddressServed ? 'served' : 'NOT SERVED'} meanwhile, the flooding address ${slots.sameAddressRefused ? 'refused' : 'NOT refused'} meanwhile and served again ${ms(slots.freedAfterMs)} after the flood`
+      : 'pending slots: not flooded in this run',
   ].join('\n');
 }
 

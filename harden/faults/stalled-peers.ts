@@ -1,18 +1,19 @@
 // Scenario 4, slow and stalled peers: a real node (a joined contributor with a listener and the
 // discovery modules) while peers stall it in every way stall-cases.ts knows, all at once, and a
-// healthy peer pings it throughout. Then its inbound slots are filled with peers that never say
-// hello: a new peer is refused while they hold them, and accepted again once the hello wait has
-// freed them. Figures: per case, when the node let go and when TCP was gone; the healthy peer's
-// RTT before and during the stalls and its lost pings; when the slots were free again.
+// healthy peer pings it throughout. Then one address floods it with peers that never say hello:
+// they hold pending slots, never session slots, at most MAX_PENDING_CONNECTIONS_PER_ADDRESS of them
+// (issue 15 §2); a peer from another address gets its session meanwhile, and the flooding address
+// is served again once the hello wait has freed them. Figures: per case, when the node let go and
+// when TCP was gone; the healthy peer's RTT before and during the stalls and its lost pings; what
+// the flood held, and when its address was served again.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { KeepaliveTiming } from '../../src-node/kernel/connection/keepalive.js';
-import { DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS } from '../../src-node/kernel/connection/connection-manager.js';
 import { discoveryModules, discoveryParts } from '../../src-node/recipes/discovery.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { identityFromSeed } from '../../src-node/kernel/identity/node-identity.js';
 import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
-import { HELLO_WAIT_TIMEOUT_MS } from '../../src-node/kernel/transport/limits.js';
+import { HELLO_WAIT_TIMEOUT_MS, MAX_PENDING_CONNECTIONS_PER_ADDRESS } from '../../src-node/kernel/transport/limits.js';
 import { HealthyPeer, openSession } from './healthy-peer.js';
 import { RawClient } from './raw-ws.js';
 import { loopbackConfig } from '../lib/runtimes.js';
@@ -30,6 +31,12 @@ export const STALL_MARGIN_SHARE = 0.2;
 export const TCP_CLOSE_WAIT_MS = 45_000;
 /** How often a new peer tries to get in while the slots are full. */
 export const SLOT_PROBE_INTERVAL_MS = 250;
+/** The flood of silent peers comes from here (the healthy peer and the stalls use 127.0.0.1)… */
+export const FLOOD_ADDRESS = '127.0.3.1';
+/** …and an honest newcomer from here. */
+export const OTHER_ADDRESS = '127.0.3.2';
+/** Silent peers the flood opens beyond the per-address cap. */
+const FLOOD_EXTRA = 4;
 
 export interface StalledPeersOptions {
   /** Case names (stall-cases.ts); all of them by default. */
@@ -38,7 +45,7 @@ export interface StalledPeersOptions {
   readonly keepalive: KeepaliveTiming;
   /** Wait for each stalled TCP connection to be gone too (it may outlive the drop by ws's close wait). */
   readonly waitForTcpClose: boolean;
-  /** Fill the inbound slots and time their release. */
+  /** Flood the pending slots from one address and time their release. */
   readonly fillSlots: boolean;
   readonly workDir: string;
   readonly log?: (line: string) => void;
@@ -62,12 +69,17 @@ export interface StallRow {
 }
 
 export interface SlotFigures {
+  /** MAX_PENDING_CONNECTIONS_PER_ADDRESS. */
   readonly limit: number;
-  /** Stalled peers that held a slot (the rest were refused at once). */
+  /** Silent peers the flooding address opened. */
+  readonly opened: number;
+  /** Of them, those holding a (pending) slot; the rest were refused at once. */
   readonly held: number;
-  /** A new peer was refused while they held the slots. */
-  readonly refusedWhileFull: boolean;
-  /** From the slots filling until a new peer got a session again; null if it never did. */
+  /** A peer from another address got its session while the flood held its slots. */
+  readonly otherAddressServed: boolean;
+  /** A new peer from the flooding address was refused meanwhile. */
+  readonly sameAddressRefused: boolean;
+  /** From the flood until a new peer from its address got a session; null if it never did. */
   readonly freedAfterMs: number | null;
 }
 
@@ -90,10 +102,10 @@ function finished(stall: StallCase, probe: StallProbe): boolean {
   return stall.expect === 'accepted' ? probe.note !== '' : probe.droppedAt !== null;
 }
 
-/** A fresh session attempt: 'accepted', or why not. */
-async function tryPeer(url: string, nodeId: string): Promise<'accepted' | 'busy' | 'refused'> {
+/** A fresh session attempt (from `localAddress`): 'accepted', or why not. */
+async function tryPeer(url: string, nodeId: string, localAddress: string): Promise<'accepted' | 'busy' | 'refused'> {
   try {
-    const connection = await openSession(identityFromSeed(randomBytes(32), nativeCrypto), url, nodeId);
+    const connection = await openSession(identityFromSeed(randomBytes(32), nativeCrypto), url, nodeId, localAddress);
     connection.close();
     return 'accepted';
   } catch (error) {
@@ -101,28 +113,32 @@ async function tryPeer(url: string, nodeId: string): Promise<'accepted' | 'busy'
   }
 }
 
-/** Fills the node's inbound slots with peers that never say hello; times their release. */
+/**
+ * Floods the node from one address with peers that upgrade and never say hello; what they hold,
+ * whether another address is served meanwhile, and when the flooding address is served again.
+ */
 async function fillSlots(target: StallTarget, url: string, log: (line: string) => void): Promise<SlotFigures> {
-  const limit = DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS;
+  const limit = MAX_PENDING_CONNECTIONS_PER_ADDRESS;
   const clients: RawClient[] = [];
+  const nodeId = target.runtime.identity.nodeId;
   try {
-    // One more than the limit: the healthy peer holds one, so at least two are refused at once.
-    for (let i = 0; i < limit + 1; i++) {
-      const client = await RawClient.open(target.port);
+    const opened = limit + FLOOD_EXTRA;
+    for (let i = 0; i < opened; i++) {
+      const client = await RawClient.open(target.port, FLOOD_ADDRESS);
       clients.push(client);
-      await client.upgrade(target.path, target.port);
+      await client.upgrade(target.path, target.port).catch(() => 0);
     }
     const filledAt = Date.now();
     await sleep(SLOT_PROBE_INTERVAL_MS);
     const held = clients.filter((c) => c.droppedAt === null).length;
-    const first = await tryPeer(url, target.runtime.identity.nodeId);
-    const refusedWhileFull = first === 'busy';
-    log(`  slots: ${held} stalled peers hold a slot; a new peer is ${first === 'accepted' ? 'ACCEPTED (slots not full?)' : first}`);
-    const freedAt = await pollFor(async () => ((await tryPeer(url, target.runtime.identity.nodeId)) === 'accepted' ? Date.now() : undefined), {
+    const other = await tryPeer(url, nodeId, OTHER_ADDRESS);
+    const same = await tryPeer(url, nodeId, FLOOD_ADDRESS);
+    log(`  slots: ${held} of ${opened} silent peers from ${FLOOD_ADDRESS} hold a pending slot; a peer from ${OTHER_ADDRESS} is ${other}, a new one from ${FLOOD_ADDRESS} ${same}`);
+    const freedAt = await pollFor(async () => ((await tryPeer(url, nodeId, FLOOD_ADDRESS)) === 'accepted' ? Date.now() : undefined), {
       timeoutMs: HELLO_WAIT_TIMEOUT_MS * 3,
       everyMs: SLOT_PROBE_INTERVAL_MS,
     });
-    return { limit, held, refusedWhileFull, freedAfterMs: freedAt === undefined ? null : freedAt - filledAt };
+    return { limit, opened, held, otherAddressServed: other === 'accepted', sameAddressRefused: same !== 'accepted', freedAfterMs: freedAt === undefined ? null : freedAt - filledAt };
   } finally {
     for (const client of clients) client.destroy();
   }

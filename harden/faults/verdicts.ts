@@ -78,9 +78,9 @@ export function stallGoals(result: StalledPeersResult): Goal[] {
     goals.push(
       goal(
         SCENARIO_STALLS,
-        `full inbound slots refuse newcomers and free up within HELLO_WAIT_TIMEOUT_MS (allowed ${ms(allowed)})`,
-        `${s.refusedWhileFull ? 'refused' : 'NOT refused'}, free after ${ms(s.freedAfterMs)}`,
-        s.refusedWhileFull && s.freedAfterMs !== null && s.freedAfterMs <= allowed,
+        `silent peers from one address hold at most ${s.limit} pending slots, another address is served meanwhile, and theirs frees up within HELLO_WAIT_TIMEOUT_MS (allowed ${ms(allowed)})`,
+        `${s.held} held, other address ${s.otherAddressServed ? 'served' : 'NOT served'}, free after ${ms(s.freedAfterMs)}`,
+        s.held <= s.limit && s.otherAddressServed && s.freedAfterMs !== null && s.freedAfterMs <= allowed,
       ),
     );
   }

@@ -17,7 +17,8 @@ export interface ChildEntry {
 export async function bundleChild(entry: ChildEntry, outfile: string): Promise<void> {
   await build({
     stdin: {
-      contents: `import { ${entry.run} } from './${entry.module}';\nawait ${entry.run}(process.argv.slice(2));\n`,
+      // The child holds its lifeline from its first line (scripts/lib/hold-lifeline.mjs).
+      contents: `import '../../scripts/lib/hold-lifeline.mjs';\nimport { ${entry.run} } from './${entry.module}';\nawait ${entry.run}(process.argv.slice(2));\n`,
       resolveDir: join(packageRoot(), 'harden', entry.dir),
       sourcefile: `${entry.dir}-${entry.module.replace(/\.ts$/, '')}-entry.ts`,
       loader: 'ts',

@@ -1,7 +1,8 @@
 // Issue 8 §5 (secrets): everything a devnet says, kept for the scan. Child processes with their
 // whole stdout and stderr, a control-server client that keeps every message exactly as it arrived
 // (and every request it sent), and HTTP answers. All waits are bounded.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { WebSocket } from 'ws';
 import type { CommandResult } from '../../src-shared/control/commands.js';
 import type { ControlServerMessage } from '../../src-shared/control/messages.js';
@@ -48,7 +49,7 @@ function running(child: ChildProcess): boolean {
 
 /** Starts `node <pnodeBin> <args>`, every byte of its output going to `sink`. */
 export function spawnCaptured(sink: CaptureSink, name: string, pnodeBin: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): CapturedProcess {
-  const child = spawn(process.execPath, [pnodeBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawnSupervised(process.execPath, [pnodeBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   sink.spawned++;
   let text = '';
   child.stdout!.on('data', (chunk: Buffer) => {

@@ -1,12 +1,13 @@
 // The runner behind `npm run bench` and `npm run harden`: finds <dir>/<name><suffix> files, bundles
 // each with esbuild into dist/<kind>/ and runs it in its own node process, one after another, its
 // output streamed. A file that does not build, exits non-zero or outlives its time limit counts as
-// failed; the exit status is non-zero when any did.
+// failed; the exit status is non-zero when any did. Each file holds a lifeline to the runner
+// (scripts/lib/lifeline.mjs): stopping or killing the runner stops the file and its children.
 import { build } from 'esbuild';
-import { spawn } from 'node:child_process';
 import { readdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join, relative } from 'node:path';
+import { HOLD_LIFELINE_ENTRY, loadLifeline } from './lifeline.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -40,9 +41,13 @@ export function selectNames({ kind, item, dir, suffix }, args) {
   return wanted.length > 0 ? available.filter((name) => wanted.includes(name)) : available;
 }
 
+const { holdLifeline, spawnSupervised } = await loadLifeline();
+// The runner itself, when a supervisor started it (a test), goes when that supervisor goes.
+holdLifeline({ onLost: () => process.exit(1) });
+
 function runNode(options, file) {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file], {
+    const child = spawnSupervised(process.execPath, [...(options.nodeArgs ?? []), file], {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, ...(options.env ?? {}) },
@@ -82,6 +87,7 @@ export async function runFiles(options, names) {
         packages: 'external',
         sourcemap: 'linked',
         logLevel: 'error',
+        inject: [HOLD_LIFELINE_ENTRY],
         // Bundled ESM has no `require`; some dependencies still call it.
         banner: { js: "import { createRequire as __runnerCreateRequire } from 'node:module'; const require = __runnerCreateRequire(import.meta.url);" },
       });

@@ -2,6 +2,7 @@
 import { runCommand } from './run.js';
 import { rootCommand } from './commands/index.js';
 import { unansweredKeychainCalls } from '../kernel/identity/keychain-keystore.js';
+import { holdLifeline } from '../kernel/process/lifeline.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -20,6 +21,8 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
     stop.abort(name);
   });
 }
+// Started by a supervisor (devnet, npm start, a harness): when it vanishes, stop as on SIGTERM.
+holdLifeline({ onLost: () => stop.abort('SIGTERM'), log: (line) => process.stderr.write(`pnode: ${line}\n`) });
 
 const code = await runCommand(rootCommand, process.argv.slice(2), {
   signal: stop.signal,

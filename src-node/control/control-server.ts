@@ -12,6 +12,7 @@ import { CONTROL_SUBPROTOCOL, checkControlUpgrade, checkStaticRequest } from './
 import { securityHeaders, serveStatic } from './static-files.js';
 import { requestPathname } from '../kernel/util/request-path.js';
 import { TokenBucket } from '../kernel/util/token-bucket.js';
+import { type HttpListenerLimits, answerAndClose, guardHttpServer, httpServerOptions, refuseUpgrade } from '../kernel/transport/http-guard.js';
 
 export const CONTROL_PATH = '/control';
 export const CONTROL_HOST = '127.0.0.1';
@@ -24,6 +25,27 @@ export const MAX_CONTROL_BUFFERED_BYTES = 8 * 1024 * 1024;
 export const CONTROL_COMMANDS_PER_SECOND = 20;
 /** …in bursts of twice the rate. */
 export const CONTROL_COMMAND_BURST = CONTROL_COMMANDS_PER_SECOND * 2;
+/**
+ * Connections not yet a control client (UI file requests, upgrades being checked), issue 15 §2.
+ * Loopback only, so every client shares one address and the per-address cap is the same: at it,
+ * the longest-idle connection goes, and a local flood of idle sockets churns its own while the UI
+ * still gets in. Control clients, once in, count against MAX_CONTROL_CLIENTS instead.
+ */
+export const MAX_CONTROL_CONNECTIONS = 64;
+export const CONTROL_HEADERS_TIMEOUT_MS = 5_000;
+export const CONTROL_REQUEST_TIMEOUT_MS = 10_000;
+export const CONTROL_KEEPALIVE_TIMEOUT_MS = 5_000;
+export const CONTROL_IDLE_TIMEOUT_MS = 30_000;
+
+export const CONTROL_HTTP_LIMITS: HttpListenerLimits = {
+  maxConnections: MAX_CONTROL_CONNECTIONS,
+  maxConnectionsPerAddress: MAX_CONTROL_CONNECTIONS,
+  evictAtAddressCap: true,
+  headersTimeoutMs: CONTROL_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: CONTROL_REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: CONTROL_KEEPALIVE_TIMEOUT_MS,
+  idleTimeoutMs: CONTROL_IDLE_TIMEOUT_MS,
+};
 
 export interface ControlServerOptions {
   readonly handler: ControlHandler;
@@ -50,7 +72,7 @@ export interface ControlServer {
 
 function refuse(socket: Duplex, status: number, reason: string): void {
   const text = status === 401 ? 'Unauthorized' : status === 421 ? 'Misdirected Request' : status === 503 ? 'Service Unavailable' : 'Forbidden';
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${reason.length}\r\n\r\n${reason}`);
+  refuseUpgrade(socket, status, text, reason, { 'Content-Type': 'text/plain' });
 }
 
 function send(socket: WebSocket, message: ControlServerMessage): void {
@@ -80,12 +102,11 @@ export async function startControlServer(options: ControlServerOptions): Promise
   const token = options.token ?? randomBytes(32).toString('base64url');
   const extraOrigins = options.extraOrigins ?? [];
   let port = options.port ?? 0;
-  const server = createServer((request, res) => {
+  const server = createServer(httpServerOptions(CONTROL_HTTP_LIMITS), (request, res) => {
     const verdict = checkStaticRequest({ remoteAddress: request.socket.remoteAddress, host: request.headers.host }, port);
     if (!verdict.ok) {
       options.onRefused?.(verdict.reason);
-      res.writeHead(verdict.status, { ...securityHeaders(port), 'Content-Type': 'text/plain' });
-      res.end(verdict.reason);
+      answerAndClose(request, res, verdict.status, { ...securityHeaders(port), 'Content-Type': 'text/plain' }, verdict.reason);
       return;
     }
     if (!options.staticDir) {
@@ -95,6 +116,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     }
     void serveStatic(options.staticDir, request, res, port);
   });
+  const gate = guardHttpServer(server, CONTROL_HTTP_LIMITS);
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_CONTROL_MESSAGE_BYTES,
@@ -122,7 +144,12 @@ export async function startControlServer(options: ControlServerOptions): Promise
       return refuse(socket, verdict.status, verdict.reason);
     }
     if (wss.clients.size >= MAX_CONTROL_CLIENTS) return refuse(socket, 503, 'too many control clients');
-    wss.handleUpgrade(request, socket, head, (ws) => attach(ws));
+    const tcp = request.socket;
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      // A control client now: counted by MAX_CONTROL_CLIENTS, no longer by the connection gate.
+      gate.promote(tcp);
+      attach(ws);
+    });
   });
 
   function attach(ws: WebSocket): void {

@@ -55,8 +55,9 @@ export function kernelCommands(runtime: NodeRuntime, notify: Notify): CommandHan
     },
     'add-seed': async (command) => {
       const label = command.label !== undefined ? { label: command.label } : {};
-      runtime.peers.upsertSeed({ nodeId: command.nodeId, urls: [command.url], ...label });
+      // Stored first: a seed that could not be saved is not used either (a failed command leaves no trace).
       await runtime.updateSettings((s) => ({ ...s, seeds: [...s.seeds.filter((x) => x.nodeId !== command.nodeId), { nodeId: command.nodeId, url: command.url, ...label }] }));
+      runtime.peers.upsertSeed({ nodeId: command.nodeId, urls: [command.url], ...label });
       runtime.connections.schedulePlan();
       return { ok: true, value: null };
     },

@@ -3,7 +3,8 @@
 // named in its constructor — and starts them in that order:
 //   availability ← settings, machine activity;  hardware;  VNode host ← availability;
 //   membership ← availability, hardware, VNode host;  work runner ← VNode host, membership;
-//   trusted registration ← membership;  notifications ← membership, trusted registration.
+//   trusted registration ← membership;  notifications ← membership, trusted registration;
+//   credit ← membership, VNode host;  contribution history ← VNode host, credit.
 import { networkOrchestrators } from '../../src-shared/network/network-descriptor.js';
 import type { NodeConfig } from '../kernel/runtime/node-config.js';
 import { Availability, headlessActivity, type AvailabilityOptions } from '../contributor/availability/availability.js';
@@ -15,6 +16,8 @@ import { TrustedRegistrationModule, type TrustedRegistrationOptions } from '../c
 import type { SandboxLauncher } from '../contributor/vnode/sandbox-process.js';
 import { VNodeHostModule, type VNodeHostModuleOptions } from '../contributor/vnode/vnode-module.js';
 import { WorkRunner, type WorkRunnerOptions } from '../contributor/work/work-runner.js';
+import { CreditModule, type CreditModuleOptions } from '../contributor/credit/credit-module.js';
+import { ContributionHistoryModule } from '../contributor/history/history-module.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts, type DiscoverySetup } from './discovery.js';
 
@@ -32,6 +35,7 @@ export interface ContributorSetup extends DiscoverySetup {
   readonly membership?: Omit<MembershipModuleOptions, 'orchestrators'>;
   readonly trusted?: TrustedRegistrationOptions;
   readonly work?: WorkRunnerOptions;
+  readonly credit?: CreditModuleOptions;
 }
 
 export interface ContributorNodeConfig extends NodeConfig {
@@ -45,6 +49,8 @@ export interface ContributorParts extends DiscoveryParts {
   readonly membership: MembershipModule;
   readonly work: WorkRunner;
   readonly trusted: TrustedRegistrationModule;
+  readonly credit: CreditModule;
+  readonly history: ContributionHistoryModule;
 }
 
 export type ContributorNode = AssembledNode & ContributorParts;
@@ -73,10 +79,12 @@ export function contributorNode(config: ContributorNodeConfig, control: ControlS
       const work = new WorkRunner({ ...kernel, vnodes, membership }, setup.work);
       const trusted = new TrustedRegistrationModule({ ...kernel, membership }, setup.trusted);
       const notifications = new NotificationsModule({ ...kernel, membership, trusted });
-      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted };
+      const credit = new CreditModule({ ...kernel, membership, vnodes }, setup.credit);
+      const history = new ContributionHistoryModule({ ...kernel, vnodes, credit });
+      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, credit, history };
       return {
-        modules: [...discoveryModules(discovery), hardware, availability, vnodes, work, membership, trusted, notifications],
-        sources: [discovery.signals, hardware, availability, vnodes, membership, trusted],
+        modules: [...discoveryModules(discovery), hardware, availability, vnodes, work, membership, trusted, notifications, credit, history],
+        sources: [discovery.signals, hardware, availability, vnodes, membership, trusted, credit, history],
         availability,
         banner: () => discoveryBanner(config, discovery),
         parts,

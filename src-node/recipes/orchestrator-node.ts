@@ -10,6 +10,7 @@ import { SignalMarkers } from '../kernel/messaging/signal-markers.js';
 import { OrchestratorModule, type OrchestratorModuleOptions } from '../services/orchestrator/orchestrator-module.js';
 import { OperatorTrust, type OperatorTrustOptions } from '../services/orchestrator/operator-trust.js';
 import { WorkSchedulerModule, type WorkSchedulerModuleOptions } from '../services/orchestrator/work/work-scheduler-module.js';
+import { CreditOutboxModule, type CreditOutboxModuleOptions } from '../services/orchestrator/credit/credit-outbox-module.js';
 import { AuthorityModule, type AuthorityModuleOptions } from '../services/authority/authority-module.js';
 import { adminFilePath } from '../services/orchestrator/admin-file.js';
 import { networkProjects } from '../../src-shared/network/network-descriptor.js';
@@ -23,6 +24,7 @@ export interface OrchestratorSetup {
   /** Run the registration authority in this process (null: not here). */
   readonly authority?: AuthorityModuleOptions | null;
   readonly work?: WorkSchedulerModuleOptions;
+  readonly credit?: CreditOutboxModuleOptions;
 }
 
 export interface OrchestratorNodeConfig extends NodeConfig {
@@ -34,6 +36,8 @@ export interface OrchestratorParts {
   readonly trust: OperatorTrust;
   readonly authority: AuthorityModule | null;
   readonly work: WorkSchedulerModule;
+  /** Credit receipts: the scheduler's onValidated hook issues them, the outbox delivers them. */
+  readonly credit: CreditOutboxModule;
   /** In start order. The authority starts after the orchestrator: its first revocations reach a trust check that listens. */
   readonly modules: readonly RuntimeModule[];
 }
@@ -50,8 +54,9 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   const projects = [...(descriptor ? networkProjects(descriptor).map((p) => ({ ...p, source: 'network' as const })) : []), ...(setup.work?.projects ?? [])];
   const tlsFiles = runtime.config.tls;
   const jobsTls = setup.work?.jobsListen?.startsWith('https:') && tlsFiles ? loadServerTls(tlsFiles.certFile, tlsFiles.keyFile) : undefined;
+  const credit = new CreditOutboxModule(kernel, setup.credit);
   const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator }, { ...setup.work, projects, ...(jobsTls ? { tls: jobsTls } : {}) });
-  return { orchestrator, trust, authority, work, modules: [trust, orchestrator, ...(authority ? [authority] : []), work] };
+  return { orchestrator, trust, authority, work, credit, modules: [trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
 }
 
 export type OrchestratorNode = AssembledNode & OrchestratorParts & { readonly signals: SignalMarkers };

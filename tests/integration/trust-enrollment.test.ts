@@ -3,7 +3,7 @@
 // with membership and trusted registration, driven through the control surface as the UI drives it.
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestNode } from '../support/nodes.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
@@ -19,6 +19,8 @@ import { attestedDescriptor, rawSession, type RawSession } from '../support/trus
 import type { TrustedView } from '../../src-shared/control/state.js';
 import type { CommandResult } from '../../src-shared/control/commands.js';
 import type { PnodeDescriptor } from '../../src-shared/membership/descriptor.js';
+import { FullDisk } from '../support/full-disk.js';
+import type { FileWriter } from '../../src-node/kernel/storage/atomic-file.js';
 
 type Running = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: Running[] = [];
@@ -46,12 +48,12 @@ async function orchestrator(options: { credentialValidityMs?: number } = {}) {
   return { runtime, authority: authority!, trust, module, core: module.orchestrator, target: { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() } };
 }
 
-async function contributor(target: { nodeId: string; urls: readonly string[] }, options: { keychain?: MemoryKeychain } = {}) {
+async function contributor(target: { nodeId: string; urls: readonly string[] }, options: { keychain?: MemoryKeychain; write?: FileWriter } = {}) {
   let parts: (MembershipParts & { trusted: TrustedRegistrationModule }) | undefined;
   const runtime = await startTestNode({
     modules: (r) => {
       const built = membershipParts(r, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
-      parts = { ...built, trusted: new TrustedRegistrationModule({ ...r.components, membership: built.membership }, { requestTimeoutMs: 5_000, retry: { minMs: 100, maxMs: 1_000 } }) };
+      parts = { ...built, trusted: new TrustedRegistrationModule({ ...r.components, membership: built.membership }, { requestTimeoutMs: 5_000, retry: { minMs: 100, maxMs: 1_000 }, ...(options.write ? { write: options.write } : {}) }) };
       return [...built.modules, parts.trusted];
     },
     listenOn: false,
@@ -153,6 +155,37 @@ describe('trusted enrollment, the happy path', () => {
     nodes.push(restarted);
     expect(again!.view()).toMatchObject({ state: 'trusted', credentialId: view.credentialId });
     await expect.poll(() => orch.core.registry.get(restarted.identity.nodeId)?.trust, { timeout: 10_000 }).toBe('trusted');
+  });
+});
+
+describe('trusted enrollment on a full disk (issue 15 §6)', () => {
+  it('answers failed when the credential cannot be stored, and leaves no trace: no credential, no operator key, nothing on disk', async () => {
+    const orch = await orchestrator();
+    const disk = new FullDisk();
+    const node = await contributor(orch.target, { write: disk.write });
+    const dataDir = node.runtime.config.dataDir;
+    const trustDir = join(dataDir, 'trust');
+    const listTrust = (): string[] => (existsSync(trustDir) ? readdirSync(trustDir) : []);
+    const before = listTrust();
+    // The key is made and noted as pending; then the disk is full when the credential arrives.
+    disk.fillAfter(1);
+    const issued = await orch.authority.authority!.issueToken();
+    const answer = await node.control.execute({ command: 'enroll', token: issued.token });
+    expect(answer.ok ? 'ok' : answer.error.message).toMatch(/ENOSPC|no space/);
+    expect(disk.refused).toBeGreaterThan(0);
+    expect(node.control.snapshot().trusted).toMatchObject({ credentialId: null, operatorId: null });
+    expect(node.trusted.operatorKey).toBeNull();
+    expect(listTrust().filter((f) => f.startsWith('operator-signing-key'))).toEqual([]);
+    const onDisk = await readFile(trustFilePath(dataDir), 'utf8').catch(() => '{}');
+    expect(JSON.parse(onDisk)).not.toHaveProperty('credential.credential/id');
+    expect(listTrust().filter((f) => !before.includes(f) && f !== 'trusted-registration.json')).toEqual([]);
+
+    // Room again: a new token (the authority burned the first one when it answered) enrolls.
+    disk.free();
+    const again = await orch.authority.authority!.issueToken();
+    const view = trusted(await node.control.execute({ command: 'enroll', token: again.token }));
+    expect(view.state).toBe('trusted');
+    expect(await readFile(trustFilePath(dataDir), 'utf8')).toContain(view.credentialId!);
   });
 });
 

@@ -29,20 +29,25 @@ const cases: Array<[folderFile: string, source: string, fires: boolean]> = [
   ['src-main/x.ts', "import { app } from 'electron';\nimport { a } from '../src-node/index.js';\nexport const b = [app, a];\n", false],
 ];
 
-describe('the layer rule (DESIGN.md §3)', () => {
-  for (const [file, source, fires] of cases) {
-    const firstImport = /from '([^']+)'/.exec(source)?.[1];
-    it(`${fires ? 'rejects' : 'allows'} ${firstImport} in ${file.split('/')[0]}`, async () => {
-      const messages = await restrictedImports(file, source);
-      if (fires) {
-        expect(messages.length).toBeGreaterThan(0);
-        expect(messages[0]).toContain('DESIGN.md §3');
-      } else {
-        expect(messages).toEqual([]);
-      }
-    });
-  }
-});
+/** One test per case: the rule fires (with its DESIGN.md message) or stays quiet. */
+function describeCases(title: string, cases: Array<[folderFile: string, source: string, fires: boolean]>, where: (file: string) => string): void {
+  describe(title, () => {
+    for (const [file, source, fires] of cases) {
+      const firstImport = /from '([^']+)'/.exec(source)?.[1];
+      it(`${fires ? 'rejects' : 'allows'} ${firstImport} in ${where(file)}`, async () => {
+        const messages = await restrictedImports(file, source);
+        if (fires) {
+          expect(messages.length).toBeGreaterThan(0);
+          expect(messages[0]).toContain('DESIGN.md §3');
+        } else {
+          expect(messages).toEqual([]);
+        }
+      });
+    }
+  });
+}
+
+describeCases('the layer rule (DESIGN.md §3)', cases, (file) => file.split('/')[0]!);
 
 // The second axis (DESIGN.md §3): role folders inside src-node.
 const roleCases: Array<[folderFile: string, source: string, fires: boolean]> = [
@@ -69,17 +74,4 @@ const roleCases: Array<[folderFile: string, source: string, fires: boolean]> = [
   ['src-node/kernel/peers/x.ts', "import { app } from 'electron';\nexport const b = app;\n", true],
 ];
 
-describe('the role rule inside src-node (DESIGN.md §3)', () => {
-  for (const [file, source, fires] of roleCases) {
-    const firstImport = /from '([^']+)'/.exec(source)?.[1];
-    it(`${fires ? 'rejects' : 'allows'} ${firstImport} in ${file.split('/').slice(1, -1).join('/')}`, async () => {
-      const messages = await restrictedImports(file, source);
-      if (fires) {
-        expect(messages.length).toBeGreaterThan(0);
-        expect(messages[0]).toContain('DESIGN.md §3');
-      } else {
-        expect(messages).toEqual([]);
-      }
-    });
-  }
-});
+describeCases('the role rule inside src-node (DESIGN.md §3)', roleCases, (file) => file.split('/').slice(1, -1).join('/'));

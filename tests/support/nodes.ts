@@ -1,6 +1,6 @@
 // Real nodes for integration tests: in-process runtimes on loopback, or `pnode` child processes
 // (for what needs a separate process: SIGSTOP, SIGKILL, restarts).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import type { NodeConfig } from '../../src-node/kernel/runtime/node-config.js';
@@ -9,6 +9,7 @@ import { SignalMarkers } from '../../src-node/kernel/messaging/signal-markers.js
 import type { SeedPeer } from '../../src-node/kernel/peers/peer-store.js';
 import type { TraceEventType } from '../../src-shared/protocol/trace.js';
 import { makeTempDir } from './temp-dir.js';
+import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 
 export const PNODE_BIN = fileURLToPath(new URL('../../bin/pnode.js', import.meta.url));
 
@@ -74,7 +75,7 @@ export interface ChildNode {
 
 /** Runs `pnode <args>` and resolves once its banner names its node-id. */
 export function spawnPnode(args: readonly string[], options: { readyPattern?: RegExp; timeoutMs?: number } = {}): Promise<ChildNode> {
-  const child = spawn(process.execPath, [PNODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSupervised(process.execPath, [PNODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { CommandSpec } from '../args.js';
 import { UsageError } from '../args.js';
-import { startDevnet, type PnodeCli } from '../../tools/devnet/devnet.js';
+import { DevnetAborted, startDevnet, type PnodeCli } from '../../tools/devnet/devnet.js';
 import { checkHeartbeatInterval } from '../../services/orchestrator/orchestrator-module.js';
 
 /** Most contributors one devnet starts (each is a process with its own runtime). */
@@ -46,14 +46,23 @@ export const devnetCommand: CommandSpec = {
     const say = (line: string): void => context.stdout(`${line}\n`);
     say(`pnode devnet: a seed directory, an orchestrator and ${nodes} node${nodes === 1 ? '' : 's'} on 127.0.0.1 under ${dataDir}`);
     say('a development tool: keys are kept in plain files and sessions are unencrypted ws:// on loopback');
-    const devnet = await startDevnet({
-      nodes,
-      dataDir,
-      cli: selfCli(),
-      ui: args.options['ui'] === true,
-      log: say,
-      ...(interval !== undefined ? { heartbeatIntervalMs: interval } : {}),
-    });
+    let devnet;
+    try {
+      devnet = await startDevnet({
+        nodes,
+        dataDir,
+        cli: selfCli(),
+        ui: args.options['ui'] === true,
+        log: say,
+        ...(context.signal ? { signal: context.signal } : {}),
+        ...(interval !== undefined ? { heartbeatIntervalMs: interval } : {}),
+      });
+    } catch (error) {
+      // Ctrl-C (or SIGTERM) while starting: what had started is stopped already.
+      if (!(error instanceof DevnetAborted)) throw error;
+      say('stopped while starting');
+      return 0;
+    }
     say(`devnet.json   ${devnet.filePath}`);
     say('logs          <data-dir>/<name>/devnet-output.log');
     const stopped = new Promise<void>((done) => {

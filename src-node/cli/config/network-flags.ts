@@ -87,15 +87,27 @@ export async function readPskFile(path: string, option = '--psk-file'): Promise<
   return parsed.value;
 }
 
+/** A network descriptor file and, for a psk network, its key file (paths as given). */
+export interface NetworkFiles {
+  readonly network?: string | undefined;
+  readonly pskFile?: string | undefined;
+}
+
+/** `--network F --psk-file P`, merged into the config (see applyNetworkFiles). */
+export function applyNetwork<C extends NodeConfig>(config: C, args: ParsedArgs, options: ApplyNetworkOptions = {}): Promise<C> {
+  return applyNetworkFiles(config, { network: args.options['network'] as string | undefined, pskFile: args.options['psk-file'] as string | undefined }, options);
+}
+
 /**
- * Verifies `--network` and merges it into the config: its seeds after --seed, and `network` (id,
- * name, the PSK of a psk network, and the descriptor, whose directories and orchestrators the
- * recipes read). Without --network the config is returned as it is (and --psk-file is refused).
+ * Verifies a network descriptor file and merges it into the config: its seeds after the config's,
+ * and `network` (id, name, the PSK of a psk network, and the descriptor, whose directories and
+ * orchestrators the recipes read). Without a descriptor the config is returned as it is (and a key
+ * file is refused). Errors name the flags, as the CLI and the desktop's adapter both report them.
  */
-export async function applyNetwork<C extends NodeConfig>(config: C, args: ParsedArgs, options: ApplyNetworkOptions = {}): Promise<C> {
+export async function applyNetworkFiles<C extends NodeConfig>(config: C, files: NetworkFiles, options: ApplyNetworkOptions = {}): Promise<C> {
   const cwd = options.cwd ?? process.cwd();
-  const networkFile = args.options['network'] as string | undefined;
-  const pskFile = args.options['psk-file'] as string | undefined;
+  const networkFile = files.network;
+  const pskFile = files.pskFile;
   if (networkFile === undefined) {
     if (pskFile !== undefined) throw new UsageError('--psk-file needs --network (a network descriptor whose join policy is psk)');
     return config;

@@ -12,7 +12,7 @@
 // Written atomically (temp, fsync, rename) before the key it replaces is removed, so a crash
 // leaves either the old key and credential or the new ones, never a credential without its key.
 import { join } from 'node:path';
-import { jsonText, readJsonFile, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
+import { type FileWriter, jsonText, readJsonFile, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
 import { verifyCredential, type OperatorCredential } from '../../../src-shared/trust/credential.js';
 import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
 
@@ -76,6 +76,6 @@ export async function readTrustFile(dataDir: string, crypto: CryptoProvider, war
   };
 }
 
-export async function writeTrustFile(dataDir: string, file: TrustFile): Promise<void> {
-  await writeFileAtomic(trustFilePath(dataDir), jsonText(file), { mode: 0o644 });
+export async function writeTrustFile(dataDir: string, file: TrustFile, write: FileWriter = writeFileAtomic): Promise<void> {
+  await write(trustFilePath(dataDir), jsonText(file), { mode: 0o644 });
 }

@@ -42,7 +42,8 @@ import type { ControlSource, RuntimeModule } from '../../kernel/runtime/runtime-
 import type { MembershipModule } from '../membership/membership-module.js';
 import { isIdentityError } from '../../kernel/identity/identity-error.js';
 import { createRoleKey, kindOfStorageRef, loadRoleKey, openRoleKeystore, type RoleKeystore } from '../../kernel/identity/role-keystore.js';
-import { EMPTY_TRUST_FILE, TRUST_DIR, readTrustFile, writeTrustFile, type TrustFile } from './trust-file.js';
+import type { FileWriter } from '../../kernel/storage/atomic-file.js';
+import { EMPTY_TRUST_FILE, TRUST_DIR, readTrustFile, trustFilePath, writeTrustFile, type TrustFile } from './trust-file.js';
 
 export const TRUSTED_REGISTRATION_MODULE = 'trusted-registration';
 /** How long an enroll, renew or rotate request may go unanswered. */
@@ -68,6 +69,8 @@ export interface TrustedRegistrationOptions {
   readonly requestTimeoutMs?: number;
   readonly renewAtFraction?: number;
   readonly retry?: BackoffBounds;
+  /** How the trust file is written (default writeFileAtomic; tests put a full disk here). */
+  readonly write?: FileWriter;
 }
 
 export interface TrustedRegistrationEvents {
@@ -183,7 +186,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       try {
         this.signer = await loadRoleKey(this.keystore, this.file['operator/key'], runtime.crypto);
       } catch (error) {
-        await this.save({ ...this.file, 'last-error': `the operator key is missing: ${error instanceof Error ? error.message : String(error)}; enroll again` });
+        await this.note({ ...this.file, 'last-error': `the operator key is missing: ${error instanceof Error ? error.message : String(error)}; enroll again` });
       }
     }
     this.handOff();
@@ -202,10 +205,24 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     this.renewTimer = this.expiryTimer = undefined;
   }
 
+  /**
+   * Stores a change the volunteer asked for (a key made, a credential adopted): written first, and
+   * only then in memory, so a change that could not be stored (a full disk) leaves no trace.
+   */
   private async save(file: TrustFile): Promise<void> {
+    await writeTrustFile(this.runtime.dataDir, file, this.options.write);
     this.file = file;
-    await writeTrustFile(this.runtime.dataDir, file);
     this.changed();
+  }
+
+  /**
+   * Records what was learned (an error, a revocation): in memory at once, whatever the disk says —
+   * a revoked credential must stop being used even if that cannot be stored — and on disk if it can.
+   */
+  private async note(file: TrustFile): Promise<void> {
+    this.file = file;
+    this.changed();
+    await writeTrustFile(this.runtime.dataDir, file, this.options.write).catch((error: unknown) => this.runtime.warn(`warning: ${trustFilePath(this.runtime.dataDir)} could not be written: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   private changed(): void {
@@ -361,7 +378,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       const failure = asProtocolError(error);
       this.traceFailure('operator-enroll', failure);
       if (made !== null) await keystore.remove(made).catch(() => undefined);
-      await this.save({ ...this.file, 'pending/key': null, 'last-error': `${failure.code} ${failure.detail}` });
+      await this.note({ ...this.file, 'pending/key': null, 'last-error': `${failure.code} ${failure.detail}` });
       throw failure;
     } finally {
       this.busy = null;
@@ -458,7 +475,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     const failure = asProtocolError(error);
     this.traceFailure(kind, failure);
     const revoked = failure.code === 'E_TRANSPORT_REJECTED' && this.file.credential !== null ? { at: formatTimestamp(this.runtime.clock.now()), reason: failure.detail } : this.file.revoked;
-    await this.save({ ...this.file, revoked, 'last-error': `${failure.code} ${failure.detail}` });
+    await this.note({ ...this.file, revoked, 'last-error': `${failure.code} ${failure.detail}` });
     if (revoked) {
       this.clearTimers();
       this.handOff();

@@ -1,11 +1,11 @@
 // One VNode's sandbox process, seen from the host: spawns it, hands it one task at a time,
 // suspends and resumes it, reads its CPU reports, and kills it. See sandbox-scripts.ts for what
 // runs inside, and vnode-host.ts for why a process (and not only a worker thread).
-import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { MAX_OUTPUT_BYTES, MAX_WASI_STDERR_BYTES } from '../../../src-shared/vnode/limits.js';
 import { CONTROLLER_SOURCE, type HostToSandbox, type SandboxRunMessage, type SandboxToHost, type SandboxWasiRunMessage } from './sandbox-scripts.js';
 import type { WasiWorkerOutcome } from './wasi-worker-script.js';
+import { spawnSupervised } from '../../kernel/process/lifeline.js';
 
 /**
  * How a sandbox is paused:
@@ -54,11 +54,16 @@ export type SandboxLauncher = (spec: SandboxSpec) => SandboxChild;
 
 export function nodeLauncher(execPath: string = process.execPath): SandboxLauncher {
   return (spec) => {
-    const child = spawn(execPath, [...spec.execArgv, '-e', spec.script], {
+    // The IPC channel is the sandbox's lifeline (it exits on 'disconnect'); stoppable, because the
+    // duty cycle SIGSTOPs it, and a stopped process cannot notice that its host is gone.
+    const child = spawnSupervised(execPath, [...spec.execArgv, '-e', spec.script], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
       env: { ...spec.env },
       windowsHide: true,
+      lifeline: 'ipc',
+      stoppable: true,
+      markTree: false,
     });
     child.stderr?.setEncoding('utf8');
     return {

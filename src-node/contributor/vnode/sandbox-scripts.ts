@@ -16,6 +16,8 @@
 // the spare booted ahead serves either kind.
 import { WASI_WORKER_SOURCE, type WasiWorkerOutcome, type WasiWorkerTask } from './wasi-worker-script.js';
 
+import { PPID_CHECK_MS } from '../../kernel/process/lifeline.js';
+
 /** How often the sandbox reports the CPU time of its current task. */
 export const CPU_REPORT_MS = 200;
 /** A task's worker: JS heap limits, MiB (WebAssembly memory is outside this heap). */
@@ -63,6 +65,19 @@ export type SandboxToHost =
 export const WORKER_SOURCE = String.raw`'use strict';
 const { parentPort } = require('node:worker_threads');
 parentPort.once('message', (task) => parentPort.postMessage(...(task.kind === 'wasi' ? runWasi(task) : runTask(task))));
+
+// How both kinds of task name what the engine threw: a trap (memory at its cap, or not), a stack
+// overflow, a module that does not compile or link, or the sandbox's own failure.
+function engineFailure(error, message, atPages, maxPages) {
+  if (error instanceof WebAssembly.RuntimeError) {
+    if (maxPages !== null && atPages >= maxPages) return { status: 'memory-exceeded', detail: 'trapped (' + message + ') with its memory at the cap of ' + atPages + ' pages' };
+    return { status: 'trap', detail: message + (maxPages !== null ? ' (memory ' + atPages + ' of ' + maxPages + ' pages)' : '') };
+  }
+  if (error instanceof RangeError && /call stack/i.test(message)) return { status: 'trap', detail: 'stack overflow: ' + message };
+  if (error instanceof WebAssembly.CompileError) return { status: 'failed', detail: 'the module does not compile: ' + message };
+  if (error instanceof WebAssembly.LinkError) return { status: 'failed', detail: 'the module does not link: ' + message };
+  return { status: 'failed', detail: 'the sandbox failed: ' + message };
+}
 
 function runTask(task) {
   const flag = new Int32Array(task.control);
@@ -134,27 +149,8 @@ function runTask(task) {
     if (error instanceof HostApiMisuse) {
       status = 'trap';
       detail = 'host API misuse: ' + message;
-    } else if (error instanceof WebAssembly.RuntimeError) {
-      const at = pages();
-      if (task.memory !== null && at >= task.memory.maximum) {
-        status = 'memory-exceeded';
-        detail = 'trapped (' + message + ') with its memory at the cap of ' + at + ' pages';
-      } else {
-        status = 'trap';
-        detail = message + (task.memory !== null ? ' (memory ' + at + ' of ' + task.memory.maximum + ' pages)' : '');
-      }
-    } else if (error instanceof RangeError && /call stack/i.test(message)) {
-      status = 'trap';
-      detail = 'stack overflow: ' + message;
-    } else if (error instanceof WebAssembly.CompileError) {
-      status = 'failed';
-      detail = 'the module does not compile: ' + message;
-    } else if (error instanceof WebAssembly.LinkError) {
-      status = 'failed';
-      detail = 'the module does not link: ' + message;
     } else {
-      status = 'failed';
-      detail = 'the sandbox failed: ' + message;
+      ({ status, detail } = engineFailure(error, message, pages(), task.memory !== null ? task.memory.maximum : null));
     }
   }
   let output = null;
@@ -260,7 +256,16 @@ onMessage((message) => {
     Atomics.notify(current.flag, 0);
   }
 });
+// The host gone means this sandbox goes: Node IPC says so with 'disconnect'. An Electron utility
+// process has no such event here, so it watches its parent pid instead (the fallback where no
+// pipe can be passed).
 process.on('disconnect', () => process.exit(0));
+if (port !== null) {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, ${PPID_CHECK_MS}).unref();
+}
 send({ type: 'ready' });
 bootSpare();
 `;

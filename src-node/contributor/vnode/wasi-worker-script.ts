@@ -419,27 +419,9 @@ function runWasi(task) {
     } else if (error instanceof WasiMisuse) {
       status = 'trap';
       detail = 'WASI misuse: ' + message;
-    } else if (error instanceof WebAssembly.RuntimeError) {
-      const at = pages();
-      if (at >= task.memoryMaxPages) {
-        status = 'memory-exceeded';
-        detail = 'trapped (' + message + ') with its memory at the cap of ' + at + ' pages';
-      } else {
-        status = 'trap';
-        detail = message + ' (memory ' + at + ' of ' + task.memoryMaxPages + ' pages)';
-      }
-    } else if (error instanceof RangeError && /call stack/i.test(message)) {
-      status = 'trap';
-      detail = 'stack overflow: ' + message;
-    } else if (error instanceof WebAssembly.CompileError) {
-      status = 'failed';
-      detail = 'the module does not compile: ' + message;
-    } else if (error instanceof WebAssembly.LinkError) {
-      status = 'failed';
-      detail = 'the module does not link: ' + message;
     } else {
-      status = 'failed';
-      detail = 'the sandbox failed: ' + message;
+      // engineFailure is the worker's (sandbox-scripts.ts), shared with host-API tasks.
+      ({ status, detail } = engineFailure(error, message, pages(), task.memoryMaxPages));
     }
   }
   const stdout = new Uint8Array(stdoutLength);

@@ -45,6 +45,13 @@ describe('own advertisement', () => {
     expect([a['sequence/no'], b['sequence/no'], afterRestart['sequence/no']]).toEqual([0, 1, 2]);
   });
 
+  it('gives advertisements asked for at once different sequence numbers', async () => {
+    const own = advertiser(1);
+    const all = await Promise.all([own.next(endpoint), own.next(endpoint), own.next(endpoint)]);
+    expect(all.map((a) => a['sequence/no']).sort()).toEqual([0, 1, 2]);
+    expect((await advertiser(1).next(endpoint))['sequence/no']).toBe(3);
+  });
+
   it('re-announces at TTL/3 within ±10 %', () => {
     const third = ADVERTISEMENT_TTL_MS / 3;
     expect(reannounceDelayMs(ADVERTISEMENT_TTL_MS, () => 0)).toBe(Math.round(third * 0.9));

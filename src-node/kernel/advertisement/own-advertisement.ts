@@ -36,6 +36,8 @@ export function reannounceDelayMs(ttlMs: number, random: () => number = Math.ran
 export class OwnAdvertisement {
   private lastSequence = -1;
   private loaded = false;
+  /** Sequence numbers are taken one at a time: two at once must not both take N+1. */
+  private taking: Promise<unknown> = Promise.resolve();
   private readonly statePath: string;
 
   constructor(private readonly options: OwnAdvertisementOptions) {
@@ -44,6 +46,14 @@ export class OwnAdvertisement {
 
   get ttlMs(): number {
     return this.options.ttlMs ?? ADVERTISEMENT_TTL_MS;
+  }
+
+  private async takeSequence(): Promise<number> {
+    await this.loadState();
+    const sequence = this.lastSequence + 1;
+    await writeFileAtomic(this.statePath, jsonText({ 'node/id': this.options.identity.nodeId, 'sequence/no': sequence }));
+    this.lastSequence = sequence;
+    return sequence;
   }
 
   private async loadState(): Promise<void> {
@@ -59,13 +69,15 @@ export class OwnAdvertisement {
     this.loaded = true;
   }
 
-  /** Signs a fresh advertisement for the endpoints; its sequence number is durable before return. */
+  /**
+   * Signs a fresh advertisement for the endpoints; its sequence number is durable before return. A
+   * number that cannot be written (a full disk) is not used: it rejects, and the next call tries it again.
+   */
   async next(endpoints: readonly AdvertisedEndpoint[]): Promise<NodeAdvertisement> {
     if (endpoints.length === 0) throw new Error('an advertisement needs at least one endpoint (the schema requires one)');
-    await this.loadState();
-    const sequence = this.lastSequence + 1;
-    await writeFileAtomic(this.statePath, jsonText({ 'node/id': this.options.identity.nodeId, 'sequence/no': sequence }));
-    this.lastSequence = sequence;
+    const taken = this.taking.then(() => this.takeSequence());
+    this.taking = taken.catch(() => undefined);
+    const sequence = await taken;
     const now = this.options.clock.now();
     const { identity } = this.options;
     const payload = {

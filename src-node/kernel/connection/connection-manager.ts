@@ -14,6 +14,8 @@ import type { SessionIntent } from '../session/handshake.js';
 import type { DialOptions as TransportDialOptions } from '../transport/ws-dialer.js';
 import type { InboundConnectionInfo } from '../transport/ws-listener.js';
 import { CLOSE_TRY_AGAIN_LATER, closeSocket } from '../transport/close-codes.js';
+import { addressKey } from '../transport/address-key.js';
+import { SlotTable } from '../transport/slot-table.js';
 import type { PeerStore } from '../peers/peer-store.js';
 import type { PeerRateLimiter } from '../peers/rate-limiter.js';
 import { planWorkingSet, type SessionView, type WorkingSetLimits } from '../peers/working-set.js';
@@ -33,6 +35,13 @@ export const WORKING_SET_PLAN_INTERVAL_MS = 5_000;
 export const DEFAULT_MAX_INBOUND_SERVICE_SESSIONS = 50_000;
 /** Inbound sessions a contributor accepts before the working set trims them. */
 export const DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS = 16;
+/**
+ * Inbound sessions from one address (IPv4) or /64 (IPv6), issue 15 §2: on a service, room for a
+ * large NAT (a campus of PNodes) while one address with many identities cannot take the rest…
+ */
+export const DEFAULT_MAX_INBOUND_SERVICE_SESSIONS_PER_ADDRESS = 1_024;
+/** …and on a contributor, half its inbound sessions. */
+export const DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS_PER_ADDRESS = 8;
 
 export type MessageHandler<K extends SessionKind> = (connection: PeerConnection, body: SessionBody<K>) => void;
 
@@ -47,6 +56,7 @@ export interface ConnectionManagerOptions {
   /** Contributors keep a working set; services only accept and serve. */
   readonly workingSet?: WorkingSetLimits | null;
   readonly maxInbound?: number;
+  readonly maxInboundPerAddress?: number;
   /** Record inbound peers in the peer store (a service with thousands of clients does not). */
   readonly recordInbound?: boolean;
   readonly planIntervalMs?: number;
@@ -71,7 +81,8 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   private readonly handlers = new Map<SessionKind, MessageHandler<SessionKind>>();
   /** Peers whose last session ended by keepalive loss: the next session "restores" them. */
   private readonly lostPeers = new Set<string>();
-  private inboundHandshakes = 0;
+  /** Inbound sessions, per source address and in all (pending handshakes are the listener's, counted apart). */
+  private readonly inboundSlots: SlotTable<PeerConnection>;
   /**
    * False until the node's modules have registered their handlers (beginDispatch): sessions adopted
    * before then keep their messages (each PeerConnection buffers them) instead of losing the ones
@@ -89,6 +100,12 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     super();
     this.ctx = options.ctx;
     this.setMaxListeners(64);
+    const contributor = Boolean(options.workingSet);
+    this.inboundSlots = new SlotTable<PeerConnection>({
+      total: options.maxInbound ?? (contributor ? DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS : DEFAULT_MAX_INBOUND_SERVICE_SESSIONS),
+      perAddress: options.maxInboundPerAddress ?? (contributor ? DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS_PER_ADDRESS : DEFAULT_MAX_INBOUND_SERVICE_SESSIONS_PER_ADDRESS),
+      evictAtTotalCap: false,
+    });
   }
 
   get selfId(): string {
@@ -145,23 +162,32 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     return this.live.get(nodeId)?.connection.send(kind, body) ?? false;
   }
 
-  /** For the transport listener: run the handshake on a new inbound socket. */
+  /** Inbound sessions now: in all, and from the source of `address` (for figures and tests). */
+  inboundSessions(address?: string): number {
+    return address === undefined ? this.inboundSlots.size : this.inboundSlots.count(addressKey(address));
+  }
+
+  /**
+   * For the transport listener: run the handshake on a new inbound socket. While it runs the
+   * socket is the listener's (a pending slot); it takes a session slot only once it is a session,
+   * so silent sockets cannot crowd sessions out. A source already at its session cap (or a full
+   * node) is refused before any handshake work, and checked again once the session exists.
+   */
   acceptSocket(socket: WebSocket, info: InboundConnectionInfo): void {
-    const max = this.options.maxInbound ?? (this.options.workingSet ? DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS : DEFAULT_MAX_INBOUND_SERVICE_SESSIONS);
-    const inbound = [...this.live.values()].filter((l) => l.connection.direction === 'inbound').length;
-    if (this.stopped || inbound + this.inboundHandshakes >= max) {
-      closeSocket(socket, CLOSE_TRY_AGAIN_LATER, 'busy: too many sessions');
+    const key = info.addressKey;
+    if (this.stopped || !this.inboundSlots.hasRoomFor(key)) {
+      info.leavePending();
+      closeSocket(socket, CLOSE_TRY_AGAIN_LATER, this.stopped ? 'node is stopping' : 'busy: too many sessions');
       return;
     }
-    this.inboundHandshakes++;
     acceptInbound(this.ctx, socket, { remoteAddress: info.remoteAddress }).then(
       (connection) => {
-        this.inboundHandshakes--;
-        this.adopt(connection, false);
+        info.leavePending();
+        this.adopt(connection, false, key);
       },
       () => {
         // Refused (coded, traced by the handshake) or abandoned: nothing to keep.
-        this.inboundHandshakes--;
+        info.leavePending();
       },
     );
   }
@@ -227,7 +253,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   }
 
   /** Takes an established session into the live set, resolving duplicates the same way on both ends. */
-  private adopt(connection: PeerConnection, outbound: boolean): PeerConnection {
+  private adopt(connection: PeerConnection, outbound: boolean, inboundKey?: string): PeerConnection {
     const peer = connection.peerNodeId;
     if (this.stopped) {
       connection.close(undefined, 'node is stopping');
@@ -240,6 +266,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
         return existing.connection;
       }
       this.retire(existing, 'replaced by a newer session');
+    }
+    if (inboundKey !== undefined && !this.inboundSlots.admit(inboundKey, connection).admitted) {
+      // Handshakes that ran side by side may finish past the cap the accept-time check saw.
+      connection.close('E_TRANSPORT_UNAVAILABLE', 'busy: too many sessions');
+      return connection;
     }
     const keepalive = new Keepalive(connection, {
       timing: this.options.keepalive,
@@ -284,6 +315,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
 
   private retire(entry: Live, reason: string): void {
     entry.keepalive.stop();
+    this.inboundSlots.release(entry.connection);
     this.live.delete(entry.connection.peerNodeId);
     entry.connection.close(undefined, reason);
   }
@@ -331,6 +363,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
 
   private onClose(entry: Live, info: ConnectionCloseInfo): void {
     entry.keepalive.stop();
+    this.inboundSlots.release(entry.connection);
     const peer = entry.connection.peerNodeId;
     if (this.live.get(peer) === entry) {
       this.live.delete(peer);

@@ -14,6 +14,7 @@ import { emitIdentityEvent, installIdentity, loadIdentity, loadOrCreateIdentity,
 import { KEYCHAIN_SERVICE, KeychainKeystore } from './keychain-keystore.js';
 import type { Keystore } from './keystore.js';
 import { MemoryKeychain } from '../../../tests/support/memory-keychain.js';
+import { FullDisk } from '../../../tests/support/full-disk.js';
 
 let dataDir: string;
 let keychain: MemoryKeychain;
@@ -236,5 +237,30 @@ describe('installIdentity', () => {
     expect(error.message).toContain(identity.nodeId);
     expect(error.message).toContain('move');
     expect((await loadIdentity({ dataDir, keystore, crypto: nativeCrypto })).identity.nodeId).toBe(identity.nodeId);
+  });
+});
+
+describe('identity on a full disk (issue 15 §6)', () => {
+  it('an import whose record cannot be written leaves no key behind: the next start does not adopt it', async () => {
+    const disk = new FullDisk();
+    disk.fill();
+    const seed = nativeCrypto.randomBytes(32);
+    const imported = nodeIdFromPublicKey(nativeCrypto.ed25519Signer(seed).publicKey);
+    for (const store of [keystore, fileStore()]) {
+      await expect(installIdentity({ dataDir, keystore: store, crypto: nativeCrypto, seed, createRecord: disk.write })).rejects.toMatchObject({ code: 'ENOSPC' });
+      expect(await store.load(imported)).toBeUndefined();
+      expect(await readIdentityRecord(dataDir, nativeCrypto)).toBeUndefined();
+    }
+    // A restart makes an identity of its own; the refused import is nowhere.
+    const next = await loadOrCreateIdentity({ dataDir, keystore, crypto: nativeCrypto });
+    expect(next.created).toBe(true);
+    expect(next.identity.nodeId).not.toBe(imported);
+  });
+
+  it('a first start whose record cannot be written leaves no key behind either', async () => {
+    const disk = new FullDisk();
+    disk.fill();
+    await expect(loadOrCreateIdentity({ dataDir, keystore, crypto: nativeCrypto, createRecord: disk.write })).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(keychain.size).toBe(0);
   });
 });

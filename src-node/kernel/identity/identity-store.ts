@@ -20,7 +20,7 @@ import { formatTimestamp } from '../../../src-shared/protocol/time.js';
 import type { TraceDetail } from '../../../src-shared/protocol/trace.js';
 import type { TraceSink } from '../trace/trace-sink.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { jsonText } from '../storage/atomic-file.js';
+import { type FileWriter, jsonText } from '../storage/atomic-file.js';
 import { FileExistsError, createFileAtomic } from '../storage/exclusive-file.js';
 import { removeStaleTempFiles } from '../storage/temp-sweep.js';
 import { IdentityError, reasonOf } from './identity-error.js';
@@ -55,6 +55,8 @@ export interface IdentityStoreOptions {
   readonly clock?: Clock;
   /** Gets the identity event at once, when a sink already exists. */
   readonly trace?: TraceSink;
+  /** How the public record is created (default createFileAtomic; tests put a full disk here). */
+  readonly createRecord?: FileWriter;
 }
 
 export function emitIdentityEvent(sink: TraceSink, loaded: Pick<LoadedIdentity, 'event'>): void {
@@ -164,12 +166,30 @@ function checkedRecord(identity: NodeIdentity, crypto: CryptoProvider): NodeIden
 }
 
 /** Writes a new public record; false when one appeared meanwhile (another process won). */
-async function writeNewRecord(dataDir: string, record: NodeIdentityRecord): Promise<boolean> {
+async function writeNewRecord(dataDir: string, record: NodeIdentityRecord, create: FileWriter = createFileAtomic): Promise<boolean> {
   try {
-    await createFileAtomic(identityRecordPath(dataDir), jsonText(record), { mode: IDENTITY_RECORD_MODE });
+    await create(identityRecordPath(dataDir), jsonText(record), { mode: IDENTITY_RECORD_MODE });
     return true;
   } catch (error) {
     if (error instanceof FileExistsError) return false;
+    throw error;
+  }
+}
+
+/**
+ * Writes the record of a key just saved. A record that cannot be written (a full disk) takes the key
+ * with it: a key without its record would be adopted as the identity at the next start, and an
+ * import that answered "failed" must leave no trace.
+ */
+async function recordOrForget(
+  options: Pick<IdentityStoreOptions, 'dataDir' | 'keystore' | 'createRecord'> & { readonly keep?: boolean },
+  record: NodeIdentityRecord,
+  nodeId: string,
+): Promise<boolean> {
+  try {
+    return await writeNewRecord(options.dataDir, record, options.createRecord);
+  } catch (error) {
+    if (!options.keep) await forget(options.keystore, nodeId);
     throw error;
   }
 }
@@ -215,7 +235,7 @@ async function loadOrCreateOnce(options: IdentityStoreOptions): Promise<LoadedId
       const identity = identityFromSeed(seed, crypto, { createdAt, storageRef: keystore.storageRef(nodeId) });
       seed.fill(0);
       const record = checkedRecord(identity, crypto);
-      if (await writeNewRecord(dataDir, record)) {
+      if (await writeNewRecord(dataDir, record, options.createRecord)) {
         const detail = eventDetail(keystore, record['key/storage-ref'], { recovered: `public record rebuilt from the key in ${keystore.location}` });
         return finish(options, { identity, created: false, event: { type: 'identity/loaded', detail } });
       }
@@ -231,7 +251,7 @@ async function loadOrCreateOnce(options: IdentityStoreOptions): Promise<LoadedId
   } finally {
     seed.fill(0);
   }
-  if (!(await writeNewRecord(dataDir, record))) {
+  if (!(await recordOrForget(options, record, identity.nodeId))) {
     // A record appeared meanwhile. If it names our key (another process adopted it), it is ours;
     // otherwise another process created its own identity first: keep that one, drop our key.
     const winner = await readIdentityRecord(dataDir, crypto);
@@ -282,8 +302,14 @@ export async function installIdentity(
   const createdAt = options.createdAt ?? formatTimestamp((options.clock ?? systemClock).now());
   const identity = identityFromSeed(seed, crypto, { createdAt, storageRef: keystore.storageRef(nodeId) });
   const record = checkedRecord(identity, crypto);
+  // A key of this identity already in the keystore (left without its record) is not ours to drop.
+  const held = await keystore.load(identity.nodeId).catch(() => undefined);
+  held?.fill(0);
   await keystore.save(identity.nodeId, seed);
-  if (!(await writeNewRecord(dataDir, record))) {
+  if (!(await recordOrForget({ ...options, ...(held ? { keep: true } : {}) }, record, identity.nodeId))) {
+    // Another process made a record first; our key stays only if that record names it.
+    const winner = await readIdentityRecord(dataDir, crypto);
+    if (winner?.['node/id'] !== identity.nodeId) await forget(keystore, identity.nodeId);
     throw new IdentityError('identity-exists', `${recordPath} was created by another process meanwhile; nothing was imported over it`, recordPath);
   }
   return { identity, outcome: 'installed', recordPath };

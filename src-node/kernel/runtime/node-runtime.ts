@@ -22,7 +22,7 @@ import { DEFAULT_WORKING_SET_LIMITS } from '../peers/working-set.js';
 import { AdvertisementCache } from '../advertisement/advertisement-cache.js';
 import { OwnAdvertisement, reannounceDelayMs } from '../advertisement/own-advertisement.js';
 import type { NodeAdvertisement } from '../advertisement/advertisement-types.js';
-import { HandshakeNonceCache } from '../session/nonce-cache.js';
+import { openReplayGuard } from '../session/replay-guard.js';
 import type { HandshakeContext } from '../session/handshake-flow.js';
 import type { PeerPolicy as HandshakePolicy } from '../session/handshake.js';
 import { parsePeerEndpoint, type EndpointPolicy } from '../transport/endpoint-url.js';
@@ -151,7 +151,7 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
       if (!list.isAllowed(claim.nodeId)) return { allow: false, reason: 'not on the allowlist' };
       return { allow: true };
     };
-    const ctx: HandshakeContext = { crypto, identity, clock, nonces: new HandshakeNonceCache(), policy, psk: config.network?.psk, trace: traces };
+    const ctx: HandshakeContext = { crypto, identity, clock, nonces: openReplayGuard(config.dataDir, clock).nonces, policy, psk: config.network?.psk, trace: traces };
     const contributor = config.role === 'contributor';
     const connections = new ConnectionManager({
       ctx,

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS, MAX_SETTINGS_ALLOWLIST, MAX_SETTINGS_TEXT_CHARS, SETTINGS_FILE, SettingsStore, decodeSettings } from './settings.js';
+import { FullDisk } from '../../../tests/support/full-disk.js';
+import { FSIZE_BLOCK_BYTES, canLimitFileSize, spawnWithFileSizeLimit } from '../../../tests/support/file-size-limit.js';
+import { quotaChild, type QuotaLine } from '../../../tests/support/quota-child-bundle.js';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -59,5 +62,58 @@ describe('SettingsStore', () => {
     expect(await new SettingsStore(dir).load({}, (_error, aside) => reported.push(aside))).toEqual(DEFAULT_SETTINGS);
     expect(reported).toHaveLength(1);
     expect(readdirSync(dir).filter((f) => f.startsWith(`${SETTINGS_FILE}.corrupt-`))).toHaveLength(1);
+  });
+});
+
+describe('SettingsStore on a full disk', () => {
+  it('applies nothing of a change it could not write: the answer, memory and disk agree, across a restart', async () => {
+    const dir = dataDir();
+    const disk = new FullDisk();
+    const store = new SettingsStore(dir, { write: disk.write });
+    await store.load();
+    await store.update((s) => ({ ...s, limits: { ...s.limits, cpuPercent: 40 } }));
+    disk.fill();
+    await expect(store.update((s) => ({ ...s, limits: { ...s.limits, cpuPercent: 90 } }))).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(store.get().limits.cpuPercent).toBe(40);
+    expect((await new SettingsStore(dir).load()).limits.cpuPercent).toBe(40);
+    expect(readdirSync(dir)).toEqual([SETTINGS_FILE]);
+  });
+
+  it('does not carry a failed change into the next one', async () => {
+    const dir = dataDir();
+    const disk = new FullDisk();
+    const store = new SettingsStore(dir, { write: disk.write });
+    await store.load();
+    disk.fill();
+    // Queued together: the first fails, the second is applied to what the first left (nothing).
+    const first = store.update((s) => ({ ...s, contributionEnabled: false }));
+    const freed = first.catch(() => disk.free());
+    const second = store.update((s) => ({ ...s, joined: true }));
+    await expect(first).rejects.toMatchObject({ code: 'ENOSPC' });
+    await freed;
+    await expect(second).resolves.toMatchObject({ joined: true, contributionEnabled: true });
+    expect(await new SettingsStore(dir).load()).toMatchObject({ joined: true, contributionEnabled: true });
+  });
+
+  it.skipIf(!canLimitFileSize())('under a real file-size quota (EFBIG), refuses the change that does not fit and keeps the ones that do', async () => {
+    const dir = dataDir();
+    const child = spawnWithFileSizeLimit(FSIZE_BLOCK_BYTES, [await quotaChild(), 'settings', dir]);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    expect(code, err).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as QuotaLine);
+    expect(lines.map((l) => [l.op, l.answer])).toEqual([
+      ['limits 40', 'ok'],
+      ['30 seeds', 'EFBIG'],
+      ['limits 60', 'ok'],
+    ]);
+    const onDisk = await new SettingsStore(dir).load();
+    expect(onDisk).toEqual(lines[2]!.memory);
+    expect(onDisk.seeds).toEqual([]);
+    expect(onDisk.limits.cpuPercent).toBe(60);
+    expect(readdirSync(dir)).toEqual([SETTINGS_FILE]);
   });
 });

@@ -4,7 +4,7 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_LIMITS, type ContributionLimits, type SeedView } from '../../../src-shared/control/state.js';
 import { isContributionLimits } from '../../../src-shared/control/limits.js';
-import { CorruptFileError, jsonText, readJsonFile, writeFileAtomic } from '../storage/atomic-file.js';
+import { CorruptFileError, type FileWriter, jsonText, readJsonFile, writeFileAtomic } from '../storage/atomic-file.js';
 
 export const SETTINGS_FILE = 'settings.json';
 export const SETTINGS_SCHEMA = 'pnode-settings.v1';
@@ -63,14 +63,21 @@ export function decodeSettings(raw: unknown): Settings {
 /** Told of every change, with the settings before it (the owners of a setting react here, not on UI events). */
 export type SettingsListener = (next: Settings, previous: Settings) => void;
 
+export interface SettingsStoreOptions {
+  /** Default writeFileAtomic (tests put a full disk here). */
+  readonly write?: FileWriter;
+}
+
 export class SettingsStore {
   private current: Settings = DEFAULT_SETTINGS;
-  private writing: Promise<void> = Promise.resolve();
+  private writing: Promise<unknown> = Promise.resolve();
+  private readonly write: FileWriter;
   private readonly listeners = new Set<SettingsListener>();
   readonly path: string;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, options: SettingsStoreOptions = {}) {
     this.path = join(dataDir, SETTINGS_FILE);
+    this.write = options.write ?? writeFileAtomic;
   }
 
   /** Loads the file; a corrupt one is renamed aside and reported through `onCorrupt`. */
@@ -93,7 +100,7 @@ export class SettingsStore {
     return this.current;
   }
 
-  /** Calls `listener` after every change; returns the function that stops it. */
+  /** Calls `listener` after every change that was written; returns the function that stops it. */
   subscribe(listener: SettingsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -104,19 +111,26 @@ export class SettingsStore {
     for (const listener of [...this.listeners]) listener(next, previous);
   }
 
-  /** Applies a change and writes it (writes are serialized, so the last change is the one on disk). */
+  /**
+   * Applies a change, transactionally: it is written first, and only once the write succeeded does
+   * get() show it (and the listeners hear of it). A change that fails to be written (a full disk)
+   * rejects and leaves no trace, in memory or on disk. Changes are applied one at a time, each to
+   * the settings the previous ones left, so a failed change is not carried into the next.
+   */
   update(change: (settings: Settings) => Settings): Promise<Settings> {
-    const previous = this.current;
-    this.current = change(previous);
-    const snapshot = this.current;
-    this.tell(snapshot, previous);
-    this.writing = this.writing
-      .catch(() => undefined)
-      .then(() => writeFileAtomic(this.path, jsonText({ schema: SETTINGS_SCHEMA, ...snapshot })));
-    return this.writing.then(() => snapshot);
+    const run = this.writing.then(async () => {
+      const previous = this.current;
+      const next = change(previous);
+      await this.write(this.path, jsonText({ schema: SETTINGS_SCHEMA, ...next }));
+      this.current = next;
+      this.tell(next, previous);
+      return next;
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   async flush(): Promise<void> {
-    await this.writing.catch(() => undefined);
+    await this.writing;
   }
 }

@@ -192,6 +192,18 @@ describe.each([
       }
     });
 
+    it('E_HS_REPLAY: a hello signed before the node started (the nonce cache’s floor), even inside the skew window', () => {
+      const { hello, clock } = setup();
+      const startedLater = new HandshakeNonceCache({ notBefore: clock.now() + 1_000 });
+      clock.advance(2_000);
+      const result = validateHandshake(hello.text, { crypto, self: bob.nodeId, now: clock.now(), expect: 'hello', nonces: startedLater });
+      expectError(result, 'E_HS_REPLAY', /before this node started/);
+      // Nothing was remembered, and a hello signed after the floor passes.
+      expect(startedLater.size).toBe(0);
+      const fresh = buildHello({ crypto, identity: alice, now: clock.now(), recipient: bob.nodeId });
+      expect(validateHandshake(fresh.text, { crypto, self: bob.nodeId, now: clock.now(), expect: 'hello', nonces: startedLater }).ok).toBe(true);
+    });
+
     it('E_SIG_INVALID: a tampered signature or a changed signed field', () => {
       const { hello, validate } = setup();
       const badSig = structuredClone(hello.artifact) as JsonObject & { signature: { value: string } };
@@ -370,6 +382,12 @@ describe.each([
     it('without a known recipient, any node may answer', () => {
       const { ackFrom, validate, pendingHello } = ackSetup();
       expect(validate(ackFrom(carol).text, { pendingHello: { ...pendingHello, recipient: undefined } }).ok).toBe(true);
+    });
+
+    it('the floor is for hellos only: an ack signed before the node started is fine (it answers our own pending hello)', () => {
+      const { ackFrom, validate, clock } = ackSetup();
+      const ack = ackFrom(bob);
+      expect(validate(ack.text, { nonces: new HandshakeNonceCache({ notBefore: clock.now() + 5_000 }) }).ok).toBe(true);
     });
 
     it('E_PROTO_INVALID: a hello where an ack is expected; E_HS_REPLAY for a replayed ack', () => {

@@ -17,6 +17,7 @@
 // |    |      (PENDING_HELLO_TIMEOUT_MS; checked before `ts` so a late ack says so)      |                       |
 // | 7  | `ts` unreadable                                                                | E_PROTO_INVALID       |
 // | 8  | `ts` more than HANDSHAKE_MAX_CLOCK_SKEW_MS from our clock, either direction     | E_HS_REPLAY           |
+// | 8b | hello: `ts` before the node started (nonces.notBefore; replay-guard.ts)         | E_HS_REPLAY           |
 // | 9  | `recipient/node-id` present and not our node-id ("wrong recipient")            | E_PROTO_INVALID       |
 // | 10 | `sender/node-id` not a strictly valid node id, or `key/public` not its key      | E_SIG_UNKNOWN_SIGNER  |
 // | 11 | `sender/node-id` is our own node-id (self-dial or a reflected handshake)       | E_PROTO_INVALID       |
@@ -28,7 +29,8 @@
 // | 17 | (sender, nonce) already seen within NONCE_CACHE_TTL_MS                          | E_HS_REPLAY           |
 // | 18 | signed map not encodable (float, too deep, ...)                                | E_PROTO_INVALID       |
 // | 19 | Ed25519 signature does not verify                                              | E_SIG_INVALID         |
-// | -- | then: the nonce is recorded                                                    |                       |
+// | -- | then: the nonce is recorded; a hello signed in the current second or later     |                       |
+// |    |      also in the replay journal (replay-guard.ts), and if that write fails:    | E_TRANSPORT_UNAVAILABLE |
 import type { CryptoProvider, X25519Agreement } from '../../../src-shared/protocol/crypto/provider.js';
 import { X25519_KEY_LENGTH } from '../../../src-shared/protocol/crypto/provider.js';
 import { ProtocolError, type Result, attempt } from '../../../src-shared/protocol/errors.js';
@@ -304,6 +306,10 @@ function checkHandshake(input: unknown, options: ValidateHandshakeOptions): Vali
   if (Math.abs(now - ts) > HANDSHAKE_MAX_CLOCK_SKEW_MS) {
     reject('E_HS_REPLAY', `ts ${hs.ts} is ${Math.round((ts - now) / 1000)} s from our clock, outside ±${HANDSHAKE_MAX_CLOCK_SKEW_MS / 1000} s`);
   }
+  // 8b: what a previous run of this node answered is not in this run's cache (replay-guard.ts).
+  if (expect === 'hello' && ts < options.nonces.notBefore) {
+    reject('E_HS_REPLAY', `ts ${hs.ts} is before this node started: a hello signed then may be a replay of one answered before a restart`);
+  }
   // 9
   const recipient = hs['recipient/node-id'];
   if (recipient !== undefined && recipient !== options.self) reject('E_PROTO_INVALID', `wrong recipient: the handshake is addressed to ${recipient}`);
@@ -352,7 +358,7 @@ function checkHandshake(input: unknown, options: ValidateHandshakeOptions): Vali
   const signature = decodeSignature(hs.signature);
   if (!crypto.ed25519Verify(peerPublicKey, signedInput, signature)) reject('E_SIG_INVALID', 'peer-handshake.v1 signature does not verify');
   // Only now is anything remembered.
-  options.nonces.remember(sender, hs.nonce, now);
+  options.nonces.remember(sender, hs.nonce, now, expect === 'hello' ? ts : undefined);
   return { artifact: hs, signingInput: signedInput, peerNodeId: nodeId, peerPublicKey, peerSessionPublicKey, capabilities, intent, terms };
 }
 

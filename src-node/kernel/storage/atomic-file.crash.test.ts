@@ -11,7 +11,8 @@
 //
 // The kill moments come from a seeded generator; set PNODE_CRASH_SEED to replay a run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { spawnSupervised } from '../process/lifeline.js';
 import { mkdtemp, readFile, readdir, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -57,7 +58,7 @@ beforeAll(async () => {
   entry = join(workDir, 'crash-writer.mjs');
   await build({
     stdin: {
-      contents: "import { runCrashWriter } from '../../../tests/support/crash-writer.ts';\nawait runCrashWriter(process.argv.slice(2));\n",
+      contents: "import '../../../scripts/lib/hold-lifeline.mjs';\nimport { runCrashWriter } from '../../../tests/support/crash-writer.ts';\nawait runCrashWriter(process.argv.slice(2));\n",
       resolveDir: dirname(fileURLToPath(import.meta.url)),
       sourcefile: 'crash-entry.ts',
       loader: 'ts',
@@ -111,7 +112,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** Starts the writer, lets it run, SIGKILLs it. Answers whether it had written at least once. */
 async function killedWriter(args: readonly string[], random: () => number, trial: number): Promise<boolean> {
-  const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnSupervised(process.execPath, [entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const ready = whenReady(child, () => err);

@@ -13,6 +13,12 @@ export interface AtomicWriteOptions {
 
 const DEFAULT_MODE = 0o644;
 
+/**
+ * How a store writes a whole file: writeFileAtomic, or (tests, the harden harness) a stand-in that
+ * fails like a full disk. A store takes it as a parameter so that its failure paths can be run.
+ */
+export type FileWriter = (path: string, data: string | Uint8Array, options?: AtomicWriteOptions) => Promise<void>;
+
 /** A temp name beside `path`; removeStaleTempFiles recognises it after a crash. */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

@@ -23,9 +23,19 @@ export const UPGRADE_TIMEOUT_CHECK_MS = 1_000;
  * TCP connection is dropped anyway: a stalled peer never answers, and ws alone would wait 30 s.
  */
 export const CLOSE_HANDSHAKE_TIMEOUT_MS = 2_000;
-/** Responder: the hello must arrive within this after the upgrade. */
-export const HELLO_WAIT_TIMEOUT_MS = 10_000;
-/** Upgrades in progress at once on a listener before new ones are refused. */
-export const MAX_PENDING_UPGRADES = 256;
+/**
+ * Responder: the hello must arrive within this after the upgrade. An honest dialer sends it the
+ * moment the socket opens; a socket that says nothing holds a pending slot until then (issue 15 §2:
+ * it was 10 s, and ~20 silent sockets renewed every 10 s held a contributor's every slot).
+ */
+export const HELLO_WAIT_TIMEOUT_MS = 5_000;
+/**
+ * Pending connections on a peer listener (accepted, not yet a session: TLS, the upgrade, the hello
+ * wait), in all. They are counted apart from sessions: a pending connection never holds a session
+ * slot. At this cap the longest-waiting one of the address holding the most makes room.
+ */
+export const MAX_PENDING_CONNECTIONS = 256;
+/** Pending connections from one address (IPv4) or /64 (IPv6); more are refused at once. */
+export const MAX_PENDING_CONNECTIONS_PER_ADDRESS = 16;
 /** Default path of the peer endpoint (spec example `wss://…/peer`). */
 export const DEFAULT_PEER_PATH = '/peer';

@@ -11,7 +11,7 @@ export interface DialOptions {
   readonly trust?: ClientTrust;
   readonly timeoutMs?: number;
   readonly maxPayload?: number;
-  /** The local address to dial from (tests and harnesses: one of the loopback /8's addresses). */
+  /** Local address to dial from (tests and the harness spread clients over 127.x.y.z). */
   readonly localAddress?: string;
 }
 
@@ -38,8 +38,8 @@ export function dial(urlText: string, options: DialOptions): Promise<WebSocket> 
       maxPayload: options.maxPayload ?? MAX_FRAME_BYTES,
       perMessageDeflate: false,
       followRedirects: false,
+      ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
       ...(options.trust?.ca ? { ca: [...options.trust.ca] } : {}),
-      ...(options.localAddress ? { localAddress: options.localAddress } : {}),
     });
     let settled = false;
     const timer = setTimeout(() => fail(new Error('timeout')), timeoutMs + 1_000);

@@ -12,7 +12,7 @@
 // whose process no longer exists is stale and taken over.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { jsonText, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
+import { type FileWriter, jsonText, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
 import { FileExistsError, createFileAtomic } from '../../kernel/storage/exclusive-file.js';
 import { removeStaleTempFiles } from '../../kernel/storage/temp-sweep.js';
 import type { OperatorCredential } from '../../../src-shared/trust/credential.js';
@@ -104,8 +104,8 @@ export async function readAuthorityState(dataDir: string): Promise<AuthorityStat
   return value as unknown as AuthorityState;
 }
 
-export async function writeAuthorityState(dataDir: string, state: AuthorityState): Promise<void> {
-  await writeFileAtomic(authorityStatePath(dataDir), jsonText(state), { mode: 0o600 });
+export async function writeAuthorityState(dataDir: string, state: AuthorityState, write: FileWriter = writeFileAtomic): Promise<void> {
+  await write(authorityStatePath(dataDir), jsonText(state), { mode: 0o600 });
 }
 
 function alive(pid: number): boolean {

@@ -10,7 +10,8 @@ import { testIdentity } from '../../../tests/support/identities.js';
 import { enrollBody, randomSigner, renewBody } from '../../../tests/support/trust.js';
 import { openAuthority } from './open-authority.js';
 import { AUTHORITY_RETENTION_MS } from './authority.js';
-import { AuthorityBusyError, AuthorityStateError, acquireAuthorityLock, authorityStatePath, readAuthorityState } from './authority-store.js';
+import { AuthorityBusyError, AuthorityStateError, acquireAuthorityLock, authorityStatePath, readAuthorityState, revocationListPath } from './authority-store.js';
+import { FullDisk } from '../../../tests/support/full-disk.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -104,5 +105,47 @@ describe('the registration authority on disk', () => {
     expect(renewed.value['credential/id']).not.toBe(enrolled.value['credential/id']);
     expect(Date.parse(renewed.value['valid-until']) - Date.parse(enrolled.value['valid-until'])).toBe(60_000);
     await opened.close();
+  });
+
+  it('undoes a change it could not store (a full disk): the answer, memory and disk agree, across a restart', async () => {
+    const clock = new ManualClock(Date.now());
+    const disk = new FullDisk();
+    const opened = await openAuthority({ dataDir: dir, crypto: nativeCrypto, clock, warn: () => undefined, create: { kind: 'file' }, write: disk.write });
+    const authority = opened.authority;
+    const { token } = await authority.issueToken();
+    const node = testIdentity(0x24);
+    const operator = randomSigner();
+    disk.fill();
+
+    // Enrollment: refused, and the token is not burned, no credential exists.
+    const refused = await authority.enroll(node.nodeId, enrollBody(node, operator, token));
+    expect(refused.ok ? 'ok' : refused.error.code).toBe('E_TRANSPORT_UNAVAILABLE');
+    expect(authority.tokenViews().map((t) => t.status)).toEqual(['unused']);
+    expect(authority.credentialViews()).toEqual([]);
+    // A new token: refused, and not there.
+    await expect(authority.issueToken()).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(authority.tokenViews()).toHaveLength(1);
+
+    // Room again: the same token enrolls (it was never used), once.
+    disk.free();
+    const enrolled = await authority.enroll(node.nodeId, enrollBody(node, operator, token));
+    if (!enrolled.ok) throw enrolled.error;
+    const id = enrolled.value['credential/id'];
+    const listBefore = await readFile(revocationListPath(dir), 'utf8');
+
+    // A revocation that cannot be stored did not happen: not in memory, not in the list, not on disk.
+    disk.fill();
+    await expect(authority.revoke(id, 'lost laptop')).rejects.toMatchObject({ code: 'ENOSPC' });
+    expect(authority.isRevoked(id)).toBeUndefined();
+    expect(authority.revocationList().revoked).toEqual([]);
+    expect(await readFile(revocationListPath(dir), 'utf8')).toBe(listBefore);
+    disk.free();
+    await opened.close();
+
+    const again = await open(clock);
+    expect(again.authority.tokenViews().map((t) => t.status)).toEqual(['used']);
+    expect(again.authority.credentialViews().map((c) => c['credential/id'])).toEqual([id]);
+    expect(again.authority.isRevoked(id)).toBeUndefined();
+    await again.close();
   });
 });

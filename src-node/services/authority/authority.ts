@@ -1,6 +1,9 @@
 // The registration authority's rules (issue 5 §5), over its state (authority-store.ts) and its key.
 // No sockets: the module feeds it requests from sessions and the admin API, the CLI calls it
-// directly. Every change is stored (atomically) before the answer that depends on it goes out.
+// directly. Every change is stored (atomically) before the answer that depends on it goes out, and
+// changes are transactions (issue 15 §6): one at a time, and one whose state could not be stored
+// (a full disk) is undone in memory, so an answer of failure leaves no trace — a token stays
+// unused, no credential exists, a revocation did not happen.
 //
 // Enrollment, checked in this order (cheapest and least revealing first; a token is burned only
 // by a request whose proof holds):
@@ -120,22 +123,73 @@ export class RegistrationAuthority {
   private readonly requests = new Map<string, number>();
   private list: RevocationList | null = null;
   private writing: Promise<void> = Promise.resolve();
+  /** The state as last stored (what a failed change is rolled back to); never mutated. */
+  private committed: AuthorityState;
+  /** Changes run one at a time (see exclusive). */
+  private serial: Promise<unknown> = Promise.resolve();
+  /** What the change in progress may have to undo besides the state. */
+  private undo: { readonly list: RevocationList | null; readonly requests: Map<string, number> } | null = null;
 
   constructor(private readonly options: AuthorityOptions) {
     this.fingerprint = options.fingerprint;
     this.credentialValidityMs = checkCredentialValidity(options.credentialValidityMs ?? DEFAULT_CREDENTIAL_VALIDITY_MS);
     this.state = options.state;
+    this.committed = structuredClone(options.state);
+    this.index();
+  }
+
+  /** The lookups over the state's lists. */
+  private index(): void {
+    this.tokens.clear();
+    this.credentials.clear();
+    this.revoked.clear();
     for (const token of this.state.tokens) this.tokens.set(token['token/hash'], token);
     for (const credential of this.state.credentials) this.credentials.set(credential['credential/id'], credential);
     for (const entry of this.state.revocations) this.revoked.set(entry['credential/id'], entry);
+  }
+
+  /** Runs one change at a time, so that a failed one can be undone without undoing another. */
+  private exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.serial.then(async () => {
+      this.undo = { list: this.list, requests: new Map(this.requests) };
+      try {
+        return await change();
+      } catch (error) {
+        // Whatever the change had done in memory before it threw goes (commit failures are rolled back already).
+        this.rollBack();
+        throw error;
+      } finally {
+        this.undo = null;
+      }
+    });
+    this.serial = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Puts memory back to the state last stored: the change in progress never happened. */
+  private rollBack(): void {
+    const stored = structuredClone(this.committed);
+    this.state.tokens = stored.tokens;
+    this.state.credentials = stored.credentials;
+    this.state.revocations = stored.revocations;
+    this.state['revocation-list/sequence'] = stored['revocation-list/sequence'];
+    this.index();
+    if (this.undo) {
+      this.list = this.undo.list;
+      this.requests.clear();
+      for (const [key, expires] of this.undo.requests) this.requests.set(key, expires);
+    }
   }
 
   private now(): number {
     return this.options.clock.now();
   }
 
-  /** Stores the state after a change; resolves when this change (and every earlier one) is on disk. */
-  private commit(revocationsChanged = false): Promise<void> {
+  /**
+   * Stores the state after a change; resolves when this change (and every earlier one) is on disk.
+   * When it cannot be stored, memory goes back to the state last stored, and it rejects.
+   */
+  private async commit(revocationsChanged = false): Promise<void> {
     this.prune();
     let published: RevocationList | null = null;
     if (revocationsChanged || this.list === null) {
@@ -144,17 +198,21 @@ export class RegistrationAuthority {
       published = this.list;
     }
     const snapshot: AuthorityState = structuredClone(this.state);
-    this.writing = this.writing.catch(() => undefined).then(() => this.options.persist(snapshot, published));
-    if (revocationsChanged && this.options.onRevocations) {
-      const told = this.options.onRevocations;
-      void this.writing.then(told, () => undefined);
+    const written = this.writing.catch(() => undefined).then(() => this.options.persist(snapshot, published));
+    this.writing = written;
+    try {
+      await written;
+    } catch (error) {
+      this.rollBack();
+      throw error;
     }
-    return this.writing;
+    this.committed = snapshot;
+    if (revocationsChanged) this.options.onRevocations?.();
   }
 
   /** Signs and stores a fresh revocation list (at start: the published one then matches this state). */
   republish(): Promise<void> {
-    return this.commit(true);
+    return this.exclusive(() => this.commit(true));
   }
 
   /** Drops what nobody can use any more, so the state stays bounded. */
@@ -183,36 +241,40 @@ export class RegistrationAuthority {
 
   // --- tokens ---------------------------------------------------------------------------------
 
-  async issueToken(options: { validForMs?: number; label?: string | null } = {}): Promise<IssuedToken> {
-    const validFor = options.validForMs ?? DEFAULT_TOKEN_VALIDITY_MS;
-    if (!Number.isInteger(validFor) || validFor < 1 || validFor > MAX_TOKEN_VALIDITY_MS) throw new RangeError(`a token is valid for 1 ms to ${MAX_TOKEN_VALIDITY_MS} ms`);
-    const label = options.label ?? null;
-    if (label !== null && !isTokenLabel(label)) throw new RangeError(`a label is at most ${MAX_TOKEN_LABEL_LENGTH} printable characters`);
-    const now = this.now();
-    const open = this.state.tokens.filter((t) => t['used-at'] === null && t['cancelled-at'] === null && parseTimestamp(t['expires-at']) > now).length;
-    if (open >= MAX_OPEN_TOKENS) throw new RangeError(`${MAX_OPEN_TOKENS} tokens are open already; cancel some or let them expire`);
-    const token = newEnrollmentToken(this.options.crypto);
-    const hash = tokenHash(token, this.options.crypto);
-    // Expiry keeps its milliseconds: a token may be valid for less than a second (tests).
-    const record: TokenRecord = { 'token/hash': hash, label, 'issued-at': formatTimestamp(now), 'expires-at': new Date(now + validFor).toISOString(), 'used-at': null, 'used-by': null, 'cancelled-at': null };
-    this.state.tokens.push(record);
-    this.tokens.set(hash, record);
-    await this.commit();
-    return { token, tokenId: tokenIdOf(hash), expiresAt: record['expires-at'], label };
+  issueToken(options: { validForMs?: number; label?: string | null } = {}): Promise<IssuedToken> {
+    return this.exclusive(async () => {
+      const validFor = options.validForMs ?? DEFAULT_TOKEN_VALIDITY_MS;
+      if (!Number.isInteger(validFor) || validFor < 1 || validFor > MAX_TOKEN_VALIDITY_MS) throw new RangeError(`a token is valid for 1 ms to ${MAX_TOKEN_VALIDITY_MS} ms`);
+      const label = options.label ?? null;
+      if (label !== null && !isTokenLabel(label)) throw new RangeError(`a label is at most ${MAX_TOKEN_LABEL_LENGTH} printable characters`);
+      const now = this.now();
+      const open = this.state.tokens.filter((t) => t['used-at'] === null && t['cancelled-at'] === null && parseTimestamp(t['expires-at']) > now).length;
+      if (open >= MAX_OPEN_TOKENS) throw new RangeError(`${MAX_OPEN_TOKENS} tokens are open already; cancel some or let them expire`);
+      const token = newEnrollmentToken(this.options.crypto);
+      const hash = tokenHash(token, this.options.crypto);
+      // Expiry keeps its milliseconds: a token may be valid for less than a second (tests).
+      const record: TokenRecord = { 'token/hash': hash, label, 'issued-at': formatTimestamp(now), 'expires-at': new Date(now + validFor).toISOString(), 'used-at': null, 'used-by': null, 'cancelled-at': null };
+      this.state.tokens.push(record);
+      this.tokens.set(hash, record);
+      await this.commit();
+      return { token, tokenId: tokenIdOf(hash), expiresAt: record['expires-at'], label };
+    });
   }
 
   // --- enrollment, renewal, rotation ----------------------------------------------------------
 
   /** Checks an enrollment and, when it holds, burns the token and issues a credential (stored before it resolves). */
-  async enroll(peer: string, body: OperatorEnrollBody): Promise<Result<OperatorCredential>> {
-    const checked = attempt(() => this.checkEnroll(peer, body));
-    if (!checked.ok) return checked;
-    const { record, operatorKey } = checked.value;
-    const now = this.now();
-    const credential = this.issue({ operatorId: operatorIdFromKey(operatorKey), operatorKey, nodeId: peer, now });
-    record['used-at'] = formatTimestamp(now);
-    record['used-by'] = { 'node/id': peer, 'operator/key': operatorKey, proof: body.proof!.value, 'credential/id': credential['credential/id'] };
-    return this.stored(credential);
+  enroll(peer: string, body: OperatorEnrollBody): Promise<Result<OperatorCredential>> {
+    return this.exclusive(async () => {
+      const checked = attempt(() => this.checkEnroll(peer, body));
+      if (!checked.ok) return checked;
+      const { record, operatorKey } = checked.value;
+      const now = this.now();
+      const credential = this.issue({ operatorId: operatorIdFromKey(operatorKey), operatorKey, nodeId: peer, now });
+      record['used-at'] = formatTimestamp(now);
+      record['used-by'] = { 'node/id': peer, 'operator/key': operatorKey, proof: body.proof!.value, 'credential/id': credential['credential/id'] };
+      return this.stored(credential);
+    });
   }
 
   private checkEnroll(peer: string, body: OperatorEnrollBody): { record: TokenRecord; operatorKey: string } {
@@ -244,32 +306,36 @@ export class RegistrationAuthority {
     if (`node:did:key:${key}` === peer) reject('E_PROTO_INVALID', `${path}: the operator key must not be the node key`);
   }
 
-  async renew(peer: string, body: OperatorRenewBody): Promise<Result<OperatorCredential>> {
-    const checked = attempt(() => this.checkHeld(peer, body, 'operator-renew', RENEW_PROOF_DOMAIN));
-    if (!checked.ok) return checked;
-    const old = checked.value;
-    const credential = this.issue({ operatorId: old['operator/id'], operatorKey: old['operator/key'], nodeId: peer, now: this.now() });
-    return this.stored(credential);
+  renew(peer: string, body: OperatorRenewBody): Promise<Result<OperatorCredential>> {
+    return this.exclusive(async () => {
+      const checked = attempt(() => this.checkHeld(peer, body, 'operator-renew', RENEW_PROOF_DOMAIN));
+      if (!checked.ok) return checked;
+      const old = checked.value;
+      const credential = this.issue({ operatorId: old['operator/id'], operatorKey: old['operator/key'], nodeId: peer, now: this.now() });
+      return this.stored(credential);
+    });
   }
 
-  async rotate(peer: string, body: OperatorRotateBody): Promise<Result<OperatorCredential>> {
-    const checked = attempt(() => {
-      const newKey = body['operator/new-key']!;
-      this.checkKey(newKey, peer, 'operator-rotate $.body["operator/new-key"]');
-      if (newKey === body['operator/key']) reject('E_PROTO_INVALID', 'operator-rotate $.body["operator/new-key"]: is the current key');
-      return this.checkHeld(peer, body, 'operator-rotate', ROTATE_PROOF_DOMAIN, newKey, body['proof/new']);
-    });
-    if (!checked.ok) return checked;
-    const old = checked.value;
-    const now = this.now();
-    const credential = this.issue({ operatorId: old['operator/id'], operatorKey: body['operator/new-key']!, nodeId: peer, now });
-    // Every credential still valid for the old key goes: it must not sign for the operator any more.
-    for (const c of this.credentials.values()) {
-      if (c['operator/id'] === old['operator/id'] && c['operator/key'] === old['operator/key'] && !this.revoked.has(c['credential/id']) && parseTimestamp(c['valid-until']) > now) {
-        this.addRevocation(c, `rotated to ${body['operator/new-key']!}`);
+  rotate(peer: string, body: OperatorRotateBody): Promise<Result<OperatorCredential>> {
+    return this.exclusive(async () => {
+      const checked = attempt(() => {
+        const newKey = body['operator/new-key']!;
+        this.checkKey(newKey, peer, 'operator-rotate $.body["operator/new-key"]');
+        if (newKey === body['operator/key']) reject('E_PROTO_INVALID', 'operator-rotate $.body["operator/new-key"]: is the current key');
+        return this.checkHeld(peer, body, 'operator-rotate', ROTATE_PROOF_DOMAIN, newKey, body['proof/new']);
+      });
+      if (!checked.ok) return checked;
+      const old = checked.value;
+      const now = this.now();
+      const credential = this.issue({ operatorId: old['operator/id'], operatorKey: body['operator/new-key']!, nodeId: peer, now });
+      // Every credential still valid for the old key goes: it must not sign for the operator any more.
+      for (const c of this.credentials.values()) {
+        if (c['operator/id'] === old['operator/id'] && c['operator/key'] === old['operator/key'] && !this.revoked.has(c['credential/id']) && parseTimestamp(c['valid-until']) > now) {
+          this.addRevocation(c, `rotated to ${body['operator/new-key']!}`);
+        }
       }
-    }
-    return this.stored(credential, true);
+      return this.stored(credential, true);
+    });
   }
 
   /** The common checks of renewal and rotation (see the head of this file); the credential held. */
@@ -327,19 +393,21 @@ export class RegistrationAuthority {
    * Revokes a credential (cred:…) or cancels an unused token (tok:…). False when there is no such
    * thing, or it was revoked, cancelled or used already.
    */
-  async revoke(id: string, reason: string): Promise<boolean> {
-    if (id.startsWith(TOKEN_ID_PREFIX)) {
-      const record = [...this.tokens.values()].find((t) => tokenIdOf(t['token/hash']) === id);
-      if (!record || record['used-at'] !== null || record['cancelled-at'] !== null) return false;
-      record['cancelled-at'] = formatTimestamp(this.now());
-      await this.commit();
+  revoke(id: string, reason: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      if (id.startsWith(TOKEN_ID_PREFIX)) {
+        const record = [...this.tokens.values()].find((t) => tokenIdOf(t['token/hash']) === id);
+        if (!record || record['used-at'] !== null || record['cancelled-at'] !== null) return false;
+        record['cancelled-at'] = formatTimestamp(this.now());
+        await this.commit();
+        return true;
+      }
+      const credential = this.credentials.get(id);
+      if (!credential || this.revoked.has(id)) return false;
+      this.addRevocation(credential, reason || 'revoked by the operator');
+      await this.commit(true);
       return true;
-    }
-    const credential = this.credentials.get(id);
-    if (!credential || this.revoked.has(id)) return false;
-    this.addRevocation(credential, reason || 'revoked by the operator');
-    await this.commit(true);
-    return true;
+    });
   }
 
   isRevoked(credentialId: string): RevocationEntry | undefined {

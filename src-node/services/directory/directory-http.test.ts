@@ -1,6 +1,7 @@
 // The seed directory's HTTP API, exactly: every status and body, over a real socket on 127.0.0.1.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { ManualClock } from '../../kernel/util/clock.js';
 import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
 import { MemoryTraceSink } from '../../kernel/trace/trace-sink.js';
@@ -14,10 +15,10 @@ import {
   DIRECTORY_IP_GETS_PER_SECOND,
   DIRECTORY_IP_PUTS_PER_SECOND,
   DIRECTORY_MAX_BODY_BYTES,
+  DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS,
   DIRECTORY_PUBLISHER_BURST,
   DIRECTORY_PUBLISHER_PUTS_PER_SECOND,
   DirectoryServer,
-  clientKey,
 } from './directory-http.js';
 import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
 import { makePublisher, signedAdvertisement, type Publisher } from '../../../tests/support/directory.js';
@@ -49,9 +50,10 @@ interface Reply {
   readonly body: Record<string, unknown>;
 }
 
-function send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}): Promise<Reply> {
+function send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, localAddress?: string): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request(`${server.url}${path}`, { method, headers: body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers }, (res) => {
+    const options = { method, headers: body !== undefined ? { 'Content-Type': 'application/json', ...headers } : headers, ...(localAddress ? { localAddress, agent: false as const } : {}) };
+    const req = request(`${server.url}${path}`, options, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
@@ -380,22 +382,15 @@ describe('rate limits', () => {
   it('limits PUTs per client IP beyond the burst', async () => {
     const burst = DIRECTORY_IP_PUTS_PER_SECOND * DIRECTORY_IP_BURST_SECONDS;
     const ads = Array.from({ length: burst }, () => ad(makePublisher()));
-    const statuses = await Promise.all(ads.map((a) => putAd(a).then((r) => r.status)));
+    // In batches within the per-address connection cap (one address may hold that many at once).
+    const statuses: number[] = [];
+    for (let i = 0; i < ads.length; i += DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS / 2) {
+      statuses.push(...(await Promise.all(ads.slice(i, i + DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS / 2).map((a) => putAd(a).then((r) => r.status)))));
+    }
     expect(statuses.every((s) => s === 201)).toBe(true);
     const limited = await putAd(ad(makePublisher()));
     expectError(limited, 429, 'E_TRANSPORT_REJECTED');
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-  });
-
-  it('counts an IPv4 client by address and an IPv6 client by its /64', () => {
-    expect(clientKey('203.0.113.7')).toBe('203.0.113.7');
-    expect(clientKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
-    expect(clientKey('2001:db8:1:2:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
-    expect(clientKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
-    expect(clientKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
-    expect(clientKey('::1')).toBe('0:0:0:0::/64');
-    expect(clientKey(undefined)).toBe('unknown');
   });
 
   it('limits GETs per client IP beyond the burst, and lets them through again once tokens refill', async () => {
@@ -409,5 +404,103 @@ describe('rate limits', () => {
     expect(limited.headers['retry-after']).toBe('1');
     clock.advance(1_000);
     expect((await send('GET', '/adv')).status).toBe(200);
+  });
+});
+
+describe('connections (issue 15 §2)', () => {
+  /** A TCP connection from `localAddress` that sends nothing. */
+  function idle(localAddress: string): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port: server.port, host: '127.0.0.1', localAddress }, () => resolve(socket));
+      socket.on('error', () => undefined);
+      socket.resume(); // read, so the server's close is seen
+      socket.once('error', reject);
+      sockets.push(socket);
+    });
+  }
+  const sockets: Socket[] = [];
+  afterEach(() => {
+    for (const socket of sockets.splice(0)) socket.destroy();
+  });
+
+  async function held(n: number): Promise<void> {
+    const until = Date.now() + 10_000;
+    while (server.connections().held !== n) {
+      if (Date.now() > until) throw new Error(`held ${server.connections().held}, not ${n}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  it('holds at most DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS from one address; other addresses are served meanwhile', async () => {
+    for (let i = 0; i < DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS; i++) await idle('127.0.5.1');
+    await held(DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS);
+    const extra = await idle('127.0.5.1');
+    await new Promise((resolve) => extra.once('close', resolve));
+    expect(server.connections().refusedPerAddress).toBe(1);
+    const reply = await new Promise<number>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: server.port, path: '/healthz', localAddress: '127.0.5.2', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(reply).toBe(200);
+    expect((await send('GET', '/metrics')).text).toContain('pnode_directory_connections_refused_total{reason="address"} 1');
+  });
+
+  it('answers a PUT refused before its body and closes the connection without reading the body', async () => {
+    const publisher = makePublisher();
+    const total = 256 * 1024 * 1024;
+    const outcome = await new Promise<{ status: string; written: number }>((resolve) => {
+      const socket = connect(server.port, '127.0.0.1', () => {
+        socket.write(`PUT /adv/${publisher.nodeId} HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: ${total}\r\n\r\n`);
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        let sent = 0;
+        const pump = (): void => {
+          while (sent < total && !socket.destroyed) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) return;
+          }
+        };
+        socket.on('drain', pump);
+        pump();
+      });
+      let answer = '';
+      socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve({ status: answer.split('\r\n')[0] ?? '', written: socket.bytesWritten }));
+    });
+    expect(outcome.status).toBe('HTTP/1.1 415 Unsupported Media Type');
+    // Kernel buffers take some of it; the server itself reads none of it before closing.
+    expect(outcome.written).toBeLessThan(total / 4);
+  });
+});
+
+describe('a full directory over HTTP (issue 15 §3)', () => {
+  it('answers the flooding address 503 and an honest newcomer from elsewhere 201', async () => {
+    await server.close();
+    await store.close();
+    store = await DirectoryStore.open({ dataDir: dir.path, clock, crypto: nativeCrypto, maxEntries: 5 });
+    server = await DirectoryServer.start({ store, listen: parseDirectoryListenUrl('http://127.0.0.1:0', { insecureLoopback: true }), clock, nodeId: SELF, traces });
+    const from = (address: string, advertisement: NodeAdvertisement) => send('PUT', `/adv/${advertisement['node/id']}`, JSON.stringify(advertisement), {}, address);
+    for (let i = 0; i < 5; i++) expect((await from('127.0.6.1', ad(makePublisher()))).status).toBe(201);
+    const refused = await from('127.0.6.1', ad(makePublisher()));
+    expectError(refused, 503, 'E_TRANSPORT_UNAVAILABLE');
+    expect(refused.headers['retry-after']).toBeDefined();
+    expect((await from('127.0.7.1', ad(makePublisher()))).status).toBe(201);
+    expect(store.size).toBe(5);
+    expect((await send('GET', '/metrics')).text).toContain('pnode_directory_evicted_total 1');
+  });
+
+  it('refuses endpoint URLs that are not wss:// with a host and nothing else, with 400 E_PROTO_INVALID', async () => {
+    for (const url of ['javascript:alert(1)', 'file:///etc/passwd', 'wss://user:pw@node.example/peer', `wss://node.example/${'a'.repeat(12 * 1024)}`]) {
+      const advertisement = signedAdvertisement(makePublisher(), { at: clock.now(), url });
+      const reply = await putAd(advertisement);
+      // The 12 KB URL makes the body too large before anything is parsed.
+      if (reply.status === 413) continue;
+      expectError(reply, 400, 'E_PROTO_INVALID');
+    }
+    expect(store.size).toBe(0);
   });
 });

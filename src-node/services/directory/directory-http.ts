@@ -14,7 +14,9 @@
 //     415 E_PROTO_INVALID   Content-Type is not application/json
 //     422 E_ADV_EXPIRED
 //     429 E_TRANSPORT_REJECTED + Retry-After (seconds): per-IP or per-publisher rate limit
-//     503 E_TRANSPORT_UNAVAILABLE (+ Retry-After): the directory is full, or the disk write failed
+//     503 E_TRANSPORT_UNAVAILABLE (+ Retry-After): the directory is full and this client's address
+//                           or neighbourhood holds the most of it (anyone else's newcomer evicts the
+//                           heaviest source's oldest row: directory-fairness.ts), or the disk write failed
 //   GET /adv/{node-id}      200 the raw current artifact; 404 {"status":"not-found","node/id"};
 //                           400 invalid node-id
 //   GET /adv[?since=<cursor>]
@@ -28,7 +30,14 @@
 //
 // Order of checks on a PUT: per-IP limit (before reading anything), path node-id, media type,
 // size, JSON, path = body node/id, verification, then the per-publisher limit — counted only for
-// verified PUTs, so a forger cannot spend a publisher's allowance — then the sequence rule.
+// verified PUTs, so a forger cannot spend a publisher's allowance — then the sequence rule. A
+// request refused before its body is read is answered and its connection closed: the body is never
+// read (kernel/transport/http-guard.ts).
+//
+// Connections (issue 15 §2): at most DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS from one address (IPv4)
+// or /64 (IPv6) and DIRECTORY_MAX_CONNECTIONS in all, counted from the moment one is accepted; when
+// all are taken, the longest-idle connection of the address holding the most makes room. Idle,
+// header, request and keep-alive timeouts are DIRECTORY_HTTP_LIMITS.
 //
 // Every error body is JSON with "status" (a word), "code" (one of the eleven), "class" and
 // "detail". The one 404 that is an answer rather than an error (`GET /adv/{node-id}` for a valid
@@ -39,17 +48,19 @@ import { type ErrorCode, ProtocolError } from '../../../src-shared/protocol/erro
 import { isNodeId } from '../../../src-shared/protocol/did-key.js';
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import { formatTimestamp } from '../../../src-shared/protocol/time.js';
-import { MAX_ADVERTISEMENT_BYTES } from '../../kernel/peers/peer-record.js';
 import type { ServerTls } from '../../kernel/transport/tls.js';
+import { addressKey } from '../../kernel/transport/address-key.js';
+import { type GateFigures } from '../../kernel/transport/connection-gate.js';
+import { type HttpListenerLimits, answerAndClose, guardHttpServer, httpServerOptions } from '../../kernel/transport/http-guard.js';
 import type { TraceSink } from '../../kernel/trace/trace-sink.js';
 import type { Clock } from '../../kernel/util/clock.js';
 import { KeyedBuckets } from '../../kernel/util/keyed-buckets.js';
 import { type DirectoryUrl, directoryBaseUrl } from '../../kernel/discovery/directory-url.js';
-import { type DirectoryEntry, type DirectoryStore, FEED_MAX_ITEMS } from './directory-store.js';
+import { DIRECTORY_MAX_ENTRY_BYTES, type DirectoryEntry, type DirectoryStore, FEED_MAX_ITEMS } from './directory-store.js';
 import { DirectoryMetrics } from './directory-metrics.js';
 
-/** Largest PUT body: the size of advertisement the peer store accepts. */
-export const DIRECTORY_MAX_BODY_BYTES = MAX_ADVERTISEMENT_BYTES;
+/** Largest PUT body: the largest row the directory keeps (413 before anything is parsed). */
+export const DIRECTORY_MAX_BODY_BYTES = DIRECTORY_MAX_ENTRY_BYTES;
 /** Per publisher (node-id, counted after its signature verified): one PUT per 10 s sustained… */
 export const DIRECTORY_PUBLISHER_PUTS_PER_SECOND = 0.1;
 /** …and this many at once (an honest node re-announces every TTL/3 ≈ 200 s). */
@@ -62,10 +73,31 @@ export const DIRECTORY_IP_GETS_PER_SECOND = 200;
 export const DIRECTORY_IP_BURST_SECONDS = 5;
 /** Buckets kept per limit (bounded memory). */
 export const DIRECTORY_RATE_MAX_KEYS = 65_536;
-export const DIRECTORY_HEADERS_TIMEOUT_MS = 10_000;
-export const DIRECTORY_REQUEST_TIMEOUT_MS = 30_000;
+/** The request line and headers within this; a connection that sends nothing goes then. */
+export const DIRECTORY_HEADERS_TIMEOUT_MS = 5_000;
+/** The whole request (a body is at most DIRECTORY_MAX_BODY_BYTES) within this. */
+export const DIRECTORY_REQUEST_TIMEOUT_MS = 10_000;
 export const DIRECTORY_KEEPALIVE_TIMEOUT_MS = 5_000;
+/** A connection that moves no byte either way for this long (a client not reading its feed page) goes. */
+export const DIRECTORY_IDLE_TIMEOUT_MS = 30_000;
+/** Connections held at once in all… */
 export const DIRECTORY_MAX_CONNECTIONS = 4_096;
+/**
+ * …and from one address (IPv4) or /64 (IPv6): room for a NAT of many nodes, while one host with
+ * thousands of idle sockets no longer shuts everyone else out (issue 15 §2: ~4,200 of them refused
+ * 48 of 50 honest requests).
+ */
+export const DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS = 64;
+
+export const DIRECTORY_HTTP_LIMITS: HttpListenerLimits = {
+  maxConnections: DIRECTORY_MAX_CONNECTIONS,
+  maxConnectionsPerAddress: DIRECTORY_MAX_CONNECTIONS_PER_ADDRESS,
+  evictAtAddressCap: false,
+  headersTimeoutMs: DIRECTORY_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: DIRECTORY_REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: DIRECTORY_KEEPALIVE_TIMEOUT_MS,
+  idleTimeoutMs: DIRECTORY_IDLE_TIMEOUT_MS,
+};
 /** Purge of expired rows, compaction check and rate-bucket sweep. */
 export const DIRECTORY_MAINTENANCE_INTERVAL_MS = 30_000;
 /** Retry-After on 503 (full, or a failed disk write). */
@@ -98,6 +130,8 @@ export interface DirectoryServerOptions {
   readonly nodeId: string;
   readonly traces?: TraceSink | undefined;
   readonly limits?: Partial<DirectoryLimits> | undefined;
+  /** Connection limits and timeouts; DIRECTORY_HTTP_LIMITS unless a test lowers them. */
+  readonly http?: HttpListenerLimits | undefined;
   readonly maintenanceIntervalMs?: number;
 }
 
@@ -136,23 +170,10 @@ export function statusForCode(code: ErrorCode): number {
   }
 }
 
-/**
- * The key of a client for the per-IP limits: the IPv4 address, or the /64 prefix of an IPv6 one
- * (one host usually holds a whole /64, so per-/128 buckets would be free to multiply).
- */
-export function clientKey(address: string | undefined): string {
-  if (address === undefined) return 'unknown';
-  if (address.startsWith('::ffff:') && address.includes('.')) return address.slice(7);
-  if (!address.includes(':')) return address;
-  const bare = address.split('%', 1)[0]!;
-  const [head, tail] = bare.split('::', 2) as [string, string | undefined];
-  const front = head === '' ? [] : head.split(':');
-  const back = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? front : [...front, ...new Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
-  return `${groups
-    .slice(0, 4)
-    .map((g) => (Number.parseInt(g, 16) || 0).toString(16))
-    .join(':')}::/64`;
+/** Whether a request carries a body (declared by length or chunked). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 function isJsonType(header: string | undefined): boolean {
@@ -199,6 +220,9 @@ export class DirectoryServer {
   private readonly publishers: KeyedBuckets;
   private readonly startedAt: number;
   private maintenance: NodeJS.Timeout | undefined;
+  private gateFigures: () => GateFigures = () => ({ held: 0, sources: 0, admitted: 0, refusedPerAddress: 0, refusedTotal: 0, evicted: 0, promoted: 0 });
+  /** Requests whose body was read to its end (any other request with a body is closed after its answer). */
+  private readonly bodiesRead = new WeakSet<IncomingMessage>();
   private urlNow = '';
   private portNow = 0;
 
@@ -217,12 +241,14 @@ export class DirectoryServer {
   static async start(options: DirectoryServerOptions): Promise<DirectoryServer> {
     const { listen } = options;
     if (listen.secure && !options.tls) throw new Error(`an https:// directory needs --tls-cert and --tls-key (${listen.base})`);
-    const server = listen.secure ? createHttpsServer({ cert: options.tls!.cert, key: options.tls!.key }) : createHttpServer();
-    server.keepAliveTimeout = DIRECTORY_KEEPALIVE_TIMEOUT_MS;
-    server.headersTimeout = DIRECTORY_HEADERS_TIMEOUT_MS;
-    server.requestTimeout = DIRECTORY_REQUEST_TIMEOUT_MS;
-    server.maxConnections = DIRECTORY_MAX_CONNECTIONS;
+    const limits = options.http ?? DIRECTORY_HTTP_LIMITS;
+    const serverOptions = httpServerOptions(limits);
+    const server = listen.secure
+      ? createHttpsServer({ cert: options.tls!.cert, key: options.tls!.key, handshakeTimeout: limits.headersTimeoutMs, ...serverOptions })
+      : createHttpServer(serverOptions);
+    const gate = guardHttpServer(server, limits, { onRefused: (reason) => directory.metrics.connectionRefused(reason) });
     const directory = new DirectoryServer(server, options);
+    directory.gateFigures = () => gate.figures();
     server.on('request', (req: IncomingMessage, res: ServerResponse) => directory.onRequest(req, res));
     server.on('clientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
@@ -248,6 +274,11 @@ export class DirectoryServer {
 
   get port(): number {
     return this.portNow;
+  }
+
+  /** Connections held now, and those refused or evicted so far. */
+  connections(): GateFigures {
+    return this.gateFigures();
   }
 
   /** Purges expired rows, compacts when due, forgets idle rate buckets. */
@@ -287,7 +318,7 @@ export class DirectoryServer {
     const query = q < 0 ? '' : target.slice(q + 1);
     const method = req.method ?? 'GET';
 
-    const limited = (method === 'PUT' ? this.ipPuts : this.ipGets).take(clientKey(req.socket.remoteAddress), this.options.clock.now());
+    const limited = (method === 'PUT' ? this.ipPuts : this.ipGets).take(addressKey(req.socket.remoteAddress), this.options.clock.now());
     if (!limited.ok) {
       this.metrics.limited('ip');
       if (method === 'PUT') this.metrics.put('E_TRANSPORT_REJECTED');
@@ -331,6 +362,9 @@ export class DirectoryServer {
         compactions: store.compactions,
         expiredPurged: store.expiredPurged,
         uptimeSeconds: Math.floor((this.options.clock.now() - this.startedAt) / 1000),
+        connections: this.gateFigures().held,
+        storedBytes: store.storedBytes,
+        evicted: store.evicted,
       });
       res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
       res.end(text);
@@ -393,13 +427,14 @@ export class DirectoryServer {
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > max) {
       this.metrics.put('E_PROTO_INVALID');
-      return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`), {}, { Connection: 'close' });
+      return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`));
     }
     const body = await readBody(req, max);
     if (body.kind === 'aborted') return;
+    if (body.kind === 'ok') this.bodiesRead.add(req);
     if (body.kind === 'too-large') {
       this.metrics.put('E_PROTO_INVALID');
-      return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`), {}, { Connection: 'close' });
+      return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`));
     }
     let value: unknown;
     try {
@@ -424,7 +459,7 @@ export class DirectoryServer {
       return this.rateLimited(res, publisher.retryAfterMs, publisher.limit === 'keys' ? 'too many publishers are being limited at once' : `too many PUTs for ${pathNodeId}`);
     }
 
-    const outcome = store.put(ad);
+    const outcome = store.put(ad, req.socket.remoteAddress ?? 'unknown');
     switch (outcome.kind) {
       case 'stale': {
         this.metrics.put('E_ADV_STALE_SEQ');
@@ -439,7 +474,13 @@ export class DirectoryServer {
       }
       case 'full':
         this.metrics.put('E_TRANSPORT_UNAVAILABLE');
-        return this.error(res, 503, new ProtocolError('E_TRANSPORT_UNAVAILABLE', `the directory holds its maximum of ${store.maxEntries} node-ids`), {}, { 'Retry-After': String(DIRECTORY_UNAVAILABLE_RETRY_S) });
+        return this.error(
+          res,
+          503,
+          new ProtocolError('E_TRANSPORT_UNAVAILABLE', `the directory is full (${store.maxEntries} node-ids, ${store.maxStoredBytes} bytes) and this address or its neighbourhood holds the most of it`),
+          {},
+          { 'Retry-After': String(DIRECTORY_UNAVAILABLE_RETRY_S) },
+        );
       case 'stored':
       case 'unchanged':
         try {
@@ -477,6 +518,8 @@ export class DirectoryServer {
   }
 
   private json(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+    const req = res.req;
+    if (hasBody(req) && !this.bodiesRead.has(req)) return answerAndClose(req, res, status, { 'Content-Type': JSON_TYPE, ...headers }, text);
     res.writeHead(status, { 'Content-Type': JSON_TYPE, 'Content-Length': Buffer.byteLength(text), ...headers });
     res.end(text);
   }

@@ -5,7 +5,7 @@
 // SIGKILL tests the process dying, not the machine losing power; a torn tail (what a power loss
 // may leave) is covered by directory-store.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawnSupervised } from '../../kernel/process/lifeline.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   entry = join(workDir, 'directory-crash-writer.mjs');
   await build({
     stdin: {
-      contents: "import { runDirectoryCrashWriter } from '../../../tests/support/directory-crash-writer.ts';\nawait runDirectoryCrashWriter(process.argv.slice(2));\n",
+      contents: "import '../../../scripts/lib/hold-lifeline.mjs';\nimport { runDirectoryCrashWriter } from '../../../tests/support/directory-crash-writer.ts';\nawait runDirectoryCrashWriter(process.argv.slice(2));\n",
       resolveDir: dirname(fileURLToPath(import.meta.url)),
       sourcefile: 'entry.ts',
       loader: 'ts',
@@ -49,7 +49,7 @@ afterAll(async () => {
 
 /** Runs the writer until `killAfter` acks arrived, SIGKILLs it, and answers the acks it saw. */
 function crashOnce(dataDir: string, killAfter: number): Promise<Map<string, number>> {
-  const child = spawn(process.execPath, [entry, dataDir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: workDir });
+  const child = spawnSupervised(process.execPath, [entry, dataDir], { stdio: ['ignore', 'pipe', 'pipe'], cwd: workDir });
   const acked = new Map<string, number>();
   let count = 0;
   let buffered = '';

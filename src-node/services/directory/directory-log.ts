@@ -6,15 +6,21 @@
 //
 // Records: `{"t":"head","format":"pnode-directory-log.v1","epoch":…,"next":<next position>}` (the
 // first line; written when the log is created or rewritten) and
-// `{"t":"put","pos":<position>,"at":<stored-at, ms>,"adv":<the advertisement as received>}`.
+// `{"t":"put","pos":<position>,"at":<stored-at, ms>,"src":"<client address>","adv":<the advertisement>}`
+// (`src`, the address that PUT it, is absent for the directory's own advertisement and in logs
+// written before it existed).
 // A later put for the same node-id replaces an earlier one; rows are never deleted in place, since
 // expiry follows each advertisement's own `expires-at` and DELETE does not exist.
 //
 // Writing: appends are queued and written by one loop: everything queued is written with one
 // write and one fdatasync (group commit), so many concurrent PUTs share a disk flush; a PUT is
-// answered only after its batch is on disk. Compaction rewrites the log from the live rows (temp
-// file, fsync, rename, fsync of the folder), in the same loop, so it never races an append. After
-// a failed append the next turn of the loop rewrites the whole log from memory.
+// answered only after its batch is on disk. Each line's `settled` hook runs in the loop, before the
+// next batch or rewrite, so the store's memory always matches the file when a snapshot is taken.
+// Compaction rewrites the log from the store's committed rows (temp file, fsync, rename, fsync of
+// the folder), in the same loop, so it never races an append; lines still queued are appended
+// after it. A failed append (a full disk) is undone: whatever part of the batch reached the file is
+// cut off again (ftruncate needs no space), so a restart never reads a row that was refused; if
+// even that fails, the next turn of the loop rewrites the whole log from memory.
 //
 // Reading: a line that does not end in a newline is a torn tail from a crash; it is ignored and cut
 // off so the next append starts on a fresh line. A complete line whose checksum or JSON is wrong
@@ -42,8 +48,13 @@ export interface LogHeader {
 export interface LogPut {
   readonly position: number;
   readonly storedAt: number;
+  /** The client address that PUT it, when known. */
+  readonly source: string | undefined;
   readonly advertisement: unknown;
 }
+
+/** A source address longer than this in the log is not one (an IPv6 address with a zone fits). */
+const MAX_SOURCE_CHARS = 64;
 
 export interface LoadedLog {
   readonly header: LogHeader | undefined;
@@ -64,8 +75,9 @@ export function encodeHeader(header: LogHeader): string {
 }
 
 /** `advertisementJson` is JSON text already (kept as text in memory; no second serialisation). */
-export function encodePut(position: number, storedAt: number, advertisementJson: string): string {
-  return frame(`{"t":"put","pos":${position},"at":${storedAt},"adv":${advertisementJson}}`);
+export function encodePut(position: number, storedAt: number, advertisementJson: string, source?: string): string {
+  const src = source === undefined ? '' : `"src":${JSON.stringify(source.slice(0, MAX_SOURCE_CHARS))},`;
+  return frame(`{"t":"put","pos":${position},"at":${storedAt},${src}"adv":${advertisementJson}}`);
 }
 
 function decodeLine(line: Buffer): { t: string; [key: string]: unknown } | undefined {
@@ -107,7 +119,8 @@ export async function readLog(path: string): Promise<LoadedLog | undefined> {
     if (record?.t === 'head' && record['format'] === DIRECTORY_LOG_FORMAT && typeof record['epoch'] === 'string' && isCount(record['next'])) {
       header ??= { epoch: record['epoch'], next: record['next'] };
     } else if (record?.t === 'put' && isCount(record['pos']) && isCount(record['at']) && typeof record['adv'] === 'object' && record['adv'] !== null) {
-      puts.push({ position: record['pos'], storedAt: record['at'], advertisement: record['adv'] });
+      const src = record['src'];
+      puts.push({ position: record['pos'], storedAt: record['at'], source: typeof src === 'string' && src.length <= MAX_SOURCE_CHARS ? src : undefined, advertisement: record['adv'] });
     } else {
       corruptLines++;
     }
@@ -119,7 +132,7 @@ export async function readLog(path: string): Promise<LoadedLog | undefined> {
 
 
 export interface LogWriterOptions {
-  /** The whole live content (header and live rows) for a rewrite; called synchronously. */
+  /** The whole committed content (header and live rows on disk) for a rewrite; called synchronously. */
   readonly snapshot: () => string;
   /** Asked after every batch: rewrite now? */
   readonly shouldCompact: (logBytes: number) => boolean;
@@ -131,6 +144,7 @@ export interface LogWriterOptions {
 
 interface Pending {
   readonly line: string;
+  readonly settled: ((error: Error | null) => void) | undefined;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
 }
@@ -143,7 +157,7 @@ export class LogWriter {
   private queue: Pending[] = [];
   private running: Promise<void> | null = null;
   private rewriteWanted = false;
-  /** An append failed: the file may lack rows that memory has; rewrite before appending again. */
+  /** The file may differ from memory (an undo failed): rewrite before appending again. */
   private broken = false;
   private closed = false;
   private logBytes: number;
@@ -175,16 +189,19 @@ export class LogWriter {
     return this.logBytes;
   }
 
-  /** An append failed and no rewrite has succeeded since: the file may lack rows memory has. */
+  /** A failed write could not be undone and no rewrite has succeeded since: the file may differ from memory. */
   get needsRewrite(): boolean {
     return this.broken;
   }
 
-  /** Resolves once the line is on disk (or rewritten into the log by a compaction). */
-  append(line: string): Promise<void> {
+  /**
+   * Resolves once the line is on disk; rejects when it could not be written, and then no part of
+   * it is in the file. `settled` is told first, synchronously, in the write loop (null: on disk).
+   */
+  append(line: string, settled?: (error: Error | null) => void): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the directory log is closed'));
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ line, resolve, reject });
+      this.queue.push({ line, settled, resolve, reject });
       this.kick();
     });
   }
@@ -238,23 +255,31 @@ export class LogWriter {
         if (this.options.fsync !== false) await this.handle.datasync();
         this.logBytes += bytes.length;
       } catch (error) {
-        this.broken = true;
         const failure = asError(error);
         this.options.onError?.(failure);
-        for (const pending of batch) pending.reject(failure);
+        await this.undoAppend();
+        settle(batch, failure);
         continue;
       }
-      for (const pending of batch) pending.resolve();
+      settle(batch, null);
       if (this.options.shouldCompact(this.logBytes)) this.rewriteWanted = true;
+    }
+  }
+
+  /** Cuts the file back to what it held before the failed batch; if that fails, a rewrite must. */
+  private async undoAppend(): Promise<void> {
+    try {
+      await this.handle.truncate(this.logBytes);
+      if (this.options.fsync !== false) await this.handle.datasync();
+    } catch {
+      this.broken = true;
     }
   }
 
   /** Writes the snapshot to a temp file, fsyncs it, renames it over the log and reopens it. */
   private async rewrite(): Promise<void> {
     this.rewriteWanted = false;
-    // Everything queued is already in memory, so the snapshot holds it: those waiters are answered
-    // by the rewrite.
-    const waiting = this.queue.splice(0);
+    // The snapshot holds what is committed; lines still queued are appended after the rewrite.
     const text = this.options.snapshot();
     const temp = join(dirname(this.path), `.${basename(this.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
     try {
@@ -277,10 +302,26 @@ export class LogWriter {
       this.broken = true;
       const failure = asError(error);
       this.options.onError?.(failure);
-      for (const pending of waiting) pending.reject(failure);
+      // Nothing can be appended to a log that differs from memory: what waits fails now (the next
+      // append tries the rewrite again).
+      settle(this.queue.splice(0), failure);
       return;
     }
-    for (const pending of waiting) pending.resolve();
     this.options.onCompacted?.(this.logBytes);
+  }
+}
+
+/** Tells each line's hook first (synchronously, in order), then answers its waiter. */
+function settle(batch: readonly Pending[], failure: Error | null): void {
+  for (const pending of batch) {
+    try {
+      pending.settled?.(failure);
+    } catch {
+      // A hook must not stop the others from being told.
+    }
+  }
+  for (const pending of batch) {
+    if (failure) pending.reject(failure);
+    else pending.resolve();
   }
 }

@@ -8,6 +8,8 @@ import { decodeCursor } from './directory-cursor.js';
 import { encodePut } from './directory-log.js';
 import { makePublisher, signedAdvertisement, type Publisher } from '../../../tests/support/directory.js';
 import type { NodeAdvertisement } from '../../kernel/advertisement/advertisement-types.js';
+import { canLimitFileSize, spawnWithFileSizeLimit } from '../../../tests/support/file-size-limit.js';
+import { quotaChild, type QuotaLine } from '../../../tests/support/quota-child-bundle.js';
 
 let dir: { path: string; cleanup: () => void };
 let clock: ManualClock;
@@ -37,10 +39,10 @@ function ad(publisher: Publisher, sequence = 0, ttlMs?: number): NodeAdvertiseme
   return signedAdvertisement(publisher, { sequence, at: clock.now(), ...(ttlMs !== undefined ? { ttlMs } : {}) });
 }
 
-async function put(store: DirectoryStore, advertisement: NodeAdvertisement): Promise<PutOutcome> {
+async function put(store: DirectoryStore, advertisement: NodeAdvertisement, source?: string): Promise<PutOutcome> {
   const verified = store.verify(advertisement);
   if (!verified.ok) throw verified.error;
-  const outcome = store.put(verified.value);
+  const outcome = store.put(verified.value, source);
   if (outcome.kind === 'stored' || outcome.kind === 'unchanged') await outcome.durable;
   return outcome;
 }
@@ -216,15 +218,17 @@ describe('directory store', () => {
     expect(after.ok && after.value.items.map((e) => e.nodeId)).toEqual([a.nodeId]);
   });
 
-  it('refuses new node-ids when full, but still takes replacements', async () => {
+  it('when full, refuses a new node-id from the source holding the most, still takes replacements, and makes room from expired rows first', async () => {
     const store = await openStore({ maxEntries: 2 });
     const [a, b, c] = [makePublisher(), makePublisher(), makePublisher()];
-    await put(store, ad(a));
-    await put(store, ad(b, 0, 60_000));
-    expect((await put(store, ad(c))).kind).toBe('full');
-    expect((await put(store, ad(a, 1))).kind).toBe('stored');
+    await put(store, ad(a), '203.0.113.5');
+    await put(store, ad(b, 0, 60_000), '203.0.113.5');
+    expect((await put(store, ad(c), '203.0.113.5')).kind).toBe('full');
+    expect((await put(store, ad(a, 1), '203.0.113.5')).kind).toBe('stored');
     clock.advance(60_000);
-    expect((await put(store, ad(c))).kind).toBe('stored');
+    expect((await put(store, ad(c), '203.0.113.5')).kind).toBe('stored');
+    expect(store.evicted).toBe(0);
+    expect(store.get(b.nodeId)).toBeUndefined();
   });
 
   it('answers the feed with opaque cursors of its own epoch and refuses anyone else’s', async () => {
@@ -240,5 +244,35 @@ describe('directory store', () => {
       const result = store.feed(bad);
       expect(result.ok ? 'accepted' : result.error.code).toBe('E_PROTO_INVALID');
     }
+  });
+});
+
+describe('on a full disk (a real file-size quota on a child process: EFBIG)', () => {
+  it.skipIf(!canLimitFileSize())('never serves, nor keeps, a row it answered as failed; the row it would have replaced stays current', async () => {
+    const child = spawnWithFileSizeLimit(12 * 1024, [await quotaChild(), 'directory', dir.path]);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    expect(await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))), err).toBe(0);
+    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as QuotaLine);
+    const puts = lines.filter((l) => l.op.startsWith('put')).map((l) => ({ ...l, memory: l.memory as { nodeId: string; sequence: number; served: number | null } }));
+    const refused = puts.filter((p) => p.answer !== 'stored');
+    // The quota was reached midway: some PUTs were stored, the rest refused with the quota's error.
+    expect(refused.length, out).toBeGreaterThan(0);
+    expect(puts.length - refused.length, out).toBeGreaterThan(0);
+    expect(new Set(refused.map((p) => p.answer))).toEqual(new Set(['EFBIG']));
+    // Memory, right after each answer: a stored row is served, a refused one is not.
+    for (const p of puts) {
+      if (p.answer === 'stored') expect(p.memory.served, p.op).toBe(p.memory.sequence);
+      else expect(p.memory.served, p.op).not.toBe(p.memory.sequence);
+    }
+    // Disk, after a restart: each node's highest stored sequence, and nothing refused.
+    const store = await openStore();
+    expect(store.loadReport).toMatchObject({ corruptLines: 0, tornBytes: 0 });
+    const storedMax = new Map<string, number>();
+    for (const p of puts) if (p.answer === 'stored') storedMax.set(p.memory.nodeId, Math.max(storedMax.get(p.memory.nodeId) ?? -1, p.memory.sequence));
+    for (const nodeId of new Set(puts.map((p) => p.memory.nodeId))) expect(store.get(nodeId)?.sequence ?? null, nodeId).toBe(storedMax.get(nodeId) ?? null);
+    expect(store.size).toBe(storedMax.size);
   });
 });

@@ -8,8 +8,10 @@
 //   GET    /metrics       Prometheus text exposition
 //   …      more from other components through AdminExtensions (the work scheduler: /jobs, issue 7;
 //          the registration authority: /authority/…)
-// Every request passes admin-auth.ts first (403 / 421 / 401). Bodies are JSON, at most
-// MAX_ADMIN_BODY_BYTES. The token is random per run and kept in <dataDir>/admin.json (0600).
+// Every request passes admin-auth.ts first (403 / 421 / 401); a refused one is answered and its
+// connection closed without reading its body (issue 15 §2: an unauthenticated request could stream
+// hundreds of MB). Bodies are JSON, at most MAX_ADMIN_BODY_BYTES. The token is random per run and
+// kept in <dataDir>/admin.json (0600). Connections: ADMIN_HTTP_LIMITS.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
@@ -19,8 +21,29 @@ import { prometheusText } from './metrics.js';
 import type { Orchestrator } from './orchestrator.js';
 import { requestUrl } from '../../kernel/util/request-path.js';
 import type { AdminExtensions } from '../../kernel/http/admin-extension.js';
+import { type HttpListenerLimits, answerAndClose, guardHttpServer, httpServerOptions } from '../../kernel/transport/http-guard.js';
 
 export const MAX_ADMIN_BODY_BYTES = 16 * 1024;
+/**
+ * Connections held at once. Loopback only, so every client shares one address and the per-address
+ * cap is the same: at it, the longest-idle connection goes (a local flood of idle sockets churns its
+ * own while an operator's request still gets a turn).
+ */
+export const ADMIN_MAX_CONNECTIONS = 64;
+export const ADMIN_HEADERS_TIMEOUT_MS = 5_000;
+export const ADMIN_REQUEST_TIMEOUT_MS = 10_000;
+export const ADMIN_KEEPALIVE_TIMEOUT_MS = 5_000;
+export const ADMIN_IDLE_TIMEOUT_MS = 30_000;
+
+export const ADMIN_HTTP_LIMITS: HttpListenerLimits = {
+  maxConnections: ADMIN_MAX_CONNECTIONS,
+  maxConnectionsPerAddress: ADMIN_MAX_CONNECTIONS,
+  evictAtAddressCap: true,
+  headersTimeoutMs: ADMIN_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: ADMIN_REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: ADMIN_KEEPALIVE_TIMEOUT_MS,
+  idleTimeoutMs: ADMIN_IDLE_TIMEOUT_MS,
+};
 /** VNodes one POST may ask for. */
 export const MAX_VNODES_PER_REQUEST = 1_000;
 
@@ -74,9 +97,9 @@ function readBody(request: IncomingMessage): Promise<unknown> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_ADMIN_BODY_BYTES) {
-        // Answer now; what else arrives is read and dropped, and the connection closes after the answer.
+        // Answer now; nothing more is read, and the connection closes after the answer.
         request.removeAllListeners('data');
-        request.resume();
+        request.pause();
         reject(new HttpError(413, `a request body holds at most ${MAX_ADMIN_BODY_BYTES} bytes`));
         return;
       }
@@ -175,12 +198,12 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
     throw new HttpError(404, 'not an admin endpoint (GET /status, /pnodes, /vnodes, /metrics)');
   }
 
-  const server = createServer((request, res) => {
+  const server = createServer(httpServerOptions(ADMIN_HTTP_LIMITS), (request, res) => {
     request.on('error', () => undefined);
     const verdict = checkAdminRequest({ remoteAddress: request.socket.remoteAddress, host: request.headers.host, authorization: request.headers.authorization }, port, token);
     if (!verdict.ok) {
-      request.resume();
-      sendText(res, verdict.status, `${verdict.reason}\n`, 'text/plain; charset=utf-8', verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="pnode-orchestrator"' } : {});
+      const headers = { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', ...(verdict.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="pnode-orchestrator"' } : {}) };
+      answerAndClose(request, res, verdict.status, headers, `${verdict.reason}\n`);
       return;
     }
     route(request, res).catch((error: unknown) => {
@@ -193,8 +216,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
       sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  guardHttpServer(server, ADMIN_HTTP_LIMITS);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

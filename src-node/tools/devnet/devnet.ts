@@ -6,8 +6,10 @@
 //   D/devnet.json    how to reach all of them (removed again when the devnet stops)
 // It is a development tool: keys live in plain files (--keystore file) and sessions are plain
 // ws:// on loopback (--insecure-loopback). Children run in their own process group, so Ctrl-C
-// reaches the devnet only, which then stops them: SIGINT, and SIGKILL after STOP_GRACE_MS.
-import { spawn, type ChildProcess } from 'node:child_process';
+// reaches the devnet only, which then stops them: SIGINT, and SIGKILL after STOP_GRACE_MS. Each
+// holds a lifeline to the devnet (kernel/process/lifeline.ts): if the devnet dies without stopping
+// them (SIGKILL), they stop by themselves, and their sandboxes with them.
+import { type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -16,6 +18,7 @@ import { jsonText, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
 import { readAdminFile } from '../../services/orchestrator/admin-file.js';
 import { readControlFile } from '../../control/control-file.js';
 import { readAuthorityRecord } from '../../services/authority/authority-key.js';
+import { spawnSupervised } from '../../kernel/process/lifeline.js';
 
 export const DEVNET_FILE = 'devnet.json';
 /** A child that has not printed its banner within this long failed to start. */
@@ -42,6 +45,8 @@ export interface DevnetOptions {
   readonly ui?: boolean;
   /** Progress lines for the operator. */
   readonly log?: (line: string) => void;
+  /** Aborting it while the devnet starts stops what has started and rejects with DevnetAborted. */
+  readonly signal?: AbortSignal;
   readonly startTimeoutMs?: number;
   /**
    * The orchestrator's demo project (issue 7 §3: `pnode orchestrator --demo <spec>`), which keeps
@@ -93,6 +98,14 @@ export interface Devnet {
   stop(): Promise<void>;
 }
 
+/** startDevnet was told to stop (its signal) before the devnet was up; everything started is stopped. */
+export class DevnetAborted extends Error {
+  constructor() {
+    super('the devnet was stopped while it was starting');
+    this.name = 'DevnetAborted';
+  }
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -108,7 +121,7 @@ function freePort(): Promise<number> {
 /** Runs `pnode <args>` to completion (a help text, a probe): exit code and output. */
 function runToEnd(cli: PnodeCli, args: readonly string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
-    const child = spawn(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnSupervised(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -127,7 +140,7 @@ function runToEnd(cli: PnodeCli, args: readonly string[], timeoutMs = 20_000): P
 function spawnChild(cli: PnodeCli, name: string, dataDir: string, args: readonly string[]): DevnetChild {
   const logFile = join(dataDir, 'devnet-output.log');
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawnSupervised(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const tail: string[] = [];
   let text = '';
   const take = (chunk: Buffer): void => {
@@ -167,21 +180,23 @@ function isRunning(child: ChildProcess): boolean {
 }
 
 /** Waits until the child's output matches every pattern; the first group of each is returned. */
-async function waitForOutput(child: DevnetChild, patterns: readonly RegExp[], timeoutMs: number): Promise<string[]> {
+async function waitForOutput(child: DevnetChild, patterns: readonly RegExp[], timeoutMs: number, signal?: AbortSignal): Promise<string[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const all = child.output();
     const found = patterns.map((p) => p.exec(all)?.[1]);
     if (found.every((f) => f !== undefined)) return found as string[];
+    if (signal?.aborted) throw new DevnetAborted();
     if (!isRunning(child.process)) throw new Error(`${child.name} exited before it was ready (see ${child.logFile}):\n${all}`);
     if (Date.now() > deadline) throw new Error(`${child.name} did not start within ${timeoutMs} ms (see ${child.logFile}):\n${all}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-async function waitForHttp(url: string, child: DevnetChild, timeoutMs: number): Promise<void> {
+async function waitForHttp(url: string, child: DevnetChild, timeoutMs: number, signal?: AbortSignal): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) throw new DevnetAborted();
     try {
       await fetch(url, { signal: AbortSignal.timeout(1_000) });
       return;
@@ -231,6 +246,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     return stopping;
   };
 
+  const signal = options.signal;
+  const stillWanted = (): void => {
+    if (signal?.aborted) throw new DevnetAborted();
+  };
   try {
     const common = ['--insecure-loopback', '--keystore', 'file'];
     const nodeHelp = (await runToEnd(options.cli, ['node', '--help'])).output;
@@ -244,10 +263,11 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       const dataDir = join(root, 'directory');
       await mkdir(dataDir, { recursive: true });
       const url = `http://127.0.0.1:${await freePort()}`;
+      stillWanted();
       const child = spawnChild(options.cli, 'directory', dataDir, ['directory', '--data-dir', dataDir, '--listen', url, ...common]);
       children.push(child);
-      await waitForOutput(child, [/node\/id\s+(node:did:key:z\w+)/], timeoutMs);
-      await waitForHttp(`${url}/healthz`, child, timeoutMs);
+      await waitForOutput(child, [/node\/id\s+(node:did:key:z\w+)/], timeoutMs, signal);
+      await waitForHttp(`${url}/healthz`, child, timeoutMs, signal);
       directory = { url };
       log(`directory     ${url}`);
     } else {
@@ -283,9 +303,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         orchestratorArgs.push('--jobs-listen', 'http://127.0.0.1:0', '--project-key', existing);
       }
     }
+    stillWanted();
     const orchestratorChild = spawnChild(options.cli, 'orchestrator', orchestratorDir, orchestratorArgs);
     children.push(orchestratorChild);
-    const [orchestratorId, orchestratorUrl] = await waitForOutput(orchestratorChild, [/node\/id\s+(node:did:key:z\w+)/, /listening\s+(ws:\/\/\S+)/, /admin\s+(http:\/\/\S+)/], timeoutMs);
+    const [orchestratorId, orchestratorUrl] = await waitForOutput(orchestratorChild, [/node\/id\s+(node:did:key:z\w+)/, /listening\s+(ws:\/\/\S+)/, /admin\s+(http:\/\/\S+)/], timeoutMs, signal);
     orchestratorChild.nodeId = orchestratorId!;
     const admin = await readAdminFile(orchestratorDir);
     log(`orchestrator  ${orchestratorId}  ${orchestratorUrl}`);
@@ -296,7 +317,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     if (authority) log(`  authority   ${authority.key}  (tokens: pnode authority issue-token --data-dir ${orchestratorDir})`);
     let jobs: DevnetFile['jobs'] = null;
     if (project) {
-      const [jobsUrl] = await waitForOutput(orchestratorChild, [/job API (http:\/\/\S+)/], timeoutMs);
+      const [jobsUrl] = await waitForOutput(orchestratorChild, [/job API (http:\/\/\S+)/], timeoutMs, signal);
       jobs = { url: jobsUrl!, 'project-key': project.file, project: project.key };
       log(`  jobs        ${jobsUrl}  (pnode job submit <manifest> --api ${jobsUrl} --key ${project.file})`);
     }
@@ -315,9 +336,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const startContributor = async (i: number, seeds: readonly string[]): Promise<string> => {
       const { name, dataDir, args } = contributorArgs(i, seeds);
       await mkdir(dataDir, { recursive: true });
+      stillWanted();
       const child = spawnChild(options.cli, name, dataDir, args);
       children.push(child);
-      const [nodeId, url] = await waitForOutput(child, [/node\/id\s+(node:did:key:z\w+)/, /listening\s+(ws:\/\/\S+)/, /control\s+(ws:\/\/\S+)/], timeoutMs);
+      const [nodeId, url] = await waitForOutput(child, [/node\/id\s+(node:did:key:z\w+)/, /listening\s+(ws:\/\/\S+)/, /control\s+(ws:\/\/\S+)/], timeoutMs, signal);
       child.nodeId = nodeId!;
       const control = await readControlFile(dataDir);
       child.uiUrl = control.uiUrl;
@@ -341,6 +363,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       jobs,
       nodes,
     };
+    stillWanted();
     await writeFileAtomic(filePath, jsonText(file), { mode: 0o600 });
 
     const waitRegistered = async (wait = timeoutMs): Promise<number> => {

@@ -3,7 +3,8 @@
 // live nodes know what share of the live peers. Churn stops and restarts P % of the nodes per
 // interval; a partition splits the network in two (sessions refused across, seed and directory
 // out of reach for one half), new nodes join on both sides, then it heals.
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
+import { spawnSupervised } from '../../kernel/process/lifeline.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -113,7 +114,12 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
     for (let w = 0; w < workersCount; w++) {
       // Hundreds of nodes share one process and so one libuv pool for their file writes: the
       // default 4 threads would make each node's start wait behind the others' fsyncs.
-      const worker = fork(options.pnodeBin, ['sim', 'worker'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, UV_THREADPOOL_SIZE: String(SIM_WORKER_THREADPOOL) } });
+      // The IPC channel is the worker's lifeline: it exits on 'disconnect' (sim-worker.ts).
+      const worker = spawnSupervised(process.execPath, [...process.execArgv, options.pnodeBin, 'sim', 'worker'], {
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+        env: { ...process.env, UV_THREADPOOL_SIZE: String(SIM_WORKER_THREADPOOL) },
+        lifeline: 'ipc',
+      });
       workers.push(worker);
       worker.on('error', (error) => print(`worker ${w}: ${error.message}`));
       worker.on('message', (raw) => {

@@ -53,6 +53,7 @@ import {
   type OperatorRenewBody,
   type OperatorRotateBody,
 } from './trust-bodies.js';
+import { CREDIT_RECEIPT_BODY_SCHEMA, checkCreditReceiptBody, type CreditReceiptBody } from './credit-bodies.js';
 
 export const SESSION_MESSAGE_KINDS = {
   // Core session (digest §d.2 step 5). Artifact bodies are the whole signed artifact.
@@ -82,6 +83,9 @@ export const SESSION_MESSAGE_KINDS = {
   'operator-enroll': schemaBody<OperatorEnrollBody>('operator-enroll', OPERATOR_ENROLL_BODY_SCHEMA, checkOperatorEnroll),
   'operator-renew': schemaBody<OperatorRenewBody>('operator-renew', OPERATOR_RENEW_BODY_SCHEMA, checkOperatorRenew),
   'operator-rotate': schemaBody<OperatorRotateBody>('operator-rotate', OPERATOR_ROTATE_BODY_SCHEMA, checkOperatorRotate),
+
+  // Credit (issue 13 §5; shapes in credit-bodies.ts).
+  'credit-receipt': schemaBody<CreditReceiptBody>('credit-receipt', CREDIT_RECEIPT_BODY_SCHEMA, checkCreditReceiptBody),
 } as const satisfies Record<string, BodyCodec<unknown>>;
 
 export type SessionKind = keyof typeof SESSION_MESSAGE_KINDS;

@@ -11,6 +11,7 @@ import operatorCredential from './operator-credential.v1.schema.json' with { typ
 import operatorAttestation from './operator-attestation.v1.schema.json' with { type: 'json' };
 import revocationList from './revocation-list.v1.schema.json' with { type: 'json' };
 import projectRequest from './project-request.v1.schema.json' with { type: 'json' };
+import creditReceipt from './credit-receipt.v1.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
   'node-identity.v1': nodeIdentity,
@@ -27,6 +28,8 @@ export const SCHEMAS = {
   'revocation-list.v1': revocationList,
   // Projects and job submission (issue 13 §1; src-shared/jobs).
   'project-request.v1': projectRequest,
+  // Credit (issue 13 §5; src-shared/credit).
+  'credit-receipt.v1': creditReceipt,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;
