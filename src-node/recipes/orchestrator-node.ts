@@ -55,7 +55,8 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   const tlsFiles = runtime.config.tls;
   const jobsTls = setup.work?.jobsListen?.startsWith('https:') && tlsFiles ? loadServerTls(tlsFiles.certFile, tlsFiles.keyFile) : undefined;
   const credit = new CreditOutboxModule(kernel, setup.credit);
-  const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator }, { ...setup.work, projects, ...(jobsTls ? { tls: jobsTls } : {}) });
+  // Credit starts before the scheduler (its outbox is open for the first validated result) and stops after it.
+  const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator, credit }, { ...setup.work, projects, ...(jobsTls ? { tls: jobsTls } : {}) });
   return { orchestrator, trust, authority, work, credit, modules: [trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
 }
 

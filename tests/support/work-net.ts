@@ -19,6 +19,8 @@ import type { VNodeHostModuleOptions } from '../../src-node/contributor/vnode/vn
 import type { VNodeHost } from '../../src-node/contributor/vnode/vnode-host.js';
 import { WorkRunner, type WorkRunnerOptions } from '../../src-node/contributor/work/work-runner.js';
 import { TestProject } from './test-project.js';
+import { CreditOutboxModule, type CreditOutboxModuleOptions } from '../../src-node/services/orchestrator/credit/credit-outbox-module.js';
+import { CreditModule } from '../../src-node/contributor/credit/credit-module.js';
 import { type TaskResult, makeTaskResult } from '../../src-shared/vnode/task-result.js';
 import type { ContentHash } from '../../src-shared/vnode/content-hash.js';
 
@@ -40,6 +42,8 @@ export interface WorkNetOptions {
   /** The orchestrator's trust check (default: trusted are the contributors `trust()` names). */
   readonly trust?: TrustHook;
   readonly scheduler?: WorkSchedulerModuleOptions;
+  /** Credit (issue 13 §5): the orchestrator's outbox, handed to the scheduler, and each contributor's ledger. */
+  readonly credit?: CreditOutboxModuleOptions;
   /** Per contributor (by index): a lying runner, other limits. */
   readonly contributor?: (index: number) => ContributorOptions;
   readonly warn?: (line: string) => void;
@@ -51,6 +55,8 @@ export interface WorkContributor {
   readonly host: VNodeHost;
   readonly runner: WorkRunner;
   readonly membership: MembershipModule;
+  /** Its credit ledger, when the net runs credit. */
+  readonly credit: CreditModule | undefined;
   readonly dataDir: string;
 }
 
@@ -60,6 +66,8 @@ export interface WorkNet {
   readonly orchestrator: Orchestrator;
   readonly schedulerModule: WorkSchedulerModule;
   readonly scheduler: WorkScheduler;
+  /** The credit outbox the scheduler issues receipts into, when the net runs credit. */
+  readonly credit: CreditOutboxModule | undefined;
   readonly contributors: WorkContributor[];
   readonly dataDir: string;
   /** A project the orchestrator takes work from (its key is listed), talking to the job API in process. */
@@ -142,16 +150,18 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
   const trust: TrustPolicy = Object.assign(new EventEmitter(), { hook });
   let orchestratorModule: OrchestratorModule | undefined;
   let schedulerModule: WorkSchedulerModule | undefined;
+  let creditOutbox: CreditOutboxModule | undefined;
   const orchestratorDir = join(root, 'orchestrator');
   const orchestratorRuntime = await NodeRuntime.launch(config(orchestratorDir, 'orchestrator', ['ws://127.0.0.1:0/peer'], DEFAULT_LIMITS, warn), (runtime) => {
     const admin = new AdminExtensions();
     orchestratorModule = new OrchestratorModule({ ...runtime.components, admin, trust }, { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200, devLoopback: true, ...options.orchestrator });
     const projectKey = TestProject.fromByte(0x51, async () => ({ status: 0, body: null }), runtime.identity.nodeId).key;
+    creditOutbox = options.credit ? new CreditOutboxModule(runtime.components, options.credit) : undefined;
     schedulerModule = new WorkSchedulerModule(
-      { ...runtime.components, admin, orchestrator: orchestratorModule.orchestrator },
+      { ...runtime.components, admin, orchestrator: orchestratorModule.orchestrator, ...(creditOutbox ? { credit: creditOutbox } : {}) },
       { devLoopback: true, ...options.scheduler, projects: [{ key: projectKey, name: 'test project', source: 'flag' }, ...(options.scheduler?.projects ?? [])] },
     );
-    return [orchestratorModule, schedulerModule];
+    return [orchestratorModule, ...(creditOutbox ? [creditOutbox] : []), schedulerModule];
   });
   runtimes.push(orchestratorRuntime);
   const target = { nodeId: orchestratorRuntime.identity.nodeId, urls: orchestratorRuntime.listenUrls() };
@@ -162,12 +172,13 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     const index = started++;
     const own = { ...options.contributor?.(index), ...extra };
     const dataDir = join(root, `node-${index + 1}`);
-    let parts: { host: VNodeHost; runner: WorkRunner; membership: MembershipModule } | undefined;
+    let parts: { host: VNodeHost; runner: WorkRunner; membership: MembershipModule; credit: CreditModule | undefined } | undefined;
     const runtime = await NodeRuntime.launch(config(dataDir, 'contributor', own.listen ? ['ws://127.0.0.1:0/peer'] : [], own.limits ?? WORK_TEST_LIMITS, warn), (opened) => {
       const built = membershipParts(opened, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 }, { vnodeHost: own.host ? { host: own.host } : {} });
       const runner = new WorkRunner({ ...opened.components, vnodes: built.vnodes!, membership: built.membership }, own.runner);
-      parts = { host: built.vnodes!.host, runner, membership: built.membership };
-      return [...built.modules, runner];
+      const credit = options.credit ? new CreditModule({ ...opened.components, membership: built.membership, vnodes: built.vnodes! }, { ledger: { fsync: false } }) : undefined;
+      parts = { host: built.vnodes!.host, runner, membership: built.membership, credit };
+      return [...built.modules, runner, ...(credit ? [credit] : [])];
     });
     runtimes.push(runtime);
     const contributor: WorkContributor = { runtime, nodeId: runtime.identity.nodeId, ...parts!, dataDir };
@@ -196,6 +207,7 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     orchestrator,
     schedulerModule: schedulerModule!,
     scheduler: schedulerModule!.scheduler,
+    credit: creditOutbox,
     contributors,
     dataDir: root,
     project: TestProject.fromByte(0x51, (request) => schedulerModule!.api.handle(request), orchestratorRuntime.identity.nodeId),

@@ -23,6 +23,12 @@ export const BENCHMARK_MEMORY_MB = 1;
 export const BENCHMARK_VALID_MS = 7 * 24 * 60 * 60_000;
 /** Failed benchmarks (wrong, failed or late) after which a PNode gets no more work from this orchestrator (until it restarts). */
 export const MAX_BENCHMARK_FAILURES = 3;
+/**
+ * Trial divisions the benchmark program makes per number it tests, on average over its window
+ * range (≈ 817 measured near 2^29–2^30: most of the work is the primes' full runs up to the square
+ * root). Turns a score into the million operations per second credit scales by.
+ */
+export const BENCHMARK_OPS_PER_NUMBER = 800;
 /** The benchmark module's name under workloads/. */
 export const BENCHMARK_WORKLOAD = 'primes-wasi';
 
@@ -67,4 +73,9 @@ export function benchmarkTask(module: { hash: ContentHash; size: number }, rando
 /** Numbers tested per second, from the time the orchestrator saw the run take. */
 export function benchmarkScore(elapsedMs: number): number {
   return Math.max(1, Math.floor((BENCHMARK_SPAN * 1000) / Math.max(1, elapsedMs)));
+}
+
+/** A score as million operations per second (credit-formula.ts's benchMops), at least 1. */
+export function benchmarkMops(score: number): number {
+  return Math.max(1, Math.floor((score * BENCHMARK_OPS_PER_NUMBER) / 1_000_000));
 }

@@ -27,7 +27,9 @@ import { BLOB_DIR, BlobStore } from '../jobs/blob-store.js';
 import { JobApi } from '../jobs/job-api.js';
 import { JobServer, parseJobListen } from '../jobs/job-server.js';
 import { JobService } from '../jobs/job-service.js';
-import type { JobStore, StoreCounts, ValidatedFact } from '../jobs/job-store.js';
+import type { JobStore, StoreCounts } from '../jobs/job-store.js';
+import type { CreditOutboxModule } from '../credit/credit-outbox-module.js';
+import { creditFactOf } from './credit-facts.js';
 import { batchView } from '../jobs/job-views.js';
 import { PostgresJobStore } from '../jobs/postgres-store.js';
 import { type ProjectInfo, Projects } from '../jobs/projects.js';
@@ -35,7 +37,7 @@ import { SQLITE_FILE, SqliteJobStore } from '../jobs/sqlite-store.js';
 import { BENCHMARK_WORKLOAD } from './benchmark.js';
 import { DEMO_PROJECT_NAME, type DemoSpec, DemoProject, demoProjectSigner, demoSpecFromJson, formatDemoSpec, wasiWorkloadBytes } from './demo.js';
 import { CLAIM_BATCH, CLAIM_POLL_MS, LEASE_RENEW_MS, RELEASE_BACKOFF_MS, TASK_LEASE_MS, WORK_TICK_MS } from './work-profile.js';
-import { WorkScheduler, type WorkSchedulerOptions } from './work-scheduler.js';
+import { type ValidatedResult, WorkScheduler, type WorkSchedulerOptions } from './work-scheduler.js';
 import { workMetricsText, workView } from './work-views.js';
 
 export const WORK_SCHEDULER_MODULE = 'work-scheduler';
@@ -52,6 +54,11 @@ export type WorkSchedulerComponents = Pick<KernelComponents, 'connections' | 'cl
   readonly orchestrator: Orchestrator;
   /** Where /jobs is served. */
   readonly admin: AdminExtensions;
+  /**
+   * Credit receipts (issue 13 §5): told of every validated result once the store recorded it
+   * (never of a rejected or unanswered one). Absent: no credit here (benches, bare tests).
+   */
+  readonly credit?: Pick<CreditOutboxModule, 'onValidated'>;
 };
 
 export interface WorkSchedulerModuleOptions {
@@ -70,8 +77,8 @@ export interface WorkSchedulerModuleOptions {
   readonly benchmark?: boolean;
   /** Devnets and tests on one machine: PNodes on loopback count as separate addresses. */
   readonly devLoopback?: boolean;
-  /** Called once per validated result after the store recorded it (credit receipts hook in here). */
-  readonly onValidated?: (fact: ValidatedFact) => void;
+  /** Called once per validated result after the store recorded it (besides credit; tests watch here). */
+  readonly onValidated?: (result: ValidatedResult) => void;
   readonly tickMs?: number;
   readonly claimPollMs?: number;
   readonly leaseRenewMs?: number;
@@ -117,7 +124,7 @@ export class WorkSchedulerModule implements RuntimeModule {
     this.scheduler = new WorkScheduler({
       ...options.scheduler,
       ...(options.devLoopback !== undefined ? { devLoopback: options.devLoopback } : {}),
-      ...(options.onValidated ? { onValidated: options.onValidated } : {}),
+      onValidated: (result) => this.validated(result),
       orchestrator: components.orchestrator,
       clock: components.clock,
       selfNodeId: components.identity.nodeId,
@@ -129,6 +136,18 @@ export class WorkSchedulerModule implements RuntimeModule {
       trace: (peer, detail) => traces.emit('error/occurred', { peer, detail }),
     });
     components.admin.extend(this.adminExtension());
+  }
+
+  /** A result validation accepted, after the store recorded it: its credit receipt is issued into the outbox. */
+  private validated(result: ValidatedResult): void {
+    this.options.onValidated?.(result);
+    const credit = this.components.credit;
+    // Also while stopping: the last flush's decisions are credited (credit stops after this module).
+    if (!credit) return;
+    const fact = creditFactOf(result, this.projects.get(result.project)?.name);
+    credit.onValidated(fact).catch((error: unknown) => {
+      this.components.warn(`warning: credit: no receipt for ${result.pnode}'s result of task ${result.task}: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   get store(): JobStore {

@@ -105,6 +105,8 @@ export interface WorkTransport {
 export interface WorkVote extends Vote {
   readonly place: PNodePlace;
   readonly cpuMs: number;
+  /** From sending the run to receiving its result, by this orchestrator's clock (what credit may vouch for). */
+  readonly wallMs: number;
   /** The result as received (stored with the replica, downloaded when accepted), and decoded. */
   readonly wire: string;
   readonly result: TaskResult;
@@ -246,6 +248,25 @@ export interface AcceptedTask {
   readonly decidedAt: number;
 }
 
+/** One claim of a validated result, as credit weighs it (credit-formula.ts's CreditClaim, before the benchmark's conversion). */
+export interface ResultClaim {
+  readonly cpuMs: number;
+  readonly benchmarkScore: number | null;
+  readonly wallMs: number;
+}
+
+/**
+ * A validated result as credit needs it (issue 13 §5): the fact the store recorded, plus what the
+ * receipt's caps need — the wall time this orchestrator saw, the task's budget, and the claims of
+ * the other results that agreed (the award is the lowest of them).
+ */
+export interface ValidatedResult extends ValidatedFact {
+  readonly wallMs: number;
+  /** The task's running-time budget (needs.max-ms). */
+  readonly budgetMs: number;
+  readonly agreeing: readonly ResultClaim[];
+}
+
 export interface FailedTask {
   readonly id: string;
   readonly batch: string;
@@ -274,8 +295,8 @@ export interface WorkSchedulerOptions {
   readonly maxHeldTasks?: number;
   /** Devnets and tests: PNodes on loopback are independent by node id (independence.ts). */
   readonly devLoopback?: boolean;
-  /** Called once per validated result, after the store recorded it: where credit receipts are made. */
-  readonly onValidated?: (fact: ValidatedFact) => void;
+  /** Called once per validated result (never for a rejected or unanswered one), after the store recorded it: where credit receipts are made. */
+  readonly onValidated?: (result: ValidatedResult) => void;
   /** `error/occurred` traces (lies, bans, demotions, refused results). */
   readonly trace?: (peer: string, detail: TraceDetail) => void;
   /** Test-only: changes a chunk before it is sent (a corrupted delivery). Never reachable from the CLI. */
@@ -283,7 +304,7 @@ export interface WorkSchedulerOptions {
 }
 
 export interface WorkSchedulerEvents {
-  validated: [fact: ValidatedFact];
+  validated: [result: ValidatedResult];
   'task-accepted': [task: AcceptedTask];
   'task-failed': [task: FailedTask];
   'pnode-banned': [nodeId: string];
@@ -503,6 +524,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
             standing: this.standing(replica.pnode),
             place: replica,
             cpuMs: replica.cpuMs,
+            wallMs: Math.max(0, (replica.endedAt ?? replica.sentAt) - replica.sentAt),
             wire: replica.result,
             result: decoded.value,
           });
@@ -1083,7 +1105,7 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
     switch (state) {
       case 'ok': {
         stats.ok++;
-        task.votes.push({ replica: attempt.id, pnode: attempt.pnode, hash: result!.outputHash!, output: result!.wasi ?? null, standing: this.standing(attempt.pnode), place: attempt.place, cpuMs: result!.cpuMs, wire: wire!, result: result! });
+        task.votes.push({ replica: attempt.id, pnode: attempt.pnode, hash: result!.outputHash!, output: result!.wasi ?? null, standing: this.standing(attempt.pnode), place: attempt.place, cpuMs: result!.cpuMs, wallMs: Math.max(0, now - attempt.sentAt), wire: wire!, result: result! });
         if (!task.mismatched && groupVotes(task.votes, task.validator).length > 1) {
           task.mismatched = true;
           this.counters.mismatches++;
@@ -1166,6 +1188,13 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
       benchmarkScore: this.benchmarkScoreOf(vote.pnode),
       validatedAt: now,
     }));
+    const claims = new Map(agreeing.map((vote, i) => [vote.replica, { cpuMs: vote.cpuMs, benchmarkScore: facts[i]!.benchmarkScore, wallMs: vote.wallMs }]));
+    const results: ValidatedResult[] = agreeing.map((vote, i) => ({
+      ...facts[i]!,
+      wallMs: vote.wallMs,
+      budgetMs: task.workload.needs.maxMs,
+      agreeing: agreeing.filter((other) => other.replica !== vote.replica).map((other) => claims.get(other.replica)!),
+    }));
     const reputation: ReputationDelta[] = [...agreeing.map((v) => ({ pnode: v.pnode, validated: 1, lies: 0, at: now })), ...dissenting.map((v) => ({ pnode: v.pnode, validated: 0, lies: 1, at: now }))];
     for (const vote of agreeing) {
       this.statsOf(vote.pnode).agreed++;
@@ -1182,9 +1211,9 @@ export class WorkScheduler extends EventEmitter<WorkSchedulerEvents> {
         return;
       }
       this.counters.tasksAccepted++;
-      for (const fact of facts) {
-        this.options.onValidated?.(fact);
-        this.emit('validated', fact);
+      for (const validated of results) {
+        this.options.onValidated?.(validated);
+        this.emit('validated', validated);
       }
       this.emit('task-accepted', { id: task.id, batch: task.batch, project: task.project, name: task.name, replica: winner.replica, result, by, firstSentAt: task.firstSentAt, decidedAt: now });
     });
