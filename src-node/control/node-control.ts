@@ -136,6 +136,7 @@ export class NodeControl implements ControlHandler {
       directories: settings.directories,
       allowlistMode: this.runtime.allowlistPolicy.mode !== 'open',
       allowlist: settings.allowlist,
+      projects: (config.network?.descriptor?.projects ?? []).map((p) => ({ key: p.key, name: p.name, description: p.description ?? null, url: p.url ?? null })),
     };
   }
 

@@ -18,6 +18,7 @@ export function initialNodeState(version: string, startedAt: number): NodeState 
       directories: [],
       allowlistMode: false,
       allowlist: [],
+      projects: [],
     },
     contribution: { enabled: false, status: 'off', snoozedUntil: null, limits: DEFAULT_LIMITS, suspendReasons: ['not-joined'] },
     orchestrators: [],
