@@ -1,9 +1,10 @@
 // Work throughput (issue 7 §4): tasks per second through one orchestrator with 20 PNodes. All in
-// this process on loopback — the orchestrator with its work scheduler, 20 contributors each with
-// the VNode host, membership and the work runner (real sessions, real crypto); every task runs in
-// a real sandbox process. The tasks are demo Mandelbrot tiles from inside the set (every pixel
-// costs the full iteration count, so tiles cost the same), their iteration count calibrated so a
-// tile takes ~100 ms when run directly. Reported per run:
+// this process on loopback — the orchestrator with its work scheduler and job store, 20
+// contributors each with the VNode host, membership and the work runner (real sessions, real
+// crypto); every task runs in a real sandbox process. The tasks are Mandelbrot tiles of the WASI
+// program (workloads/mandelbrot-wasi) submitted through the job API, from inside the set (every
+// pixel costs the full iteration count, so tiles cost the same), their iteration count calibrated
+// so a tile takes ~100 ms when its WAT twin is run directly. Reported per run:
 //   - accepted tasks/s and runs/s over the steady part of a job (after its first 10 %);
 //   - p50 / p99 latency, end to end: from a task's first send to its acceptance;
 //   - quorum overhead: results computed and sandbox CPU used per accepted task (1 alone, 2 for a
@@ -17,11 +18,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadDemoModule, type LoadedModule } from '../src-node/kernel/workloads/demo/demo-workloads.js';
-import { MANDELBROT_ENTRY, type TileSpec, encodeTileInput, tileWorkload } from '../src-node/kernel/workloads/demo/mandelbrot.js';
+import { MANDELBROT_ENTRY, type TileSpec, encodeTileInput } from '../src-node/kernel/workloads/demo/mandelbrot.js';
+import { wasiWorkloadBytes } from '../src-node/services/orchestrator/work/demo.js';
+import { toBase64url } from '../src-shared/protocol/encoding/base64url.js';
 import { directRunner } from '../tests/support/vnode/direct.js';
 import { WORK_MESSAGES_PER_SECOND } from '../src-node/services/orchestrator/work/work-profile.js';
-import type { Job } from '../src-node/services/orchestrator/work/work-scheduler.js';
-import { type WorkNet, startWorkNet, waitUntil } from '../tests/support/work-net.js';
+import type { AcceptedTask } from '../src-node/services/orchestrator/work/work-scheduler.js';
+import { type WorkNet, startWorkNet, submitBatch, waitBatch } from '../tests/support/work-net.js';
 import { printEnvironment, timeScale } from './lib/measure.js';
 import { percentile } from './lib/process-stats.js';
 
@@ -95,20 +98,24 @@ interface Figures {
   readonly machineBusy: number | null;
 }
 
-async function runJob(net: WorkNet, name: string, tiles: readonly TileSpec[], module: { hash: `sha256:${string}`; size: number }): Promise<Figures> {
+async function runJob(net: WorkNet, name: string, tiles: readonly TileSpec[], module: Uint8Array): Promise<Figures> {
   const acceptedAt: number[] = [];
   const latencies: number[] = [];
-  const onAccepted = (task: Job['tasks'][number]) => {
-    if (task.job.name !== name) return;
+  let batch = '';
+  const onAccepted = (task: AcceptedTask) => {
+    if (task.batch !== batch) return;
     acceptedAt.push(performance.now());
-    latencies.push(task.decidedAt! - task.firstSentAt!);
+    if (task.firstSentAt !== null) latencies.push(task.decidedAt - task.firstSentAt);
   };
   net.scheduler.on('task-accepted', onAccepted);
+  const before = { ok: net.scheduler.counters.attemptsEnded.ok, sent: net.scheduler.counters.attemptsSent, cpu: [...net.scheduler.pnodeStats.values()].reduce((n, s) => n + s.cpuMs, 0) };
   const start = performance.now();
   const cpuBefore = process.cpuUsage();
   const machineBefore = machineCpu();
-  const job = net.scheduler.submit({ name, workloads: tiles.map((t) => tileWorkload(module, t)) });
-  await waitUntil(() => job.state !== 'running', name, 240_000, 50);
+  const specs = tiles.map((t, i) => ({ name: `tile-${i}`, stdin: toBase64url(encodeTileInput(t)), limits: { 'memory-mb': 16, 'max-ms': 60_000 }, 'output-cap': t.size * t.size * 2 }));
+  const made = await submitBatch(net, name, module, specs);
+  batch = made.batch;
+  await waitBatch(net, batch, 240_000);
   net.scheduler.off('task-accepted', onAccepted);
   const cpu = process.cpuUsage(cpuBefore);
   const machineAfter = machineCpu();
@@ -117,8 +124,9 @@ async function runJob(net: WorkNet, name: string, tiles: readonly TileSpec[], mo
   const to = acceptedAt[acceptedAt.length - 1]!;
   const steady = acceptedAt.length - skip;
   const seconds = Math.max(0.001, (to - from) / 1000);
-  const accepted = job.counts.accepted;
-  const runs = job.stats.okResults;
+  const accepted = acceptedAt.length;
+  const runs = net.scheduler.counters.attemptsEnded.ok - before.ok;
+  const sandboxCpu = [...net.scheduler.pnodeStats.values()].reduce((n, s) => n + s.cpuMs, 0) - before.cpu;
   return {
     name,
     accepted,
@@ -127,8 +135,8 @@ async function runJob(net: WorkNet, name: string, tiles: readonly TileSpec[], mo
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     resultsPerAccepted: runs / Math.max(1, accepted),
-    cpuMsPerAccepted: job.stats.cpuMs / Math.max(1, accepted),
-    cpuMsPerRun: job.stats.cpuMs / Math.max(1, job.stats.attempts),
+    cpuMsPerAccepted: sandboxCpu / Math.max(1, accepted),
+    cpuMsPerRun: sandboxCpu / Math.max(1, net.scheduler.counters.attemptsSent - before.sent),
     hostCpuMsPerAccepted: (cpu.user + cpu.system) / 1000 / Math.max(1, accepted),
     machineBusy: machineBefore && machineAfter ? (machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total) : null,
   };
@@ -158,7 +166,8 @@ async function withNet<T>(trusted: boolean, fn: (net: WorkNet) => Promise<T>): P
   const net = await startWorkNet({
     contributors: PNODES,
     heartbeatIntervalMs: 1_000,
-    ...(trusted ? { trust: () => ({ level: 'trusted' as const, operatorId: 'bench' }) } : {}),
+    // Each trusted PNode vouched for by an operator of its own (one operator's PNodes never check each other).
+    ...(trusted ? { trust: (d) => ({ level: 'trusted' as const, operatorId: `bench-${d['node/id']}` }) } : {}),
   });
   try {
     await net.waitContributing(120_000);
@@ -181,7 +190,7 @@ async function main(): Promise<void> {
 
   const rows: Figures[] = [];
   await withNet(false, async (net) => {
-    const module = net.scheduler.addModule(mandelbrot.bytes);
+    const module = wasiWorkloadBytes('mandelbrot-wasi');
     // Warm-up: every VNode placed, every sandbox started, the module shipped.
     await runJob(net, 'warm-up', insideTiles(8, 10, PNODES * 2), module);
     rows.push(await runJob(net, 'untrusted: quorum of 2', insideTiles(TILE_SIZE, iterations, tasksFor(2)), module));
@@ -190,7 +199,7 @@ async function main(): Promise<void> {
     if (rejected > 0) process.stdout.write(`(${rejected} tasks failed)\n`);
   });
   await withNet(true, async (net) => {
-    const module = net.scheduler.addModule(mandelbrot.bytes);
+    const module = wasiWorkloadBytes('mandelbrot-wasi');
     await runJob(net, 'warm-up', insideTiles(8, 10, PNODES * 2), module);
     rows.push(await runJob(net, 'trusted: alone, 10 % checked', insideTiles(TILE_SIZE, iterations, tasksFor(1.1)), module));
   });

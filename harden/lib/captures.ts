@@ -5,6 +5,8 @@
 // capability advertisements and signal markers by the runtime's builders, descriptors by
 // buildNetworkDescriptor and signDescriptor, membership replies by a real Orchestrator, frames by a
 // real SecureChannel, backups by sealBackup, peers.json by a real PeerStore.
+import { signProjectRequest } from '../../src-shared/jobs/project-request.js';
+import { utf8 } from '../../src-shared/protocol/encoding/bytes.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -296,6 +298,14 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
     buildAck({ crypto: seeded, identity: b, now: CAPTURE_NOW + 1_000, recipient: a.nodeId, ackOf: ackInitiator.handshakeId, psk: NETWORK_PSK, intent: 'reconnect' }),
   ];
 
+  // Projects (issue 13 §1): requests of a project key to the job API of `a`.
+  const project = identity(seed, 'identity-project');
+  signers.set(project.keyPublic, project.signer);
+  const projectRequests = [
+    signProjectRequest({ audience: a.nodeId, method: 'POST', target: '/v1/batches', body: utf8('{"name":"harden"}'), now: CAPTURE_NOW }, project.signer),
+    signProjectRequest({ audience: a.nodeId, method: 'GET', target: '/v1/batches/batch%3A01JHARDEN/results?limit=10', body: new Uint8Array(0), now: CAPTURE_NOW }, project.signer),
+  ];
+
   const trust = await trustCaptures(seed, CAPTURE_NOW, a, owner, detected, seeded);
   for (const [key, signer] of trust.operators) signers.set(key, signer);
   pnodeDescriptors.push(trust.attestedDescriptor);
@@ -317,6 +327,7 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
     'operator-credential.v1': trust.credentials as unknown as JsonObject[],
     'operator-attestation.v1': trust.attestations as unknown as JsonObject[],
     'revocation-list.v1': trust.revocationLists as unknown as JsonObject[],
+    'project-request.v1': projectRequests as unknown as JsonObject[],
     'credit-receipt.v1': receipts as unknown as JsonObject[],
   };
 

@@ -4,7 +4,7 @@
 // the admin routes with the token), or one with its method, path, headers or body mutated, or
 // raw bytes on a fresh TCP connection. A 5xx answer other than the designed 503 is an internal
 // error: counted as a crash. After every batch a valid request must still be served.
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ERROR_CODES } from '../../src-shared/protocol/errors.js';
 import { encodeSessionMessage } from '../../src-shared/protocol/messages/session-message.js';
@@ -26,6 +26,17 @@ import { toJsonText } from '../lib/mutate-json.js';
 import { Rng, deriveSeed } from '../lib/random.js';
 import type { FuzzSession, FuzzTarget } from '../lib/fuzz.js';
 import { defineTarget } from './common.js';
+import { SqliteJobStore } from '../../src-node/services/orchestrator/jobs/sqlite-store.js';
+import { BlobStore } from '../../src-node/services/orchestrator/jobs/blob-store.js';
+import { JobService } from '../../src-node/services/orchestrator/jobs/job-service.js';
+import { JobApi } from '../../src-node/services/orchestrator/jobs/job-api.js';
+import { JobServer, parseJobListen } from '../../src-node/services/orchestrator/jobs/job-server.js';
+import { Projects } from '../../src-node/services/orchestrator/jobs/projects.js';
+import { wasiWorkloadBytes } from '../../src-node/services/orchestrator/work/demo.js';
+import { hashBytes } from '../../src-node/kernel/storage/module-cache.js';
+import { fingerprintFromPublicKey } from '../../src-shared/protocol/did-key.js';
+import { toBase64url } from '../../src-shared/protocol/encoding/base64url.js';
+import { type RequestMethod, projectRequestHeader, signProjectRequest } from '../../src-shared/jobs/project-request.js';
 
 /** Requests in flight at once. */
 const HTTP_CONCURRENCY = 16;
@@ -245,4 +256,129 @@ const admin = defineTarget({
   },
 });
 
-export const HTTP_TARGETS: readonly FuzzTarget[] = [directory, admin];
+const jobs = defineTarget({
+  name: 'http:jobs',
+  drives: "the orchestrator's job API (issue 13 §1: a real JobServer over a real JobApi, JobService, SQLite job store and blob store): the signed-request check (header, schema, signature, audience, method, target, body hash, time window), project keys, nonces, routing, percent-decoding, page queries, batch bodies, task specs, blob uploads (offsets, sizes, kinds, module checks), abort and retire",
+  sources: 'real signed requests of a listed project (create and list batches, read one, upload an input and the primes-wasi module, submit tasks, read tasks, results and outputs, abort, retire); the same with path, method or headers mutated (signed for what was sent, or not); task lists and bodies mutated and signed again; unsigned, foreign-key and replayed requests; raw mutated request bytes',
+  timeLimitMs: HTTP_LIMIT_MS,
+  concurrency: HTTP_CONCURRENCY,
+  batch: 1_000,
+  open: async (context, c) => {
+    const clock = new ManualClock(CAPTURE_NOW);
+    // On tmpfs where there is one: every request writes its nonce, and a disk's fsync per request
+    // would make the target measure the disk.
+    const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : context.workDir, 'pnode-harden-jobs-'));
+    const store = SqliteJobStore.open(join(dir, 'jobs.sqlite'));
+    const blobs = new BlobStore(join(dir, 'blobs'));
+    const audience = c.identities.b.nodeId;
+    const rng0 = new Rng(deriveSeed(context.seed, 'jobs-keys'));
+    const project = nativeCrypto.ed25519Signer(rng0.bytes(32));
+    const stranger = nativeCrypto.ed25519Signer(rng0.bytes(32));
+    const projects = new Projects([{ key: fingerprintFromPublicKey(project.publicKey), name: 'harden', source: 'flag' }]);
+    const service = new JobService({ store, blobs, clock, maxTaskMemoryMb: 64 });
+    // Rate limits have their own tests; here they would only answer 429 to everything.
+    const api = new JobApi({ service, store, projects, crypto: nativeCrypto, clock, audience, requestsPerSecond: 1e9, requestBurst: 1e9 });
+    const server = await JobServer.start({ api, listen: parseJobListen('http://127.0.0.1:0'), clock, requestsPerSecondPerAddress: 1e9 });
+    const port = Number(new URL(server.url).port);
+    const client = new HttpClient('127.0.0.1', port, HTTP_CONCURRENCY);
+    const host = `127.0.0.1:${port}`;
+    const module = wasiWorkloadBytes('primes-wasi');
+    const moduleHash = hashBytes(module);
+    const input = Buffer.from('harden input\n');
+    const inputHash = hashBytes(input);
+    const nonceOf = (rng: Rng) => toBase64url(rng.bytes(16));
+    const signed = (rng: Rng, method: string, path: string, body: Uint8Array, signer = project): HttpInput => {
+      let authorization = '';
+      try {
+        authorization = projectRequestHeader(signProjectRequest({ audience, method: method as RequestMethod, target: path, body, now: clock.now(), nonce: nonceOf(rng) }, signer));
+      } catch {
+        // A mutated target no signer can sign (text that is not text): it goes unsigned.
+      }
+      return { method, path, headers: { Authorization: authorization, Host: host, 'Content-Type': 'application/json' }, body };
+    };
+    // A batch to work on, with the module and an input uploaded.
+    const setupRng = new Rng(deriveSeed(context.seed, 'jobs-setup'));
+    const send = async (req: HttpInput) => client.send(req, HTTP_LIMIT_MS, true);
+    const created = JSON.parse(expectStatus(await send(signed(setupRng, 'POST', '/v1/batches', Buffer.from('{"name":"harden"}'))), 201, 'creating a batch').toString('utf8')) as { 'batch-id': string };
+    const batch = encodeURIComponent(created['batch-id']);
+    expectStatus(await send(signed(setupRng, 'PUT', `/v1/batches/${batch}/blobs/${moduleHash}?size=${module.length}&kind=module&offset=0`, module)), 201, 'uploading the module');
+    expectStatus(await send(signed(setupRng, 'PUT', `/v1/batches/${batch}/blobs/${inputHash}?size=${input.length}&kind=input&offset=0`, input)), 201, 'uploading an input');
+    const task = (i: number) => ({ name: `t${i}`, module: moduleHash, stdin: toBase64url(new Uint8Array([i, 0, 0, 0, i + 1, 0, 0, 0])), files: [{ name: 'in.txt', blob: inputHash }], limits: { 'memory-mb': 16, 'max-ms': 1_000 } });
+    const submitted = JSON.parse(expectStatus(await send(signed(setupRng, 'POST', `/v1/batches/${batch}/tasks`, Buffer.from(JSON.stringify({ tasks: [task(0), task(1)] })))), 201, 'submitting tasks').toString('utf8')) as { tasks: Array<{ 'task-id': string }> };
+    const taskId = encodeURIComponent(submitted.tasks[0]!['task-id']);
+    const bodies = [{ name: 'x' }, { tasks: [task(2)] }, { tasks: [task(3), task(4)] }];
+    const values = valueStreams(context.seed, bodies);
+    let counter = 10;
+    const real = (rng: Rng): HttpInput =>
+      rng.weighted<() => HttpInput>([
+        [2, () => signed(rng, 'GET', '/v1/batches?limit=5', new Uint8Array(0))],
+        [2, () => signed(rng, 'GET', `/v1/batches/${batch}`, new Uint8Array(0))],
+        [2, () => signed(rng, 'POST', '/v1/batches', Buffer.from(JSON.stringify({ name: `b${counter++}` })))],
+        [3, () => signed(rng, 'POST', `/v1/batches/${batch}/tasks`, Buffer.from(JSON.stringify({ tasks: [task(counter++)] })))],
+        [2, () => signed(rng, 'GET', `/v1/batches/${batch}/tasks?limit=${rng.int(5) + 1}`, new Uint8Array(0))],
+        [1, () => signed(rng, 'GET', `/v1/batches/${batch}/results?limit=3`, new Uint8Array(0))],
+        [1, () => signed(rng, 'GET', `/v1/tasks/${taskId}`, new Uint8Array(0))],
+        [1, () => signed(rng, 'GET', `/v1/tasks/${taskId}/output`, new Uint8Array(0))],
+        [2, () => signed(rng, 'PUT', `/v1/batches/${batch}/blobs/${inputHash}?size=${input.length}&kind=input&offset=0`, input)],
+        [1, () => signed(rng, 'GET', `/v1/batches/${batch}/blobs/${inputHash}`, new Uint8Array(0))],
+        [1, () => signed(rng, 'GET', '/v1/project', new Uint8Array(0))],
+        [1, () => signed(rng, 'POST', `/v1/batches/${encodeURIComponent(`batch:none${rng.int(10)}`)}/abort`, new Uint8Array(0))],
+      ])();
+    const words = ['v1', 'batches', `batches/${batch}`, 'tasks', 'results', 'blobs', `blobs/${inputHash}`, 'abort', 'retire', 'project', 'orchestrator', `tasks/${taskId}`, 'output'];
+    const next = mix<HttpFuzzInput>([
+      [6, 'capture', (rng) => ({ request: real(rng) })],
+      // Mutated, then signed for what is sent: an authenticated project sending garbage.
+      [20, 'mutated', (rng) => {
+        const base = real(rng);
+        const path = mutatePath(rng, base.path, words);
+        return { request: signed(rng, rng.chance(0.2) ? rng.pick(['GET', 'POST', 'PUT', 'DELETE']) : base.method, path.startsWith('/') ? path : `/${path}`, base.body ?? new Uint8Array(0)) };
+      }],
+      [20, 'mutated', (rng) => ({ request: signed(rng, 'POST', rng.chance(0.7) ? `/v1/batches/${batch}/tasks` : '/v1/batches', Buffer.from(toJsonText(values.mutated(rng)))) })],
+      [6, 'mutated-text', (rng) => ({ request: signed(rng, 'POST', `/v1/batches/${batch}/tasks`, values.mutatedText(rng)) })],
+      [8, 'mutated', (rng) => {
+        const size = rng.pick([0, 1, 100, input.length - 1, input.length + 1, 1e9, -1]);
+        const offset = rng.pick([0, 1, 5, input.length, 99999]);
+        const kind = rng.pick(['input', 'module', 'other', '']);
+        const bytes = rng.chance(0.5) ? input : mutateBytes(rng, module.subarray(0, 2_000));
+        return { request: signed(rng, 'PUT', `/v1/batches/${batch}/blobs/${hashBytes(bytes)}?size=${size}&kind=${kind}&offset=${offset}`, bytes) };
+      }],
+      // Not signed, signed by another key, or the header mutated: never past the check.
+      [10, 'mutated', (rng) => {
+        const base = real(rng);
+        const auth = base.headers['Authorization']!;
+        const authorization = rng.pick(['', 'PNode-Request', `PNode-Request ${auth.slice(14, -3)}`, auth.replace('PNode-Request', 'Bearer'), `${auth}x`, `PNode-Request ${'A'.repeat(5_000)}`]);
+        return { request: { ...base, headers: { ...base.headers, Authorization: authorization } } };
+      }],
+      [4, 'mutated', (rng) => ({ request: signed(rng, 'GET', '/v1/batches', new Uint8Array(0), stranger) })],
+      [4, 'mutated', (rng) => {
+        // The same signed request sent twice: the second is a replay.
+        const once = real(rng);
+        return { request: once, raw: Buffer.concat([rawRequest(once, host), rawRequest(once, host)]) };
+      }],
+      [4, 'mutated', (rng) => ({ request: signed(rng, 'POST', `/v1/batches/${batch}/tasks`, new Uint8Array(rng.pick([4 * 1024 * 1024 + 1, 5_000_000])).fill(0x20)) })],
+      [8, 'mutated-raw', (rng) => {
+        const base = real(rng);
+        return { request: base, raw: mutateBytes(rng, rawRequest({ ...base, headers: Object.fromEntries(Object.entries(base.headers).filter(([k]) => k !== 'Host')) }, host)) };
+      }],
+    ]);
+    const healthRng = new Rng(deriveSeed(context.seed, 'jobs-health'));
+    return httpSession(client, (rng) => next(rng), 'the job API', {
+      healthCheck: async () => {
+        const listed = JSON.parse(expectStatus(await send(signed(healthRng, 'GET', '/v1/batches?limit=1', new Uint8Array(0))), 200, 'a signed GET /v1/batches').toString('utf8')) as { items?: unknown };
+        if (!Array.isArray(listed.items)) throw new Error('GET /v1/batches is not a page');
+        expectStatus(await send({ method: 'GET', path: '/v1/batches', headers: { Host: host } }), 401, 'an unsigned GET /v1/batches');
+        const replay = signed(healthRng, 'GET', `/v1/batches/${batch}`, new Uint8Array(0));
+        expectStatus(await send(replay), 200, 'a signed GET of the batch');
+        expectStatus(await send(replay), 409, 'the same request again');
+      },
+      close: async () => {
+        client.close();
+        await server.close();
+        await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    });
+  },
+});
+
+export const HTTP_TARGETS: readonly FuzzTarget[] = [directory, admin, jobs];

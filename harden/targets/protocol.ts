@@ -172,6 +172,8 @@ export const VERIFIERS: Readonly<Partial<Record<SchemaName, Gate>>> = {
     drives: 'verifyCredential: schema gate, ids (operator, keys, node), window rules, trusted issuer, authority signature, validity window',
     verify: (v, c) => verifyCredential(v, { crypto: nativeCrypto, now: CAPTURE_NOW, trustedIssuers: [c.trust.authorityKey] }),
   },
+  // Projects (issue 13 §1): a project's signed request (the job API binds it to the HTTP request after this).
+  'project-request.v1': { drives: 'verifyArtifact(project-request.v1): schema gate, project key signer, signature', verify: (v) => verifyArtifact('project-request.v1', v, { crypto: nativeCrypto }) },
   'revocation-list.v1': {
     drives: 'verifyRevocationList: schema gate, trusted issuer, authority signature, no credential listed twice',
     verify: (v, c) => verifyRevocationList(v, { crypto: nativeCrypto, trustedIssuers: [c.trust.authorityKey] }),

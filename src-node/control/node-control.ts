@@ -143,6 +143,7 @@ export class NodeControl implements ControlHandler {
       configuredDirectories: (this.options.configuredDirectories?.() ?? []).filter((url) => !settings.directories.includes(url)),
       allowlistMode: this.runtime.allowlistPolicy.mode !== 'open',
       allowlist: settings.allowlist,
+      projects: (config.network?.descriptor?.projects ?? []).map((p) => ({ key: p.key, name: p.name, description: p.description ?? null, url: p.url ?? null })),
     };
   }
 

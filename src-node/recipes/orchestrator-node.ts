@@ -13,6 +13,8 @@ import { WorkSchedulerModule, type WorkSchedulerModuleOptions } from '../service
 import { CreditOutboxModule, type CreditOutboxModuleOptions } from '../services/orchestrator/credit/credit-outbox-module.js';
 import { AuthorityModule, type AuthorityModuleOptions } from '../services/authority/authority-module.js';
 import { adminFilePath } from '../services/orchestrator/admin-file.js';
+import { networkProjects } from '../../src-shared/network/network-descriptor.js';
+import { loadServerTls } from '../kernel/transport/tls.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 
 export interface OrchestratorSetup {
@@ -47,8 +49,14 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   const authority = setup.authority === undefined || setup.authority === null ? null : new AuthorityModule({ ...kernel, admin }, setup.authority);
   const trust = new OperatorTrust({ ...kernel, ...(authority ? { authority } : {}) }, setup.trust);
   const orchestrator = new OrchestratorModule({ ...kernel, admin, trust }, setup.orchestrator);
-  const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator }, setup.work);
+  // Projects (issue 13 §1): the network descriptor's, then those the operator named.
+  const descriptor = runtime.config.network?.descriptor;
+  const projects = [...(descriptor ? networkProjects(descriptor).map((p) => ({ ...p, source: 'network' as const })) : []), ...(setup.work?.projects ?? [])];
+  const tlsFiles = runtime.config.tls;
+  const jobsTls = setup.work?.jobsListen?.startsWith('https:') && tlsFiles ? loadServerTls(tlsFiles.certFile, tlsFiles.keyFile) : undefined;
   const credit = new CreditOutboxModule(kernel, setup.credit);
+  // Credit starts before the scheduler (its outbox is open for the first validated result) and stops after it.
+  const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator, credit }, { ...setup.work, projects, ...(jobsTls ? { tls: jobsTls } : {}) });
   return { orchestrator, trust, authority, work, credit, modules: [trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
 }
 
@@ -65,6 +73,7 @@ function orchestratorBanner(config: NodeConfig, parts: OrchestratorParts): strin
   const trusted = [...trust.trustedKeys()].filter((k) => k !== authority?.key);
   if (trusted.length > 0) lines.push(`trusting   ${trusted.join(', ')}`);
   lines.push(work.demoText ? `work       demo ${work.demoText}` : 'work       no demo (start one with --demo mandelbrot, or POST /jobs {"demo": "mandelbrot"})');
+  lines.push(`jobs       store ${work.store.kind} ${work.store.location}; ${work.projects.size} project${work.projects.size === 1 ? '' : 's'}${work.server ? `; job API ${work.server.url}` : '; job API off (start with --jobs-listen)'}`);
   return lines;
 }
 

@@ -21,6 +21,7 @@ export function initialNodeState(version: string, startedAt: number): NodeState 
       configuredDirectories: [],
       allowlistMode: false,
       allowlist: [],
+      projects: [],
     },
     contribution: { enabled: false, status: 'off', snoozedUntil: null, limits: DEFAULT_LIMITS, suspendReasons: ['not-joined'], idleDetection: true },
     orchestrators: [],

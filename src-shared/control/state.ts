@@ -27,6 +27,15 @@ export interface SeedView {
   readonly label?: string;
 }
 
+/** A project the network takes work from (issue 13 §1), as the network descriptor shows it to volunteers. */
+export interface ProjectView {
+  /** Its key's did:key fingerprint (z…). */
+  readonly key: string;
+  readonly name: string;
+  readonly description: string | null;
+  readonly url: string | null;
+}
+
 export interface NetworkView {
   readonly networkId: string | null;
   readonly name: string | null;
@@ -40,6 +49,8 @@ export interface NetworkView {
   readonly configuredDirectories: readonly string[];
   readonly allowlistMode: boolean;
   readonly allowlist: readonly string[];
+  /** The projects the network descriptor lists (none without a descriptor). */
+  readonly projects: readonly ProjectView[];
 }
 
 export interface ContributionLimits {

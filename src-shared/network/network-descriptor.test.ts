@@ -16,6 +16,7 @@ import {
   formatPsk,
   networkDirectories,
   networkOrchestrators,
+  networkProjects,
   networkSeeds,
   parseNodeAtUrl,
   parsePsk,
@@ -163,6 +164,37 @@ describe('network-descriptor.v1: rules beyond the schema (E_PROTO_INVALID)', () 
     if (!result.ok) expect(result.error.detail).toContain('must be after created-at');
   });
   it('a non-positive validity', () => expectRefused({ validForMs: 0 }, 'positive time'));
+});
+
+describe('network-descriptor.v1: projects allowed to submit work (issue 13 §1)', () => {
+  const projectKey = fingerprintFromPublicKey(crypto.ed25519Signer(new Uint8Array(32).fill(0x31)).publicKey);
+  const otherProject = fingerprintFromPublicKey(crypto.ed25519Signer(new Uint8Array(32).fill(0x32)).publicKey);
+
+  it('lists project keys with what volunteers are shown, signed like the rest', () => {
+    const d = build({ projects: [{ key: projectKey, name: 'Folding lab', description: 'Protein folding runs', url: 'https://lab.example.org/' }, { key: otherProject, name: 'Primes' }] });
+    expect(networkProjects(d)).toEqual([
+      { key: projectKey, name: 'Folding lab', description: 'Protein folding runs', url: 'https://lab.example.org/' },
+      { key: otherProject, name: 'Primes' },
+    ]);
+    expect(verifyNetworkDescriptor(JSON.parse(JSON.stringify(d)), { crypto, now: NOW }).ok).toBe(true);
+    const added = { ...d, projects: [...networkProjects(d), { key: fingerprintFromPublicKey(otherKey.publicKey), name: 'Intruder' }] };
+    expect(verifyNetworkDescriptor(added, { crypto, now: NOW })).toMatchObject({ ok: false, error: { code: 'E_SIG_INVALID' } });
+  });
+
+  it('a descriptor without projects has none, and writes no empty list', () => {
+    const d = build({ projects: [] });
+    expect('projects' in d).toBe(false);
+    expect(networkProjects(d)).toEqual([]);
+  });
+
+  it('refuses a key that is no key, a key listed twice, a URL that is not http(s), an unknown field', () => {
+    expectRefused({ projects: [{ key: 'z6MkhaXg', name: 'x' }] }, '$.projects[0].key');
+    expectRefused({ projects: [{ key: projectKey, name: 'a' }, { key: projectKey, name: 'b' }] }, '$.projects[1].key');
+    expectRefused({ projects: [{ key: projectKey, name: 'a', url: 'ftp://lab.example.org/' }] }, '$.projects[0].url');
+    expectRefused({ projects: [{ key: projectKey, name: 'a', url: 'https://u:p@lab.example.org/' }] }, 'no credentials');
+    const extra = resigned((a) => (a['projects'] = [{ key: projectKey, name: 'a', quota: 5 }]));
+    expect(verifyNetworkDescriptor(extra, { crypto, now: NOW })).toMatchObject({ ok: false, error: { code: 'E_PROTO_INVALID' } });
+  });
 });
 
 describe('<node-id>@<url>', () => {

@@ -11,7 +11,9 @@
 //   credentials, a query or a fragment;
 // - at least one entry point (a seed, a directory or an orchestrator);
 // - psk/hint only with join/policy psk, and never anything that looks like a key;
-// - registration-authority/key a strictly valid did:key fingerprint.
+// - registration-authority/key a strictly valid did:key fingerprint;
+// - projects (issue 13 §1): each key a strictly valid did:key fingerprint, listed once; URLs
+//   http(s):// without credentials.
 import { ProtocolError, type Result, attempt, fail, ok } from '../protocol/errors.js';
 import { verifyArtifact } from '../protocol/verify.js';
 import { signArtifact } from '../protocol/signing.js';
@@ -48,6 +50,15 @@ export interface NetworkOrchestrator {
   readonly 'endpoint/url': string;
 }
 
+/** A project allowed to submit work (issue 13 §1), as volunteers are shown it. */
+export interface NetworkProject {
+  /** The project's Ed25519 key as a did:key fingerprint (z…): it signs the project's requests. */
+  readonly key: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly url?: string;
+}
+
 /** network-descriptor.v1 after verification. */
 export interface NetworkDescriptor {
   readonly 'schema/v': 1;
@@ -62,6 +73,7 @@ export interface NetworkDescriptor {
   readonly 'join/policy': JoinPolicy;
   readonly 'psk/hint'?: string;
   readonly 'registration-authority/key'?: string;
+  readonly projects?: readonly NetworkProject[];
   readonly signature: { readonly alg: 'ed25519'; readonly value: string };
   readonly [extra: string]: unknown;
 }
@@ -76,6 +88,7 @@ export interface NetworkDescriptorInput {
   readonly joinPolicy: JoinPolicy;
   readonly pskHint?: string | undefined;
   readonly registrationAuthorityKey?: string | undefined;
+  readonly projects?: readonly NetworkProject[] | undefined;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
   readonly validForMs: number;
@@ -154,6 +167,18 @@ export function checkNetworkDescriptorSemantics(descriptor: NetworkDescriptor): 
       throw invalid('$["registration-authority/key"]', error instanceof ProtocolError ? error.detail : 'not a key fingerprint');
     }
   }
+  const projectKeys = new Set<string>();
+  (descriptor.projects ?? []).forEach((project, i) => {
+    const path = `$.projects[${i}]`;
+    try {
+      parseFingerprint(project.key);
+    } catch (error) {
+      throw invalid(`${path}.key`, error instanceof ProtocolError ? error.detail : 'not a key fingerprint');
+    }
+    if (projectKeys.has(project.key)) throw invalid(`${path}.key`, `${project.key} is listed twice`);
+    projectKeys.add(project.key);
+    if (project.url !== undefined) checkUrl(project.url, DIRECTORY_SCHEMES, `${path}.url`);
+  });
 }
 
 /**
@@ -189,6 +214,9 @@ export function buildNetworkDescriptor(input: NetworkDescriptorInput, signer: Ed
     'join/policy': input.joinPolicy,
     ...(input.pskHint !== undefined ? { 'psk/hint': input.pskHint } : {}),
     ...(input.registrationAuthorityKey !== undefined ? { 'registration-authority/key': input.registrationAuthorityKey } : {}),
+    ...(input.projects !== undefined && input.projects.length > 0
+      ? { projects: input.projects.map((p) => ({ key: p.key, name: p.name, ...(p.description !== undefined ? { description: p.description } : {}), ...(p.url !== undefined ? { url: p.url } : {}) })) }
+      : {}),
   };
   const signed = signArtifact(NETWORK_DESCRIPTOR_SCHEMA, payload, signer);
   return verifyNetworkDescriptor(signed, { crypto, now: input.createdAt });
@@ -220,6 +248,11 @@ export function networkDirectories(descriptor: NetworkDescriptor): string[] {
 
 export function networkOrchestrators(descriptor: NetworkDescriptor): { nodeId: NodeId; url: string }[] {
   return descriptor.orchestrators.map((o) => ({ nodeId: o['node/id'], url: o['endpoint/url'] }));
+}
+
+/** The projects allowed to submit work (issue 13 §1); none when the descriptor names none. */
+export function networkProjects(descriptor: NetworkDescriptor): NetworkProject[] {
+  return [...(descriptor.projects ?? [])];
 }
 
 export function descriptorExpiresAt(descriptor: NetworkDescriptor): number {

@@ -68,6 +68,11 @@ export const SIGNED_ARTIFACTS = {
     excluded: ['signature'],
     signer: (a) => ({ id: stringField(a, 'issuer/key') }),
   },
+  // Our profile (issue 13 §1, src-shared/jobs): a project's request to an orchestrator's job API.
+  'project-request.v1': {
+    excluded: ['signature'],
+    signer: (a) => ({ id: stringField(a, 'project/key') }),
+  },
   // Our profile (issue 13 §5, src-shared/credit): an orchestrator's receipt for one result of a PNode.
   'credit-receipt.v1': {
     excluded: ['signature'],

@@ -114,6 +114,23 @@ function revocationList(change: (artifact: Json) => void = () => undefined): Jso
   return artifact;
 }
 
+/** A project-request.v1 of our profile (issue 13 §1): schema-valid, not signed. */
+function projectRequest(change: (artifact: Json) => void = () => undefined): Json {
+  const artifact: Json = {
+    'schema/v': 1,
+    'project/key': TEST_KEY,
+    audience: `node:did:key:${TEST_KEY}`,
+    method: 'POST',
+    target: '/v1/batches',
+    'body/hash': `sha256:${'0'.repeat(64)}`,
+    nonce: 'AAAAAAAAAAAAAAAAAAAAAA',
+    'issued-at': '2026-12-07T12:00:00Z',
+    signature: { alg: 'ed25519', value: 'A'.repeat(86) },
+  };
+  change(artifact);
+  return artifact;
+}
+
 /** A credit-receipt.v1 of our profile (issue 13 §5): schema-valid, not signed. */
 function creditReceipt(change: (artifact: Json) => void = () => undefined): Json {
   const artifact: Json = {
@@ -333,6 +350,13 @@ const INVALID: Record<SchemaName, InvalidCase[]> = {
     { label: 'an entry without a reason', artifact: revocationList((a) => delete field(a, 'revoked', 0)['reason']), detail: '$.revoked[0].reason: is required' },
     { label: 'an entry with a bad credential/id', artifact: revocationList((a) => (field(a, 'revoked', 0)['credential/id'] = 'tok:x')), detail: '$.revoked[0]["credential/id"]: must match pattern "^cred:[A-Za-z0-9]+$"' },
     { label: 'schema/v 2', artifact: revocationList((a) => (a['schema/v'] = 2)), detail: '$["schema/v"]: must be 1' },
+  ],
+  'project-request.v1': [
+    { label: 'missing nonce', artifact: projectRequest((a) => delete a['nonce']), detail: '$.nonce: is required' },
+    { label: 'a short nonce', artifact: projectRequest((a) => (a['nonce'] = 'abc')), detail: '$.nonce: must NOT have fewer than 16 characters' },
+    { label: 'an unknown method', artifact: projectRequest((a) => (a['method'] = 'PATCH')), detail: '$.method: must be one of "GET", "POST", "PUT", "DELETE"' },
+    { label: 'a target that is not a path', artifact: projectRequest((a) => (a['target'] = 'https://x/v1')), detail: '$.target: must match pattern' },
+    { label: 'an extra field', artifact: projectRequest((a) => (a['quota'] = 1)), detail: '$.quota: is not allowed' },
   ],
   'credit-receipt.v1': [
     { label: 'missing sequence/no', artifact: creditReceipt((a) => delete a['sequence/no']), detail: '$["sequence/no"]: is required' },

@@ -25,7 +25,8 @@ export const SMOKE_GROUPS = {
   messages: /^msg:(?!vnode-(task|result|module-)|operator-)/,
   workMessages: /^msg:(vnode-(task|result|module-)|operator-)/,
   decoders: /^(vnode:|control:|identity:|network:|files:)/,
-  surfaces: /^(http:|ws:)/,
+  surfaces: /^(http:(?!jobs$)|ws:)/,
+  jobs: /^http:jobs$/,
 } as const;
 
 /** One test per target whose name matches: `npm run harden` at SMOKE_SCALE. */

@@ -16,6 +16,7 @@ import { PeerExchange } from '../../src-node/kernel/discovery/peer-exchange.js';
 import { BootstrapModule } from '../../src-node/kernel/discovery/bootstrap.js';
 import { DAY_MS, type NetworkDescriptorInput, buildNetworkDescriptor, formatPsk } from '../../src-shared/network/network-descriptor.js';
 import { ProtocolError } from '../../src-shared/protocol/errors.js';
+import { NodeControl } from '../../src-node/control/node-control.js';
 
 type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: TestNode[] = [];
@@ -104,6 +105,15 @@ describe('a private (psk) network', () => {
     expect(connected(seed, member)).toBe(true);
     // Advertisements carry the network id, and gossip takes them.
     await expect.poll(() => seed.advertisements.get(member.identity.nodeId)?.['federation/id'], { timeout: 10_000 }).toBe('net:private-lab');
+  });
+
+  it('shows volunteers the projects the descriptor lists (issue 13 §1): name, description and URL', async () => {
+    const project = testIdentity(0xd2).nodeId.slice('node:did:key:'.length);
+    const seed = await node(lab(KEY, 'Private lab'));
+    const files = networkFiles(workDir(), { seeds: [{ nodeId: seed.identity.nodeId, url: seed.listenUrls()[0]! }], projects: [{ key: project, name: 'Protein lab', description: 'Folding small proteins', url: 'https://lab.example.org/' }] });
+    const member = await joinWithDescriptor(files.descriptor, files.psk);
+    expect(new NodeControl(member).snapshot().network.projects).toEqual([{ key: project, name: 'Protein lab', description: 'Folding small proteins', url: 'https://lab.example.org/' }]);
+    expect(new NodeControl(seed).snapshot().network.projects).toEqual([]);
   });
 
   it('refuses a node with another key both ways, traced with E_TRANSPORT_REJECTED', async () => {

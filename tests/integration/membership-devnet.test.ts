@@ -50,7 +50,10 @@ describe('pnode devnet', () => {
       const pid = await pidOf(join(dir, name, 'control.json'));
       if (pid !== null) seenPids.add(pid);
     }
-    expect(Object.keys(file).sort()).toEqual(['authority', 'directory', 'nodes', 'orchestrator']);
+    expect(Object.keys(file).sort()).toEqual(['authority', 'directory', 'jobs', 'nodes', 'orchestrator']);
+    // The job API (issue 13 §1) on loopback, and the devnet's own project key.
+    expect(file.jobs).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), 'project-key': join(dir, 'project.key'), project: expect.stringMatching(/^z/) });
+    expect((await fetch(`${file.jobs!.url}/v1/orchestrator`).then((r) => r.json())) as unknown).toMatchObject({ 'node-id': file.orchestrator['node-id'] });
     expect(Object.keys(file.orchestrator).sort()).toEqual(['admin-token', 'admin-url', 'node-id', 'url']);
     expect(file.nodes).toHaveLength(2);
     for (const node of file.nodes) {

@@ -1,33 +1,28 @@
-// Issue 7 §1, module shipping over real sessions: a PNode without a task's module fetches it from
-// the orchestrator in chunks; a chunk of the wrong length is refused and asked for again, a chunk
-// with wrong bytes makes the whole module fail its hash and be fetched again; the second time the
-// module comes from the cache.
+// Blob shipping over real sessions (issue 7 §1, issue 13 §1): a PNode without a task's module or
+// input file fetches it from the orchestrator in chunks; a chunk of the wrong length is refused and
+// asked for again, a chunk with wrong bytes makes the whole blob fail its hash and be fetched again;
+// the second time both come from the cache. The orchestrator serves a blob only to a PNode running
+// a task that needs it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODULE_CHUNK_BYTES } from '../../src-shared/vnode/limits.js';
 import type { ModuleChunkWire } from '../../src-shared/vnode/module-chunks.js';
-import type { Workload } from '../../src-shared/vnode/workload.js';
-import { compileWat } from '../support/vnode/wat.js';
-import { type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
-
-/** Echoes its input; a 100 KB data segment makes it four chunks long. */
-const BIG_ECHO_WAT = `(module
-  (import "env" "memory" (memory 4))
-  (import "env" "input_len" (func $input_len (result i32)))
-  (import "env" "input_read" (func $input_read (param i32 i32 i32)))
-  (import "env" "output_write" (func $output_write (param i32 i32)))
-  (data (i32.const 1024) "${'pnode-ballast-'.repeat(7_200)}")
-  (func (export "run") (result i32)
-    (call $input_read (i32.const 0) (i32.const 0) (call $input_len))
-    (call $output_write (i32.const 0) (call $input_len))
-    (i32.const 0)))`;
+import type { ContentHash } from '../../src-shared/vnode/content-hash.js';
+import { hashBytes } from '../../src-node/kernel/storage/module-cache.js';
+import { decode, wasiModule } from '../support/vnode/wasi-fixtures.js';
+import { TestProject } from '../support/test-project.js';
+import { type WorkNet, startWorkNet, submitBatch, waitBatch } from '../support/work-net.js';
 
 let net: WorkNet;
-let module: { hash: `sha256:${string}`; size: number };
-/** Which PNode gets which broken delivery (set once the contributors are known). */
+const probe = wasiModule('probe');
+/** An input file of four chunks. */
+const big = Uint8Array.from({ length: 3 * MODULE_CHUNK_BYTES + 1_000 }, (_, i) => (i * 7) & 0xff);
+const bigHash: ContentHash = hashBytes(big);
+/** Which PNode gets which broken delivery of the input blob (set once the contributors are known). */
 const breakFor = new Map<string, 'truncate' | 'flip'>();
 const deliveries: Array<{ pnode: string; index: number; delivery: number }> = [];
 
 function brokenChunk(chunk: ModuleChunkWire, context: { pnode: string; delivery: number }): ModuleChunkWire {
+  if (chunk['module/hash'] !== bigHash) return chunk;
   deliveries.push({ pnode: context.pnode, index: chunk['chunk/index'], delivery: context.delivery });
   const how = breakFor.get(context.pnode);
   if (!how || context.delivery !== 1) return chunk;
@@ -40,62 +35,53 @@ function brokenChunk(chunk: ModuleChunkWire, context: { pnode: string; delivery:
   return chunk;
 }
 
-function echoJob(inputs: readonly string[]): Workload[] {
-  return inputs.map((text) => ({ moduleHash: module.hash, moduleSize: module.size, entry: 'run', input: new TextEncoder().encode(text), needs: { memoryMb: 1, maxMs: 10_000, cores: 1 } }));
-}
+const statTask = (name: string) => ({ name, args: ['stat', 'big.bin'], files: [{ name: 'big.bin', blob: bigHash }], limits: { 'memory-mb': 16, 'max-ms': 10_000 } });
 
 beforeAll(async () => {
   net = await startWorkNet({ contributors: 2, scheduler: { scheduler: { chunkTransform: brokenChunk } } });
   await net.waitContributing();
   breakFor.set(net.contributors[0]!.nodeId, 'truncate');
   breakFor.set(net.contributors[1]!.nodeId, 'flip');
-  module = net.scheduler.addModule(await compileWat(BIG_ECHO_WAT));
 }, 60_000);
 
 afterAll(async () => {
   await net?.stop();
 });
 
-describe('module shipping', () => {
-  it('a PNode without the module fetches it in chunks, refusing broken ones and asking again', async () => {
-    expect(module.size).toBeGreaterThan(3 * MODULE_CHUNK_BYTES);
-    for (const c of net.contributors) expect(await c.host.modules.has(module.hash)).toBe(false);
-    const job = net.scheduler.submit({ name: 'echo', workloads: echoJob(['first', 'second']) });
-    await waitUntil(() => job.state !== 'running', 'the echo job', 60_000);
-    expect(job.state).toBe('done');
+describe('blob shipping', () => {
+  it('a PNode without a task\'s module and input file fetches them in chunks, refusing broken ones and asking again', async () => {
+    for (const c of net.contributors) expect(await c.host.modules.has(bigHash)).toBe(false);
+    const { batch } = await submitBatch(net, 'stat', probe.bytes, [statTask('first'), statTask('second')], [big]);
+    await waitBatch(net, batch, 60_000);
+    const results = await net.project.results(batch);
+    for (const result of results) expect(decode(TestProject.stdout(result))).toMatch(new RegExp(`^size ${big.length} `));
     const [truncated, flipped] = net.contributors;
     for (const c of net.contributors) {
-      expect(await c.host.modules.has(module.hash)).toBe(true);
-      expect(c.runner.stats.modulesFetched).toBe(1);
+      expect(await c.host.modules.has(bigHash)).toBe(true);
+      expect(await c.host.modules.has(probe.hash)).toBe(true);
       expect(c.runner.stats.moduleFetchesFailed).toBe(0);
     }
     // The truncated chunk was refused on arrival and only it was asked for again.
-    expect(truncated!.runner.stats.chunksRefused).toBe(1);
-    expect(truncated!.runner.stats.chunksReceived).toBe(4);
     expect(deliveries.filter((d) => d.pnode === truncated!.nodeId && d.delivery === 2).map((d) => d.index)).toEqual([1]);
-    // The flipped bytes passed every chunk check, failed the module's hash, and the module came again.
-    expect(flipped!.runner.stats.chunksRefused).toBe(1);
+    expect(truncated!.runner.stats.chunksRefused).toBe(1);
+    // The flipped bytes passed every chunk check, failed the blob's hash, and the blob came again.
     expect(deliveries.filter((d) => d.pnode === flipped!.nodeId && d.delivery === 2).map((d) => d.index).sort()).toEqual([0, 1, 2, 3]);
-    expect(net.scheduler.counters.chunksSent).toBe(4 + 1 + 4 + 4);
+    expect(flipped!.runner.stats.chunksRefused).toBe(1);
   }, 90_000);
 
-  it('uses the cache the second time: no module request, no chunk', async () => {
+  it('uses the cache the second time: no blob request, no chunk', async () => {
     const requests = net.contributors.map((c) => c.runner.stats.moduleRequests);
     const chunks = net.scheduler.counters.chunksSent;
-    const job = net.scheduler.submit({ name: 'echo again', workloads: echoJob(['third', 'fourth', 'fifth']) });
-    await waitUntil(() => job.state !== 'running', 'the second echo job', 60_000);
-    expect(job.state).toBe('done');
+    const { batch } = await submitBatch(net, 'stat again', probe.bytes, [statTask('third'), statTask('fourth')], [big]);
+    await waitBatch(net, batch, 60_000);
     expect(net.contributors.map((c) => c.runner.stats.moduleRequests)).toEqual(requests);
     expect(net.scheduler.counters.chunksSent).toBe(chunks);
-    expect(net.scheduler.counters.moduleRequests).toBe(requests.reduce((a, b) => a + b, 0));
   }, 90_000);
 
-  it('answers a request for a module it does not keep with a coded error, and the task fails cleanly', async () => {
-    const unknown = { hash: `sha256:${'ab'.repeat(32)}` as const, size: 1000 };
-    // A job cannot name a module the orchestrator does not keep.
-    expect(() => net.scheduler.submit({ name: 'nothing', workloads: [{ moduleHash: unknown.hash, moduleSize: unknown.size, entry: 'run', input: new Uint8Array(0), needs: { memoryMb: 1, maxMs: 100, cores: 1 } }] })).toThrow(/not kept here/);
+  it('refuses, with a coded error, a blob no task of the PNode needs', async () => {
     const refused = net.scheduler.counters.moduleRequestsRefused;
-    net.scheduler.onModuleRequest(net.contributors[0]!.nodeId, { 'req/id': 'mr:test', 'module/hash': unknown.hash, 'module/size': unknown.size });
-    expect(net.scheduler.counters.moduleRequestsRefused).toBe(refused + 1);
+    net.scheduler.onModuleRequest(net.contributors[0]!.nodeId, { 'req/id': 'mr:test', 'module/hash': bigHash, 'module/size': big.length });
+    net.scheduler.onModuleRequest(net.contributors[0]!.nodeId, { 'req/id': 'mr:test2', 'module/hash': `sha256:${'ab'.repeat(32)}`, 'module/size': 1_000 });
+    expect(net.scheduler.counters.moduleRequestsRefused).toBe(refused + 2);
   });
 });

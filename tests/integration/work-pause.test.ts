@@ -1,25 +1,25 @@
-// Issue 7 §4: pausing a PNode stops its work within a second. A snooze keeps the VNode, which goes
-// `paused`: its running task is suspended (the kernel stops its sandbox process and accounts it no
-// more CPU time). Turning contribution off gives the VNode back: its task is cancelled and its
-// sandbox ends. Either way the orchestrator, told by the heartbeat or the result, runs the task on
-// another PNode; a paused PNode's result that comes after the pause is late and ignored.
+// Issue 7 §4 with a WASI program (issue 13): pausing a PNode stops its work within a second. A
+// snooze keeps the VNode, which goes `paused`: its running task is suspended (the kernel stops its
+// sandbox process and accounts it no more CPU time). Turning contribution off gives the VNode back:
+// its task is cancelled and its sandbox ends. Either way the orchestrator, told by the heartbeat or
+// the result, runs the task on another PNode; a paused PNode's result that comes after the pause is
+// late and ignored.
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUSY_YIELDING_WAT, busyReference } from '../support/vnode/fixtures.js';
-import { compileWat } from '../support/vnode/wat.js';
-import { processExists, u32 } from '../support/vnode/host-fixtures.js';
-import { contentHash } from '../../src-shared/vnode/content-hash.js';
-import type { Workload } from '../../src-shared/vnode/workload.js';
-import type { Job } from '../../src-node/services/orchestrator/work/work-scheduler.js';
-import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
+import { processExists } from '../support/vnode/host-fixtures.js';
+import { decode, wasiModule } from '../support/vnode/wasi-fixtures.js';
+import type { ValidatedFact } from '../../src-node/services/orchestrator/jobs/job-store.js';
+import { TestProject } from '../support/test-project.js';
+import { type WorkContributor, type WorkNet, startWorkNet, submitBatch, waitBatch, waitUntil } from '../support/work-net.js';
 
 /** The requirement: work stops within a second of the pause. */
 const PAUSE_BOUND_MS = 1_000;
-/** Busy rounds of a million steps: a few seconds of CPU, so the pause lands mid-task. */
-const ROUNDS = 1_500;
+/** Rounds of arithmetic: a few seconds of CPU, so the pause lands mid-task. */
+const ROUNDS = 600_000_000;
 
 let net: WorkNet;
-let busy: Workload;
+const probe = wasiModule('probe');
+const validated: ValidatedFact[] = [];
 
 /** utime + stime of a process in clock ticks, from /proc (null where there is no /proc). */
 function cpuTicks(pid: number): number | null {
@@ -36,23 +36,23 @@ function processState(pid: number): string | null {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Submits one busy task and waits until two PNodes really run it; returns one of them. */
-async function busyOnTwo(name: string): Promise<{ job: Job; running: WorkContributor[] }> {
-  const job = net.scheduler.submit({ name, workloads: [busy] });
+/** Submits one busy task and waits until two PNodes really run it; returns them. */
+async function busyOnTwo(name: string): Promise<{ batch: string; task: string; running: WorkContributor[] }> {
+  const { batch, tasks } = await submitBatch(net, name, probe.bytes, [{ name: 'spin', args: ['spin', String(ROUNDS)], limits: { 'memory-mb': 16, 'max-ms': 120_000 } }]);
+  const task = tasks[0]!.id;
   let running: WorkContributor[] = [];
   await waitUntil(() => {
-    const sentTo = new Set(net.scheduler.runningAttempts().filter((a) => a.task.job === job).map((a) => a.pnode));
+    const sentTo = new Set(net.scheduler.runningAttempts().filter((a) => a.task?.id === task).map((a) => a.pnode));
     running = net.contributors.filter((c) => sentTo.has(c.nodeId) && c.host.running().some((r) => r.pid !== null && r.cpuMs > 0 && !r.suspended));
     return running.length === 2;
-  }, 'two PNodes running the task', 30_000);
-  return { job, running };
+  }, 'two PNodes running the task', 60_000);
+  return { batch, task, running };
 }
 
 beforeAll(async () => {
   net = await startWorkNet({ contributors: 3 });
+  net.scheduler.on('validated', (f) => validated.push(f));
   await net.waitContributing();
-  const module = net.scheduler.addModule(await compileWat(BUSY_YIELDING_WAT));
-  busy = { moduleHash: module.hash, moduleSize: module.size, entry: 'run', input: u32(ROUNDS), needs: { memoryMb: 1, maxMs: 120_000, cores: 1 } };
 }, 60_000);
 
 afterAll(async () => {
@@ -61,7 +61,7 @@ afterAll(async () => {
 
 describe('pausing a PNode', () => {
   it('a snooze stops its work within a second (VNode paused, no more CPU) and the task is run elsewhere', async () => {
-    const { job, running } = await busyOnTwo('snoozed');
+    const { batch, task, running } = await busyOnTwo('snoozed');
     const paused = running[0]!;
     const pid = paused.host.running()[0]!.pid!;
     const vnodeId = paused.host.running()[0]!.vnodeId;
@@ -77,44 +77,40 @@ describe('pausing a PNode', () => {
       5,
     );
     expect(paused.host.views().find((v) => v.vnodeId === vnodeId)?.pausedReason).toBe('snoozed');
-    // The kernel stopped the sandbox: its CPU time no longer moves.
     const before = cpuTicks(pid);
     if (before !== null) {
       await sleep(500);
       expect(cpuTicks(pid)! - before).toBeLessThanOrEqual(1);
     }
     // The heartbeat says the PNode is not contributing; the run there is given up and goes to the third PNode.
-    await waitUntil(() => job.state !== 'running', 'the task to be accepted elsewhere', 60_000);
-    expect(job.state).toBe('done');
-    const task = job.tasks[0]!;
-    expect(task.votes.map((v) => v.pnode)).not.toContain(paused.nodeId);
-    expect(task.votes).toHaveLength(2);
-    expect(task.acceptedHash).toBe(contentHash(busyReference(ROUNDS)));
-    expect(job.pnodes.get(paused.nodeId)?.lost).toBe(1);
+    await waitBatch(net, batch, 120_000);
+    const [result] = await net.project.results(batch);
+    expect(decode(TestProject.stdout(result!))).toMatch(new RegExp(`^spin ${ROUNDS} \\d+\\n$`));
+    const winners = validated.filter((f) => f.task === task).map((f) => f.pnode);
+    expect(winners).toHaveLength(2);
+    expect(winners).not.toContain(paused.nodeId);
+    expect(net.scheduler.pnodeStats.get(paused.nodeId)?.lost).toBeGreaterThanOrEqual(1);
     expect(net.scheduler.counters.retries).toBeGreaterThanOrEqual(1);
 
     // The snooze ends: the suspended task runs to its end, and its result is late.
     const late = net.scheduler.counters.lateResults;
     await paused.runtime.updateSettings((s) => ({ ...s, snoozedUntil: null }));
-    await waitUntil(() => net.scheduler.counters.lateResults > late, 'the late result', 60_000);
-    expect(job.tasks[0]!.votes).toHaveLength(2);
-  }, 150_000);
+    await waitUntil(() => net.scheduler.counters.lateResults > late, 'the late result', 120_000);
+  }, 300_000);
 
   it('turning contribution off ends its task at once (sandbox gone) and the task is run elsewhere', async () => {
     await net.waitContributing();
-    const { job, running } = await busyOnTwo('switched off');
+    const { batch, task, running } = await busyOnTwo('switched off');
     const off = running[0]!;
     const pid = off.host.running()[0]!.pid!;
+    const stats = { ...(net.scheduler.pnodeStats.get(off.nodeId) ?? { cancelled: 0, lost: 0 }) };
     await off.runtime.updateSettings((s) => ({ ...s, contributionEnabled: false }));
     await waitUntil(() => off.host.running().length === 0 && !processExists(pid), 'the task to stop and its sandbox to end', PAUSE_BOUND_MS, 5);
     expect(off.host.allocations()).toEqual([]);
-    await waitUntil(() => job.state !== 'running', 'the task to be accepted elsewhere', 60_000);
-    expect(job.state).toBe('done');
-    const task = job.tasks[0]!;
-    expect(task.votes.map((v) => v.pnode)).not.toContain(off.nodeId);
-    expect(task.acceptedHash).toBe(contentHash(busyReference(ROUNDS)));
-    const stats = job.pnodes.get(off.nodeId)!;
-    expect(stats.cancelled + stats.lost).toBe(1);
+    await waitBatch(net, batch, 120_000);
+    expect(validated.filter((f) => f.task === task).map((f) => f.pnode)).not.toContain(off.nodeId);
+    const after = net.scheduler.pnodeStats.get(off.nodeId)!;
+    expect(after.cancelled + after.lost - stats.cancelled - stats.lost).toBe(1);
     await off.runtime.updateSettings((s) => ({ ...s, contributionEnabled: true }));
-  }, 150_000);
+  }, 300_000);
 });

@@ -1,5 +1,6 @@
 // Issue 7 §3 on the command line: `pnode orchestrator --demo …` starts the demo project (its first
-// job is in GET /jobs, the banner says so), and a bad --demo is refused with exit code 2.
+// job is in GET /jobs and in the job store, the banner says so), and a bad --demo is refused with
+// exit code 2.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnPnode, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
@@ -29,7 +30,9 @@ describe('pnode orchestrator --demo', () => {
     const response = await fetch(`${admin.url}/jobs`, { headers: { Authorization: `Bearer ${admin.token}` } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { jobs: Array<Record<string, unknown>> };
-    expect(body.jobs).toEqual([expect.objectContaining({ name: 'mandelbrot round 0', kind: 'demo:mandelbrot', state: 'running', tasks: { total: 4, done: 0, failed: 0, cancelled: 0, running: 0, pending: 4 } })]);
+    expect(body.jobs).toEqual([expect.objectContaining({ name: 'mandelbrot round 0', kind: 'demo:mandelbrot', state: 'running', tasks: { total: 4, done: 0, failed: 0, pending: 4 } })]);
+    // The demo's work is in the job store, as any project's.
+    expect(body).toMatchObject({ 'open-tasks': 4, batches: 1 });
     expect(await child.stop('SIGINT')).toBe(0);
   }, 60_000);
 

@@ -1,46 +1,47 @@
 // Issue 7 §3, the contributor's rules for a vnode-task, over real sessions: a PNode never runs a
 // task for a VNode another orchestrator allocated (or none did), refuses work while paused, and
 // holds at most MAX_TASKS_PER_VNODE tasks per VNode; every refusal is a vnode-result that says why.
+// Tasks here are sent straight over the orchestrator's session (not by its scheduler), so their
+// modules are put in the contributor's cache first: the orchestrator ships a blob only for a run
+// its scheduler sent.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openOutbound, type PeerConnection } from '../../src-node/kernel/connection/peer-connection.js';
 import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { systemClock } from '../../src-node/kernel/util/clock.js';
 import { testIdentity } from '../support/identities.js';
-import { loadDemoModule } from '../../src-node/kernel/workloads/demo/demo-workloads.js';
-import { tileWorkload } from '../../src-node/kernel/workloads/demo/mandelbrot.js';
-import { BUSY_WAT } from '../support/vnode/fixtures.js';
-import { compileWat } from '../support/vnode/wat.js';
-import { u32 } from '../support/vnode/host-fixtures.js';
 import { MAX_TASKS_PER_VNODE } from '../../src-node/contributor/work/work-runner.js';
-import { type WorkContributor, type WorkNet, startWorkNet, waitUntil } from '../support/work-net.js';
+import { type WorkContributor, type WorkNet, startWorkNet, submitBatch, waitUntil } from '../support/work-net.js';
 import { decodeTaskResult, type TaskResult } from '../../src-shared/vnode/task-result.js';
-import { encodeTask, type Workload } from '../../src-shared/vnode/workload.js';
+import { encodeTask } from '../../src-shared/vnode/workload.js';
 import type { WasiWorkload } from '../../src-shared/vnode/wasi-workload.js';
 import { wasiOutputDigest } from '../../src-shared/vnode/wasi-output.js';
 import { encodePrimesInput } from '../../src-node/kernel/workloads/demo/primes.js';
-import { wasiModule } from '../support/vnode/wasi-fixtures.js';
+import { wasiModule, wasiTaskFor } from '../support/vnode/wasi-fixtures.js';
+import { stdinTask } from '../support/test-project.js';
 import type { SessionMessage } from '../../src-shared/protocol/messages/session-message.js';
 import type { VNodeResultBody } from '../../src-shared/protocol/messages/work-bodies.js';
 
 let net: WorkNet;
 let contributor: WorkContributor;
 let vnodeId: string;
-let tile: Workload;
+let small: WasiWorkload;
+const primes = wasiModule('primes-wasi');
+const probe = wasiModule('probe');
 const sockets: PeerConnection[] = [];
 
 beforeAll(async () => {
   net = await startWorkNet({ contributors: 1, contributor: () => ({ listen: true }) });
   await net.waitContributing();
   contributor = net.contributors[0]!;
-  // A work VNode on the contributor, and the module in its cache: one small job does both.
-  const mandelbrot = await loadDemoModule('mandelbrot');
-  const module = net.scheduler.addModule(mandelbrot.bytes);
-  tile = tileWorkload(module, { x: 0, y: 0, size: 8, tiles: 1, maxIterations: 10 });
-  // One PNode cannot make a quorum: the job stays open while we look at its VNode.
-  const job = net.scheduler.submit({ name: 'place a VNode', workloads: [tile] });
-  await waitUntil(() => job.tasks[0]!.votes.length === 1 && contributor.runner.tasksHeld === 0, 'a work VNode that ran a task', 30_000);
+  // A work VNode on the contributor: one task does it (its benchmark first). One PNode cannot make
+  // a quorum, so the task stays open with one result while we look at its VNode.
+  const { tasks } = await submitBatch(net, 'place a VNode', primes.bytes, [stdinTask(primes.hash, encodePrimesInput(0, 1_000))]);
+  await waitUntil(() => net.scheduler.heldTask(tasks[0]!.id)?.votes.length === 1 && contributor.runner.tasksHeld === 0, 'a work VNode that ran a task', 30_000);
   vnodeId = contributor.host.allocations()[0]!.vnodeId;
+  await contributor.host.modules.put(probe.bytes);
+  const { taskId: _taskId, vnodeId: _vnode, ...workload } = wasiTaskFor(primes, { stdin: encodePrimesInput(0, 100), outputCap: 4, needs: { memoryMb: 1, maxMs: 60_000 } });
+  small = workload;
 }, 60_000);
 
 afterAll(async () => {
@@ -49,7 +50,7 @@ afterAll(async () => {
 });
 
 /** Sends a vnode-task over a session and waits for the vnode-result answering it. */
-async function ask(send: (body: { 'req/id': string; 'vnode/id': string; task: ReturnType<typeof encodeTask> }) => void, messages: () => SessionMessage[], reqId: string, workload: Workload | WasiWorkload = tile, vnode = vnodeId): Promise<TaskResult> {
+async function ask(send: (body: { 'req/id': string; 'vnode/id': string; task: ReturnType<typeof encodeTask> }) => void, messages: () => SessionMessage[], reqId: string, workload: WasiWorkload = small, vnode = vnodeId): Promise<TaskResult> {
   send({ 'req/id': reqId, 'vnode/id': vnode, task: encodeTask({ ...workload, taskId: reqId, vnodeId: vnode }) });
   let found: VNodeResultBody | undefined;
   await waitUntil(() => {
@@ -87,14 +88,13 @@ describe('the work runner', () => {
 
   it('refuses a VNode it does not hold, even from its orchestrator', async () => {
     const orchestrator = fromOrchestrator();
-    const result = await ask(orchestrator.send, orchestrator.messages, 'wt:no-such-vnode', tile, 'vn:none');
+    const result = await ask(orchestrator.send, orchestrator.messages, 'wt:no-such-vnode', small, 'vn:none');
     expect(result).toMatchObject({ status: 'cancelled', detail: 'refused: VNode vn:none is not allocated here by this orchestrator' });
   });
 
   it('holds at most MAX_TASKS_PER_VNODE tasks per VNode; the next is refused as busy', async () => {
     const orchestrator = fromOrchestrator();
-    const busyModule = net.scheduler.addModule(await compileWat(BUSY_WAT));
-    const busy: Workload = { moduleHash: busyModule.hash, moduleSize: busyModule.size, entry: 'run', input: u32(300), needs: { memoryMb: 1, maxMs: 60_000, cores: 1 } };
+    const { taskId: _taskId, vnodeId: _vnode, ...busy } = wasiTaskFor(probe, { args: ['spin', '300000000'], needs: { memoryMb: 16, maxMs: 60_000 } });
     const held = Array.from({ length: MAX_TASKS_PER_VNODE }, (_, i) => ask(orchestrator.send, orchestrator.messages, `wt:busy-${i}`, busy));
     await waitUntil(() => contributor.runner.tasksHeld === MAX_TASKS_PER_VNODE, 'the VNode to hold its tasks', 20_000);
     const refused = await ask(orchestrator.send, orchestrator.messages, 'wt:one-too-many', busy);
@@ -113,13 +113,12 @@ describe('the work runner', () => {
     }
   });
 
-  it('runs a WASI task like any other: fetches its module, answers with exit code, stdout and the digest', async () => {
+  it('runs a WASI task: answers with exit code, stdout and the digest', async () => {
     const orchestrator = fromOrchestrator();
-    const module = net.scheduler.addModule(wasiModule('primes-wasi').bytes);
-    const primes: WasiWorkload = {
+    const task: WasiWorkload = {
       kind: 'wasi',
-      moduleHash: module.hash,
-      moduleSize: module.size,
+      moduleHash: primes.hash,
+      moduleSize: primes.size,
       args: [],
       stdin: encodePrimesInput(0, 160_000),
       files: [],
@@ -128,7 +127,7 @@ describe('the work runner', () => {
       stderrCap: 256,
       needs: { memoryMb: 1, maxMs: 60_000, cores: 1 },
     };
-    const result = await ask(orchestrator.send, orchestrator.messages, 'wt:wasi', primes);
+    const result = await ask(orchestrator.send, orchestrator.messages, 'wt:wasi', task);
     expect(result).toMatchObject({ status: 'ok', output: null, wasi: { exitCode: 0, stdout: new Uint8Array([0x5b, 0x39, 0, 0]), files: [] } });
     expect(result.outputHash).toBe(wasiOutputDigest(0, new Uint8Array([0x5b, 0x39, 0, 0]), []));
   });

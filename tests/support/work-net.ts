@@ -18,6 +18,11 @@ import type { NodeConfig } from '../../src-node/kernel/runtime/node-config.js';
 import type { VNodeHostModuleOptions } from '../../src-node/contributor/vnode/vnode-module.js';
 import type { VNodeHost } from '../../src-node/contributor/vnode/vnode-host.js';
 import { WorkRunner, type WorkRunnerOptions } from '../../src-node/contributor/work/work-runner.js';
+import { TestProject } from './test-project.js';
+import { CreditOutboxModule, type CreditOutboxModuleOptions } from '../../src-node/services/orchestrator/credit/credit-outbox-module.js';
+import { CreditModule } from '../../src-node/contributor/credit/credit-module.js';
+import { type TaskResult, makeTaskResult } from '../../src-shared/vnode/task-result.js';
+import type { ContentHash } from '../../src-shared/vnode/content-hash.js';
 
 /** Limits of test contributors: the whole of one core, no pauses for battery or activity. */
 export const WORK_TEST_LIMITS: ContributionLimits = { ...DEFAULT_LIMITS, cpuPercent: 100, maxCores: 1, memoryPercent: 25, onlyWhenIdle: false, pauseOnBattery: false };
@@ -37,6 +42,8 @@ export interface WorkNetOptions {
   /** The orchestrator's trust check (default: trusted are the contributors `trust()` names). */
   readonly trust?: TrustHook;
   readonly scheduler?: WorkSchedulerModuleOptions;
+  /** Credit (issue 13 §5): the orchestrator's outbox, handed to the scheduler, and each contributor's ledger. */
+  readonly credit?: CreditOutboxModuleOptions;
   /** Per contributor (by index): a lying runner, other limits. */
   readonly contributor?: (index: number) => ContributorOptions;
   readonly warn?: (line: string) => void;
@@ -48,6 +55,8 @@ export interface WorkContributor {
   readonly host: VNodeHost;
   readonly runner: WorkRunner;
   readonly membership: MembershipModule;
+  /** Its credit ledger, when the net runs credit. */
+  readonly credit: CreditModule | undefined;
   readonly dataDir: string;
 }
 
@@ -57,8 +66,12 @@ export interface WorkNet {
   readonly orchestrator: Orchestrator;
   readonly schedulerModule: WorkSchedulerModule;
   readonly scheduler: WorkScheduler;
+  /** The credit outbox the scheduler issues receipts into, when the net runs credit. */
+  readonly credit: CreditOutboxModule | undefined;
   readonly contributors: WorkContributor[];
   readonly dataDir: string;
+  /** A project the orchestrator takes work from (its key is listed), talking to the job API in process. */
+  readonly project: TestProject;
   /** Adds one more contributor. */
   addContributor(options?: ContributorOptions): Promise<WorkContributor>;
   /**
@@ -72,6 +85,34 @@ export interface WorkNet {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A PNode that lies well: it changes its stdout and sends the digest of what it changed it to. */
+export function lieWasi(result: TaskResult): TaskResult {
+  if (result.status !== 'ok' || !result.wasi?.stdout) return result;
+  const stdout = Uint8Array.from(result.wasi.stdout);
+  stdout[0] = (stdout[0] ?? 0) ^ 0x01;
+  return makeTaskResult({ ...result, detail: null, wasi: { ...result.wasi, stdout: stdout.length > 0 ? stdout : new Uint8Array([1]) } });
+}
+
+/** Submits one batch of tasks of a WASI module through the net's project; the batch and its tasks. */
+export async function submitBatch(net: WorkNet, name: string, module: Uint8Array, tasks: readonly Record<string, unknown>[], inputs: ReadonlyArray<Uint8Array> = []): Promise<{ batch: string; tasks: Array<{ id: string; name: string }>; module: ContentHash }> {
+  const batch = await net.project.createBatch(name);
+  const hash = await net.project.upload(batch, module, 'module');
+  for (const input of inputs) await net.project.upload(batch, input, 'input');
+  const made = await net.project.submit(batch, tasks.map((t) => ({ module: hash, ...t })));
+  return { batch, tasks: made, module: hash };
+}
+
+/** Waits until every task of the batch is decided (bounded), polling the job API. */
+export async function waitBatch(net: WorkNet, batch: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const view = await net.project.batch(batch);
+    if (view['done'] === true) return view;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for batch ${batch}: ${JSON.stringify(view)}`);
+    await sleep(100);
+  }
+}
 
 /** Polls until `predicate` holds; throws after `timeoutMs`. */
 export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 20_000, stepMs = 20): Promise<void> {
@@ -105,16 +146,22 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
   const runtimes: NodeRuntime[] = [];
   const trusted = new Set<string>();
   // Stands in for trusted registration (issue 5 §5): trusted are the contributors trust() names.
-  const hook: TrustHook = options.trust ?? ((descriptor) => (trusted.has(descriptor['node/id']) ? { level: 'trusted', operatorId: 'test-operator' } : { level: 'untrusted', operatorId: null }));
+  const hook: TrustHook = options.trust ?? ((descriptor) => (trusted.has(descriptor['node/id']) ? { level: 'trusted', operatorId: `operator-${descriptor['node/id'].slice(-8)}` } : { level: 'untrusted', operatorId: null }));
   const trust: TrustPolicy = Object.assign(new EventEmitter(), { hook });
   let orchestratorModule: OrchestratorModule | undefined;
   let schedulerModule: WorkSchedulerModule | undefined;
+  let creditOutbox: CreditOutboxModule | undefined;
   const orchestratorDir = join(root, 'orchestrator');
   const orchestratorRuntime = await NodeRuntime.launch(config(orchestratorDir, 'orchestrator', ['ws://127.0.0.1:0/peer'], DEFAULT_LIMITS, warn), (runtime) => {
     const admin = new AdminExtensions();
-    orchestratorModule = new OrchestratorModule({ ...runtime.components, admin, trust }, { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200, ...options.orchestrator });
-    schedulerModule = new WorkSchedulerModule({ ...runtime.components, admin, orchestrator: orchestratorModule.orchestrator }, options.scheduler);
-    return [orchestratorModule, schedulerModule];
+    orchestratorModule = new OrchestratorModule({ ...runtime.components, admin, trust }, { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 200, devLoopback: true, ...options.orchestrator });
+    const projectKey = TestProject.fromByte(0x51, async () => ({ status: 0, body: null }), runtime.identity.nodeId).key;
+    creditOutbox = options.credit ? new CreditOutboxModule(runtime.components, options.credit) : undefined;
+    schedulerModule = new WorkSchedulerModule(
+      { ...runtime.components, admin, orchestrator: orchestratorModule.orchestrator, ...(creditOutbox ? { credit: creditOutbox } : {}) },
+      { devLoopback: true, ...options.scheduler, projects: [{ key: projectKey, name: 'test project', source: 'flag' }, ...(options.scheduler?.projects ?? [])] },
+    );
+    return [orchestratorModule, ...(creditOutbox ? [creditOutbox] : []), schedulerModule];
   });
   runtimes.push(orchestratorRuntime);
   const target = { nodeId: orchestratorRuntime.identity.nodeId, urls: orchestratorRuntime.listenUrls() };
@@ -125,12 +172,13 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     const index = started++;
     const own = { ...options.contributor?.(index), ...extra };
     const dataDir = join(root, `node-${index + 1}`);
-    let parts: { host: VNodeHost; runner: WorkRunner; membership: MembershipModule } | undefined;
+    let parts: { host: VNodeHost; runner: WorkRunner; membership: MembershipModule; credit: CreditModule | undefined } | undefined;
     const runtime = await NodeRuntime.launch(config(dataDir, 'contributor', own.listen ? ['ws://127.0.0.1:0/peer'] : [], own.limits ?? WORK_TEST_LIMITS, warn), (opened) => {
       const built = membershipParts(opened, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 }, { vnodeHost: own.host ? { host: own.host } : {} });
       const runner = new WorkRunner({ ...opened.components, vnodes: built.vnodes!, membership: built.membership }, own.runner);
-      parts = { host: built.vnodes!.host, runner, membership: built.membership };
-      return [...built.modules, runner];
+      const credit = options.credit ? new CreditModule({ ...opened.components, membership: built.membership, vnodes: built.vnodes! }, { ledger: { fsync: false } }) : undefined;
+      parts = { host: built.vnodes!.host, runner, membership: built.membership, credit };
+      return [...built.modules, runner, ...(credit ? [credit] : [])];
     });
     runtimes.push(runtime);
     const contributor: WorkContributor = { runtime, nodeId: runtime.identity.nodeId, ...parts!, dataDir };
@@ -159,8 +207,10 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     orchestrator,
     schedulerModule: schedulerModule!,
     scheduler: schedulerModule!.scheduler,
+    credit: creditOutbox,
     contributors,
     dataDir: root,
+    project: TestProject.fromByte(0x51, (request) => schedulerModule!.api.handle(request), orchestratorRuntime.identity.nodeId),
     addContributor,
     async trust(contributor, timeoutMs = 10_000) {
       trusted.add(contributor.nodeId);

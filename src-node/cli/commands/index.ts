@@ -11,6 +11,8 @@ import { simCommand } from './sim.js';
 import { orchestratorCommand } from './orchestrator.js';
 import { devnetCommand } from './devnet.js';
 import { authorityCommand } from './authority.js';
+import { jobCommand } from './job.js';
+import { projectCommand } from './project.js';
 
 export { PNODE_VERSION } from '../version.js';
 import { PNODE_VERSION } from '../version.js';
@@ -20,5 +22,5 @@ export const rootCommand: CommandSpec = {
   summary: 'PNode: donate compute to a decentralized network',
   version: PNODE_VERSION,
   description: `pnode ${PNODE_VERSION}: the PNode node stack without a window, and the network's own services.`,
-  subcommands: [nodeCommand, orchestratorCommand, directoryCommand, authorityCommand, devnetCommand, networkCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand, simCommand],
+  subcommands: [nodeCommand, orchestratorCommand, directoryCommand, authorityCommand, devnetCommand, jobCommand, projectCommand, networkCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand, simCommand],
 };

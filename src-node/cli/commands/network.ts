@@ -164,6 +164,7 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
       { name: 'psk-out', type: 'string', valueName: 'file', description: 'Write a new random network key here (mode 0600, never overwritten)' },
       { name: 'psk-hint', type: 'string', valueName: 'text', description: 'Where members get the key (never the key itself)' },
       { name: 'registration-authority-key', type: 'string', valueName: 'z…', description: 'did:key fingerprint of the registration authority (trusted registration)' },
+      { name: 'project', type: 'list', valueName: 'z…=name', description: 'A project allowed to submit work: its key (pnode project keygen) and name' },
       { name: 'valid-days', type: 'number', valueName: 'days', description: `Validity (default ${NETWORK_DESCRIPTOR_DEFAULT_VALID_DAYS}, at most ${NETWORK_DESCRIPTOR_MAX_VALID_DAYS})` },
     ],
     async run(context) {
@@ -185,6 +186,11 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
           joinPolicy: policy,
           pskHint: context.args.options['psk-hint'] as string | undefined,
           registrationAuthorityKey: context.args.options['registration-authority-key'] as string | undefined,
+          projects: ((context.args.options['project'] as string[] | undefined) ?? []).map((text) => {
+            const eq = text.indexOf('=');
+            if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--project ${JSON.stringify(text)}: expected <key>=<name>`);
+            return { key: text.slice(0, eq), name: text.slice(eq + 1) };
+          }),
           createdAt: now,
           validForMs: validDays(context) * DAY_MS,
         },

@@ -9,6 +9,16 @@
 //                                     when it changes (repeatable)
 //   --credential-validity-minutes N   validity of the credentials this authority issues
 //   --demo <spec>                     keep the PNodes busy with the demo project (demo.ts)
+//   --store sqlite | postgres://…     the job store (issue 13 §3): SQLite in the data dir, or a
+//                                     PostgreSQL server several orchestrators share
+//   --blob-dir <dir>                  where blobs live (shared with the other orchestrators of a
+//                                     PostgreSQL store)
+//   --jobs-listen <url>               serve the job API (http://127.0.0.1:<port>, or https:// with
+//                                     --tls-cert/--tls-key)
+//   --project-key z…                  also take work from this project key (repeatable; the
+//                                     network descriptor's projects are taken anyway)
+//   --dev-loopback                    devnets on one machine: PNodes on loopback count as separate
+//                                     addresses (never in a deployment)
 // The network descriptor's registration-authority/key is trusted too.
 import { resolve } from 'node:path';
 import type { OptionSpec, ParsedArgs } from '../args.js';
@@ -20,6 +30,7 @@ import { readAuthorityRecord } from '../../services/authority/authority-key.js';
 import { checkHeartbeatInterval, type OrchestratorModuleOptions } from '../../services/orchestrator/orchestrator-module.js';
 import { parseAdminListen } from '../../services/orchestrator/admin-auth.js';
 import { DEMO_KINDS, parseDemoSpec } from '../../services/orchestrator/work/demo.js';
+import { parseJobListen } from '../../services/orchestrator/jobs/job-server.js';
 import type { WorkSchedulerModuleOptions } from '../../services/orchestrator/work/work-scheduler-module.js';
 import type { OrchestratorSetup } from '../../recipes/orchestrator-node.js';
 
@@ -50,6 +61,11 @@ export const WORK_FLAGS: readonly OptionSpec[] = [
     valueName: 'spec',
     description: `Keep the PNodes busy with demo jobs, one after another: ${DEMO_KINDS.join(' | ')}, with settings after a colon: mandelbrot:size=64,tiles=8,iterations=2000 or primes:span=2000000,tasks=32 (pictures go to <data-dir>/demo/)`,
   },
+  { name: 'store', type: 'string', valueName: 'sqlite|url', description: 'The job store: sqlite (default, <data-dir>/jobs/jobs.sqlite) or postgres://user@host:port/db, shared by several orchestrators' },
+  { name: 'blob-dir', type: 'string', valueName: 'dir', description: 'Where blobs (modules, input files) live (default <data-dir>/jobs/blobs; orchestrators sharing a PostgreSQL store share it)' },
+  { name: 'jobs-listen', type: 'string', valueName: 'url', description: 'Serve the job API for projects here: http://127.0.0.1:<port> (loopback), or https://<host>:<port> with --tls-cert and --tls-key' },
+  { name: 'project-key', type: 'list', valueName: 'z…', description: 'Also take work from this project key (the network descriptor\'s projects are taken anyway)' },
+  { name: 'dev-loopback', type: 'boolean', description: 'Devnets on one machine: PNodes connecting from loopback count as separate addresses (never in a deployment)' },
 ];
 
 /** The orchestrator's own options; UsageError for bad values. */
@@ -97,18 +113,50 @@ export async function trustSetupFrom(args: ParsedArgs, cwd: string, dataDir: str
   };
 }
 
-/** The work scheduler's part: `--demo` runs the demo project from the start; UsageError for a bad spec. */
-export function workSetupFrom(args: ParsedArgs): WorkSchedulerModuleOptions {
+/** The work scheduler's part: the job store, the job API, projects, the demo; UsageError for bad values. */
+export function workSetupFrom(args: ParsedArgs, cwd: string): WorkSchedulerModuleOptions {
+  const out: { -readonly [K in keyof WorkSchedulerModuleOptions]: WorkSchedulerModuleOptions[K] } = {};
   const text = args.options['demo'];
-  if (text === undefined) return {};
-  try {
-    return { demo: parseDemoSpec(String(text)) };
-  } catch (error) {
-    throw new UsageError(`--demo: ${(error as Error).message}`);
+  if (text !== undefined) {
+    try {
+      out.demo = parseDemoSpec(String(text));
+    } catch (error) {
+      throw new UsageError(`--demo: ${(error as Error).message}`);
+    }
   }
+  const store = args.options['store'] as string | undefined;
+  if (store !== undefined) {
+    if (store !== 'sqlite' && !/^postgres(ql)?:\/\//.test(store)) throw new UsageError('--store is sqlite or a postgres://user@host:port/database URL');
+    out.store = store;
+  }
+  const blobDir = args.options['blob-dir'] as string | undefined;
+  if (blobDir !== undefined) out.blobDir = resolve(cwd, blobDir);
+  const jobsListen = args.options['jobs-listen'] as string | undefined;
+  if (jobsListen !== undefined) {
+    try {
+      parseJobListen(jobsListen);
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
+    if (jobsListen.startsWith('https:') && args.options['tls-cert'] === undefined) throw new UsageError('an https:// --jobs-listen needs --tls-cert and --tls-key');
+    out.jobsListen = jobsListen;
+  }
+  const keys = (args.options['project-key'] as string[] | undefined) ?? [];
+  for (const key of keys) {
+    try {
+      parseFingerprint(key);
+    } catch {
+      throw new UsageError(`--project-key ${JSON.stringify(key)} is not a did:key fingerprint (z…): pnode project keygen prints one`);
+    }
+  }
+  if (keys.length > 0) out.projects = keys.map((key) => ({ key, name: `project ${key.slice(0, 12)}…`, source: 'flag' as const }));
+  if (args.options['dev-loopback'] === true) out.devLoopback = true;
+  return out;
 }
 
 /** The whole deployment's setup from its flags. */
 export async function orchestratorSetupFrom(args: ParsedArgs, cwd: string, dataDir: string): Promise<OrchestratorSetup> {
-  return { orchestrator: orchestratorOptionsFrom(args), ...(await trustSetupFrom(args, cwd, dataDir)), work: workSetupFrom(args) };
+  const work = workSetupFrom(args, cwd);
+  const orchestrator = orchestratorOptionsFrom(args);
+  return { orchestrator: work.devLoopback ? { ...orchestrator, devLoopback: true } : orchestrator, ...(await trustSetupFrom(args, cwd, dataDir)), work };
 }

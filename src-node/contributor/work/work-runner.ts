@@ -10,14 +10,14 @@
 //      task, and that result is sent too;
 //   3. at most MAX_TASKS_PER_VNODE tasks per VNode are here at once (one running, one waiting);
 //   4. the module is in the cache, else it is fetched from the sender in chunks (module-fetch.ts)
-//      and stored under its hash; tasks naming a module being fetched wait for that one fetch (at
-//      most MAX_MODULE_FETCHES fetches at once).
+//      and stored under its hash; so is each input file a WASI task names by hash (a blob,
+//      issue 13 §1: the orchestrator serves blobs over the same chunked messages, and only to a
+//      PNode running a task that needs them). Tasks needing a blob being fetched wait for that
+//      one fetch (at most MAX_MODULE_FETCHES fetches at once).
 // A refusal is a result with status `cancelled` and a detail starting "refused: " (the
 // orchestrator runs the task elsewhere and counts no failure against it); a module that cannot be
 // fetched fails the task (`failed`). Then the VNode host's runTask runs it and the
-// result goes back. Tasks of either kind (host API v1 or WASI, issue 13 §2) pass through alike;
-// a WASI task's input files given by hash must already be in the host's cache (fetching them is
-// the job work's to add: the orchestrator does not serve them yet).
+// result goes back. Tasks of either kind (host API v1 or WASI, issue 13 §2) pass through alike.
 //
 // Test-only: `resultTransform` changes each result before it is sent, which is how tests make a
 // PNode that lies. Nothing on the command line or in the desktop app sets it.
@@ -26,7 +26,8 @@ import type { VNodeModuleChunkBody, VNodeTaskBody } from '../../../src-shared/pr
 import type { ErrorBody } from '../../../src-shared/protocol/messages/core-bodies.js';
 import { decodeModuleChunk } from '../../../src-shared/vnode/module-chunks.js';
 import { type TaskResult, type TaskStatus, encodeTaskResult, makeTaskResult } from '../../../src-shared/vnode/task-result.js';
-import { type AnyTask, decodeTask } from '../../../src-shared/vnode/workload.js';
+import { type AnyTask, decodeTask, isWasiTask } from '../../../src-shared/vnode/workload.js';
+import { isBlobFile } from '../../../src-shared/vnode/wasi-workload.js';
 import type { ContentHash } from '../../../src-shared/vnode/content-hash.js';
 import type { PeerConnection } from '../../kernel/connection/peer-connection.js';
 import type { KernelComponents } from '../../kernel/runtime/components.js';
@@ -77,7 +78,15 @@ interface Waiter {
 
 interface Fetching {
   readonly fetch: ModuleFetch;
-  readonly waiters: Waiter[];
+  /** Resolves with null once the blob is in the cache, or with why it is not. */
+  readonly done: Promise<string | null>;
+}
+
+/** The blobs a task needs in the cache before it runs: its module, then its input files given by hash. */
+function blobsOf(task: AnyTask): Array<{ hash: ContentHash; size: number }> {
+  const out = [{ hash: task.moduleHash, size: task.moduleSize }];
+  if (isWasiTask(task)) for (const file of task.files) if (isBlobFile(file) && !out.some((b) => b.hash === file.hash)) out.push({ hash: file.hash, size: file.size });
+  return out;
 }
 
 export class WorkRunner implements RuntimeModule {
@@ -162,62 +171,59 @@ export class WorkRunner implements RuntimeModule {
     });
   }
 
-  /** Runs the task once its module is in the cache (fetching it first when it is not). */
+  /** Runs the task once its module and blobs are in the cache (fetching what is not). */
   private async prepare(host: VNodeHost, from: string, waiter: Waiter): Promise<void> {
     const { task } = waiter;
-    const key = `${from} ${task.moduleHash}`;
-    const joining = this.fetches.get(key);
-    if (joining) {
-      joining.waiters.push(waiter);
-      return;
+    for (const blob of blobsOf(task)) {
+      const failure = await this.ensure(host, from, blob.hash, blob.size);
+      if (failure === null) continue;
+      const busy = failure.startsWith('refused: ');
+      return this.finish(from, waiter.reqId, task, makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status: busy ? 'cancelled' : 'failed', detail: failure, cpuMs: 0, wallMs: 0 }), false);
     }
-    if (await host.modules.has(task.moduleHash)) return this.run(host, from, waiter);
-    // Another task may have started the fetch while we looked in the cache.
-    const started = this.fetches.get(key);
-    if (started) {
-      started.waiters.push(waiter);
-      return;
-    }
-    if (this.fetches.size >= MAX_MODULE_FETCHES) {
-      return this.finish(from, waiter.reqId, task, makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status: 'cancelled', detail: `refused: busy, fetching ${this.fetches.size} modules already`, cpuMs: 0, wallMs: 0 }), false);
-    }
-    this.startFetch(host, from, task.moduleHash, task.moduleSize, key, waiter);
+    return this.run(host, from, waiter);
   }
 
-  private startFetch(host: VNodeHost, from: string, moduleHash: ContentHash, moduleSize: number, key: string, first: Waiter): void {
-    const waiters: Waiter[] = [first];
+  /** Null once the blob is in the cache (fetched from `from` if it was not), else why not. */
+  private async ensure(host: VNodeHost, from: string, hash: ContentHash, size: number): Promise<string | null> {
+    const key = `${from} ${hash}`;
+    const joining = this.fetches.get(key);
+    if (joining) return joining.done;
+    if (await host.modules.has(hash)) return null;
+    // Another task may have started the fetch while we looked in the cache.
+    const started = this.fetches.get(key);
+    if (started) return started.done;
+    if (this.fetches.size >= MAX_MODULE_FETCHES) return `refused: busy, fetching ${this.fetches.size} blobs already`;
+    let settle: (failure: string | null) => void = () => undefined;
+    const done = new Promise<string | null>((resolve) => (settle = resolve));
     const fetch = new ModuleFetch({
       ...this.options.fetch,
-      moduleHash,
-      moduleSize,
+      moduleHash: hash,
+      moduleSize: size,
       from,
       newRequestId: () => newId('mr', this.components.clock.now()),
       send: (body) => {
         this.stats.moduleRequests++;
         return this.components.connections.send(from, 'vnode-module-request', body);
       },
-      onDone: (outcome) => void this.fetched(host, from, key, moduleHash, fetch, waiters, outcome),
+      onDone: (outcome) => void this.fetched(host, key, hash, fetch, outcome).then(settle),
     });
-    this.fetches.set(key, { fetch, waiters });
+    this.fetches.set(key, { fetch, done });
     fetch.start();
+    return done;
   }
 
-  private async fetched(host: VNodeHost, from: string, key: string, moduleHash: ContentHash, fetch: ModuleFetch, waiters: Waiter[], outcome: FetchOutcome): Promise<void> {
+  private async fetched(host: VNodeHost, key: string, hash: ContentHash, fetch: ModuleFetch, outcome: FetchOutcome): Promise<string | null> {
     this.stats.chunksReceived += fetch.stats.chunksReceived;
     this.stats.chunksRefused += fetch.stats.chunksRefused;
     let failure: string | null = outcome.ok ? null : outcome.detail;
     if (outcome.ok) {
-      const stored = await host.modules.put(outcome.bytes, moduleHash).catch((error: unknown) => ({ ok: false as const, error: { detail: error instanceof Error ? error.message : String(error) } }));
+      const stored = await host.modules.put(outcome.bytes, hash).catch((error: unknown) => ({ ok: false as const, error: { detail: error instanceof Error ? error.message : String(error) } }));
       if (stored.ok) this.stats.modulesFetched++;
-      else failure = `the module could not be stored: ${stored.error.detail}`;
+      else failure = `the blob could not be stored: ${stored.error.detail}`;
     }
     if (failure !== null) this.stats.moduleFetchesFailed++;
-    // Waiters that joined while the module was being stored are in the same list.
     this.fetches.delete(key);
-    for (const waiter of waiters.splice(0)) {
-      if (failure === null) void this.run(host, from, waiter);
-      else this.finish(from, waiter.reqId, waiter.task, makeTaskResult({ taskId: waiter.task.taskId, vnodeId: waiter.task.vnodeId, status: 'failed', detail: failure, cpuMs: 0, wallMs: 0 }), false);
-    }
+    return failure;
   }
 
   private async run(host: VNodeHost, from: string, waiter: Waiter): Promise<void> {

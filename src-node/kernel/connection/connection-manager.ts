@@ -27,8 +27,12 @@ import type { CapabilityAdvertiser } from './capability-advertisement.js';
 
 /** How often the working set is re-planned even without events (cooldowns expire quietly). */
 export const WORKING_SET_PLAN_INTERVAL_MS = 5_000;
-/** Inbound sessions a service node (orchestrator, directory) holds at most. */
-export const DEFAULT_MAX_INBOUND_SERVICE_SESSIONS = 20_000;
+/**
+ * Inbound sessions a service node (orchestrator, directory) holds at most: the 50,000 PNodes an
+ * orchestrator is built to serve (DESIGN.md §9). Each is a file descriptor: the process's
+ * RLIMIT_NOFILE must allow as many.
+ */
+export const DEFAULT_MAX_INBOUND_SERVICE_SESSIONS = 50_000;
 /** Inbound sessions a contributor accepts before the working set trims them. */
 export const DEFAULT_MAX_INBOUND_CONTRIBUTOR_SESSIONS = 16;
 /**

@@ -7,7 +7,7 @@ import type { KernelComponents } from '../../kernel/runtime/components.js';
 import { requireComponents } from '../../kernel/runtime/components.js';
 import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
 import type { AdminExtensions } from '../../kernel/http/admin-extension.js';
-import { Orchestrator, type TrustHook } from './orchestrator.js';
+import { Orchestrator, type RegistrationLimits, type TrustHook } from './orchestrator.js';
 import { startAdminServer, type AdminServer } from './admin-server.js';
 import { parseAdminListen } from './admin-auth.js';
 import { removeAdminFile, writeAdminFile } from './admin-file.js';
@@ -39,6 +39,10 @@ export interface OrchestratorModuleOptions {
   /** Fixed admin token (tests). */
   readonly adminToken?: string;
   readonly maxPnodes?: number;
+  /** Registered PNodes per address and per network prefix (issue 13 §4); default MAX_PNODES_PER_ADDRESS / _PREFIX. */
+  readonly registrationLimits?: RegistrationLimits;
+  /** Devnets and tests on one machine: PNodes on loopback count as separate addresses. Never in a deployment. */
+  readonly devLoopback?: boolean;
 }
 
 export function checkHeartbeatInterval(ms: number): number {
@@ -74,6 +78,8 @@ export class OrchestratorModule implements RuntimeModule {
       ...(options.graceMs !== undefined ? { graceMs: options.graceMs } : {}),
       ...(components.trust ? { trust: components.trust.hook } : {}),
       ...(options.maxPnodes !== undefined ? { maxPnodes: options.maxPnodes } : {}),
+      ...(options.registrationLimits !== undefined ? { registrationLimits: options.registrationLimits } : {}),
+      ...(options.devLoopback !== undefined ? { devLoopback: options.devLoopback } : {}),
       transport: {
         send: (nodeId, kind, body) => connections.send(nodeId, kind, body),
         isConnected: (nodeId) => connections.get(nodeId)?.isOpen ?? false,
@@ -93,7 +99,7 @@ export class OrchestratorModule implements RuntimeModule {
     runtime.trust?.on('recheck', this.onRecheck);
     const after = (): void => this.schedulePlacement();
     connections.handle('pnode-register', (c, body) => {
-      core.onRegister(c.peerNodeId, body);
+      core.onRegister(c.peerNodeId, body, { address: c.address, session: c.session.sessionId });
       after();
     });
     connections.handle('heartbeat', (c, body) => {

@@ -221,3 +221,42 @@ describe('VNodes', () => {
     expect(() => orchestrator.requestVNode({ cores: 1, memoryMb: 0.5 })).toThrow(/memory-mb/);
   });
 });
+
+describe('registrations per address (issue 13 §4)', () => {
+  const register = (t: ReturnType<typeof setup>, byte: number, address: string) => {
+    const identity = testIdentity(byte);
+    t.connected.add(identity.nodeId);
+    const hardware = { ...unknownHardwareSummary('2026-11-21T12:00:00Z'), 'cpu/logical-cores': 4, 'memory/total-mb': 8_192, 'memory/available-mb': 6_000 };
+    const descriptor = signDescriptor({ nodeId: identity.nodeId, hardware, offer: { cores: 2, 'memory-mb': 2_048 }, softwareVersion: 't', now: t.clock.now() }, identity.signer);
+    t.orchestrator.onRegister(identity.nodeId, { 'req/id': `reg:${byte}`, descriptor: descriptor as unknown as Record<string, unknown>, primary: true }, { address, session: `sess:${byte}` });
+    return { nodeId: identity.nodeId, answer: t.last('pnode-register', identity.nodeId)?.body };
+  };
+
+  it('registers at most four PNodes from one address and 64 from one /24; a renewal does not count twice', () => {
+    const t = setup();
+    for (let i = 0; i < 4; i++) expect(register(t, 0x80 + i, '203.0.113.9').answer).toMatchObject({ accepted: true });
+    expect(register(t, 0x84, '203.0.113.9').answer).toEqual({ 're/id': 'reg:132', accepted: false, reason: '4 PNodes are registered from this address already' });
+    expect(register(t, 0x85, '::ffff:203.0.113.9').answer).toMatchObject({ accepted: false });
+    // The same PNode registering again from its address is a renewal.
+    expect(register(t, 0x80, '203.0.113.9').answer).toMatchObject({ accepted: true });
+    expect(t.orchestrator.registry.get(testIdentity(0x80).nodeId)).toMatchObject({ address: '203.0.113.9', prefix: '203.0.113.0/24', session: 'sess:128' });
+    // 4 more addresses of 4 PNodes each … until the /24 holds 64 (identities 0x10–0x7f and 0xa0–0xff, none used above).
+    const bytes = [...Array.from({ length: 0x70 }, (_, i) => 0x10 + i), ...Array.from({ length: 0x60 }, (_, i) => 0xa0 + i)];
+    let accepted = 4;
+    for (const [n, byte] of bytes.slice(0, 80).entries()) {
+      const r = register(t, byte, `203.0.113.${10 + Math.floor(n / 4)}`);
+      if (r.answer?.['accepted'] === true) accepted++;
+      else expect(r.answer).toMatchObject({ accepted: false, reason: '64 PNodes are registered from this network (203.0.113.0/24) already' });
+    }
+    expect(accepted).toBe(64);
+  });
+
+  it('frees an address\'s place when a lease ends', () => {
+    const t = setup();
+    for (let i = 0; i < 4; i++) register(t, 0x90 + i, '198.51.100.4');
+    expect(register(t, 0x94, '198.51.100.4').answer).toMatchObject({ accepted: false });
+    t.clock.advance(LEASE + 1);
+    t.orchestrator.tick();
+    expect(register(t, 0x94, '198.51.100.4').answer).toMatchObject({ accepted: true });
+  });
+});

@@ -39,9 +39,28 @@ import type { Clock } from '../../kernel/util/clock.js';
 import { PNodeRegistry, type PNodeEntry } from './registry.js';
 import { MAX_VNODES, VNodeTable, isHeld, type VNodeRecord } from './vnode-table.js';
 import { RateWindow, zeroCounters, type MetricsSnapshot, type OrchestratorCounters } from './metrics.js';
+import { placeOf } from './work/independence.js';
 
-/** PNodes one orchestrator registers at most (the connection manager holds 20,000 sessions). */
-export const MAX_REGISTERED_PNODES = 20_000;
+/** PNodes one orchestrator registers at most (DESIGN.md §9: 50,000 at a 10 s heartbeat; the connection manager holds as many sessions). */
+export const MAX_REGISTERED_PNODES = 50_000;
+/**
+ * Registered PNodes seen from one address, and from one network prefix (IPv4 /24, IPv6 /48), at
+ * most (issue 13 §4): identities are free, addresses are not. A household or an office behind one
+ * NAT address fits; a thousand identities from one machine do not.
+ */
+export const MAX_PNODES_PER_ADDRESS = 4;
+export const MAX_PNODES_PER_PREFIX = 64;
+
+export interface RegistrationLimits {
+  readonly perAddress: number;
+  readonly perPrefix: number;
+}
+
+/** Where a registration came from: the session's remote address and id. */
+export interface RegistrationSource {
+  readonly address: string;
+  readonly session: string;
+}
 
 /** How the orchestrator reaches PNodes: the runtime's connection manager, or a test double. */
 export interface OrchestratorTransport {
@@ -74,6 +93,9 @@ export interface OrchestratorOptions {
   readonly graceMs?: number;
   readonly trust?: TrustHook;
   readonly maxPnodes?: number;
+  readonly registrationLimits?: RegistrationLimits;
+  /** Devnets and tests on one machine: PNodes on loopback count as separate addresses (work/independence.ts). */
+  readonly devLoopback?: boolean;
 }
 
 export interface OrchestratorEvents {
@@ -94,6 +116,8 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   private readonly heartbeatRate: RateWindow;
   private readonly trust: TrustHook;
   private placementDirty = false;
+  /** The work scheduler's cap on what a PNode may be given before its benchmark (issue 13 §4). */
+  private capacityCap: ((entry: PNodeEntry) => Resources | null) | null = null;
 
   constructor(private readonly options: OrchestratorOptions) {
     super();
@@ -116,7 +140,19 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
 
   // --- registration and heartbeats --------------------------------------------------------------
 
-  onRegister(nodeId: string, body: PnodeRegisterBody): void {
+  /** Caps what each PNode may be given (null: its claims as measured); placement follows at once. */
+  setCapacityCap(cap: ((entry: PNodeEntry) => Resources | null) | null): void {
+    this.capacityCap = cap;
+    this.refreshCapacity();
+  }
+
+  /** A cap changed (a PNode passed its benchmark): placement looks again. */
+  refreshCapacity(): void {
+    this.markDirty();
+    this.emit('changed');
+  }
+
+  onRegister(nodeId: string, body: PnodeRegisterBody, from?: RegistrationSource): void {
     const reqId = body['req/id'];
     if (reqId === undefined) return; // a reply: orchestrators do not register anywhere
     const now = this.now();
@@ -138,9 +174,36 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
       this.options.transport.send(nodeId, 'pnode-register', { 're/id': reqId, accepted: false, reason: 'registry full' });
       return;
     }
+    const place = from ? placeOf({ nodeId, address: from.address, operator: null, session: from.session, devLoopback: this.options.devLoopback === true }) : null;
+    if (place) {
+      const limits = this.options.registrationLimits ?? { perAddress: MAX_PNODES_PER_ADDRESS, perPrefix: MAX_PNODES_PER_PREFIX };
+      const seen = this.registry.registeredAt(place.address, place.prefix);
+      const counted = existing?.state === 'registered';
+      const sameAddress = counted && existing.address === place.address ? 1 : 0;
+      const samePrefix = counted && existing.prefix === place.prefix ? 1 : 0;
+      const refusal =
+        seen.address - sameAddress >= limits.perAddress
+          ? `${limits.perAddress} PNodes are registered from this address already`
+          : seen.prefix - samePrefix >= limits.perPrefix
+            ? `${limits.perPrefix} PNodes are registered from this network (${place.prefix}) already`
+            : null;
+      if (refusal !== null) {
+        this.counters.registrationsRefused++;
+        this.options.transport.send(nodeId, 'pnode-register', { 're/id': reqId, accepted: false, reason: refusal });
+        return;
+      }
+    }
     const assessment = this.trust(descriptor, { now });
     const wasPrimary = existing?.state === 'registered' && existing.primary;
-    const { entry } = this.registry.register({ descriptor, primary: body.primary === true, trust: assessment.level, operatorId: assessment.operatorId ?? null });
+    const { entry } = this.registry.register({
+      descriptor,
+      primary: body.primary === true,
+      trust: assessment.level,
+      operatorId: assessment.operatorId ?? null,
+      address: place?.address ?? null,
+      prefix: place?.prefix ?? null,
+      session: place?.session ?? null,
+    });
     this.counters.registrations++;
     if (wasPrimary && !entry.primary) this.takeBackAll(entry, 'the PNode made another orchestrator its primary', 'not-primary');
     const capacity = this.capacityOf(entry);
@@ -350,7 +413,9 @@ export class Orchestrator extends EventEmitter<OrchestratorEvents> {
   }
 
   private offerOf(entry: PNodeEntry): Resources {
-    return { cores: entry.descriptor.offer.cores, memoryMb: entry.descriptor.offer['memory-mb'] };
+    const offer = { cores: entry.descriptor.offer.cores, memoryMb: entry.descriptor.offer['memory-mb'] };
+    const cap = this.capacityCap?.(entry) ?? null;
+    return cap ? { cores: Math.min(offer.cores, cap.cores), memoryMb: Math.min(offer.memoryMb, cap.memoryMb) } : offer;
   }
 
   private measuredOf(entry: PNodeEntry): PlacementCandidate['measured'] {

@@ -42,6 +42,14 @@ export interface PNodeEntry {
   registeredMsBefore: number;
   /** VNodes offered to, allocated on, or running on this PNode. */
   readonly vnodes: Set<string>;
+  /**
+   * Where it registered from (issue 13 §4): the address and network prefix as independence keys
+   * them (work/independence.ts), and the session it registered over. Null for a registration
+   * that came without them (tests driving the orchestrator directly).
+   */
+  address: string | null;
+  prefix: string | null;
+  session: string | null;
 }
 
 export interface RegistryOptions {
@@ -56,6 +64,9 @@ export interface RegistrationInput {
   readonly primary: boolean;
   readonly trust: TrustLevel;
   readonly operatorId: string | null;
+  readonly address?: string | null;
+  readonly prefix?: string | null;
+  readonly session?: string | null;
 }
 
 export interface SweepResult {
@@ -70,6 +81,9 @@ export class PNodeRegistry {
   private registered = 0;
   /** Work penalties (issue 7 §3): score points taken off a PNode whose results lost a quorum, by node-id. */
   private readonly penalties = new Map<string, number>();
+  /** Registered PNodes by address key and by prefix key (the per-address registration limits count them). */
+  private readonly byAddress = new Map<string, Set<string>>();
+  private readonly byPrefix = new Map<string, Set<string>>();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -89,6 +103,27 @@ export class PNodeRegistry {
     return this.entries.values();
   }
 
+  /** Registered PNodes seen from this address key, and from this prefix key. */
+  registeredAt(address: string, prefix: string): { address: number; prefix: number } {
+    return { address: this.byAddress.get(address)?.size ?? 0, prefix: this.byPrefix.get(prefix)?.size ?? 0 };
+  }
+
+  private index(entry: PNodeEntry, add: boolean): void {
+    const update = (map: Map<string, Set<string>>, key: string | null) => {
+      if (key === null) return;
+      let set = map.get(key);
+      if (add) {
+        if (!set) map.set(key, (set = new Set()));
+        set.add(entry.nodeId);
+      } else if (set) {
+        set.delete(entry.nodeId);
+        if (set.size === 0) map.delete(key);
+      }
+    };
+    update(this.byAddress, entry.address);
+    update(this.byPrefix, entry.prefix);
+  }
+
   countByState(): Record<PNodeState, number> {
     return { registered: this.registered, expired: this.entries.size - this.registered };
   }
@@ -104,6 +139,11 @@ export class PNodeRegistry {
     const hardware = input.descriptor.hardware;
     if (existing) {
       const renewed = existing.state === 'registered';
+      if (renewed) this.index(existing, false);
+      existing.address = input.address ?? null;
+      existing.prefix = input.prefix ?? null;
+      existing.session = input.session ?? null;
+      this.index(existing, true);
       if (!renewed) {
         existing.state = 'registered';
         existing.registeredAt = now;
@@ -142,8 +182,12 @@ export class PNodeRegistry {
       lastSeq: -1,
       registeredMsBefore: 0,
       vnodes: new Set(),
+      address: input.address ?? null,
+      prefix: input.prefix ?? null,
+      session: input.session ?? null,
     };
     this.entries.set(nodeId, entry);
+    this.index(entry, true);
     this.registered++;
     return { entry, renewed: false };
   }
@@ -185,6 +229,7 @@ export class PNodeRegistry {
         entry.missed += LEASE_MISSED_HEARTBEATS;
         entry.registeredMsBefore += Math.max(0, now - entry.registeredAt);
         this.registered--;
+        this.index(entry, false);
         expired.push(entry);
       } else if (entry.state === 'expired' && entry.expiredAt !== null && entry.expiredAt + this.options.graceMs <= now) {
         this.entries.delete(entry.nodeId);

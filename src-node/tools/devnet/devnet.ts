@@ -68,6 +68,11 @@ export interface DevnetFile {
    * with the orchestrator's admin token. Null when this binary's orchestrator has no --authority.
    */
   readonly authority: { readonly key: string; readonly 'data-dir': string; readonly 'tokens-url': string } | null;
+  /**
+   * The orchestrator's job API (issue 13 §1) and a project key it takes work from:
+   * `pnode job submit <manifest> --api <url> --key <project-key>`. Null when this binary has none.
+   */
+  readonly jobs?: { readonly url: string; readonly 'project-key': string; readonly project: string } | null;
   readonly nodes: ReadonlyArray<{ readonly 'node-id': string; readonly pid: number; readonly 'data-dir': string; readonly 'control-url': string; readonly 'control-token': string }>;
 }
 
@@ -280,8 +285,24 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     if (options.heartbeatIntervalMs !== undefined) orchestratorArgs.push('--heartbeat-interval-ms', String(options.heartbeatIntervalMs));
     // Work (issue 7 §3): the demo project keeps the PNodes busy, when this binary's orchestrator has it.
     const demo = options.demo === undefined ? DEVNET_DEMO : options.demo;
-    const withDemo = demo !== null && /--demo\b/.test((await runToEnd(options.cli, ['orchestrator', '--help'])).output);
+    const orchestratorHelp = (await runToEnd(options.cli, ['orchestrator', '--help'])).output;
+    const withDemo = demo !== null && /--demo\b/.test(orchestratorHelp);
     if (withDemo) orchestratorArgs.push('--demo', demo);
+    // Every devnet node dials from 127.0.0.1: they count as separate addresses here (issue 13 §4),
+    // or no two of them could ever confirm each other's results.
+    if (/--dev-loopback\b/.test(orchestratorHelp)) orchestratorArgs.push('--dev-loopback');
+    // The job API on loopback, and a project key of the devnet's own (D/project.key) it takes work from.
+    let project: { key: string; file: string } | null = null;
+    if (/--jobs-listen\b/.test(orchestratorHelp)) {
+      const file = join(root, 'project.key');
+      const made = await runToEnd(options.cli, ['project', 'keygen', '--out', file]);
+      const key = /^(z\w+)/.exec(made.output)?.[1] ?? null;
+      const existing = key ?? (made.code !== 0 ? /"key":\s*"(z\w+)"/.exec(await readFile(file, 'utf8').catch(() => ''))?.[1] ?? null : null);
+      if (existing) {
+        project = { key: existing, file };
+        orchestratorArgs.push('--jobs-listen', 'http://127.0.0.1:0', '--project-key', existing);
+      }
+    }
     stillWanted();
     const orchestratorChild = spawnChild(options.cli, 'orchestrator', orchestratorDir, orchestratorArgs);
     children.push(orchestratorChild);
@@ -294,6 +315,12 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const authorityRecord = withAuthority ? await readAuthorityRecord(orchestratorDir) : undefined;
     const authority = authorityRecord ? { key: authorityRecord['key/public'], 'data-dir': orchestratorDir, 'tokens-url': `${admin.url}/authority/tokens` } : null;
     if (authority) log(`  authority   ${authority.key}  (tokens: pnode authority issue-token --data-dir ${orchestratorDir})`);
+    let jobs: DevnetFile['jobs'] = null;
+    if (project) {
+      const [jobsUrl] = await waitForOutput(orchestratorChild, [/job API (http:\/\/\S+)/], timeoutMs, signal);
+      jobs = { url: jobsUrl!, 'project-key': project.file, project: project.key };
+      log(`  jobs        ${jobsUrl}  (pnode job submit <manifest> --api ${jobsUrl} --key ${project.file})`);
+    }
 
     // 3. Contributors: the first alone, so the others can seed it too; then in batches.
     const nodes: Array<DevnetFile['nodes'][number]> = [];
@@ -333,6 +360,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       directory,
       orchestrator: { 'node-id': orchestratorId!, url: orchestratorUrl!, 'admin-url': admin.url, 'admin-token': admin.token },
       authority,
+      jobs,
       nodes,
     };
     stillWanted();

@@ -10,6 +10,7 @@ import pnodeDescriptor from './pnode-descriptor.v1.schema.json' with { type: 'js
 import operatorCredential from './operator-credential.v1.schema.json' with { type: 'json' };
 import operatorAttestation from './operator-attestation.v1.schema.json' with { type: 'json' };
 import revocationList from './revocation-list.v1.schema.json' with { type: 'json' };
+import projectRequest from './project-request.v1.schema.json' with { type: 'json' };
 import creditReceipt from './credit-receipt.v1.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
@@ -25,6 +26,8 @@ export const SCHEMAS = {
   'operator-credential.v1': operatorCredential,
   'operator-attestation.v1': operatorAttestation,
   'revocation-list.v1': revocationList,
+  // Projects and job submission (issue 13 §1; src-shared/jobs).
+  'project-request.v1': projectRequest,
   // Credit (issue 13 §5; src-shared/credit).
   'credit-receipt.v1': creditReceipt,
 } as const;

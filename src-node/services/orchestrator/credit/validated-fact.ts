@@ -1,8 +1,8 @@
 // What the work scheduler tells credit when validation has decided about one result of one PNode
 // (issue 13 §5): the hook `CreditOutboxModule.onValidated(fact)` takes one of these per result —
-// per replica, not per task: each PNode that returned a result gets its own receipt, validated or
-// not. Invalid, late or unverified results are reported too: they earn nothing, and the PNode's
-// count of rejected results comes from their receipts.
+// per replica, not per task: each PNode whose result validation accepted gets its own receipt.
+// The work scheduler reports no rejected result (a receipt would tell a liar which lies were
+// caught); the other outcomes earn nothing and stay for callers that want a PNode told.
 import type { CreditClaim, ResultOutcome } from '../../../../src-shared/credit/credit-formula.js';
 
 export interface ValidatedFact {

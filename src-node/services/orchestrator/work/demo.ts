@@ -1,24 +1,36 @@
-// The demo project (issue 7 §3): real, checkable work from the workloads built in the repo
-// (workloads/), to keep a devnet busy. `pnode orchestrator --demo mandelbrot[:size=…,tiles=…,
+// The demo project (issue 7 §3, issue 13 §1): real, checkable work to keep a devnet busy, as an
+// ordinary project. The orchestrator holds the demo's project key (<dataDir>/demo/project-key.json,
+// 0600) and lists it among its projects; every job goes through the job API like any project's:
+// signed requests to create a batch, upload the WASI module, submit the tasks, and the batch is
+// retired once every task is decided. `pnode orchestrator --demo mandelbrot[:size=…,tiles=…,
 // iterations=…]` or `--demo primes[:span=…,tasks=…]` runs job after job:
 //   mandelbrot  round 0 is the whole picture; each later round zooms into another region near the
-//               set's edge (4×, 16×, 64×), tiles × tiles tiles of size² pixels. When a job
-//               finishes, its picture is written to <dataDir>/demo/mandelbrot-<job>.png (the last
-//               MAX_DEMO_PICTURES are kept) and the path is in the job's `picture`.
-//   primes      round r counts the primes in [r·tasks·span, (r+1)·tasks·span), one task per span.
-// Results are checked at run time by the quorum only; tests compare them with the JavaScript
+//               set's edge (4×, 16×, 64×), tiles × tiles tiles of size² pixels, each task the WASI
+//               program workloads/mandelbrot-wasi. When a job finishes, its picture is written to
+//               <dataDir>/demo/mandelbrot-<batch>.png (the last MAX_DEMO_PICTURES are kept).
+//   primes      round r counts the primes in [r·tasks·span, (r+1)·tasks·span) with
+//               workloads/primes-wasi, one task per span.
+// Results are checked at run time by replication only; tests compare them with the JavaScript
 // references (mandelbrotTileReference, countPrimesReference).
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fingerprintFromPublicKey } from '../../../../src-shared/protocol/did-key.js';
+import type { CryptoProvider, Ed25519Signer } from '../../../../src-shared/protocol/crypto/provider.js';
+import { fromBase64url, toBase64url } from '../../../../src-shared/protocol/encoding/base64url.js';
+import { randomBytes, utf8 } from '../../../../src-shared/protocol/encoding/bytes.js';
+import { type RequestMethod, projectRequestHeader, signProjectRequest } from '../../../../src-shared/jobs/project-request.js';
+import { MAX_TASKS_PER_REQUEST } from '../../../../src-shared/jobs/job-limits.js';
 import type { ContentHash } from '../../../../src-shared/vnode/content-hash.js';
-import type { Workload } from '../../../../src-shared/vnode/workload.js';
 import { writeFileAtomic } from '../../../kernel/storage/atomic-file.js';
-import { loadDemoModule } from '../../../kernel/workloads/demo/demo-workloads.js';
-import { MAX_ITERATIONS, MAX_TILES, MAX_TILE_SIZE, VIEW_LEFT, VIEW_SPAN, VIEW_TOP, type TileSpec, tileWorkload } from '../../../kernel/workloads/demo/mandelbrot.js';
+import { hashBytes } from '../../../kernel/storage/module-cache.js';
+import { packageRoot } from '../../../kernel/util/package-root.js';
+import type { Clock } from '../../../kernel/util/clock.js';
+import { MAX_ITERATIONS, MAX_TILES, MAX_TILE_SIZE, VIEW_LEFT, VIEW_SPAN, VIEW_TOP, type TileSpec, encodeTileInput } from '../../../kernel/workloads/demo/mandelbrot.js';
 import { MandelbrotCanvas } from '../../../kernel/workloads/demo/png.js';
-import { MAX_PRIMES_BOUND, decodePrimesOutput, primesWorkload } from '../../../kernel/workloads/demo/primes.js';
-import { MAX_TASKS_PER_JOB } from './work-profile.js';
-import type { Job, WorkScheduler, WorkTask } from './work-scheduler.js';
+import { MAX_PRIMES_BOUND, decodePrimesOutput, encodePrimesInput } from '../../../kernel/workloads/demo/primes.js';
+import type { JobAnswer, JobRequest } from '../jobs/job-api.js';
+import type { AcceptedTask, FailedTask, WorkScheduler } from './work-scheduler.js';
 
 export type DemoSpec =
   | { readonly kind: 'mandelbrot'; readonly size: number; readonly tiles: number; readonly iterations: number }
@@ -28,12 +40,23 @@ export const DEMO_KINDS = ['mandelbrot', 'primes'] as const;
 export const DEFAULT_MANDELBROT_DEMO: DemoSpec = { kind: 'mandelbrot', size: 64, tiles: 8, iterations: 2_000 };
 export const DEFAULT_PRIMES_DEMO: DemoSpec = { kind: 'primes', span: 2_000_000, tasks: 32 };
 export const DEMO_DIR = 'demo';
+export const DEMO_KEY_FILE = 'project-key.json';
+export const DEMO_PROJECT_NAME = 'PNode demo';
 /** Pictures kept in <dataDir>/demo (the oldest go first). */
 export const MAX_DEMO_PICTURES = 16;
+/** Demo jobs remembered for the admin API. */
+export const MAX_DEMO_JOBS_KEPT = 16;
 /** Pause between one demo job's end and the next one's start. */
 export const DEMO_NEXT_JOB_DELAY_MS = 1_000;
+/** How often the running job's counts are read from the store (events can be missed across a restart). */
+export const DEMO_CHECK_MS = 5_000;
 /** Largest span of one primes task (trial division: a span of 10^7 near 2^31 takes seconds). */
 export const MAX_PRIMES_SPAN = 50_000_000;
+/** Tasks of one demo job at most. */
+export const MAX_DEMO_TASKS = 4_096;
+/** The running-time budget of one demo task. */
+export const DEMO_TASK_MAX_MS = 10 * 60_000;
+export const DEMO_TASK_MEMORY_MB = 16;
 /** Regions the zoom rounds visit: near the edge of the set, where the picture has detail. */
 export const ZOOM_POINTS: ReadonlyArray<readonly [re: number, im: number]> = [
   [-0.7453, 0.1127], // seahorse valley
@@ -48,7 +71,7 @@ const LIMITS = {
   tiles: [1, 64],
   iterations: [1, MAX_ITERATIONS],
   span: [1, MAX_PRIMES_SPAN],
-  tasks: [1, MAX_TASKS_PER_JOB],
+  tasks: [1, MAX_DEMO_TASKS],
 } as const satisfies Record<string, readonly [number, number]>;
 
 function setting(kind: string, key: string, value: unknown): number {
@@ -62,14 +85,13 @@ function setting(kind: string, key: string, value: unknown): number {
 
 function build(kind: string, values: Record<string, unknown>): DemoSpec {
   if (kind === 'mandelbrot') {
-    const base = DEFAULT_MANDELBROT_DEMO as Extract<DemoSpec, { kind: 'mandelbrot' }>;
-    const out = { ...base };
+    const out = { ...(DEFAULT_MANDELBROT_DEMO as Extract<DemoSpec, { kind: 'mandelbrot' }>) };
     for (const [key, value] of Object.entries(values)) (out as Record<string, unknown>)[key] = setting(kind, key, value);
+    if (out.tiles * out.tiles > MAX_DEMO_TASKS) throw new Error(`a mandelbrot demo job has at most ${MAX_DEMO_TASKS} tiles`);
     return out;
   }
   if (kind === 'primes') {
-    const base = DEFAULT_PRIMES_DEMO as Extract<DemoSpec, { kind: 'primes' }>;
-    const out = { ...base };
+    const out = { ...(DEFAULT_PRIMES_DEMO as Extract<DemoSpec, { kind: 'primes' }>) };
     for (const [key, value] of Object.entries(values)) (out as Record<string, unknown>)[key] = setting(kind, key, value);
     if (out.span * out.tasks > MAX_PRIMES_BOUND) throw new Error('primes span × tasks must stay below 2^31');
     return out;
@@ -103,7 +125,6 @@ export function formatDemoSpec(spec: DemoSpec): string {
 export interface MandelbrotRegion {
   /** Tiles on the whole picture's side at this zoom. */
   readonly grid: number;
-  /** The job's first tile column and row. */
   readonly x0: number;
   readonly y0: number;
   readonly zoom: number;
@@ -120,7 +141,7 @@ export function mandelbrotRegion(tiles: number, round: number): MandelbrotRegion
   return { grid, x0: at(point[0], VIEW_LEFT), y0: at(point[1], VIEW_TOP), zoom };
 }
 
-/** The tile each task of a Mandelbrot demo job computes. */
+/** The tile each task of a Mandelbrot demo job computes, row by row. */
 export function mandelbrotTiles(spec: Extract<DemoSpec, { kind: 'mandelbrot' }>, region: MandelbrotRegion): TileSpec[] {
   const out: TileSpec[] = [];
   for (let row = 0; row < spec.tiles; row++) {
@@ -136,73 +157,179 @@ export function primesRanges(spec: Extract<DemoSpec, { kind: 'primes' }>, round:
   return Array.from({ length: spec.tasks }, (_, i) => [base + i * spec.span, base + (i + 1) * spec.span] as const);
 }
 
-interface DemoJob {
-  readonly spec: DemoSpec;
-  readonly canvas: MandelbrotCanvas | null;
-  readonly tiles: readonly TileSpec[];
-  primes: number;
+/** The demo's project key: made on first use, kept in <dataDir>/demo/project-key.json (0600). */
+export async function demoProjectSigner(dataDir: string, crypto: CryptoProvider): Promise<Ed25519Signer> {
+  const path = join(dataDir, DEMO_DIR, DEMO_KEY_FILE);
+  let seed: Uint8Array | null = null;
+  try {
+    const text = JSON.parse(await readFile(path, 'utf8')) as { seed?: unknown };
+    if (typeof text.seed === 'string') seed = fromBase64url(text.seed);
+  } catch {
+    seed = null;
+  }
+  if (!seed || seed.length !== 32) {
+    seed = randomBytes(32);
+    await writeFileAtomic(path, `${JSON.stringify({ schema: 'pnode-demo-project-key.v1', seed: toBase64url(seed) })}\n`, { mode: 0o600 });
+  }
+  return crypto.ed25519Signer(seed);
 }
 
-export interface DemoRunnerOptions {
+/** A committed WASI workload's bytes (workloads/<name>/<name>.wasm). */
+export function wasiWorkloadBytes(name: string, root: string = packageRoot()): Uint8Array {
+  return new Uint8Array(readFileSync(join(root, 'workloads', name, `${name}.wasm`)));
+}
+
+export interface DemoJob {
+  readonly batch: string;
+  readonly name: string;
+  readonly kind: 'demo:mandelbrot' | 'demo:primes';
+  readonly spec: DemoSpec;
+  readonly round: number;
+  readonly total: number;
+  readonly createdAt: number;
+  state: 'running' | 'done' | 'failed';
+  accepted: number;
+  failed: number;
+  finishedAt: number | null;
+  readonly meta: Record<string, unknown>;
+}
+
+interface LiveJob {
+  readonly job: DemoJob;
+  readonly canvas: MandelbrotCanvas | null;
+  /** Task name → its place (tile index). */
+  readonly index: Map<string, number>;
+}
+
+export interface DemoProjectOptions {
   readonly scheduler: WorkScheduler;
+  /** The job API, called like any project does (demo requests are signed and replay-checked). */
+  readonly api: { handle(request: JobRequest): Promise<JobAnswer> };
+  /** The orchestrator the requests are meant for. */
+  readonly audience: string;
+  readonly signer: Ed25519Signer;
+  readonly clock: Clock;
   readonly dataDir: string;
   readonly warn?: (line: string) => void;
   /** Where workloads/ is (tests); default the package's. */
   readonly root?: string;
   readonly nextJobDelayMs?: number;
+  /** The live job's counts from the store (a safety net for missed events). */
+  readonly counts?: (batch: string) => Promise<{ open: number; accepted: number; failed: number } | null>;
 }
 
-/** Submits demo jobs, paints Mandelbrot tiles as they are accepted, writes the pictures. */
-export class DemoRunner {
-  private readonly modules = new Map<'mandelbrot' | 'primes', { hash: ContentHash; size: number }>();
-  private readonly jobs = new Map<string, DemoJob>();
+/** Submits demo jobs through the job API, paints Mandelbrot tiles as they are accepted, writes the pictures. */
+export class DemoProject {
+  readonly key: string;
+  private readonly jobs: DemoJob[] = [];
+  private readonly live = new Map<string, LiveJob>();
   private readonly rounds = { mandelbrot: 0, primes: 0 };
   private looping: DemoSpec | null = null;
   private stopped = false;
   private nextTimer: NodeJS.Timeout | undefined;
-  private writes = Promise.resolve();
+  private checkTimer: NodeJS.Timeout | undefined;
+  private writes: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: DemoRunnerOptions) {
-    options.scheduler.on('task-accepted', (task, output) => this.onAccepted(task, output));
-    options.scheduler.on('job-finished', (job) => this.onFinished(job));
+  constructor(private readonly options: DemoProjectOptions) {
+    this.key = fingerprintFromPublicKey(options.signer.publicKey);
+    options.scheduler.on('task-accepted', (task) => this.onAccepted(task));
+    options.scheduler.on('task-failed', (task) => this.onFailed(task));
   }
 
   get pictureDir(): string {
     return join(this.options.dataDir, DEMO_DIR);
   }
 
+  /** Demo jobs, newest last. */
+  list(): readonly DemoJob[] {
+    return this.jobs;
+  }
+
+  job(batch: string): DemoJob | undefined {
+    return this.jobs.find((j) => j.batch === batch);
+  }
+
+  /** A signed request of the demo project through the job API; throws with the API's error. */
+  private async call(method: RequestMethod, target: string, body: Uint8Array = new Uint8Array(0)): Promise<Record<string, unknown>> {
+    const signed = signProjectRequest({ audience: this.options.audience, method, target, body, now: this.options.clock.now() }, this.options.signer);
+    const answer = await this.options.api.handle({ method, target, authorization: projectRequestHeader(signed), body });
+    if (answer.status >= 300) {
+      const error = answer.body as { code?: string; detail?: string };
+      throw new Error(`the job API answered ${answer.status} ${error.code ?? ''}: ${error.detail ?? ''}`);
+    }
+    return answer.body as Record<string, unknown>;
+  }
+
+  private json(value: unknown): Uint8Array {
+    return utf8(JSON.stringify(value));
+  }
+
+  /** Retires demo batches left from an earlier run (nobody paints them any more). */
+  async cleanUp(): Promise<void> {
+    let after: string | null = null;
+    for (let page = 0; page < 100; page++) {
+      const listed = (await this.call('GET', `/v1/batches?limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`)) as { items: Array<{ 'batch-id': string; state: string }>; next: string | null };
+      for (const batch of listed.items) {
+        if (batch.state === 'retired') continue;
+        if (batch.state === 'open') await this.call('POST', `/v1/batches/${encodeURIComponent(batch['batch-id'])}/abort`).catch(() => undefined);
+        await this.call('POST', `/v1/batches/${encodeURIComponent(batch['batch-id'])}/retire`).catch(() => undefined);
+      }
+      if (listed.next === null) return;
+      after = listed.next;
+    }
+  }
+
   /** Runs demo jobs one after another until stop(). */
-  async loop(spec: DemoSpec): Promise<Job> {
+  async loop(spec: DemoSpec): Promise<DemoJob> {
     this.looping = spec;
+    this.checkTimer = setInterval(() => void this.check(), DEMO_CHECK_MS);
+    this.checkTimer.unref();
     return this.submit(spec);
   }
 
-  /** One demo job. */
-  async submit(spec: DemoSpec): Promise<Job> {
-    const module = await this.module(spec.kind);
+  /** One demo job, submitted through the job API. */
+  async submit(spec: DemoSpec): Promise<DemoJob> {
     if (this.stopped) throw new Error('the demo has stopped');
     const round = this.rounds[spec.kind]++;
+    const moduleName = spec.kind === 'mandelbrot' ? 'mandelbrot-wasi' : 'primes-wasi';
+    const module = wasiWorkloadBytes(moduleName, this.options.root);
+    const hash: ContentHash = hashBytes(module);
+    let name: string;
+    let inputs: Uint8Array[];
+    let meta: Record<string, unknown>;
+    let canvas: MandelbrotCanvas | null = null;
+    let outputCap: number;
     if (spec.kind === 'mandelbrot') {
       const region = mandelbrotRegion(spec.tiles, round);
-      const tiles = mandelbrotTiles(spec, region);
-      const workloads: Workload[] = tiles.map((tile) => tileWorkload(module, tile));
-      const job = this.options.scheduler.submit({
-        name: `mandelbrot round ${round}${region.zoom > 1 ? ` (${region.zoom}× zoom)` : ''}`,
-        kind: 'demo:mandelbrot',
-        workloads,
-        meta: { demo: formatDemoSpec(spec), round, region: { grid: region.grid, x0: region.x0, y0: region.y0, zoom: region.zoom }, picture: null },
-      });
-      this.jobs.set(job.id, { spec, canvas: new MandelbrotCanvas(spec.size, spec.tiles, spec.iterations), tiles, primes: 0 });
-      return job;
+      inputs = mandelbrotTiles(spec, region).map(encodeTileInput);
+      name = `mandelbrot round ${round}${region.zoom > 1 ? ` (${region.zoom}× zoom)` : ''}`;
+      meta = { demo: formatDemoSpec(spec), round, region: { grid: region.grid, x0: region.x0, y0: region.y0, zoom: region.zoom }, picture: null };
+      canvas = new MandelbrotCanvas(spec.size, spec.tiles, spec.iterations);
+      outputCap = spec.size * spec.size * 2;
+    } else {
+      const ranges = primesRanges(spec, round);
+      inputs = ranges.map(([lo, hi]) => encodePrimesInput(lo, hi));
+      name = `primes round ${round}: [${ranges[0]![0]}, ${ranges[ranges.length - 1]![1]})`;
+      meta = { demo: formatDemoSpec(spec), round, from: ranges[0]![0], to: ranges[ranges.length - 1]![1], primes: 0 };
+      outputCap = 4;
     }
-    const ranges = primesRanges(spec, round);
-    const job = this.options.scheduler.submit({
-      name: `primes round ${round}: [${ranges[0]![0]}, ${ranges[ranges.length - 1]![1]})`,
-      kind: 'demo:primes',
-      workloads: ranges.map(([lo, hi]) => primesWorkload(module, lo, hi)),
-      meta: { demo: formatDemoSpec(spec), round, from: ranges[0]![0], to: ranges[ranges.length - 1]![1], primes: 0 },
-    });
-    this.jobs.set(job.id, { spec, canvas: null, tiles: [], primes: 0 });
+    const created = await this.call('POST', '/v1/batches', this.json({ name }));
+    const batch = String(created['batch-id']);
+    const path = (rest: string) => `/v1/batches/${encodeURIComponent(batch)}${rest}`;
+    await this.call('PUT', path(`/blobs/${hash}?size=${module.length}&kind=module&offset=0`), module);
+    const index = new Map<string, number>();
+    for (let start = 0; start < inputs.length; start += MAX_TASKS_PER_REQUEST) {
+      const page = inputs.slice(start, start + MAX_TASKS_PER_REQUEST).map((stdin, i) => {
+        const taskName = `${spec.kind === 'mandelbrot' ? 'tile' : 'range'}-${String(start + i).padStart(4, '0')}`;
+        index.set(taskName, start + i);
+        return { name: taskName, module: hash, stdin: toBase64url(stdin), limits: { 'memory-mb': DEMO_TASK_MEMORY_MB, 'max-ms': DEMO_TASK_MAX_MS }, 'output-cap': outputCap, 'stderr-cap': 256 };
+      });
+      await this.call('POST', path('/tasks'), this.json({ tasks: page }));
+    }
+    const job: DemoJob = { batch, name, kind: spec.kind === 'mandelbrot' ? 'demo:mandelbrot' : 'demo:primes', spec, round, total: inputs.length, createdAt: this.options.clock.now(), state: 'running', accepted: 0, failed: 0, finishedAt: null, meta };
+    this.jobs.push(job);
+    if (this.jobs.length > MAX_DEMO_JOBS_KEPT) this.jobs.shift();
+    this.live.set(batch, { job, canvas, index });
     return job;
   }
 
@@ -210,6 +337,7 @@ export class DemoRunner {
     this.stopped = true;
     this.looping = null;
     if (this.nextTimer) clearTimeout(this.nextTimer);
+    if (this.checkTimer) clearInterval(this.checkTimer);
     await this.writes;
   }
 
@@ -218,46 +346,64 @@ export class DemoRunner {
     return this.writes;
   }
 
-  private async module(kind: 'mandelbrot' | 'primes'): Promise<{ hash: ContentHash; size: number }> {
-    const known = this.modules.get(kind);
-    if (known) return known;
-    const loaded = await loadDemoModule(kind, this.options.root);
-    const added = this.options.scheduler.addModule(loaded.bytes);
-    this.modules.set(kind, added);
-    return added;
+  private onAccepted(task: AcceptedTask): void {
+    if (task.project !== this.key) return;
+    const live = this.live.get(task.batch);
+    if (!live) return;
+    live.job.accepted++;
+    try {
+      const stdout = task.result.wasi?.stdout ?? new Uint8Array(0);
+      const at = live.index.get(task.name);
+      if (live.canvas && at !== undefined) live.canvas.addTile(at % live.canvas.tiles, Math.floor(at / live.canvas.tiles), stdout);
+      else if (!live.canvas) live.job.meta['primes'] = Number(live.job.meta['primes'] ?? 0) + decodePrimesOutput(stdout);
+    } catch (error) {
+      this.options.warn?.(`warning: demo: an accepted result of ${task.batch} does not fit: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.maybeFinished(live);
   }
 
-  private onAccepted(task: WorkTask, output: Uint8Array): void {
-    const demo = this.jobs.get(task.job.id);
-    if (!demo) return;
-    try {
-      if (demo.canvas) {
-        demo.canvas.addTile(task.index % demo.canvas.tiles, Math.floor(task.index / demo.canvas.tiles), output);
-      } else {
-        demo.primes += decodePrimesOutput(output);
-        task.job.meta['primes'] = demo.primes;
-      }
-    } catch (error) {
-      this.options.warn?.(`warning: demo: an accepted result of ${task.job.id} does not fit: ${error instanceof Error ? error.message : String(error)}`);
+  private onFailed(task: FailedTask): void {
+    if (task.project !== this.key) return;
+    const live = this.live.get(task.batch);
+    if (!live) return;
+    live.job.failed++;
+    this.maybeFinished(live);
+  }
+
+  /** The safety net: a job whose tasks are all decided in the store is finished. */
+  private async check(): Promise<void> {
+    for (const live of [...this.live.values()]) {
+      const counts = await this.options.counts?.(live.job.batch).catch(() => null);
+      if (!counts || counts.open > 0) continue;
+      live.job.accepted = Math.max(live.job.accepted, counts.accepted);
+      live.job.failed = Math.max(live.job.failed, counts.failed);
+      this.finish(live);
     }
   }
 
-  private onFinished(job: Job): void {
-    const demo = this.jobs.get(job.id);
-    if (!demo) return;
-    this.jobs.delete(job.id);
-    if (demo.canvas) {
-      const canvas = demo.canvas;
-      const path = join(this.pictureDir, `mandelbrot-${job.id}.png`);
-      this.writes = this.writes
-        .then(async () => {
-          await writeFileAtomic(path, canvas.toPng());
+  private maybeFinished(live: LiveJob): void {
+    if (live.job.accepted + live.job.failed >= live.job.total) this.finish(live);
+  }
+
+  private finish(live: LiveJob): void {
+    if (!this.live.delete(live.job.batch)) return;
+    const job = live.job;
+    job.state = job.failed > 0 ? 'failed' : 'done';
+    job.finishedAt = this.options.clock.now();
+    const batchPath = `/v1/batches/${encodeURIComponent(job.batch)}`;
+    this.writes = this.writes
+      .then(async () => {
+        if (live.canvas) {
+          const path = join(this.pictureDir, `mandelbrot-${job.batch.replace(/[^A-Za-z0-9_-]/g, '-')}.png`);
+          await writeFileAtomic(path, live.canvas.toPng());
           job.meta['picture'] = path;
           await this.prunePictures();
-        })
-        .catch((error: unknown) => this.options.warn?.(`warning: demo: the picture of ${job.id} could not be written: ${error instanceof Error ? error.message : String(error)}`));
-    }
-    if (this.looping && !this.stopped && job.state !== 'cancelled') {
+        }
+        // Its tasks, outputs and module blob are no longer needed: the demo keeps the store small.
+        await this.call('POST', `${batchPath}/retire`);
+      })
+      .catch((error: unknown) => this.options.warn?.(`warning: demo: finishing ${job.batch}: ${error instanceof Error ? error.message : String(error)}`));
+    if (this.looping && !this.stopped) {
       const spec = this.looping;
       this.nextTimer = setTimeout(() => {
         this.nextTimer = undefined;
