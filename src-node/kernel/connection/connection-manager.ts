@@ -283,11 +283,9 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
       this.options.peers.protocolViolation(peer, error.code, error.detail);
     });
     connection.on('close', (info) => this.onClose(entry, info));
+    // Only a peer we dialed becomes tried (issue 15 §1); an inbound session proves its identity, not its address.
     if (outbound) this.options.peers.dialSucceeded(peer);
-    else if (this.options.recordInbound !== false) {
-      this.options.peers.inboundAccepted(peer);
-      this.options.peers.dialSucceeded(peer);
-    }
+    else if (this.options.recordInbound !== false) this.options.peers.inboundAccepted(peer, connection.address);
     this.ctx.trace?.emit('peer/connected', { peer, detail: { direction: connection.direction, address: connection.address, 'session/id': connection.session.sessionId } });
     if (this.lostPeers.delete(peer)) this.ctx.trace?.emit('keepalive/restored', { peer, detail: { 'session/id': connection.session.sessionId } });
     if (this.dispatching) connection.start();

@@ -198,4 +198,24 @@ describe('the working set', () => {
     const tie = dialCandidates([peer(2, 50), peer(1, 50)], NOW).map((c) => c.record.nodeId);
     expect(tie).toEqual([id(1), id(2)].sort() as NodeId[]);
   });
+
+  it('dials tried peers and seeds first; new peers take turns by the group that brought them (issue 15 §1)', () => {
+    const flood = (n: number) => peer(n, 20, { sources: [{ key: 'directory:http://evil', group: 'directory:evil' }] });
+    const honestNew = (n: number) => peer(n, 300, { sources: [{ key: `peer:${n}`, group: 'net:10.0.0.0/24' }] });
+    const tried = peer(1, 900, { verifiedAt: NOW - 1_000, successes: 1 });
+    const seed = peer(2, 900, { source: 'seed' });
+    const records = [flood(10), flood(11), flood(12), honestNew(20), tried, seed, honestNew(21)];
+    const ranked = dialCandidates(records, NOW).map((c) => c.record.nodeId);
+    // The flood scores best, and still comes after the peers we know, one turn per round.
+    expect(ranked.slice(0, 2).sort()).toEqual([id(1), id(2)].sort());
+    const floods = new Set([id(10), id(11), id(12)]);
+    const honest = new Set([id(20), id(21)]);
+    for (const round of [ranked.slice(2, 4), ranked.slice(4, 6)]) {
+      expect(round.filter((n) => floods.has(n))).toHaveLength(1);
+      expect(round.filter((n) => honest.has(n))).toHaveLength(1);
+    }
+    expect(floods.has(ranked[6]!)).toBe(true);
+    const plan = planWorkingSet({ records, sessions: [], now: NOW });
+    expect(plan.dial.map((d) => d.nodeId).sort()).toEqual([id(1), id(2)].sort());
+  });
 });

@@ -19,10 +19,14 @@
 //   if the best candidate beats the weakest hot peer by PROBE_MARGIN_POINTS: if it connects it
 //   takes the hot slot, and the old hot peer goes warm (overlap).
 // - A candidate is: known, not blocked, not cooling down (backoff), not live, allowed by the
-//   policy, and has an endpoint. Ranked by score (best first), then most recently seen, then id.
+//   policy, and has an endpoint. Peers we reached before (tried) and configured seeds come first,
+//   ranked by score (best first), then most recently seen, then id; new peers after them, taking
+//   turns by the group of the source that brought them (each group's best first), so a source that
+//   flooded the store with thousands of peers gets one turn in each round like any other
+//   (issue 15 §1).
 import { HOT_PEERS, MAX_LIVE_SESSIONS } from '../../../src-shared/protocol/profile.js';
 import type { NodeId } from '../../../src-shared/protocol/did-key.js';
-import { type PeerEndpoint, type PeerRecord, isBlockedAt, isCoolingDownAt, isLive, preferredEndpoints } from './peer-record.js';
+import { type PeerEndpoint, type PeerRecord, isBlockedAt, isCoolingDownAt, isLive, isTried, preferredEndpoints } from './peer-record.js';
 import { scorePeer } from './score.js';
 
 /** Extra ranking points a hot peer keeps over challengers, against flapping. */
@@ -93,17 +97,36 @@ export interface RankedCandidate {
   readonly score: number;
 }
 
-/** Peers that may be dialed now, best first. */
+/** Peers that may be dialed now, best first: tried and seeds, then new ones taking turns by group. */
 export function dialCandidates(records: readonly PeerRecord[], now: number, options: CandidateOptions = {}): RankedCandidate[] {
   const allowed = options.isAllowed ?? (() => true);
-  const out: RankedCandidate[] = [];
+  const known: RankedCandidate[] = [];
+  const byGroup = new Map<string, RankedCandidate[]>();
   for (const record of records) {
     if (isBlockedAt(record, now) || isCoolingDownAt(record, now) || isLive(record)) continue;
     if (options.exclude?.has(record.nodeId)) continue;
     if (record.endpoints.length === 0 || !allowed(record.nodeId)) continue;
-    out.push({ record, score: scorePeer(record, now) });
+    const candidate = { record, score: scorePeer(record, now) };
+    if (isTried(record) || record.source === 'seed') {
+      known.push(candidate);
+      continue;
+    }
+    const group = record.sources[0]?.group ?? '';
+    const list = byGroup.get(group);
+    if (list) list.push(candidate);
+    else byGroup.set(group, [candidate]);
   }
-  return out.sort((a, b) => b.score - a.score || b.record.lastSeen - a.record.lastSeen || byId(a.record.nodeId, b.record.nodeId));
+  const queues = [...byGroup.entries()].sort(([a], [b]) => byId(a, b)).map(([, list]) => list.sort(byRank));
+  const turns: RankedCandidate[] = [];
+  for (let round = 0; queues.some((q) => round < q.length); round++) {
+    // Within a round, the better candidates of each group first.
+    turns.push(...queues.filter((q) => round < q.length).map((q) => q[round]!).sort(byRank));
+  }
+  return [...known.sort(byRank), ...turns];
+}
+
+function byRank(a: RankedCandidate, b: RankedCandidate): number {
+  return b.score - a.score || b.record.lastSeen - a.record.lastSeen || byId(a.record.nodeId, b.record.nodeId);
 }
 
 interface LiveSession {
