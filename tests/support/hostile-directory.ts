@@ -16,7 +16,8 @@ export interface HostileDirectory {
   close(): Promise<void>;
 }
 
-export async function startHostileDirectory(items: readonly unknown[], pageSize = HOSTILE_PAGE_SIZE): Promise<HostileDirectory> {
+/** Serves `items` on `host` (an attacker may answer from any loopback address). */
+export async function startHostileDirectory(items: readonly unknown[], pageSize = HOSTILE_PAGE_SIZE, host = '127.0.0.1'): Promise<HostileDirectory> {
   let list = [...items];
   let epoch = 1;
   let served = 0;
@@ -53,11 +54,11 @@ export async function startHostileDirectory(items: readonly unknown[], pageSize 
     }
     return json(404, { status: 'not-found', code: 'E_PROTO_INVALID', class: 'protocol/invalid', detail: 'no such route' });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     served: () => served,
     serve(next) {
       list = [...next];
