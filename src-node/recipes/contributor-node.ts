@@ -3,7 +3,8 @@
 // named in its constructor — and starts them in that order:
 //   availability ← settings, machine activity;  hardware;  VNode host ← availability;
 //   membership ← availability, hardware, VNode host;  work runner ← VNode host, membership;
-//   trusted registration ← membership;  notifications ← membership, trusted registration.
+//   revocation sync (the authorities' signed revocation lists, from directories and sessions);
+//   trusted registration ← membership, revocation sync;  notifications ← membership, trusted registration.
 import { networkOrchestrators } from '../../src-shared/network/network-descriptor.js';
 import type { NodeConfig } from '../kernel/runtime/node-config.js';
 import { Availability, headlessActivity, type AvailabilityOptions } from '../contributor/availability/availability.js';
@@ -16,6 +17,7 @@ import type { SandboxLauncher } from '../contributor/vnode/sandbox-process.js';
 import { VNodeHostModule, type VNodeHostModuleOptions } from '../contributor/vnode/vnode-module.js';
 import { WorkRunner, type WorkRunnerOptions } from '../contributor/work/work-runner.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
+import { RevocationSync, type RevocationSyncOptions } from '../kernel/revocation/revocation-sync.js';
 import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts, type DiscoverySetup } from './discovery.js';
 
 export interface ContributorSetup extends DiscoverySetup {
@@ -32,6 +34,7 @@ export interface ContributorSetup extends DiscoverySetup {
   readonly membership?: Omit<MembershipModuleOptions, 'orchestrators'>;
   readonly trusted?: TrustedRegistrationOptions;
   readonly work?: WorkRunnerOptions;
+  readonly revocations?: Omit<RevocationSyncOptions, 'keys' | 'directories'>;
 }
 
 export interface ContributorNodeConfig extends NodeConfig {
@@ -45,6 +48,7 @@ export interface ContributorParts extends DiscoveryParts {
   readonly membership: MembershipModule;
   readonly work: WorkRunner;
   readonly trusted: TrustedRegistrationModule;
+  readonly revocations: RevocationSync;
 }
 
 export type ContributorNode = AssembledNode & ContributorParts;
@@ -71,11 +75,20 @@ export function contributorNode(config: ContributorNodeConfig, control: ControlS
       const vnodes = new VNodeHostModule({ ...kernel, availability }, { host: { ...setup.vnodeHost, ...(setup.launcher ? { launcher: setup.launcher } : {}) } });
       const membership = new MembershipModule({ ...kernel, availability, hardware, vnodes }, { ...setup.membership, orchestrators: contributorOrchestrators(config) });
       const work = new WorkRunner({ ...kernel, vnodes, membership }, setup.work);
-      const trusted = new TrustedRegistrationModule({ ...kernel, membership }, setup.trusted);
+      // The authorities followed: the network's, and the one that issued our credential.
+      const follows: { trusted?: TrustedRegistrationModule } = {};
+      const networkAuthority = config.network?.descriptor?.['registration-authority/key'];
+      const revocations = new RevocationSync(kernel, {
+        ...setup.revocations,
+        keys: () => [...new Set([...(networkAuthority ? [networkAuthority] : []), ...(follows.trusted?.credential ? [follows.trusted.credential['issuer/key']] : [])])],
+        directories: () => discovery.directoryClient.directories(),
+      });
+      const trusted = new TrustedRegistrationModule({ ...kernel, membership, revocations }, setup.trusted);
+      follows.trusted = trusted;
       const notifications = new NotificationsModule({ ...kernel, membership, trusted });
-      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted };
+      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, revocations };
       return {
-        modules: [...discoveryModules(discovery), hardware, availability, vnodes, work, membership, trusted, notifications],
+        modules: [...discoveryModules(discovery), revocations, hardware, availability, vnodes, work, membership, trusted, notifications],
         sources: [discovery.signals, hardware, availability, vnodes, membership, trusted],
         availability,
         banner: () => discoveryBanner(config, discovery),

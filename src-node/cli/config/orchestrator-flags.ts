@@ -9,6 +9,8 @@
 //                                     when it changes (repeatable)
 //   --credential-validity-minutes N   validity of the credentials this authority issues
 //   --demo <spec>                     keep the PNodes busy with the demo project (demo.ts)
+//   --directory <url>                 a seed directory where revocation lists are published and
+//                                     fetched (repeatable; the network descriptor's follow)
 // The network descriptor's registration-authority/key is trusted too.
 import { resolve } from 'node:path';
 import type { OptionSpec, ParsedArgs } from '../args.js';
@@ -22,6 +24,7 @@ import { parseAdminListen } from '../../services/orchestrator/admin-auth.js';
 import { DEMO_KINDS, parseDemoSpec } from '../../services/orchestrator/work/demo.js';
 import type { WorkSchedulerModuleOptions } from '../../services/orchestrator/work/work-scheduler-module.js';
 import type { OrchestratorSetup } from '../../recipes/orchestrator-node.js';
+import { directoriesFromArgs } from './discovery-flags.js';
 
 const MINUTE_MS = 60_000;
 export const MAX_CREDENTIAL_VALIDITY_MINUTES = Math.floor(MAX_CREDENTIAL_VALIDITY_MS / MINUTE_MS);
@@ -110,5 +113,5 @@ export function workSetupFrom(args: ParsedArgs): WorkSchedulerModuleOptions {
 
 /** The whole deployment's setup from its flags. */
 export async function orchestratorSetupFrom(args: ParsedArgs, cwd: string, dataDir: string): Promise<OrchestratorSetup> {
-  return { orchestrator: orchestratorOptionsFrom(args), ...(await trustSetupFrom(args, cwd, dataDir)), work: workSetupFrom(args) };
+  return { orchestrator: orchestratorOptionsFrom(args), ...(await trustSetupFrom(args, cwd, dataDir)), work: workSetupFrom(args), directories: directoriesFromArgs(args) };
 }
