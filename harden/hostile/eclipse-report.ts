@@ -20,6 +20,11 @@ function dialsCell(r: EclipseResult): string {
   return `${grouped(d.dials)}: ${pct(d.toHonest / d.dials)} honest, ${d.toHonest === 0 ? '–' : pct(d.honestSucceeded / d.toHonest)} up`;
 }
 
+/** The share of samples in which every hot peer of the victim was honest (1 with no sample). */
+export function hotHonestRate(r: EclipseResult): number {
+  return r.hotSamples === 0 ? 1 : r.hotHonestSamples / r.hotSamples;
+}
+
 /** Of the victim's dials during the attack, the share to honest peers whose session came up. */
 export function honestDialRate(r: EclipseResult): number {
   const d = r.victimDials;
@@ -33,6 +38,7 @@ export function formatEclipse(results: readonly EclipseResult[]): string {
     keptCell(r.keptAfterAttack, r),
     keptCell(r.keptAfterRestart, r),
     dialsCell(r),
+    r.hotSamples === 0 ? '–' : `${pct(hotHonestRate(r))} of ${grouped(r.hotSamples)}`,
     honestCell(r.visitor),
     `${grouped(r.forwarded)} / ${grouped(r.answered)}`,
     `${mib(r.rssBeforeMiB)} → ${mib(r.rssPeakMiB)} (heap ${r.heapGrowthMiB >= 0 ? '+' : ''}${fixed(r.heapGrowthMiB, 1)})`,
@@ -46,7 +52,7 @@ export function formatEclipse(results: readonly EclipseResult[]): string {
       `attacker sessions ${grouped(r.attacker.sessionsOpened)} opened (${grouped(r.attacker.sessionsEndedByVictim)} ended by the victim, ${grouped(r.attacker.sessionsRefused)} refused); answers seen by honest peers ${grouped(r.answersSeen)}`,
   );
   return [
-    formatLeft(['scenario', 'attacker', 'honest kept (attack)', 'honest kept (restart)', 'victim dials', 'visitor handshakes', 'attacker fwd / answered', 'RSS MiB (peak)', 'disk Δ', 'restart / recover'], rows),
+    formatLeft(['scenario', 'attacker', 'honest kept (attack)', 'honest kept (restart)', 'victim dials', 'hot all honest', 'visitor handshakes', 'attacker fwd / answered', 'RSS MiB (peak)', 'disk Δ', 'restart / recover'], rows),
     '',
     ...details,
   ].join('\n');
@@ -59,6 +65,7 @@ export function eclipseGoals(results: readonly EclipseResult[]): Goal[] {
     goals.push(goal(`eclipse / ${r.scenario}`, `honest entries kept after the restart ≥ ${pct(HONEST_GOAL)}`, pct(r.keptAfterRestart.rate), r.keptAfterRestart.rate >= HONEST_GOAL));
     goals.push(goal(`eclipse / ${r.scenario}`, 'tried peers kept (all)', `${r.keptAfterRestart.tried} of ${r.tried}`, r.keptAfterAttack.tried === r.tried && r.keptAfterRestart.tried === r.tried));
     goals.push(goal(`eclipse / ${r.scenario}`, `victim dials reaching honest peers ≥ ${pct(HONEST_GOAL)}`, pct(honestDialRate(r)), honestDialRate(r) >= HONEST_GOAL));
+    goals.push(goal(`eclipse / ${r.scenario}`, `hot peers all honest ≥ ${pct(HONEST_GOAL)} of the time`, r.hotSamples === 0 ? '–' : `${pct(hotHonestRate(r))} of ${r.hotSamples}`, hotHonestRate(r) >= HONEST_GOAL));
     goals.push(goal(`eclipse / ${r.scenario}`, `visitor handshakes ≥ ${pct(HONEST_GOAL)}`, honestCell(r.visitor), r.visitor.rate >= HONEST_GOAL));
     goals.push(goal(`eclipse / ${r.scenario}`, 'attacker entries forwarded (pushed) to honest peers: 0', grouped(r.forwarded), r.forwarded === 0));
     if (r.scenario === 'far-future') goals.push(goal('eclipse / far-future', 'far-future entries kept: 0', `${r.attackerEntries.cache} cached, ${r.attackerEntries.afterRestartCache} after restart`, r.attackerEntries.cache === 0 && r.attackerEntries.afterRestartCache === 0));

@@ -12,7 +12,8 @@
 // ahead), directory, gossip, both (advertisements at the longest lifetime the rules allow).
 // Figures per scenario: the attacker's identities, addresses, advertisements and seconds; honest
 // entries kept (peer store and cache) after the attack and after the restart; the victim's dials
-// during the attack (to honest peers, and how many of those succeeded); the visitor's handshakes;
+// during the attack (to honest peers, and how many of those succeeded) and how often its hot peers
+// were all honest (sampled every HOT_SAMPLE_MS); the visitor's handshakes;
 // attacker entries the victim pushed (forwarded) and answered to honest peers; memory and disk
 // growth; restart time and the time until the victim's hot peers are all honest again.
 import { mkdir } from 'node:fs/promises';
@@ -42,6 +43,8 @@ export const CHURN_EVERY_MS = 1_000;
 export const VISITOR_EVERY_MS = 500;
 /** …each given this long. */
 export const VISITOR_TIMEOUT_MS = 5_000;
+/** The victim's hot peers are looked at this often during the attack. */
+export const HOT_SAMPLE_MS = 250;
 /** Setting up (honest peers learned and dialed) and recovering get at most this long. */
 export const SETUP_TIMEOUT_MS = 60_000;
 /** The victim's directory polls and working-set plans, faster than the product's defaults (a short run). */
@@ -91,6 +94,9 @@ export interface EclipseResult {
   readonly keptAfterRestart: Kept;
   readonly attackerEntries: { readonly peers: number; readonly cache: number; readonly afterRestartPeers: number; readonly afterRestartCache: number };
   readonly victimDials: DialFigures;
+  /** Samples of the victim's hot peers during the attack (every HOT_SAMPLE_MS), and those in which every one was honest. */
+  readonly hotSamples: number;
+  readonly hotHonestSamples: number;
   readonly visitor: HonestFigures;
   /** Attacker advertisements the victim pushed (forwarded) to honest peers, and answered them. */
   readonly forwarded: number;
@@ -260,6 +266,14 @@ export async function runEclipseScenario(options: EclipseOptions, scenario: Ecli
     const attackStart = Date.now();
     if (match[1] !== 'none') await victim.runtime.updateSettings((s) => ({ ...s, directories: [...s.directories, match[1]!] }));
     visitor.start();
+    let hotSamples = 0;
+    let hotHonestSamples = 0;
+    const hotSampler = setInterval(() => {
+      const hot = victim.runtime.peers.all().filter((r) => r.temperature === 'hot');
+      if (hot.length === 0) return;
+      hotSamples++;
+      if (hot.every((r) => honestSet.has(r.nodeId))) hotHonestSamples++;
+    }, HOT_SAMPLE_MS);
     const churn = setInterval(() => {
       for (const connection of victim.runtime.connections.connections()) if (connection.direction === 'outbound') connection.close(undefined, 'harness churn');
     }, CHURN_EVERY_MS);
@@ -270,6 +284,7 @@ export async function runEclipseScenario(options: EclipseOptions, scenario: Ecli
       figures = JSON.parse(done) as AttackerFigures;
     } finally {
       clearInterval(churn);
+      clearInterval(hotSampler);
       await visitor.stop();
       await child.kill();
     }
@@ -312,6 +327,8 @@ export async function runEclipseScenario(options: EclipseOptions, scenario: Ecli
       keptAfterRestart,
       attackerEntries: { peers: during.peers, cache: during.cache, afterRestartPeers: after.peers, afterRestartCache: after.cache },
       victimDials: dials.figures(),
+      hotSamples,
+      hotHonestSamples,
       visitor: visitor.between(attackStart, attackEnd),
       forwarded,
       answered,

@@ -359,8 +359,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     entry.keepalive.stop();
     this.inboundSlots.release(entry.connection);
     const peer = entry.connection.peerNodeId;
-    if (this.live.get(peer) === entry) {
-      this.live.delete(peer);
+    if (this.live.get(peer) === entry) this.live.delete(peer);
+    // A session we retired (the working set's over-limit close) left the live set before its close
+    // came: the peer store must still hear of it, or the peer stays "connected" there and is never
+    // dialed again. A session replaced by a newer one to the same peer is not the peer's end.
+    if (!this.live.has(peer)) {
       const lost = info.code === 'E_TRANSPORT_UNAVAILABLE' || (info.by === 'remote' && info.code !== undefined) || this.lostPeers.has(peer);
       this.options.peers.sessionClosed(peer, { lost, reason: info.reason });
       this.options.rateLimiter.reset(peer);

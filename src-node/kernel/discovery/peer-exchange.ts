@@ -15,9 +15,10 @@
 //   source (its node-id, in the group of the address it speaks from: provenance.ts).
 // - News travels (epidemic forwarding): an advertisement that was new to us (added, or a higher
 //   sequence) is pushed on to our other sessions within PEER_EXCHANGE_FORWARD_DELAY_MS, batched,
-//   never back to the peer it came from — but only when it came from its own node, or from a peer
-//   we reached ourselves (tried): a relay of thousands of strangers' advertisements by a peer that
-//   merely dialed us stops here (issue 15 §1). A sender that gets blocked takes its queued news
+//   never back to the peer it came from — but only a peer's own advertisement (pushed or in an
+//   answer), or news a peer we reached ourselves (tried) pushed; never what we pulled from a relay
+//   (that is our catching up, and could hand back what we answered others). A relay of thousands of
+//   strangers' advertisements by a peer that merely dialed us stops here (issue 15 §1). A sender that gets blocked takes its queued news
 //   with it, and news whose peer the store has since dropped is not sent. The cache's sequence
 //   rule ends the flood: a node forwards an advertisement at most once per sequence number.
 // - A request is answered with a sample of current, verified advertisements from the cache plus
@@ -495,12 +496,12 @@ export class PeerExchange implements RuntimeModule {
       this.pending.delete(responseTo);
       this.pendingByPeer.delete(entry.peer);
       this.counters.responsesReceived++;
-      this.merge(runtime, connection, (body.advertisements ?? []).slice(0, this.want));
+      this.merge(runtime, connection, (body.advertisements ?? []).slice(0, this.want), false);
       return;
     }
     if (!this.admit(connection.peerNodeId)) return;
     this.counters.pushesReceived++;
-    this.merge(runtime, connection, body.advertisements ?? []);
+    this.merge(runtime, connection, body.advertisements ?? [], true);
   }
 
   private admit(peer: string): boolean {
@@ -533,12 +534,12 @@ export class PeerExchange implements RuntimeModule {
     }
   }
 
-  private merge(runtime: PeerExchangeComponents, connection: PeerConnection, advertisements: readonly Readonly<Record<string, unknown>>[]): void {
+  private merge(runtime: PeerExchangeComponents, connection: PeerConnection, advertisements: readonly Readonly<Record<string, unknown>>[], pushed: boolean): void {
     const sender = connection.peerNodeId;
     let accepted = 0;
     const invalid: ProtocolError[] = [];
     for (const advertisement of advertisements) {
-      const { outcome, error } = this.offer(runtime, connection, advertisement);
+      const { outcome, error } = this.offer(runtime, connection, advertisement, pushed);
       this.counters[outcome]++;
       if (outcome === 'accepted') accepted++;
       if (outcome === 'invalid' && error) invalid.push(error);
@@ -566,7 +567,7 @@ export class PeerExchange implements RuntimeModule {
   }
 
   /** Verifies and merges one advertisement from the peer of `connection`. */
-  private offer(runtime: PeerExchangeComponents, connection: PeerConnection, advertisement: Readonly<Record<string, unknown>>): { outcome: Outcome; error?: ProtocolError } {
+  private offer(runtime: PeerExchangeComponents, connection: PeerConnection, advertisement: Readonly<Record<string, unknown>>, pushed: boolean): { outcome: Outcome; error?: ProtocolError } {
     const sender = connection.peerNodeId;
     const nodeId = typeof advertisement['node/id'] === 'string' ? advertisement['node/id'] : '';
     if (nodeId === runtime.identity.nodeId) return { outcome: 'own' };
@@ -582,7 +583,7 @@ export class PeerExchange implements RuntimeModule {
     if (result.ok) {
       const taken = result.value.offer.advertisement;
       // Forwarded only from its own node or a peer we reached ourselves (see the head of this file).
-      if (taken['node/id'] === sender || runtime.peers.isTried(sender)) this.queueForward(taken, sender);
+      if (taken['node/id'] === sender || (pushed && runtime.peers.isTried(sender))) this.queueForward(taken, sender);
       else this.notForwarded++;
       if (result.value.peer === 'added') runtime.traces.emit('peer/discovered', { peer: nodeId, detail: { via: 'gossip', from: sender } });
       return { outcome: 'accepted' };

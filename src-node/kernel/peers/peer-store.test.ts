@@ -518,6 +518,17 @@ describe('sources that turn out hostile (issue 15 §1)', () => {
     expect(store.get(id(3))).toBeDefined();
   });
 
+  it('forgets a new peer being dialed when its source is dropped, once the dial is over', async () => {
+    const store = await open();
+    const hostile = source(66);
+    gossip(store, 1, 1, hostile);
+    store.dialStarted(id(1), 'wss://peer-1.example/peer');
+    expect(store.dropSource(hostile.key)).toBe(0);
+    expect(store.get(id(1))?.sources).toEqual([]);
+    store.dialFailed(id(1), 'no answer');
+    expect(store.get(id(1))).toBeUndefined();
+  });
+
   it('drops what a peer brought when it is blocked, by hand or for its strikes', async () => {
     const store = await open();
     gossip(store, 1, 1, source(1));

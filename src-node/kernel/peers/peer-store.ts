@@ -547,7 +547,8 @@ export class PeerStore {
   /**
    * A source turned out hostile (a blocked peer, a directory serving invalid advertisements, a
    * directory the volunteer removed): it is struck from every peer's sources, and the new peers
-   * it alone brought are forgotten (reason 'dropped'). Tried, configured and live peers stay.
+   * it alone brought are forgotten (reason 'dropped'). Tried and configured peers stay; a new one
+   * being dialed or connected goes when that ends.
    * Answers how many were forgotten.
    */
   dropSource(key: string): number {
@@ -680,7 +681,14 @@ export class PeerStore {
       this.commit(record, stored);
       return undefined;
     }
-    return this.commit(settleRecord(change(record, now), now), stored);
+    const next = this.commit(settleRecord(change(record, now), now), stored);
+    // A new peer whose every source turned out hostile while it was being dialed or connected goes
+    // once that is over (dropSource kept it only for the session's sake).
+    if (next.sources.length === 0 && isCharged(next, now) && !isLive(next)) {
+      this.remove(next, 'dropped');
+      return undefined;
+    }
+    return next;
   }
 
   private upsert(nodeId: NodeId, source: PeerSource, from: SourceRef, change: (record: PeerRecord, now: number) => PeerRecord): UpsertResult {
