@@ -212,6 +212,8 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     this.handOff();
     this.schedule();
     this.components.revocations?.on('changed', this.onRevocations);
+    // Sessions may be up already (membership starts first): they are asked about our issuer now.
+    if (this.file.credential) this.components.revocations?.followsChanged();
     await this.checkRevocations();
   }
 
