@@ -96,4 +96,7 @@ export const COMMAND_LABEL: Record<CommandName, string> = {
   'allowlist-remove': 'remove from the allowlist',
   'set-launch-at-login': 'change launch at login',
   'send-signal-marker': 'send the signal marker',
+  'get-receipt': 'read the credit receipt',
+  'list-receipts': 'list the credit receipts',
+  'get-history': 'read the contribution history',
 };

@@ -29,6 +29,8 @@ import { encodeTask, encodeWorkload, type VNodeTask } from '../../src-shared/vno
 import { encodeTaskResult, makeTaskResult, type TaskResult } from '../../src-shared/vnode/task-result.js';
 import { splitModule, type ModuleChunkWire } from '../../src-shared/vnode/module-chunks.js';
 import { contentHash } from '../../src-shared/vnode/content-hash.js';
+import { issueCreditReceipt, type CreditReceipt } from '../../src-shared/credit/credit-receipt.js';
+import { computeCredit } from '../../src-shared/credit/credit-formula.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
 import { sealBackup } from '../../src-node/kernel/identity/backup.js';
@@ -208,6 +210,18 @@ async function workBodies(seed: number): Promise<Record<string, unknown[]>> {
   };
 }
 
+/** Credit receipts (issue 13 §5) as an orchestrator (a) issues them to a PNode (b): validated, and rejected. */
+function creditReceipts(a: NodeIdentity, b: NodeIdentity, projectKey: string): CreditReceipt[] {
+  const epoch = 'seq:01KHARDENEPOCH000000000001';
+  const claim = { cpuMs: 43_200, benchMops: 2_000, wallMs: 45_000 };
+  const receipt = (sequence: number, outcome: 'validated' | 'invalid', receiptId: string) =>
+    issueCreditReceipt(
+      { pnode: b.nodeId, project: { key: projectKey, name: 'Harden primes' }, taskId: `att:harden${sequence}`, outcome, validatedAt: CAPTURE_NOW - 1_000, cpuMs: claim.cpuMs, award: computeCredit({ outcome, claim, budgetMs: 60_000 }), epoch, sequence, receiptId },
+      a.signer,
+    );
+  return [receipt(1, 'validated', 'rcpt:01KHARDEN0000000000000001'), receipt(2, 'invalid', 'rcpt:01KHARDEN0000000000000002')];
+}
+
 /** systeminformation's answers on a typical desktop, fed to the real hardware detector. */
 const HARDEN_PROBES: HardwareProbes = {
   cpu: async () => ({ manufacturer: 'AMD', brand: 'Ryzen 7 5800X 8-Core Processor', cores: 16, physicalCores: 8, speed: 3.8, speedMax: 4.85 }),
@@ -288,6 +302,7 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
 
   const capabilityAds = [buildCapabilityAdvertisement(a, CAPTURE_NOW), buildCapabilityAdvertisement(a, CAPTURE_NOW, { roles: ['orchestrator'], capabilities: ['core/messaging'] })];
   const markerEnvelopes = [buildSignalMarkerEnvelope(a, 'marker:harden/1', CAPTURE_NOW), buildSignalMarkerEnvelope(a, `marker:${'x'.repeat(200)}`, CAPTURE_NOW - 1_000)];
+  const receipts = creditReceipts(a, b, owner.keyPublic);
   const example = (schema: string): JsonObject[] => vectors.valid_examples.filter((e) => e.schema === `${schema}.schema.json`).map((e) => structuredClone(e.content) as JsonObject);
 
   const artifacts: Record<string, JsonObject[]> = {
@@ -302,6 +317,7 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
     'operator-credential.v1': trust.credentials as unknown as JsonObject[],
     'operator-attestation.v1': trust.attestations as unknown as JsonObject[],
     'revocation-list.v1': trust.revocationLists as unknown as JsonObject[],
+    'credit-receipt.v1': receipts as unknown as JsonObject[],
   };
 
   // Session bodies, every kind; the membership ones partly from a real orchestrator.
@@ -330,6 +346,11 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
     'vnode-status': [
       { 'vnode/id': 'vn:1', state: 'running' },
       { 'vnode/id': 'vn:2', state: 'failed', reason: 'sandbox exited' },
+    ],
+    'credit-receipt': [
+      { 'req/id': 'cr:1', receipt: receipts[0]! as unknown as JsonObject },
+      { 'req/id': 'cr:2', receipt: receipts[1]! as unknown as JsonObject },
+      { 're/id': 'cr:1', 'receipt/id': receipts[0]!['receipt/id'] },
     ],
   };
   Object.assign(sessionBodies, await workBodies(seed), trust.bodies);
@@ -387,6 +408,9 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
     'allowlist-remove': { command: 'allowlist-remove', nodeId: c.nodeId },
     'set-launch-at-login': { command: 'set-launch-at-login', enabled: true },
     'send-signal-marker': { command: 'send-signal-marker', to: c.nodeId, markerRef: 'marker:harden/2' },
+    'get-receipt': { command: 'get-receipt', receiptId: 'rcpt:01KHARDEN0000000000000001' },
+    'list-receipts': { command: 'list-receipts', before: 10, limit: 5 },
+    'get-history': { command: 'get-history' },
   };
   const commands = COMMAND_NAMES.map((name) => {
     const command = commandOf[name];

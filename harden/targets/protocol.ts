@@ -22,6 +22,8 @@ import { checkHardwareSummary } from '../../src-shared/hardware/hardware-summary
 import { verifyCredential } from '../../src-shared/trust/credential.js';
 import { verifyRevocationList } from '../../src-shared/trust/revocation-list.js';
 import { verifyOperatorAttestation } from '../../src-shared/trust/attestation.js';
+import { verifyCreditReceipt } from '../../src-shared/credit/credit-receipt.js';
+import { CreditLedger } from '../../src-node/contributor/credit/credit-ledger.js';
 import { resignAttestation } from '../lib/trust-captures.js';
 import type { RegistrationAuthority } from '../../src-node/services/authority/authority.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
@@ -179,6 +181,11 @@ export const VERIFIERS: Readonly<Partial<Record<SchemaName, Gate>>> = {
     verify: (v, c) => verifyOperatorAttestation({ ...c.trust.attestedDescriptor, operator: v }, { crypto: nativeCrypto, now: CAPTURE_NOW, authorityKeys: [c.trust.authorityKey] }),
     resign: (v, c) => resignAttestation(v, c.trust, (credential) => resign('operator-credential.v1', credential, c.signers)),
     forged: (v, c) => (c.trust.attestations.some((a) => bytesEqual(tryEncode(a) ?? new Uint8Array(0), tryEncode(v) ?? Uint8Array.of(1))) ? undefined : 'a mutated attestation was accepted'),
+  },
+  // Credit (issue 13 §5): a receipt from orchestrator a, checked by PNode b.
+  'credit-receipt.v1': {
+    drives: 'verifyCreditReceipt: size, schema gate, ids and number rules (no credit unless validated, no more than its CPU time and speed earn), this PNode, a known orchestrator, the signature',
+    verify: (v, c) => verifyCreditReceipt(v, { crypto: nativeCrypto, self: c.identities.b.nodeId, knownOrchestrator: (id) => id === c.identities.a.nodeId, now: CAPTURE_NOW }),
   },
 };
 
@@ -404,12 +411,13 @@ class Dispatch {
   readonly orchestrator: Orchestrator;
   readonly cache: AdvertisementCache;
   readonly authority: RegistrationAuthority;
+  private ledger: Promise<CreditLedger> | undefined;
   private handled = 0;
 
   constructor(
     private readonly peer: string,
-    self: string,
-    workDir: string,
+    private readonly self: string,
+    private readonly workDir: string,
     c: Captures,
   ) {
     this.orchestrator = new Orchestrator({
@@ -456,6 +464,14 @@ class Dispatch {
       case 'peer-exchange':
         for (const ad of (body as { advertisements?: unknown[] }).advertisements ?? []) this.cache.offer(ad);
         break;
+      case 'credit-receipt': {
+        // Requests go to a real ledger of the PNode (it answers with a Result); replies are the orchestrator's.
+        const request = body as { 'req/id'?: unknown; receipt?: unknown };
+        if (request['req/id'] === undefined) return undefined;
+        this.ledger ??= CreditLedger.open({ dataDir: mkdtempSync(join(this.workDir, 'ledger-')), crypto: nativeCrypto, self: this.self, clock: this.clock, fsync: false });
+        pending = this.ledger.then((ledger) => ledger.append(request.receipt, (id) => id === this.peer));
+        break;
+      }
       case 'operator-enroll':
       case 'operator-renew':
       case 'operator-rotate': {
@@ -487,7 +503,7 @@ function messageTarget(kind: SessionKind): FuzzTarget {
   const artifact = kind === 'capability-advertisement.v1' || kind === 'signal-marker-envelope.v1';
   return defineTarget({
     name: `msg:${kind}`,
-    drives: `decodeSessionMessage for "${kind}" (envelope, strict CBOR, body codec${artifact ? ', artifact signature and expiry, session peer binding' : ''})${['pnode-register', 'heartbeat', 'vnode-allocate', 'vnode-release', 'vnode-status'].includes(kind) ? ', then a real Orchestrator (with a trust hook over verifyOperatorAttestation) handles it' : kind === 'peer-exchange' ? ', then each advertisement goes to a real AdvertisementCache' : kind.startsWith('operator-') ? ', then a request goes to a real RegistrationAuthority' : ''}`,
+    drives: `decodeSessionMessage for "${kind}" (envelope, strict CBOR, body codec${artifact ? ', artifact signature and expiry, session peer binding' : ''})${['pnode-register', 'heartbeat', 'vnode-allocate', 'vnode-release', 'vnode-status'].includes(kind) ? ', then a real Orchestrator (with a trust hook over verifyOperatorAttestation) handles it' : kind === 'peer-exchange' ? ', then each advertisement goes to a real AdvertisementCache' : kind.startsWith('operator-') ? ', then a request goes to a real RegistrationAuthority' : kind === 'credit-receipt' ? ', then a request goes to a real CreditLedger of the PNode' : ''}`,
     sources: `real ${kind} bodies${['pnode-register', 'heartbeat', 'vnode-allocate', 'vnode-release', 'error'].includes(kind) ? ' (including those a real Orchestrator sent)' : kind.startsWith('operator-') ? ' (requests with real proofs, replies with credentials a real authority issued)' : ''} mutated structurally${artifact ? ' and re-signed' : kind === 'pnode-register' ? ', with the descriptor mutated and re-signed' : ''} then encoded; byte mutations of the encoded message; fast-check bodies with their keys; any CBOR value`,
     open: (context, c) => {
       const bodies = (c.sessionBodies[kind] ?? []) as readonly unknown[];

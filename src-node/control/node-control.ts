@@ -5,6 +5,7 @@
 // local WebSocket and Electron IPC.
 import type { CommandHandler, CommandHandlers, CommandName, CommandOf, CommandResult, ControlCommand, ResultOf } from '../../src-shared/control/commands.js';
 import type { ControlEvent, NotificationKind } from '../../src-shared/control/messages.js';
+import { EMPTY_CREDIT_VIEW, EMPTY_HISTORY_VIEW } from '../../src-shared/control/credit-view.js';
 import { CONTROL_PROTOCOL, MAX_STATE_TRACES, type NetworkView, type NodeState, type PeerView, type StateSection, type SuspendReason } from '../../src-shared/control/state.js';
 import { IDLE_MACHINE, availabilityOf, contributionView, type AvailabilityState } from '../../src-shared/control/contribution.js';
 import { ProtocolError } from '../../src-shared/protocol/errors.js';
@@ -101,6 +102,8 @@ export class NodeControl implements ControlHandler {
       hardware: null,
       traces: runtime.traces.recent(MAX_STATE_TRACES),
       launchAtLogin: this.options.launchAtLogin ? this.options.launchAtLogin() : null,
+      credit: EMPTY_CREDIT_VIEW,
+      contributionHistory: EMPTY_HISTORY_VIEW,
     };
     const extraReasons: SuspendReason[] = [];
     let merged: Sections = base;

@@ -4,7 +4,8 @@
 //   availability ← settings, machine activity;  hardware;  VNode host ← availability;
 //   membership ← availability, hardware, VNode host;  work runner ← VNode host, membership;
 //   revocation sync (the authorities' signed revocation lists, from directories and sessions);
-//   trusted registration ← membership, revocation sync;  notifications ← membership, trusted registration.
+//   trusted registration ← membership, revocation sync;  notifications ← membership, trusted registration;
+//   credit ← membership, VNode host;  contribution history ← VNode host, credit.
 import { networkOrchestrators } from '../../src-shared/network/network-descriptor.js';
 import type { NodeConfig } from '../kernel/runtime/node-config.js';
 import { Availability, headlessActivity, type AvailabilityOptions } from '../contributor/availability/availability.js';
@@ -16,6 +17,8 @@ import { TrustedRegistrationModule, type TrustedRegistrationOptions } from '../c
 import type { SandboxLauncher } from '../contributor/vnode/sandbox-process.js';
 import { VNodeHostModule, type VNodeHostModuleOptions } from '../contributor/vnode/vnode-module.js';
 import { WorkRunner, type WorkRunnerOptions } from '../contributor/work/work-runner.js';
+import { CreditModule, type CreditModuleOptions } from '../contributor/credit/credit-module.js';
+import { ContributionHistoryModule } from '../contributor/history/history-module.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 import { RevocationSync, type RevocationSyncOptions } from '../kernel/revocation/revocation-sync.js';
 import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts, type DiscoverySetup } from './discovery.js';
@@ -35,6 +38,7 @@ export interface ContributorSetup extends DiscoverySetup {
   readonly trusted?: TrustedRegistrationOptions;
   readonly work?: WorkRunnerOptions;
   readonly revocations?: Omit<RevocationSyncOptions, 'keys' | 'directories'>;
+  readonly credit?: CreditModuleOptions;
 }
 
 export interface ContributorNodeConfig extends NodeConfig {
@@ -49,6 +53,8 @@ export interface ContributorParts extends DiscoveryParts {
   readonly work: WorkRunner;
   readonly trusted: TrustedRegistrationModule;
   readonly revocations: RevocationSync;
+  readonly credit: CreditModule;
+  readonly history: ContributionHistoryModule;
 }
 
 export type ContributorNode = AssembledNode & ContributorParts;
@@ -86,10 +92,12 @@ export function contributorNode(config: ContributorNodeConfig, control: ControlS
       const trusted = new TrustedRegistrationModule({ ...kernel, membership, revocations }, setup.trusted);
       follows.trusted = trusted;
       const notifications = new NotificationsModule({ ...kernel, membership, trusted });
-      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, revocations };
+      const credit = new CreditModule({ ...kernel, membership, vnodes }, setup.credit);
+      const history = new ContributionHistoryModule({ ...kernel, vnodes, credit });
+      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, revocations, credit, history };
       return {
-        modules: [...discoveryModules(discovery), revocations, hardware, availability, vnodes, work, membership, trusted, notifications],
-        sources: [discovery.signals, hardware, availability, vnodes, membership, trusted],
+        modules: [...discoveryModules(discovery), revocations, hardware, availability, vnodes, work, membership, trusted, notifications, credit, history],
+        sources: [discovery.signals, hardware, availability, vnodes, membership, trusted, credit, history],
         availability,
         banner: () => discoveryBanner(config, discovery),
         parts,

@@ -12,6 +12,7 @@ import { SignalMarkers } from '../kernel/messaging/signal-markers.js';
 import { OrchestratorModule, type OrchestratorModuleOptions } from '../services/orchestrator/orchestrator-module.js';
 import { OperatorTrust, type OperatorTrustOptions } from '../services/orchestrator/operator-trust.js';
 import { WorkSchedulerModule, type WorkSchedulerModuleOptions } from '../services/orchestrator/work/work-scheduler-module.js';
+import { CreditOutboxModule, type CreditOutboxModuleOptions } from '../services/orchestrator/credit/credit-outbox-module.js';
 import { AuthorityModule, type AuthorityModuleOptions } from '../services/authority/authority-module.js';
 import { adminFilePath } from '../services/orchestrator/admin-file.js';
 import { RevocationSync, type RevocationSyncOptions } from '../kernel/revocation/revocation-sync.js';
@@ -29,6 +30,7 @@ export interface OrchestratorSetup {
   readonly directories?: readonly string[];
   /** Tuning of the revocation sync for tests. */
   readonly revocations?: Omit<RevocationSyncOptions, 'keys' | 'directories'>;
+  readonly credit?: CreditOutboxModuleOptions;
 }
 
 export interface OrchestratorNodeConfig extends NodeConfig {
@@ -41,6 +43,8 @@ export interface OrchestratorParts {
   readonly authority: AuthorityModule | null;
   readonly work: WorkSchedulerModule;
   readonly revocations: RevocationSync;
+  /** Credit receipts: the scheduler's onValidated hook issues them, the outbox delivers them. */
+  readonly credit: CreditOutboxModule;
   /** In start order. The authority starts after the orchestrator: its first revocations reach a trust check that listens. */
   readonly modules: readonly RuntimeModule[];
 }
@@ -57,7 +61,8 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   follows.trust = trust;
   const orchestrator = new OrchestratorModule({ ...kernel, admin, trust }, setup.orchestrator);
   const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator }, setup.work);
-  return { orchestrator, trust, authority, work, revocations, modules: [revocations, trust, orchestrator, ...(authority ? [authority] : []), work] };
+  const credit = new CreditOutboxModule(kernel, setup.credit);
+  return { orchestrator, trust, authority, work, revocations, credit, modules: [revocations, trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
 }
 
 export type OrchestratorNode = AssembledNode & OrchestratorParts & { readonly signals: SignalMarkers };

@@ -3,6 +3,7 @@
 // runtime checks is the model). Validators are hand-written so they also run under a strict CSP.
 import { CORES_MAX, CORES_MIN, PERCENT_MAX, PERCENT_MIN } from './limits.js';
 import type { ContributionLimits, NodeState, TrustedView } from './state.js';
+import { MAX_RECEIPTS_PAGE, MAX_RECEIPT_ID_LENGTH, type ContributionHistoryDetail, type ReceiptDetail, type ReceiptPage } from './credit-view.js';
 
 export const MAX_SNOOZE_MINUTES = 7 * 24 * 60;
 export const MAX_BLOCK_MINUTES = 365 * 24 * 60;
@@ -78,6 +79,10 @@ export const COMMANDS = {
   'allowlist-remove': answers<null>()({ nodeId: nodeIdField() }),
   'set-launch-at-login': answers<{ readonly launchAtLogin: boolean | null }>()({ enabled: boolField() }),
   'send-signal-marker': answers<{ readonly messageId: string }>()({ to: nodeIdField(), markerRef: textField(MAX_MARKER_REF_LENGTH) }),
+  // Credit and contribution history (issue 13 §5, issue 14 §1; credit-view.ts says how a UI uses them).
+  'get-receipt': answers<ReceiptDetail>()({ receiptId: textField(MAX_RECEIPT_ID_LENGTH) }),
+  'list-receipts': answers<ReceiptPage>()({ before: optional(intField(1, Number.MAX_SAFE_INTEGER)), limit: optional(intField(1, MAX_RECEIPTS_PAGE)) }),
+  'get-history': answers<ContributionHistoryDetail>()({}),
 } as const;
 
 type Table = typeof COMMANDS;

@@ -1,4 +1,5 @@
 import { CONTROL_PROTOCOL, DEFAULT_LIMITS, type NodeState } from './state.js';
+import { EMPTY_CREDIT_VIEW, EMPTY_HISTORY_VIEW } from './credit-view.js';
 
 /** The state of a node that has started but knows nothing yet. */
 export function initialNodeState(version: string, startedAt: number): NodeState {
@@ -26,5 +27,7 @@ export function initialNodeState(version: string, startedAt: number): NodeState 
     hardware: null,
     traces: [],
     launchAtLogin: null,
+    credit: EMPTY_CREDIT_VIEW,
+    contributionHistory: EMPTY_HISTORY_VIEW,
   };
 }

@@ -3,6 +3,7 @@
 // are milliseconds since the epoch (UI-side only; never signed).
 import type { TraceEvent } from '../protocol/trace.js';
 import type { HardwareView } from './hardware-view.js';
+import type { ContributionHistoryView, CreditView } from './credit-view.js';
 
 export const CONTROL_PROTOCOL = 'pnode-control.v1';
 
@@ -136,6 +137,10 @@ export interface NodeState {
   /** The most recent trace events, newest last, at most MAX_STATE_TRACES. */
   readonly traces: readonly TraceEvent[];
   readonly launchAtLogin: boolean | null;
+  /** Credit from the signed receipts in the node's ledger (credit-view.ts). */
+  readonly credit: CreditView;
+  /** What this node gave: today, this week, all time (buckets through get-history). */
+  readonly contributionHistory: ContributionHistoryView;
 }
 
 export const MAX_STATE_TRACES = 200;

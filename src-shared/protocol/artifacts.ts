@@ -68,6 +68,11 @@ export const SIGNED_ARTIFACTS = {
     excluded: ['signature'],
     signer: (a) => ({ id: stringField(a, 'issuer/key') }),
   },
+  // Our profile (issue 13 §5, src-shared/credit): an orchestrator's receipt for one result of a PNode.
+  'credit-receipt.v1': {
+    excluded: ['signature'],
+    signer: (a) => ({ id: stringField(a, 'orchestrator/node-id') }),
+  },
 } as const satisfies Partial<Record<SchemaName, SignedArtifactSpec>>;
 
 export type SignedSchemaName = keyof typeof SIGNED_ARTIFACTS;

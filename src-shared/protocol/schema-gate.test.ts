@@ -114,6 +114,30 @@ function revocationList(change: (artifact: Json) => void = () => undefined): Jso
   return artifact;
 }
 
+/** A credit-receipt.v1 of our profile (issue 13 §5): schema-valid, not signed. */
+function creditReceipt(change: (artifact: Json) => void = () => undefined): Json {
+  const artifact: Json = {
+    'schema/v': 1,
+    'receipt/id': 'rcpt:01JTESTRECEIPT0001',
+    'orchestrator/node-id': vectors.test_signer.node_id,
+    'pnode/node-id': vectors.test_signer.node_id,
+    'project/key': TEST_KEY,
+    'project/name': 'Primes',
+    'task/id': 'att:01JTESTTASK0001',
+    'result/outcome': 'validated',
+    'validated-at': '2026-11-21T12:00:00Z',
+    'cpu/ms': 1_200,
+    'credited/cpu-ms': 1_200,
+    'bench/mops': 1_000,
+    'credit/micro': 2_777,
+    'sequence/epoch': 'seq:01JTESTEPOCH0001',
+    'sequence/no': 1,
+    signature: { alg: 'ed25519', value: 'A'.repeat(86) },
+  };
+  change(artifact);
+  return artifact;
+}
+
 const INVALID: Record<SchemaName, InvalidCase[]> = {
   'node-identity.v1': [
     { label: 'missing key/storage-ref', artifact: variant('node-identity.v1', (a) => delete a['key/storage-ref']), detail: '$["key/storage-ref"]: is required' },
@@ -309,6 +333,15 @@ const INVALID: Record<SchemaName, InvalidCase[]> = {
     { label: 'an entry without a reason', artifact: revocationList((a) => delete field(a, 'revoked', 0)['reason']), detail: '$.revoked[0].reason: is required' },
     { label: 'an entry with a bad credential/id', artifact: revocationList((a) => (field(a, 'revoked', 0)['credential/id'] = 'tok:x')), detail: '$.revoked[0]["credential/id"]: must match pattern "^cred:[A-Za-z0-9]+$"' },
     { label: 'schema/v 2', artifact: revocationList((a) => (a['schema/v'] = 2)), detail: '$["schema/v"]: must be 1' },
+  ],
+  'credit-receipt.v1': [
+    { label: 'missing sequence/no', artifact: creditReceipt((a) => delete a['sequence/no']), detail: '$["sequence/no"]: is required' },
+    { label: 'a sequence/no of 0', artifact: creditReceipt((a) => (a['sequence/no'] = 0)), detail: '$["sequence/no"]: must be >= 1' },
+    { label: 'fractional credit', artifact: creditReceipt((a) => (a['credit/micro'] = 1.5)), detail: '$["credit/micro"]: must be integer' },
+    { label: 'an unknown outcome', artifact: creditReceipt((a) => (a['result/outcome'] = 'accepted')), detail: '$["result/outcome"]: must be one of "validated", "invalid", "late", "unverified"' },
+    { label: 'a task/id with a space', artifact: creditReceipt((a) => (a['task/id'] = 'a b')), detail: '$["task/id"]: must match pattern' },
+    { label: 'an extra field', artifact: creditReceipt((a) => (a['bonus'] = 1)), detail: '$.bonus: is not allowed' },
+    { label: 'a benchmark above the cap', artifact: creditReceipt((a) => (a['bench/mops'] = 16_001)), detail: '$["bench/mops"]: must be <= 16000' },
   ],
 };
 

@@ -103,6 +103,25 @@ export interface VNodeHostOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+/** A task that ended here, as the contribution history and the credit module count it. */
+export interface TaskFinished {
+  readonly taskId: string;
+  readonly vnodeId: string;
+  /** The orchestrator that placed the VNode (and sent the task). */
+  readonly orchestrator: string;
+  readonly status: TaskStatus;
+  readonly cpuMs: number;
+  /** By the host's clock: when it began (finishedAt less its wall time) and when it ended. */
+  readonly startedAt: number;
+  readonly finishedAt: number;
+}
+
+export interface VNodeHostEvents {
+  /** Something the VNode views show changed. */
+  changed: [];
+  'task-finished': [task: TaskFinished];
+}
+
 /** A running task as tests and figures see it. */
 export interface RunningTaskView {
   readonly taskId: string;
@@ -157,7 +176,7 @@ function unrefTimer(timer: NodeJS.Timeout): NodeJS.Timeout {
 
 const ID_PATTERN = /^[\x21-\x7e]+$/;
 
-export class VNodeHost extends EventEmitter<{ changed: [] }> {
+export class VNodeHost extends EventEmitter<VNodeHostEvents> {
   /** Modules and blobs (WASI input files given by hash), by hash. */
   readonly modules: ModuleCache;
   readonly stats: VNodeStatsStore;
@@ -619,6 +638,8 @@ export class VNodeHost extends EventEmitter<{ changed: [] }> {
     const wasi = outcome.wasi && !running.stop ? { ...outcome.wasi, files: outcome.files ?? [] } : null;
     const result = makeTaskResult({ taskId: task.taskId, vnodeId: task.vnodeId, status, detail, output: outcome.output, wasi, cpuMs, wallMs: performance.now() - running.startedAt });
     this.stats.addTask(task.vnodeId, result.cpuMs, status === 'ok' ? 'done' : status === 'cancelled' ? 'cancelled' : 'failed');
+    const finishedAt = this.clock.now();
+    this.emit('task-finished', { taskId: task.taskId, vnodeId: task.vnodeId, orchestrator: slot.allocation.orchestrator, status, cpuMs: result.cpuMs, startedAt: finishedAt - Math.round(result.wallMs), finishedAt });
     this.scheduleIdleEnd(slot);
     if (this.runningTasks.size === 0) this.stopDutyCycle();
     running.resolve(result);

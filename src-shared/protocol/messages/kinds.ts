@@ -56,6 +56,7 @@ import {
   type OperatorRotateBody,
   type RevocationListBody,
 } from './trust-bodies.js';
+import { CREDIT_RECEIPT_BODY_SCHEMA, checkCreditReceiptBody, type CreditReceiptBody } from './credit-bodies.js';
 
 export const SESSION_MESSAGE_KINDS = {
   // Core session (digest §d.2 step 5). Artifact bodies are the whole signed artifact.
@@ -87,6 +88,9 @@ export const SESSION_MESSAGE_KINDS = {
   'operator-rotate': schemaBody<OperatorRotateBody>('operator-rotate', OPERATOR_ROTATE_BODY_SCHEMA, checkOperatorRotate),
   // Revocations gossiped over sessions (issue 15 §5).
   'revocation-list': schemaBody<RevocationListBody>('revocation-list', REVOCATION_LIST_BODY_SCHEMA, checkRevocationList),
+
+  // Credit (issue 13 §5; shapes in credit-bodies.ts).
+  'credit-receipt': schemaBody<CreditReceiptBody>('credit-receipt', CREDIT_RECEIPT_BODY_SCHEMA, checkCreditReceiptBody),
 } as const satisfies Record<string, BodyCodec<unknown>>;
 
 export type SessionKind = keyof typeof SESSION_MESSAGE_KINDS;

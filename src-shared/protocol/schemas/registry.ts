@@ -10,6 +10,7 @@ import pnodeDescriptor from './pnode-descriptor.v1.schema.json' with { type: 'js
 import operatorCredential from './operator-credential.v1.schema.json' with { type: 'json' };
 import operatorAttestation from './operator-attestation.v1.schema.json' with { type: 'json' };
 import revocationList from './revocation-list.v1.schema.json' with { type: 'json' };
+import creditReceipt from './credit-receipt.v1.schema.json' with { type: 'json' };
 
 export const SCHEMAS = {
   'node-identity.v1': nodeIdentity,
@@ -24,6 +25,8 @@ export const SCHEMAS = {
   'operator-credential.v1': operatorCredential,
   'operator-attestation.v1': operatorAttestation,
   'revocation-list.v1': revocationList,
+  // Credit (issue 13 §5; src-shared/credit).
+  'credit-receipt.v1': creditReceipt,
 } as const;
 
 export type SchemaName = keyof typeof SCHEMAS;
