@@ -34,13 +34,27 @@ function Status({ trusted }: { trusted: TrustedView }) {
         <dt>Valid until</dt>
         <dd>{trusted.validUntil === null ? <span className="muted">—</span> : formatTimestampText(trusted.validUntil)}</dd>
       </div>
-      {trusted.lastError !== null && (
+      {trusted.lastError !== null && trusted.state !== 'revoked' && (
         <div className="fact">
           <dt>Last error</dt>
           <dd className="error-text">{trusted.lastError || UNKNOWN}</dd>
         </div>
       )}
     </dl>
+  );
+}
+
+/** The credential was revoked: what happened, what it changes, and what to do, in plain words. */
+function Revoked({ revoked }: { revoked: NonNullable<TrustedView['revoked']> }) {
+  return (
+    <div className="banner banner-warn" role="status">
+      <span>
+        <strong>This computer’s trusted registration was revoked</strong> on {formatTimestampText(revoked.at)}.
+        {revoked.reason.trim() !== '' && <> Reason given: “{revoked.reason}”.</>} This computer keeps contributing as an
+        untrusted node, and orchestrators no longer count it as trusted. To be trusted again, ask your operator for a new
+        enrollment token and enroll again below.
+      </span>
+    </div>
   );
 }
 
@@ -128,6 +142,7 @@ export function TrustedScreen({ trusted }: { trusted: TrustedView }) {
           </ul>
         </Card>
         <Card title="Status">
+          {trusted.state === 'revoked' && trusted.revoked !== null && <Revoked revoked={trusted.revoked} />}
           <Status trusted={trusted} />
           {hasCredential && (
             <div className="button-row">

@@ -97,6 +97,8 @@ describe('revocation that reaches people (issue 15 §5)', () => {
     // The PNode, over its session with A: state, last error, notification; no longer trusted anywhere.
     await expect.poll(() => control.snapshot().trusted.state, { timeout: 10_000 }).toBe('revoked');
     expect(control.snapshot().trusted.lastError).toContain('laptop stolen');
+    // What the renderer explains to the volunteer: when, and the authority's own words.
+    expect(control.snapshot().trusted.revoked).toMatchObject({ reason: 'laptop stolen', at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     await expect.poll(() => notifications.includes('trusted-revoked')).toBe(true);
     expect(sync.stats().takenFromSessions).toBeGreaterThan(0);
     // B, without any file: from the directory, or from the PNode that now holds the list.

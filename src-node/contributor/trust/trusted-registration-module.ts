@@ -269,6 +269,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       validFrom: credential?.['valid-from'] ?? null,
       validUntil: credential?.['valid-until'] ?? null,
       lastError,
+      revoked: credential && this.file.revoked ? { at: this.file.revoked.at, reason: this.file.revoked.reason } : null,
     };
     if (this.busy === 'enrolling') return { ...base, state: 'enrolling' };
     if (!credential) return { ...base, state: lastError !== null ? 'error' : 'not-enrolled' };

@@ -36,6 +36,7 @@
 //     409 E_ADV_STALE_SEQ   sequence/no not above the one held
 //     413 E_PROTO_INVALID   over MAX_DISTRIBUTED_REVOCATION_LIST_BYTES;   415 not application/json
 //     429 E_TRANSPORT_REJECTED  the per-IP PUT limit, or DIRECTORY_REVOCATION_PUTS_PER_SECOND per key
+//                           (counted only for lists that verify and are newer: only the authority spends it)
 //     503 E_TRANSPORT_UNAVAILABLE  the list could not be stored
 //   GET /healthz            200 {"status":"ok","node/id","entries","uptime-seconds","epoch"}
 //   GET /metrics            200 Prometheus text
@@ -565,8 +566,6 @@ export class DirectoryServer {
     const max = MAX_DISTRIBUTED_REVOCATION_LIST_BYTES;
     const declared = req.headers['content-length'];
     if (declared !== undefined && Number(declared) > max) return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`));
-    const limited = this.revocationPuts.take(key, this.options.clock.now());
-    if (!limited.ok) return this.rateLimited(res, limited.retryAfterMs, `too many PUTs of the revocation list of ${key}`);
     const body = await readBody(req, max);
     if (body.kind === 'aborted') return;
     if (body.kind === 'ok') this.bodiesRead.add(req);
@@ -579,7 +578,13 @@ export class DirectoryServer {
     }
     const issuer = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['issuer/key'] : undefined;
     if (issuer !== key) return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `the path names ${key} but the list's issuer/key is ${JSON.stringify(String(issuer).slice(0, 80))}`));
-    const stored = await store.put(key, value, body.data.length);
+    // The key's own rate is spent only by a list that verifies and is newer (store.put): a
+    // stranger's forgeries and replays cost it its address's PUT rate, never the authority's.
+    const stored = await store.put(key, value, body.data.length, () => {
+      const limited = this.revocationPuts.take(key, this.options.clock.now());
+      return limited.ok ? null : limited.retryAfterMs;
+    });
+    if ('retryAfterMs' in stored) return this.rateLimited(res, stored.retryAfterMs, `too many PUTs of the revocation list of ${key}`);
     if (!stored.ok) {
       const status = stored.error.code === 'E_ADV_STALE_SEQ' ? 409 : statusForCode(stored.error.code);
       this.options.traces?.emit('error/occurred', { detail: errorDetail(stored.error, { via: 'directory', phase: 'revocation-list', 'issuer/key': key }) });

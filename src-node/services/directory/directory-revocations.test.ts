@@ -1,6 +1,6 @@
 // The seed directory's revocation-list endpoint (issue 15 §5), over a real socket on 127.0.0.1:
 // served keys only (refused before the body is read otherwise), signed by that key, size-capped,
-// strictly newer, rate-limited per key, stored before the answer and served again after a restart.
+// strictly newer, rate-limited per key (only by lists that would be stored), stored before the answer and served again after a restart.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -132,6 +132,19 @@ describe('the directory\'s revocation lists (issue 15 §5)', () => {
     expectError(limited, 429, 'E_TRANSPORT_REJECTED');
     clock.advance(20_000);
     expect((await put(list(DIRECTORY_REVOCATION_PUT_BURST + 1))).status).toBe(201);
+  });
+
+  it("does not let a stranger's forgeries or replays spend the authority's rate", async () => {
+    expect((await put(list(1))).status).toBe(201);
+    const forged = { ...list(2, stranger), 'issuer/key': KEY };
+    for (let i = 0; i < DIRECTORY_REVOCATION_PUT_BURST * 2; i++) {
+      expectError(await put(forged), 403, 'E_SIG_INVALID');
+      expectError(await put(list(1)), 409, 'E_ADV_STALE_SEQ');
+    }
+    // The clock has not moved: the authority's burst is spent only by its own lists (the first one included).
+    for (let i = 2; i <= DIRECTORY_REVOCATION_PUT_BURST; i++) expect((await put(list(i))).status).toBe(201);
+    expectError(await put(list(DIRECTORY_REVOCATION_PUT_BURST + 1)), 429, 'E_TRANSPORT_REJECTED');
+    expect(revocations.get(KEY)?.list['sequence/no']).toBe(DIRECTORY_REVOCATION_PUT_BURST);
   });
 
   it('serves the stored list again after a restart, and not a stored file that no longer verifies', async () => {

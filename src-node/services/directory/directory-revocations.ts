@@ -9,7 +9,7 @@
 // fails leaves the previous list served.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Result, fail, ok } from '../../../src-shared/protocol/errors.js';
+import { ProtocolError, type Result, fail, ok } from '../../../src-shared/protocol/errors.js';
 import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
 import { acceptNewer, type RevocationList } from '../../../src-shared/trust/revocation-list.js';
 import { type FileWriter, readJsonFile, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
@@ -28,6 +28,16 @@ export interface DirectoryRevocationsOptions {
 }
 
 export type RevocationPut = { readonly status: 'stored'; readonly list: RevocationList };
+
+/** A newer list that verifies, refused for its key's rate: when to try again. */
+export interface RevocationPutLimited {
+  readonly ok: false;
+  readonly error: ProtocolError;
+  readonly retryAfterMs: number;
+}
+
+/** Asked just before a verified, newer list is stored: null to go on, or the retry hint of a refusal. */
+export type RevocationPutAdmission = () => number | null;
 
 interface Held {
   readonly list: RevocationList;
@@ -85,14 +95,18 @@ export class DirectoryRevocations {
   /**
    * Takes a newer list of `key` (see the head of this file), stored before it resolves.
    * E_SIG_UNKNOWN_SIGNER for a key not served, the verifier's code, E_ADV_STALE_SEQ, or
-   * E_TRANSPORT_UNAVAILABLE when it could not be stored.
+   * E_TRANSPORT_UNAVAILABLE when it could not be stored. `admit` is asked only for a list that
+   * verifies and is newer — only the authority can make one — so a stranger's forgeries or
+   * replays never spend the authority's rate (E_TRANSPORT_REJECTED with a retry hint when it refuses).
    */
-  put(key: string, value: unknown, bytes: number): Promise<Result<RevocationPut>> {
+  put(key: string, value: unknown, bytes: number, admit: RevocationPutAdmission = () => null): Promise<Result<RevocationPut> | RevocationPutLimited> {
     if (!this.served.has(key)) return Promise.resolve(fail('E_SIG_UNKNOWN_SIGNER', `this directory serves no revocation lists of ${key}`));
     const previous = this.writes.get(key) ?? Promise.resolve();
-    const run = previous.then(async (): Promise<Result<RevocationPut>> => {
+    const run = previous.then(async (): Promise<Result<RevocationPut> | RevocationPutLimited> => {
       const checked = acceptNewer(value, { crypto: this.options.crypto, issuerKey: key, heldSequence: this.held.get(key)?.list['sequence/no'], bytes });
       if (!checked.ok) return checked;
+      const retryAfterMs = admit();
+      if (retryAfterMs !== null) return { ok: false, error: new ProtocolError('E_TRANSPORT_REJECTED', `too many new revocation lists of ${key}`), retryAfterMs };
       const body = Buffer.from(JSON.stringify(checked.value), 'utf8');
       try {
         await mkdir(this.dir, { recursive: true });
