@@ -73,7 +73,7 @@ export const DIRECTORY_MAX_REJECTIONS_TRACED = 8;
 
 export type DirectoryClientComponents = Pick<
   KernelComponents,
-  'dataDir' | 'warn' | 'insecureLoopback' | 'trustCa' | 'identity' | 'advertisements' | 'peers' | 'settings' | 'traces' | 'advertiser'
+  'dataDir' | 'warn' | 'insecureLoopback' | 'trustCa' | 'identity' | 'advertisements' | 'peers' | 'settings' | 'traces' | 'advertiser' | 'clock'
 >;
 
 export interface DirectoryClientTiming {
@@ -201,7 +201,7 @@ export class DirectoryClient implements RuntimeModule {
     private readonly components: DirectoryClientComponents,
     private readonly options: DirectoryClientOptions,
   ) {
-    requireComponents(this.name, components, ['dataDir', 'warn', 'identity', 'advertisements', 'peers', 'settings', 'traces', 'advertiser']);
+    requireComponents(this.name, components, ['dataDir', 'warn', 'identity', 'advertisements', 'peers', 'settings', 'traces', 'advertiser', 'clock']);
     this.timing = {
       requestTimeoutMs: options.timing?.requestTimeoutMs ?? DIRECTORY_REQUEST_TIMEOUT_MS,
       syncIntervalMs: options.timing?.syncIntervalMs ?? DIRECTORY_SYNC_INTERVAL_MS,
@@ -439,7 +439,7 @@ export class DirectoryClient implements RuntimeModule {
 
   private isHostile(link: DirectoryLink): boolean {
     if (link.hostileUntil === null) return false;
-    if (Date.now() < link.hostileUntil) return true;
+    if (this.runtime.clock.now() < link.hostileUntil) return true;
     link.hostileUntil = null;
     return false;
   }
@@ -448,7 +448,7 @@ export class DirectoryClient implements RuntimeModule {
   private markHostile(link: DirectoryLink, invalid: number, total: number, first: ProtocolError | undefined): void {
     const runtime = this.runtime;
     const dropped = runtime.peers.dropSource(directorySource(link.url).key);
-    link.hostileUntil = Date.now() + DIRECTORY_HOSTILE_BACKOFF_MS;
+    link.hostileUntil = this.runtime.clock.now() + DIRECTORY_HOSTILE_BACKOFF_MS;
     link.cursor = undefined;
     link.caughtUp = false;
     this.saveCursor(link);
@@ -473,7 +473,7 @@ export class DirectoryClient implements RuntimeModule {
   private async syncRound(link: DirectoryLink): Promise<void> {
     let restarted = false;
     if (this.isHostile(link)) {
-      this.schedule(link, 'sync', Math.max(1, link.hostileUntil! - Date.now()), 'error', () => void this.sync(link));
+      this.schedule(link, 'sync', Math.max(1, link.hostileUntil! - this.runtime.clock.now()), 'error', () => void this.sync(link));
       return;
     }
     try {

@@ -16,6 +16,7 @@ import {
 } from './peer-record.js';
 import {
   AUTO_BLOCK_DURATION_MS,
+  MAX_NEW_PEERS_PER_GROUP,
   MAX_NEW_PEERS_PER_SOURCE,
   MAX_REMEMBERED_PEERS,
   NEW_MAX_FAILURES,
@@ -429,6 +430,20 @@ describe(`the bound of MAX_REMEMBERED_PEERS (${MAX_REMEMBERED_PEERS}), tried and
     // A peer it brought that we then reached ourselves no longer counts against it.
     store.dialSucceeded(id(0));
     expect(gossip(store, 4, 1, source(1)).outcome).toBe('added');
+  });
+
+  it(`holds at most maxPerGroup new peers per group, however many identities speak from it (default MAX_NEW_PEERS_PER_GROUP ${MAX_NEW_PEERS_PER_GROUP})`, async () => {
+    const store = await open({ maxPerGroup: 4 });
+    const neighbourhood = source(1).group;
+    // Four identities of one address prefix, one new peer each: the group is full.
+    for (let n = 0; n < 4; n++) expect(gossip(store, n, 1, { key: `peer:flooder-${n}`, group: neighbourhood }).outcome).toBe('added');
+    expect(gossip(store, 4, 1, { key: 'peer:flooder-4', group: neighbourhood })).toMatchObject({ outcome: 'full', detail: expect.stringContaining(`${neighbourhood} holds 4`) });
+    // Another neighbourhood is not held back by it.
+    expect(gossip(store, 5, 1, source(2)).outcome).toBe('added');
+    // A peer of the group we reached ourselves is tried, and no longer counts against it.
+    store.dialSucceeded(id(0));
+    expect(gossip(store, 6, 1, { key: 'peer:flooder-6', group: neighbourhood }).outcome).toBe('added');
+    expect(store.size).toBe(6);
   });
 
   it('lets a seed push out new peers, then tried ones, then other seeds; never peers blocked by hand before those, nor live ones', async () => {

@@ -24,9 +24,10 @@
 //   a new peer: first one that is no use (not dialable, or failed NEW_MAX_FAILURES times in a row),
 //   else one of the heaviest source of the heaviest group, when that holds more than the
 //   newcomer's own would (SourceLedger.loserFor); otherwise it is refused. A source never holds more
-//   than maxPerSource new peers (MAX_NEW_PEERS_PER_SOURCE), full store or not. So a flood of validly
-//   signed advertisements fills at most its share, loses its own entries first, and never a peer
-//   that worked.
+//   than maxPerSource new peers (MAX_NEW_PEERS_PER_SOURCE), nor a group — an address prefix, with
+//   however many identities speak from it — more than maxPerGroup (MAX_NEW_PEERS_PER_GROUP), full
+//   store or not. So a flood of validly signed advertisements fills at most its share, loses its own
+//   entries first, and never a peer that worked.
 // - Durable: changes are saved PEERS_SAVE_DELAY_MS after the first unsaved one (a bounded delay,
 //   so a steady trickle of RTT samples cannot postpone saving forever); `flush()` saves now.
 //   A file that cannot be trusted is moved aside to `peers.json.corrupt-<time>`, reported in
@@ -78,6 +79,8 @@ import { dialCandidates } from './working-set.js';
 export const MAX_REMEMBERED_PEERS = 1_000;
 /** New (never reached) peers one source may hold at most: a quarter of the store (issue 15 §1). */
 export const MAX_NEW_PEERS_PER_SOURCE = 250;
+/** New peers one group (an address prefix, a directory's host) may hold at most, whatever the identities in it (issue 15 §1). */
+export const MAX_NEW_PEERS_PER_GROUP = 250;
 /** A new peer whose dials failed this many times in a row is no use, and the first to make room (Bitcoin's retries). */
 export const NEW_MAX_FAILURES = 3;
 export const PEERS_FILE_NAME = 'peers.json';
@@ -155,6 +158,8 @@ export interface PeerStoreOptions {
   readonly maxPeers?: number;
   /** New peers one source may hold (default MAX_NEW_PEERS_PER_SOURCE). */
   readonly maxPerSource?: number;
+  /** New peers one group may hold (default MAX_NEW_PEERS_PER_GROUP). */
+  readonly maxPerGroup?: number;
   readonly saveDelayMs?: number;
   /** Failed background saves and throwing listeners end up here. */
   readonly onError?: (error: unknown) => void;
@@ -264,6 +269,7 @@ export class PeerStore {
   readonly path: string;
   readonly maxPeers: number;
   readonly maxPerSource: number;
+  readonly maxPerGroup: number;
   loadReport: PeerStoreLoadReport = { status: 'no-file' };
 
   private readonly clock: Clock;
@@ -287,6 +293,7 @@ export class PeerStore {
     this.path = join(options.dataDir, PEERS_FILE_NAME);
     this.maxPeers = Math.max(1, options.maxPeers ?? MAX_REMEMBERED_PEERS);
     this.maxPerSource = Math.max(1, options.maxPerSource ?? MAX_NEW_PEERS_PER_SOURCE);
+    this.maxPerGroup = Math.max(1, options.maxPerGroup ?? MAX_NEW_PEERS_PER_GROUP);
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.schedule = options.schedule ?? realTimers;
@@ -715,6 +722,7 @@ export class PeerStore {
       return `${this.maxPeers} peers remembered and none may make room`;
     }
     if (this.ledger.countOfKey(from.key) >= this.maxPerSource) return `${from.key} holds ${this.maxPerSource} new peers already`;
+    if (this.ledger.countOfGroup(from.group) >= this.maxPerGroup) return `${from.group} holds ${this.maxPerGroup} new peers already`;
     if (this.peers.size < this.maxPeers) return true;
     const charged = (ids: Iterable<string>): PeerRecord[] => {
       const out: PeerRecord[] = [];
