@@ -132,8 +132,14 @@ function buildState(scenario) {
       { vnodeId: 'vn:01JQ7A2B3C4D', orchestrator: ORCH2, cores: 1, memoryMb: 512, state: 'released', pausedReason: null, tasksDone: 12, cpuMsToday: 0, cpuMsTotal: 3 * 3_600_000, since: now - 26 * 3_600_000 },
     ] : [],
     trusted: scenario === 'trusted'
-      ? { state: 'expiring', operatorId: ORCH2, credentialId: 'cred:01JQ5V6W7X8Y', validFrom: '2026-01-01T00:00:00Z', validUntil: new Date(now + 6 * 86_400_000).toISOString(), lastError: null }
-      : { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null },
+      ? { state: 'expiring', operatorId: ORCH2, credentialId: 'cred:01JQ5V6W7X8Y', validFrom: '2026-01-01T00:00:00Z', validUntil: new Date(now + 6 * 86_400_000).toISOString(), lastError: null, revoked: null }
+      : scenario === 'trusted-revoked'
+        ? {
+            state: 'revoked', operatorId: ORCH2, credentialId: 'cred:01JQ5V6W7X8Y', validFrom: '2026-01-01T00:00:00Z', validUntil: new Date(now + 20 * 86_400_000).toISOString(),
+            lastError: 'E_TRANSPORT_REJECTED operator-credential.v1 cred:01JQ5V6W7X8Y was revoked by its registration authority (laptop reported stolen); enroll again with a new token',
+            revoked: { at: new Date(now - 40 * 60_000).toISOString(), reason: 'laptop reported stolen' },
+          }
+        : { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null, revoked: null },
     hardware: {
       'schema/v': 1, 'detected-at': new Date(now - 3 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       'cpu/brand': 'Ryzen 7 5800X', 'cpu/manufacturer': 'AMD', 'cpu/physical-cores': 8, 'cpu/logical-cores': 16, 'cpu/speed-mhz': 3800, 'cpu/speed-max-mhz': null,
@@ -149,7 +155,7 @@ function buildState(scenario) {
 }
 
 /** Runs in the page before the app: records CSP violations and, unless in browser mode, puts a stand-in node behind `window.pnode`. */
-function installFakeNode({ state, browserMode }) {
+function installFakeNode({ state, browserMode, events }) {
   window.__cspViolations = [];
   document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   if (browserMode) return;
@@ -159,10 +165,24 @@ function installFakeNode({ state, browserMode }) {
     command: (command) => Promise.resolve(command.command === 'export-identity' ? { ok: true, value: '{"kind":"pnode-identity-backup.v1"}' } : { ok: true, value: null }),
     onEvent: (listener) => {
       listeners.add(listener);
+      // Events the node pushed (notifications), once the app listens.
+      for (const event of events) setTimeout(() => listener(event), 0);
       return () => listeners.delete(listener);
     },
   };
 }
+
+/** Events the stand-in node pushes in a scenario (the notification text is the node's, notifications-module.ts). */
+const EVENTS = {
+  'trusted-revoked': [
+    {
+      type: 'notification',
+      kind: 'trusted-revoked',
+      title: 'Trusted registration revoked',
+      body: "The registration authority revoked this PNode's operator credential. It goes on as an untrusted node; enroll again with a new token to be trusted.",
+    },
+  ],
+};
 
 const shots = [];
 const problems = [];
@@ -179,7 +199,7 @@ async function shoot(browser, port, size, scenario, screenName, file, { hash = '
     if (response.status() >= 400) problems.push(`${file}: HTTP ${response.status()} for ${response.url()}`);
   });
   const browserMode = scenario.startsWith('browser');
-  await page.addInitScript(installFakeNode, { state: buildState(scenario), browserMode });
+  await page.addInitScript(installFakeNode, { state: buildState(scenario), browserMode, events: EVENTS[scenario] ?? [] });
   await page.goto(`http://127.0.0.1:${port}/${hash}`);
   if (screenName !== null) await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: screenName, exact: true }).click();
   await page.locator('main h1').first().waitFor();
@@ -205,6 +225,7 @@ try {
   for (const size of SIZES) {
     await shoot(browser, port, size, 'first-run', null, 'first-run');
     for (const name of SCREENS) await shoot(browser, port, size, name === 'Trusted' ? 'trusted' : 'joined', name, name.toLowerCase());
+    await shoot(browser, port, size, 'trusted-revoked', 'Trusted', 'trusted-revoked');
     await shoot(browser, port, size, 'stopped', null, 'dashboard-stopped');
     await shoot(browser, port, size, 'file-key', 'Settings', 'settings-file-key');
     await shoot(browser, port, size, 'browser', null, 'browser-disconnected', { hash: '#token=not-a-real-token' });
