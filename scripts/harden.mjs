@@ -1,6 +1,6 @@
 // Runs the hardening harness: `npm run harden` runs every harden/*.harden.ts (fuzzing, crash
 // safety, the control surface, network faults, secrets, and the attacks with resources of issue 15:
-// exhaustion, directory-full, replay), `npm run harden -- fuzz` only the named
+// exhaustion, directory-full, replay, eclipse), `npm run harden -- fuzz` only the named
 // ones, each bundled and run in its own node process (scripts/lib/run-ts-files.mjs) with
 // --expose-gc, for heap figures. One seed serves the whole run: PNODE_HARDEN_SEED, or a random one;
 // it is printed first so any run can be replayed. PNODE_HARDEN_SCALE shrinks every count (the smoke

@@ -1,6 +1,6 @@
 // Which native notifications to show, from state transitions and from `notification` control
-// events. Few and in plain words: the volunteer joined, an operator approved the machine, the
-// machine lost every orchestrator. A gate keeps one kind from repeating within an interval, so a
+// events. Few and in plain words: the volunteer joined, an operator approved the machine (or
+// withdrew it: the credential revoked), the machine lost every orchestrator. A gate keeps one kind from repeating within an interval, so a
 // runtime that also sends the event, or a flapping link, never spams.
 import type { ControlEvent, NotificationKind } from '../src-shared/control/messages.js';
 import type { NodeState } from '../src-shared/control/state.js';
@@ -16,7 +16,7 @@ export const NOTIFICATION_MIN_INTERVAL_MS = 10 * 60_000;
 export const MAX_NOTIFICATION_TITLE_LENGTH = 64;
 export const MAX_NOTIFICATION_BODY_LENGTH = 256;
 
-export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['joined', 'trusted-approved', 'orchestrators-lost'];
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['joined', 'trusted-approved', 'trusted-revoked', 'orchestrators-lost'];
 
 export const NOTIFICATION_TEXT: Readonly<Record<NotificationKind, { readonly title: string; readonly body: string }>> = {
   joined: {
@@ -26,6 +26,10 @@ export const NOTIFICATION_TEXT: Readonly<Record<NotificationKind, { readonly tit
   'trusted-approved': {
     title: 'Trusted registration approved',
     body: 'An operator has vouched for this computer. It now takes part as a trusted node.',
+  },
+  'trusted-revoked': {
+    title: 'Trusted registration revoked',
+    body: 'The operator who vouched for this computer withdrew it. It goes on as an untrusted node; enroll again to be trusted.',
   },
   'orchestrators-lost': {
     title: 'Lost contact with the network',

@@ -225,8 +225,14 @@ function buildState(scenario) {
       { vnodeId: 'vn:01JQ7A2B3C4D', orchestrator: ORCH2, cores: 1, memoryMb: 512, state: 'released', pausedReason: null, tasksDone: 12, cpuMsToday: 0, cpuMsTotal: 3 * 3_600_000, since: now - 26 * 3_600_000 },
     ] : [],
     trusted: scenario === 'trusted'
-      ? { state: 'expiring', operatorId: ORCH2, credentialId: 'cred:01JQ5V6W7X8Y', validFrom: '2026-01-01T00:00:00Z', validUntil: new Date(now + 6 * 86_400_000).toISOString(), lastError: null }
-      : { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null },
+      ? { state: 'expiring', operatorId: ORCH2, credentialId: 'cred:01JQ5V6W7X8Y', validFrom: '2026-01-01T00:00:00Z', validUntil: new Date(now + 6 * 86_400_000).toISOString(), lastError: null, revoked: null }
+      : scenario === 'trusted-revoked'
+        ? {
+            state: 'revoked', operatorId: ORCH2, credentialId: 'cred:01JQ5V6W7X8Y', validFrom: '2026-01-01T00:00:00Z', validUntil: new Date(now + 20 * 86_400_000).toISOString(),
+            lastError: 'E_TRANSPORT_REJECTED operator-credential.v1 cred:01JQ5V6W7X8Y was revoked by its registration authority (laptop reported stolen); enroll again with a new token',
+            revoked: { at: new Date(now - 40 * 60_000).toISOString(), reason: 'laptop reported stolen' },
+          }
+        : { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null, revoked: null },
     hardware: {
       'schema/v': 1, 'detected-at': new Date(now - 3 * 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
       'cpu/brand': 'Ryzen 7 5800X', 'cpu/manufacturer': 'AMD', 'cpu/physical-cores': 8, 'cpu/logical-cores': 16, 'cpu/speed-mhz': 3800, 'cpu/speed-max-mhz': null,
@@ -247,7 +253,7 @@ function buildState(scenario) {
 }
 
 /** Runs in the page before the app: records CSP violations and, unless in browser mode, puts a stand-in node behind `window.pnode`. */
-function installFakeNode({ state, browserMode, answers }) {
+function installFakeNode({ state, browserMode, answers, events }) {
   window.__cspViolations = [];
   document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
   if (browserMode) return;
@@ -260,10 +266,24 @@ function installFakeNode({ state, browserMode, answers }) {
     },
     onEvent: (listener) => {
       listeners.add(listener);
+      // Events the node pushed (notifications), once the app listens.
+      for (const event of events) setTimeout(() => listener(event), 0);
       return () => listeners.delete(listener);
     },
   };
 }
+
+/** Events the stand-in node pushes in a scenario (the notification text is the node's, notifications-module.ts). */
+const EVENTS = {
+  'trusted-revoked': [
+    {
+      type: 'notification',
+      kind: 'trusted-revoked',
+      title: 'Trusted registration revoked',
+      body: "The registration authority revoked this PNode's operator credential. It goes on as an untrusted node; enroll again with a new token to be trusted.",
+    },
+  ],
+};
 
 const shots = [];
 const problems = [];
@@ -286,7 +306,7 @@ async function shoot(browser, port, size, scenario, screenName, file, { hash = '
   const state = buildState(scenario);
   for (const result of state.work.recent) answers[`picture:${result.taskId}`] = answerFor({ command: 'get-result-picture', taskId: result.taskId }, now);
   for (const receipt of RECEIPTS) { const r = receipt(now, 'node:did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2'); answers[`receipt:${r.receiptId}`] = answerFor({ command: 'get-receipt', receiptId: r.receiptId }, now); }
-  await page.addInitScript(installFakeNode, { state, browserMode, answers });
+  await page.addInitScript(installFakeNode, { state, browserMode, answers, events: EVENTS[scenario] ?? [] });
   await page.goto(`http://127.0.0.1:${port}/${hash}`);
   if (screenName !== null) await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: screenName, exact: true }).click();
   await page.locator('main h1').first().waitFor();
@@ -316,6 +336,7 @@ try {
   for (const size of SIZES) {
     await shoot(browser, port, size, 'first-run', null, 'first-run');
     for (const name of SCREENS) await shoot(browser, port, size, name === 'Trusted' ? 'trusted' : 'joined', name, name.toLowerCase());
+    await shoot(browser, port, size, 'trusted-revoked', 'Trusted', 'trusted-revoked');
     await shoot(browser, port, size, 'stopped', null, 'dashboard-stopped');
     await shoot(browser, port, size, 'file-key', 'Settings', 'settings-file-key');
     await shoot(browser, port, size, 'headless', 'Limits', 'limits-headless');

@@ -40,6 +40,7 @@ export interface TrustCaptures {
     readonly 'operator-enroll': readonly SessionBody<'operator-enroll'>[];
     readonly 'operator-renew': readonly SessionBody<'operator-renew'>[];
     readonly 'operator-rotate': readonly SessionBody<'operator-rotate'>[];
+    readonly 'revocation-list': readonly SessionBody<'revocation-list'>[];
   };
   /** The authority's state at the end: a fresh authority for the fuzz targets starts from a copy. */
   readonly state: AuthorityState;
@@ -118,6 +119,13 @@ export async function trustCaptures(seed: number, now: number, a: NodeIdentity, 
       'operator-enroll': [enroll1, spareEnroll, { 're/id': 'oe:1', credential: credential1 as unknown as JsonObject }],
       'operator-renew': [renew, { 're/id': 'or:1', credential: renewed.value as unknown as JsonObject }],
       'operator-rotate': [rotate, { 're/id': 'ot:1', credential: rotated.value as unknown as JsonObject }],
+      'revocation-list': [
+        { 'req/id': 'rl:1', 'issuer/key': authorityKey, 'sequence/no': -1 },
+        { 're/id': 'rl:1', list: revocationList as unknown as JsonObject },
+        { 're/id': 'rl:2' },
+        { list: revocationList as unknown as JsonObject },
+        { 'issuer/key': authorityKey, 'sequence/no': revocationList['sequence/no'] },
+      ],
     },
     state: finalState,
     newAuthority: (at) => new RegistrationAuthority({ signer: authoritySigner, fingerprint: authorityKey, crypto: nativeCrypto, clock: new ManualClock(at), state: structuredClone(finalState), persist: async () => undefined }),

@@ -1,5 +1,6 @@
 // Turns the contributor's moments into `notification` events, which NodeControl forwards to every
-// UI (the desktop shell shows them natively): every orchestrator lost, trusted registration approved.
+// UI (the desktop shell shows them natively): every orchestrator lost, trusted registration approved,
+// the operator credential revoked by its authority (issue 15 §5).
 import type { EventEmitter } from 'node:events';
 import type { KernelComponents } from '../kernel/runtime/components.js';
 import { requireComponents } from '../kernel/runtime/components.js';
@@ -21,6 +22,9 @@ export class NotificationsModule implements RuntimeModule {
   private readonly approved = (): void => {
     this.components.ui.notify('trusted-approved', 'Trusted registration approved', 'This PNode now carries an operator credential; orchestrators may give it larger VNodes.');
   };
+  private readonly revoked = (): void => {
+    this.components.ui.notify('trusted-revoked', 'Trusted registration revoked', 'The registration authority revoked this PNode\'s operator credential. It goes on as an untrusted node; enroll again with a new token to be trusted.');
+  };
 
   constructor(private readonly components: NotificationsComponents) {
     requireComponents(this.name, components, ['ui', 'membership']);
@@ -29,10 +33,12 @@ export class NotificationsModule implements RuntimeModule {
   start(): void {
     this.components.membership.on('orchestrators-lost', this.lost);
     this.components.trusted?.on('trusted-approved', this.approved);
+    this.components.trusted?.on('trusted-revoked', this.revoked);
   }
 
   stop(): void {
     this.components.membership.off('orchestrators-lost', this.lost);
     this.components.trusted?.off('trusted-approved', this.approved);
+    this.components.trusted?.off('trusted-revoked', this.revoked);
   }
 }

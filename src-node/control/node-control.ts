@@ -102,7 +102,7 @@ export class NodeControl implements ControlHandler {
       orchestrators: [],
       peers: this.peers(),
       vnodes: [],
-      trusted: { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null },
+      trusted: { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null, revoked: null },
       hardware: null,
       traces: runtime.traces.recent(MAX_STATE_TRACES),
       launchAtLogin: this.options.launchAtLogin ? this.options.launchAtLogin() : null,

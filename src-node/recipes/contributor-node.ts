@@ -3,7 +3,8 @@
 // named in its constructor — and starts them in that order:
 //   availability ← settings, machine activity;  hardware;  VNode host ← availability;
 //   membership ← availability, hardware, VNode host;  work runner ← VNode host, membership;
-//   trusted registration ← membership;  notifications ← membership, trusted registration;
+//   revocation sync (the authorities' signed revocation lists, from directories and sessions);
+//   trusted registration ← membership, revocation sync;  notifications ← membership, trusted registration;
 //   credit ← membership, VNode host;  contribution history ← VNode host, credit;
 //   work view ← VNode host, availability, hardware;  activity ← availability, VNode host, membership,
 //   credit, trusted registration (and the work view's names for workloads).
@@ -23,6 +24,7 @@ import { ContributionHistoryModule } from '../contributor/history/history-module
 import { WorkViewModule } from '../contributor/work/work-view-module.js';
 import { ActivityModule } from '../contributor/activity/activity-module.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
+import { RevocationSync, type RevocationSyncOptions } from '../kernel/revocation/revocation-sync.js';
 import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts, type DiscoverySetup } from './discovery.js';
 
 export interface ContributorSetup extends DiscoverySetup {
@@ -39,6 +41,7 @@ export interface ContributorSetup extends DiscoverySetup {
   readonly membership?: Omit<MembershipModuleOptions, 'orchestrators'>;
   readonly trusted?: TrustedRegistrationOptions;
   readonly work?: WorkRunnerOptions;
+  readonly revocations?: Omit<RevocationSyncOptions, 'keys' | 'directories'>;
   readonly credit?: CreditModuleOptions;
 }
 
@@ -53,6 +56,7 @@ export interface ContributorParts extends DiscoveryParts {
   readonly membership: MembershipModule;
   readonly work: WorkRunner;
   readonly trusted: TrustedRegistrationModule;
+  readonly revocations: RevocationSync;
   readonly credit: CreditModule;
   readonly history: ContributionHistoryModule;
   readonly workView: WorkViewModule;
@@ -83,15 +87,24 @@ export function contributorNode(config: ContributorNodeConfig, control: ControlS
       const vnodes = new VNodeHostModule({ ...kernel, availability }, { host: { ...setup.vnodeHost, ...(setup.launcher ? { launcher: setup.launcher } : {}) } });
       const membership = new MembershipModule({ ...kernel, availability, hardware, vnodes }, { ...setup.membership, orchestrators: contributorOrchestrators(config) });
       const work = new WorkRunner({ ...kernel, vnodes, membership }, setup.work);
-      const trusted = new TrustedRegistrationModule({ ...kernel, membership }, setup.trusted);
+      // The authorities followed: the network's, and the one that issued our credential.
+      const follows: { trusted?: TrustedRegistrationModule } = {};
+      const networkAuthority = config.network?.descriptor?.['registration-authority/key'];
+      const revocations = new RevocationSync(kernel, {
+        ...setup.revocations,
+        keys: () => [...new Set([...(networkAuthority ? [networkAuthority] : []), ...(follows.trusted?.credential ? [follows.trusted.credential['issuer/key']] : [])])],
+        directories: () => discovery.directoryClient.directories(),
+      });
+      const trusted = new TrustedRegistrationModule({ ...kernel, membership, revocations }, setup.trusted);
+      follows.trusted = trusted;
       const notifications = new NotificationsModule({ ...kernel, membership, trusted });
       const credit = new CreditModule({ ...kernel, membership, vnodes }, setup.credit);
       const history = new ContributionHistoryModule({ ...kernel, vnodes, credit });
       const workView = new WorkViewModule({ ...kernel, vnodes, availability, logicalCores: () => hardware.logicalCores() });
       const activity = new ActivityModule({ ...kernel, availability, vnodes, workloads: workView.catalogue, membership, credit, trusted });
-      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, credit, history, workView, activity };
+      const parts: ContributorParts = { ...discovery, availability, hardware, vnodes, membership, work, trusted, revocations, credit, history, workView, activity };
       return {
-        modules: [...discoveryModules(discovery), hardware, availability, vnodes, work, membership, trusted, notifications, credit, history, workView, activity],
+        modules: [...discoveryModules(discovery), revocations, hardware, availability, vnodes, work, membership, trusted, notifications, credit, history, workView, activity],
         sources: [discovery.signals, hardware, availability, vnodes, membership, trusted, credit, history, workView, activity],
         availability,
         configuredDirectories: () => discovery.directoryClient.configured(),

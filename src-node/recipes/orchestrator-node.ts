@@ -1,7 +1,9 @@
 // The orchestrator deployment: the orchestrator itself (registrations, leases, VNodes, the admin
 // API), trusted registration's check, the registration authority when it runs here, and the work
 // scheduler. Services never import each other; this recipe is where they meet, through the
-// AdminExtensions they all serve under and the InProcessAuthority the trust check reads.
+// AdminExtensions they all serve under and the InProcessAuthority the trust check reads. The
+// kernel's revocation sync (issue 15 §5) carries revocation lists between the authority, the trust
+// check, the network's directories and the sessions.
 import type { NodeConfig } from '../kernel/runtime/node-config.js';
 import type { NodeRuntime } from '../kernel/runtime/node-runtime.js';
 import type { RuntimeModule } from '../kernel/runtime/runtime-module.js';
@@ -15,6 +17,8 @@ import { AuthorityModule, type AuthorityModuleOptions } from '../services/author
 import { adminFilePath } from '../services/orchestrator/admin-file.js';
 import { networkProjects } from '../../src-shared/network/network-descriptor.js';
 import { loadServerTls } from '../kernel/transport/tls.js';
+import { RevocationSync, type RevocationSyncOptions } from '../kernel/revocation/revocation-sync.js';
+import { configuredDirectories } from './discovery.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 
 export interface OrchestratorSetup {
@@ -24,6 +28,10 @@ export interface OrchestratorSetup {
   /** Run the registration authority in this process (null: not here). */
   readonly authority?: AuthorityModuleOptions | null;
   readonly work?: WorkSchedulerModuleOptions;
+  /** Seed directories (--directory) where revocation lists are published and fetched; the network's follow. */
+  readonly directories?: readonly string[];
+  /** Tuning of the revocation sync for tests. */
+  readonly revocations?: Omit<RevocationSyncOptions, 'keys' | 'directories'>;
   readonly credit?: CreditOutboxModuleOptions;
 }
 
@@ -36,6 +44,7 @@ export interface OrchestratorParts {
   readonly trust: OperatorTrust;
   readonly authority: AuthorityModule | null;
   readonly work: WorkSchedulerModule;
+  readonly revocations: RevocationSync;
   /** Credit receipts: the scheduler's onValidated hook issues them, the outbox delivers them. */
   readonly credit: CreditOutboxModule;
   /** In start order. The authority starts after the orchestrator: its first revocations reach a trust check that listens. */
@@ -46,8 +55,12 @@ export interface OrchestratorParts {
 export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup): OrchestratorParts {
   const kernel = runtime.components;
   const admin = new AdminExtensions();
-  const authority = setup.authority === undefined || setup.authority === null ? null : new AuthorityModule({ ...kernel, admin }, setup.authority);
-  const trust = new OperatorTrust({ ...kernel, ...(authority ? { authority } : {}) }, setup.trust);
+  const directories = configuredDirectories(runtime.config, setup.directories);
+  const follows: { trust?: OperatorTrust } = {};
+  const revocations = new RevocationSync(kernel, { ...setup.revocations, keys: () => follows.trust?.trustedKeys() ?? [], directories: () => directories });
+  const authority = setup.authority === undefined || setup.authority === null ? null : new AuthorityModule({ ...kernel, admin, revocations }, setup.authority);
+  const trust = new OperatorTrust({ ...kernel, revocations, ...(authority ? { authority } : {}) }, setup.trust);
+  follows.trust = trust;
   const orchestrator = new OrchestratorModule({ ...kernel, admin, trust }, setup.orchestrator);
   // Projects (issue 13 §1): the network descriptor's, then those the operator named.
   const descriptor = runtime.config.network?.descriptor;
@@ -57,7 +70,7 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   const credit = new CreditOutboxModule(kernel, setup.credit);
   // Credit starts before the scheduler (its outbox is open for the first validated result) and stops after it.
   const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator, credit }, { ...setup.work, projects, ...(jobsTls ? { tls: jobsTls } : {}) });
-  return { orchestrator, trust, authority, work, credit, modules: [trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
+  return { orchestrator, trust, authority, work, revocations, credit, modules: [revocations, trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
 }
 
 export type OrchestratorNode = AssembledNode & OrchestratorParts & { readonly signals: SignalMarkers };

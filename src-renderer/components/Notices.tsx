@@ -1,13 +1,13 @@
 import { useNode } from '../store/store-context.js';
 
-/** Notifications the node pushed (joined, trusted approved, orchestrators lost), until dismissed. */
+/** Notifications the node pushed (joined, trusted approved or revoked, orchestrators lost), until dismissed. */
 export function Notices() {
   const notices = useNode((s) => s.notices);
   const dismiss = useNode((s) => s.dismissNotice);
   return (
     <div className="notices" aria-live="polite">
       {notices.map((notice) => (
-        <div key={notice.id} className={`banner ${notice.kind === 'orchestrators-lost' ? 'banner-warn' : 'banner-info'}`}>
+        <div key={notice.id} className={`banner ${notice.kind === 'orchestrators-lost' || notice.kind === 'trusted-revoked' ? 'banner-warn' : 'banner-info'}`}>
           <span>
             <strong>{notice.title}</strong> {notice.body}
           </span>

@@ -15,6 +15,7 @@ const TRUSTED: TrustedView = {
   validFrom: '2026-03-01T00:00:00Z',
   validUntil: '2026-06-01T00:00:00Z',
   lastError: null,
+  revoked: null,
 };
 
 describe('trusted registration', () => {
@@ -54,5 +55,27 @@ describe('trusted registration', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Renew credential' }));
     fireEvent.click(screen.getByRole('button', { name: 'Rotate operator key' }));
     await waitFor(() => expect(bridge.commands).toEqual([{ command: 'renew-credential' }, { command: 'rotate-operator-key' }]));
+  });
+
+  it('says in plain words that the credential was revoked, when and why, and offers to enroll again', () => {
+    const revoked: TrustedView = {
+      ...TRUSTED,
+      state: 'revoked',
+      lastError: 'E_TRANSPORT_REJECTED operator-credential.v1 cred:01JQ0007 was revoked by its registration authority',
+      revoked: { at: '2026-04-02T09:30:00Z', reason: 'laptop stolen' },
+    };
+    renderWithNode(<TrustedScreen trusted={revoked} />, { ...sampleState(), trusted: revoked });
+    expect(screen.getByText('Revoked')).toBeTruthy();
+    const notice = screen.getByText('This computer’s trusted registration was revoked').closest('.banner')!;
+    expect(notice.getAttribute('role')).toBe('status');
+    expect(notice.textContent).toContain('“laptop stolen”');
+    expect(notice.textContent).toContain('keeps contributing as an untrusted node');
+    expect(notice.textContent).toContain('ask your operator for a new enrollment token');
+    // The protocol's wording stays out of sight; the credential is named one click away.
+    expect(screen.queryByText(/E_TRANSPORT_REJECTED/)).toBeNull();
+    expect(screen.getByText('cred:01JQ0007')).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Renew credential' })).toBeNull();
+    expect(screen.getByRole('heading', { level: 2, name: 'Enroll again' })).toBeTruthy();
+    expect(screen.getByLabelText('Enrollment token')).toBeTruthy();
   });
 });

@@ -52,8 +52,30 @@ function Status({ trusted }: { trusted: TrustedView }) {
         <dt>Valid until</dt>
         <dd>{trusted.validUntil === null ? <span className="muted">—</span> : formatTimestampText(trusted.validUntil)}</dd>
       </div>
-      {trusted.lastError !== null && <LastAttempt trusted={trusted} />}
+      {trusted.lastError !== null && trusted.state !== 'revoked' && <LastAttempt trusted={trusted} />}
     </dl>
+  );
+}
+
+/** The credential was revoked: what happened, what it changes, and what to do, in plain words. */
+function Revoked({ revoked, credentialId }: { revoked: NonNullable<TrustedView['revoked']>; credentialId: string | null }) {
+  return (
+    <div className="banner banner-warn" role="status">
+      <span>
+        <strong>This computer’s trusted registration was revoked</strong> on {formatTimestampText(revoked.at)}.
+        {revoked.reason.trim() !== '' && <> Reason given: “{revoked.reason}”.</>} This computer keeps contributing as an
+        untrusted node, and orchestrators no longer count it as trusted. To be trusted again, ask your operator for a new
+        enrollment token and enroll again below.
+        {credentialId !== null && (
+          <details className="details-line">
+            <summary>Details</summary>
+            <span className="small">
+              credential <code>{credentialId}</code>
+            </span>
+          </details>
+        )}
+      </span>
+    </div>
   );
 }
 
@@ -141,6 +163,7 @@ export function TrustedScreen({ trusted }: { trusted: TrustedView }) {
           </ul>
         </Card>
         <Card title="Status">
+          {trusted.state === 'revoked' && trusted.revoked !== null && <Revoked revoked={trusted.revoked} credentialId={trusted.credentialId} />}
           <Status trusted={trusted} />
           {hasCredential && (
             <div className="button-row">

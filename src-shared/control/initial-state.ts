@@ -27,7 +27,7 @@ export function initialNodeState(version: string, startedAt: number): NodeState 
     orchestrators: [],
     peers: [],
     vnodes: [],
-    trusted: { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null },
+    trusted: { state: 'not-enrolled', operatorId: null, credentialId: null, validFrom: null, validUntil: null, lastError: null, revoked: null },
     hardware: null,
     traces: [],
     launchAtLogin: null,

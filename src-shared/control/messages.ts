@@ -12,7 +12,7 @@ export type ControlEvent =
   | { readonly type: 'notification'; readonly kind: NotificationKind; readonly title: string; readonly body: string };
 
 /** Moments the desktop shell turns into native notifications. */
-export type NotificationKind = 'joined' | 'trusted-approved' | 'orchestrators-lost';
+export type NotificationKind = 'joined' | 'trusted-approved' | 'trusted-revoked' | 'orchestrators-lost';
 
 /** UI → node over the WebSocket: a command with a correlation id. */
 export interface ControlRequest {

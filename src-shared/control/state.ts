@@ -137,6 +137,8 @@ export interface TrustedView {
   readonly validFrom: string | null;
   readonly validUntil: string | null;
   readonly lastError: string | null;
+  /** When and why the credential was revoked (state 'revoked'), in the authority's words; null otherwise. */
+  readonly revoked: { readonly at: string; readonly reason: string } | null;
 }
 
 export interface NodeState {

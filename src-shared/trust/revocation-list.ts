@@ -1,8 +1,9 @@
 // revocation-list.v1 (issue 5 §5): the credentials a registration authority revoked before their
 // end, signed by it. The authority's process checks its own revocations directly; the signed list
-// is how other orchestrators learn them (published as a file, served on the admin API): a verifier
-// takes a list only from an authority it trusts, and only with a higher sequence/no than the list
-// it holds, so an old list cannot hide a newer revocation.
+// is how everyone else learns them: through the network's seed directories and over sessions
+// (issue 15 §5, kernel/revocation), or as a file. A verifier takes a list only from an authority it
+// trusts, and only with a higher sequence/no than the list it holds (acceptNewer), so an old list
+// cannot hide a newer revocation. A list travels only within MAX_DISTRIBUTED_REVOCATION_LIST_BYTES.
 import { ProtocolError, type Result, attempt, fail } from '../protocol/errors.js';
 import { checkSchema } from '../protocol/schema-gate.js';
 import { verifyArtifact } from '../protocol/verify.js';
@@ -14,6 +15,8 @@ import type { JsonObject } from '../protocol/artifacts.js';
 import type { RevocationEntry } from './attestation.js';
 
 export const REVOCATION_LIST_SCHEMA = 'revocation-list.v1';
+/** Largest list (as JSON) a directory stores and serves or a node takes from elsewhere (≈ 5,000 revocations). */
+export const MAX_DISTRIBUTED_REVOCATION_LIST_BYTES = 1024 * 1024;
 
 export interface RevokedCredential {
   readonly 'credential/id': string;
@@ -67,4 +70,28 @@ export function verifyRevocationList(value: unknown, options: { crypto: CryptoPr
 /** The list as a lookup (credential id → entry). */
 export function revocationIndex(list: RevocationList): Map<string, RevocationEntry> {
   return new Map(list.revoked.map((r) => [r['credential/id'], { reason: r.reason, revokedAt: r['revoked-at'] }]));
+}
+
+/**
+ * A list from elsewhere (a directory, a peer) checked against the one held: within
+ * MAX_DISTRIBUTED_REVOCATION_LIST_BYTES (E_PROTO_INVALID), verified as above with `issuerKey` the
+ * only issuer accepted, and strictly newer than `heldSequence` (E_ADV_STALE_SEQ otherwise).
+ */
+export function acceptNewer(value: unknown, options: { crypto: CryptoProvider; issuerKey: string; heldSequence: number | undefined; bytes?: number }): Result<RevocationList> {
+  let bytes = options.bytes;
+  if (bytes === undefined) {
+    try {
+      bytes = (JSON.stringify(value) ?? '').length;
+    } catch {
+      return fail('E_PROTO_INVALID', `a ${REVOCATION_LIST_SCHEMA} must be JSON`);
+    }
+  }
+  if (bytes > MAX_DISTRIBUTED_REVOCATION_LIST_BYTES) return fail('E_PROTO_INVALID', `a ${REVOCATION_LIST_SCHEMA} larger than ${MAX_DISTRIBUTED_REVOCATION_LIST_BYTES} bytes is not taken`);
+  const verified = verifyRevocationList(value, { crypto: options.crypto, trustedIssuers: [options.issuerKey] });
+  if (!verified.ok) return verified;
+  const sequence = verified.value['sequence/no'];
+  if (options.heldSequence !== undefined && sequence <= options.heldSequence) {
+    return fail('E_ADV_STALE_SEQ', `${REVOCATION_LIST_SCHEMA} of ${options.issuerKey}: sequence/no ${sequence} is not above the held ${options.heldSequence}`);
+  }
+  return verified;
 }

@@ -114,8 +114,10 @@ describe('a malicious peer list', () => {
     expect(await peer.closed()).toMatchObject({ by: 'remote' });
     expect(victim.peers.isBlocked(attacker.nodeId)).toBe(true);
     expect(victim.peers.get(attacker.nodeId)?.block?.automatic).toBe(true);
-    // The genuine advertisements it relayed were still taken: each is judged on its own.
-    expect(victim.advertisements.get(testIdentity(0xb2).nodeId)).toBeDefined();
+    // The genuine advertisements it relayed were taken, each judged on its own, until it turned
+    // out hostile: then what only it brought went with it (issue 15 §1).
+    expect(victim.advertisements.get(testIdentity(0xb2).nodeId)).toBeUndefined();
+    expect(victim.peers.get(testIdentity(0xb2).nodeId)).toBeUndefined();
     expect(traceCount(victim, 'advertisement/rejected', attacker.nodeId)).toBe(3);
   });
 });

@@ -5,6 +5,7 @@ import { UsageError } from '../args.js';
 import { NODE_FLAGS_BUT_LISTEN, nodeConfigFrom } from '../config/node-flags.js';
 import { hostNodeUntilSignal } from '../node-host.js';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
+import { parseFingerprint } from '../../../src-shared/protocol/did-key.js';
 import { DEFAULT_DIRECTORY_LIMITS, type DirectoryLimits } from '../../services/directory/directory-http.js';
 import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
 import { directoryNode } from '../../recipes/directory-node.js';
@@ -14,6 +15,7 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { name: 'peer-listen', type: 'list', valueName: 'url', description: "The directory node's own peer endpoint: wss://host:port/path (or ws://127.0.0.1… with --insecure-loopback)" },
   { name: 'ip-put-rate', type: 'number', valueName: 'per-second', description: `PUTs per second per client IP (default ${DEFAULT_DIRECTORY_LIMITS.ipPutsPerSecond}; bursts of ${DEFAULT_DIRECTORY_LIMITS.ipBurstSeconds} s)` },
   { name: 'ip-get-rate', type: 'number', valueName: 'per-second', description: `GETs per second per client IP (default ${DEFAULT_DIRECTORY_LIMITS.ipGetsPerSecond}; bursts of ${DEFAULT_DIRECTORY_LIMITS.ipBurstSeconds} s)` },
+  { name: 'authority-key', type: 'list', valueName: 'z…', description: "Serve this registration authority's signed revocation list (GET/PUT /revocations/<key>)" },
   ...NODE_FLAGS_BUT_LISTEN,
 ];
 
@@ -30,7 +32,8 @@ export const directoryCommand: CommandSpec = {
   description:
     'Run a seed directory: PUT /adv/{node-id} stores a verified node-advertisement.v1, GET /adv/{node-id}\n' +
     'answers it, GET /adv?since=<cursor> pages through what changed; GET /healthz and /metrics for\n' +
-    'operators. The directory is a node of its own (identity, control surface, optional peer listener).',
+    'operators. With --authority-key it also serves that registration authority\'s signed revocation list\n' +
+    '(GET/PUT /revocations/<key>). The directory is a node of its own (identity, control surface, optional peer listener).',
   options: DIRECTORY_OPTIONS,
   async run(context) {
     const { args } = context;
@@ -52,8 +55,16 @@ export const directoryCommand: CommandSpec = {
     // The node options' --listen is the peer listener; here it is --peer-listen.
     const nodeArgs: ParsedArgs = { positionals: args.positionals, options: { ...args.options, listen: args.options['peer-listen'] ?? [] } };
     const config = nodeConfigFrom(nodeArgs, 'directory', context.cwd, (line) => context.stderr(`${line}\n`));
+    const authorityKeys = (args.options['authority-key'] as string[] | undefined) ?? [];
+    for (const key of authorityKeys) {
+      try {
+        parseFingerprint(key);
+      } catch {
+        throw new UsageError(`--authority-key ${JSON.stringify(key)} is not a did:key fingerprint (z…)`);
+      }
+    }
     return hostNodeUntilSignal(
-      () => directoryNode({ ...config, directory: { listen, limits, tls: config.tls } }),
+      () => directoryNode({ ...config, directory: { listen, limits, tls: config.tls, authorityKeys } }),
       { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined, newDashboardLink: args.options['new-dashboard-link'] === true },
       context,
     );

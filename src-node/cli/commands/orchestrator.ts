@@ -5,6 +5,7 @@ import { UsageError } from '../args.js';
 import { NODE_FLAGS, nodeConfigFrom } from '../config/node-flags.js';
 import { NETWORK_OPTIONS, applyNetwork } from '../config/network-flags.js';
 import { AUTHORITY_FLAGS, ORCHESTRATOR_FLAGS, WORK_FLAGS, orchestratorSetupFrom } from '../config/orchestrator-flags.js';
+import { DIRECTORY_CLIENT_FLAGS } from '../config/discovery-flags.js';
 import { hostNodeUntilSignal } from '../node-host.js';
 import { orchestratorNode } from '../../recipes/orchestrator-node.js';
 
@@ -15,7 +16,7 @@ export const orchestratorCommand: CommandSpec = {
     'Run an orchestrator: accept PNode registrations and heartbeats, keep their leases (three missed\n' +
     'heartbeats end one), place VNodes on registered PNodes, and serve the admin API on loopback\n' +
     '(GET /status, /pnodes, /vnodes, /metrics with the bearer token from <data-dir>/admin.json).',
-  options: [...NODE_FLAGS, ...NETWORK_OPTIONS, ...ORCHESTRATOR_FLAGS, ...AUTHORITY_FLAGS, ...WORK_FLAGS],
+  options: [...NODE_FLAGS, ...NETWORK_OPTIONS, ...ORCHESTRATOR_FLAGS, ...AUTHORITY_FLAGS, ...WORK_FLAGS, ...DIRECTORY_CLIENT_FLAGS],
   async run(context) {
     const { args } = context;
     const base = nodeConfigFrom(args, 'orchestrator', context.cwd, (line) => context.stderr(`${line}\n`));

@@ -19,6 +19,8 @@
 //                                     network descriptor's projects are taken anyway)
 //   --dev-loopback                    devnets on one machine: PNodes on loopback count as separate
 //                                     addresses (never in a deployment)
+//   --directory <url>                 a seed directory where revocation lists are published and
+//                                     fetched (repeatable; the network descriptor's follow)
 // The network descriptor's registration-authority/key is trusted too.
 import { resolve } from 'node:path';
 import type { OptionSpec, ParsedArgs } from '../args.js';
@@ -33,6 +35,7 @@ import { DEMO_KINDS, parseDemoSpec } from '../../services/orchestrator/work/demo
 import { parseJobListen } from '../../services/orchestrator/jobs/job-server.js';
 import type { WorkSchedulerModuleOptions } from '../../services/orchestrator/work/work-scheduler-module.js';
 import type { OrchestratorSetup } from '../../recipes/orchestrator-node.js';
+import { directoriesFromArgs } from './discovery-flags.js';
 
 const MINUTE_MS = 60_000;
 export const MAX_CREDENTIAL_VALIDITY_MINUTES = Math.floor(MAX_CREDENTIAL_VALIDITY_MS / MINUTE_MS);
@@ -158,5 +161,5 @@ export function workSetupFrom(args: ParsedArgs, cwd: string): WorkSchedulerModul
 export async function orchestratorSetupFrom(args: ParsedArgs, cwd: string, dataDir: string): Promise<OrchestratorSetup> {
   const work = workSetupFrom(args, cwd);
   const orchestrator = orchestratorOptionsFrom(args);
-  return { orchestrator: work.devLoopback ? { ...orchestrator, devLoopback: true } : orchestrator, ...(await trustSetupFrom(args, cwd, dataDir)), work };
+  return { orchestrator: work.devLoopback ? { ...orchestrator, devLoopback: true } : orchestrator, ...(await trustSetupFrom(args, cwd, dataDir)), work, directories: directoriesFromArgs(args) };
 }

@@ -13,10 +13,14 @@
 //   rotate-operator-key   a new operator key; the authority revokes every credential of the old key.
 //
 // State (`trusted` in the control state): not-enrolled → enrolling → trusted → expiring (renewal
-// due, not done yet) → expired; revoked when the authority says so; error when an enrollment
-// failed and no credential is held (lastError says why, with its code). Refusals are traced
-// (error/occurred, phase "trusted-registration"). A successful enrollment emits 'trusted-approved'
-// (the host turns it into a notification).
+// due, not done yet) → expired; revoked when the authority says so — refusing a renewal, or in its
+// signed revocation list, which reaches the node over its sessions and from the network's seed
+// directories (issue 15 §5: the node's revocation sync, checked at start and on every newer list);
+// error when an enrollment failed and no credential is held (lastError says why, with its code).
+// Refusals are traced (error/occurred, phase "trusted-registration"). A successful enrollment emits
+// 'trusted-approved', a revocation (refused renewal or list) 'trusted-revoked' (the notifications component turns
+// them into notifications). A revoked credential is no longer handed to membership: the next
+// descriptor carries no attestation, so no orchestrator counts the PNode as trusted any more.
 //
 // Where the requests go: the orchestrator given in the options, else the membership module's
 // primary, else any orchestrator it is registered with.
@@ -32,7 +36,7 @@ import { formatTimestamp } from '../../../src-shared/protocol/time.js';
 import type { Ed25519Signer } from '../../../src-shared/protocol/crypto/provider.js';
 import type { JsonObject } from '../../../src-shared/protocol/artifacts.js';
 import { credentialWindow, verifyCredential, type OperatorCredential } from '../../../src-shared/trust/credential.js';
-import { attestDescriptor } from '../../../src-shared/trust/attestation.js';
+import { attestDescriptor, type RevocationEntry } from '../../../src-shared/trust/attestation.js';
 import { parseEnrollmentToken, signProof, tokenHash } from '../../../src-shared/trust/enrollment.js';
 import { ENROLL_PROOF_DOMAIN, RENEW_AT_FRACTION, RENEW_PROOF_DOMAIN, RENEW_RETRY_MAX_MS, RENEW_RETRY_MIN_MS, ROTATE_PROOF_DOMAIN } from '../../../src-shared/trust/trust-profile.js';
 import { backoffDelayMs, type BackoffBounds } from '../../kernel/peers/backoff.js';
@@ -59,7 +63,18 @@ export type TrustedRegistrationComponents = Pick<
 > & {
   /** The membership that carries the attestation to the orchestrators (start this module after it). */
   readonly membership: Pick<MembershipModule, 'primary' | 'state' | 'setOperatorAttestation'>;
+  /** Registration authorities' revocation lists as the node learns them (start this module after it). */
+  readonly revocations?: RevocationWatch | undefined;
 };
+
+/** What trusted registration reads of the node's revocation lists (the kernel's RevocationSync). */
+export interface RevocationWatch {
+  revoked(credentialId: string, issuerKey: string): RevocationEntry | undefined;
+  on(event: 'changed', listener: () => void): unknown;
+  off(event: 'changed', listener: () => void): unknown;
+  /** A credential from a new authority: its list is to be asked for now. */
+  followsChanged(): void;
+}
 
 export interface TrustedRegistrationOptions {
   /** The orchestrator that runs the registration authority (node-id); default: the membership's primary. */
@@ -76,7 +91,7 @@ export interface TrustedRegistrationOptions {
 export interface TrustedRegistrationEvents {
   /** An enrollment succeeded: the node now carries an operator credential. */
   'trusted-approved': [view: TrustedView];
-  /** The authority refused the credential for good: it was revoked (the reason as the authority gave it). */
+  /** The credential was revoked: the authority refused a renewal, or its revocation list names it (the reason as the authority gave it). */
   'trusted-revoked': [reason: string];
 }
 
@@ -110,6 +125,9 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
   private expiryTimer: NodeJS.Timeout | undefined;
   private renewAttempts = 0;
   private stopped = false;
+  private readonly onRevocations = (): void => {
+    void this.checkRevocations();
+  };
 
   constructor(
     private readonly components: TrustedRegistrationComponents,
@@ -193,10 +211,15 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     }
     this.handOff();
     this.schedule();
+    this.components.revocations?.on('changed', this.onRevocations);
+    // Sessions may be up already (membership starts first): they are asked about our issuer now.
+    if (this.file.credential) this.components.revocations?.followsChanged();
+    await this.checkRevocations();
   }
 
   stop(): void {
     this.stopped = true;
+    this.components.revocations?.off('changed', this.onRevocations);
     this.clearTimers();
     for (const reqId of [...this.pending.keys()]) this.settle(reqId)?.reject(new ProtocolError('E_TRANSPORT_UNAVAILABLE', 'the node is stopping'));
   }
@@ -246,6 +269,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       validFrom: credential?.['valid-from'] ?? null,
       validUntil: credential?.['valid-until'] ?? null,
       lastError,
+      revoked: credential && this.file.revoked ? { at: this.file.revoked.at, reason: this.file.revoked.reason } : null,
     };
     if (this.busy === 'enrolling') return { ...base, state: 'enrolling' };
     if (!credential) return { ...base, state: lastError !== null ? 'error' : 'not-enrolled' };
@@ -406,6 +430,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     this.renewAttempts = 0;
     this.handOff();
     this.schedule();
+    this.components.revocations?.followsChanged();
   }
 
   private renewalBinding(credential: OperatorCredential, reqId: string, ts: string) {
@@ -486,6 +511,20 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       this.handOff();
     }
     return failure;
+  }
+
+  /** The credential held is in its authority's revocation list: stop using it, and say so. */
+  private async checkRevocations(): Promise<void> {
+    const credential = this.file.credential;
+    if (this.stopped || !credential || this.file.revoked) return;
+    const entry = this.components.revocations?.revoked(credential['credential/id'], credential['issuer/key']);
+    if (!entry) return;
+    const failure = new ProtocolError('E_TRANSPORT_REJECTED', `operator-credential.v1 ${credential['credential/id']} was revoked by its registration authority at ${entry.revokedAt} (${entry.reason}); enroll again with a new token`);
+    this.components.traces.emit('error/occurred', { detail: errorDetail(failure, { phase: 'trusted-registration', 'credential/id': credential['credential/id'] }) });
+    await this.note({ ...this.file, revoked: { at: entry.revokedAt, reason: entry.reason }, 'last-error': `${failure.code} ${failure.detail}` });
+    this.clearTimers();
+    this.handOff();
+    this.emit('trusted-revoked', entry.reason);
   }
 
   // --- the hand-off to membership, and time ---------------------------------------------------

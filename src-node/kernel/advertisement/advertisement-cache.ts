@@ -1,18 +1,28 @@
 // The durable advertisement cache (spec digest §c.2, DESIGN.md §6): one current advertisement
 // per node-id, verified on the way in; only a strictly higher sequence/no replaces; expired ones
 // are dropped. Dialing after a restart reads it ("remembered peers").
+//
+// Every way in — gossip, a directory, this file at load — passes the same rules as the seed
+// directory's gate (issue 15 §1, advertisement-rules.ts): a lifetime of at most
+// ADVERTISEMENT_MAX_LIFETIME_MS and well-formed endpoints, so a validly signed advertisement with a
+// far-future expiry is refused (E_PROTO_INVALID), and one an older build stored is dropped at load.
+// Who may take room is the peer store's decision (its tried/new split and per-source fairness):
+// the discovery intake (discovery/advertisement-intake.ts) checks here, asks the store, then
+// stores here, and the runtime drops an advertisement when the store forgets its peer. The cache's
+// own bound is only a backstop: past it, the soonest to expire among peers not tried goes first.
 import { join } from 'node:path';
 import { rename } from 'node:fs/promises';
 import { ProtocolError, type Result, fail, ok } from '../../../src-shared/protocol/errors.js';
 import { verifyArtifact } from '../../../src-shared/protocol/verify.js';
 import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
 import { parseTimestamp } from '../../../src-shared/protocol/time.js';
+import { checkAdvertisedEndpoints, checkAdvertisementLifetime } from '../../../src-shared/protocol/advertisement-rules.js';
 import { CorruptFileError, jsonText, readJsonFile, writeFileAtomic } from '../storage/atomic-file.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeAdvertisement } from './advertisement-types.js';
 
 export const ADVERTISEMENT_CACHE_FILE = 'advertisements.json';
-/** Most advertisements kept; beyond it the soonest to expire is dropped. */
+/** Most advertisements kept; beyond it the soonest to expire among untried peers is dropped. */
 export const MAX_CACHED_ADVERTISEMENTS = 2_000;
 /**
  * Writes are batched: the first change after a write is saved this long after it. The whole cache
@@ -35,6 +45,8 @@ export interface AdvertisementCacheOptions {
   /** Our own node: never cached (we do not dial ourselves). */
   readonly selfNodeId?: string;
   readonly maxEntries?: number;
+  /** Peers the node reached itself (the peer store's tried table): the backstop bound keeps them. */
+  readonly isTried?: (nodeId: string) => boolean;
   /** Told when a stored file could not be trusted and was set aside. */
   readonly onCorruptFile?: (error: CorruptFileError, setAsidePath: string) => void;
 }
@@ -94,8 +106,32 @@ export class AdvertisementCache {
     return this.insert(candidate, true);
   }
 
+  /**
+   * Everything offer() checks, without storing: the first half of the discovery intake. The
+   * verified advertisement, or the code offer() would answer.
+   */
+  check(candidate: unknown): Result<NodeAdvertisement> {
+    return this.verify(candidate, this.options.clock.now());
+  }
+
+  /** Stores an advertisement check() accepted (the second half); E_ADV_STALE_SEQ if a newer one came meanwhile. */
+  store(advertisement: NodeAdvertisement): Result<CacheOffer> {
+    return this.keep(advertisement, true);
+  }
+
+  /** Forgets a node's advertisement (its peer left the peer store); true when there was one. */
+  remove(nodeId: string): boolean {
+    if (!this.entries.delete(nodeId)) return false;
+    this.scheduleFlush();
+    return true;
+  }
+
   private insert(candidate: unknown, notify: boolean): Result<CacheOffer> {
-    const now = this.options.clock.now();
+    const verified = this.verify(candidate, this.options.clock.now());
+    return verified.ok ? this.keep(verified.value, notify) : verified;
+  }
+
+  private verify(candidate: unknown, now: number): Result<NodeAdvertisement> {
     // Gossip repeats itself: an advertisement no newer than the one we hold is refused before the
     // (costly) signature check. A forgery gains nothing by it: it is not stored either way.
     const claimed = candidate as { 'node/id'?: unknown; 'sequence/no'?: unknown } | null;
@@ -112,15 +148,29 @@ export class AdvertisementCache {
     });
     if (!verified.ok) return verified;
     const advertisement = verified.value;
+    if (advertisement['node/id'] === this.options.selfNodeId) return fail('E_PROTO_INVALID', 'our own advertisement is not cached');
+    const lifetime = checkAdvertisementLifetime(advertisement, now);
+    if (!lifetime.ok) return lifetime;
+    const endpoints = checkAdvertisedEndpoints(advertisement.endpoints);
+    if (!endpoints.ok) return endpoints;
+    return this.fresher(advertisement);
+  }
+
+  /** The advertisement, unless we hold the same or a newer sequence of its node. */
+  private fresher(advertisement: NodeAdvertisement): Result<NodeAdvertisement> {
     const nodeId = advertisement['node/id'];
-    if (nodeId === this.options.selfNodeId) return fail('E_PROTO_INVALID', 'our own advertisement is not cached');
     const current = this.entries.get(nodeId);
     if (current && current.advertisement['sequence/no'] >= advertisement['sequence/no']) {
-      return fail(
-        'E_ADV_STALE_SEQ',
-        `${nodeId} sequence/no ${advertisement['sequence/no']} is not above the cached ${current.advertisement['sequence/no']}`,
-      );
+      return fail('E_ADV_STALE_SEQ', `${nodeId} sequence/no ${advertisement['sequence/no']} is not above the cached ${current.advertisement['sequence/no']}`);
     }
+    return ok(advertisement);
+  }
+
+  private keep(advertisement: NodeAdvertisement, notify: boolean): Result<CacheOffer> {
+    const fresh = this.fresher(advertisement);
+    if (!fresh.ok) return fresh;
+    const nodeId = advertisement['node/id'];
+    const current = this.entries.get(nodeId);
     this.entries.set(nodeId, { advertisement, expiresAt: parseTimestamp(advertisement['expires-at']) });
     this.enforceCapacity(nodeId);
     const offer: CacheOffer = { advertisement, change: current ? 'replaced' : 'added' };
@@ -131,12 +181,15 @@ export class AdvertisementCache {
 
   private enforceCapacity(keep: string): void {
     const max = this.options.maxEntries ?? MAX_CACHED_ADVERTISEMENTS;
+    const tried = this.options.isTried ?? (() => false);
     while (this.entries.size > max) {
       let victim: string | undefined;
-      let soonest = Infinity;
+      let best: [number, number] = [Infinity, Infinity];
       for (const [nodeId, entry] of this.entries) {
-        if (nodeId !== keep && entry.expiresAt < soonest) {
-          soonest = entry.expiresAt;
+        if (nodeId === keep) continue;
+        const rank: [number, number] = [tried(nodeId) ? 1 : 0, entry.expiresAt];
+        if (rank[0] < best[0] || (rank[0] === best[0] && rank[1] < best[1])) {
+          best = rank;
           victim = nodeId;
         }
       }

@@ -8,6 +8,7 @@ import { ManualClock } from '../util/clock.js';
 import { nativeCrypto } from '../crypto/native-provider.js';
 import { verifyArtifact } from '../../../src-shared/protocol/verify.js';
 import { ADVERTISEMENT_TTL_MS } from '../../../src-shared/protocol/profile.js';
+import { ADVERTISEMENT_MAX_LIFETIME_MS } from '../../../src-shared/protocol/advertisement-rules.js';
 import { makeTempDir } from '../../../tests/support/temp-dir.js';
 import { testIdentity } from '../../../tests/support/identities.js';
 
@@ -103,6 +104,39 @@ describe('advertisement cache', () => {
     expect(store.offer({ not: 'an advertisement' })).toMatchObject({ ok: false, error: { code: 'E_PROTO_INVALID' } });
   });
 
+  it(`refuses a validly signed advertisement living past ADVERTISEMENT_MAX_LIFETIME_MS (${ADVERTISEMENT_MAX_LIFETIME_MS / 3_600_000} h), like the directory`, async () => {
+    const store = cache();
+    const farFuture = await new OwnAdvertisement({ identity: testIdentity(2), dataDir: makeTempDir().path, clock, ttlMs: 10 * 365 * 24 * 3_600_000 }).next(endpoint);
+    expect(store.offer(farFuture)).toMatchObject({ ok: false, error: { code: 'E_PROTO_INVALID', detail: expect.stringContaining('lives longer') } });
+    expect(store.check(farFuture).ok).toBe(false);
+    const atTheCap = await new OwnAdvertisement({ identity: testIdentity(3), dataDir: makeTempDir().path, clock, ttlMs: ADVERTISEMENT_MAX_LIFETIME_MS }).next(endpoint);
+    expect(store.offer(atTheCap).ok).toBe(true);
+    expect(store.size).toBe(1);
+  });
+
+  it('drops at load a far-future advertisement an older build stored, and keeps the rest', async () => {
+    const farFuture = await new OwnAdvertisement({ identity: testIdentity(2), dataDir: makeTempDir().path, clock, ttlMs: 10 * 365 * 24 * 3_600_000 }).next(endpoint);
+    const fine = await advertiser(3, makeTempDir().path).next(endpoint);
+    writeFileSync(join(dir.path, ADVERTISEMENT_CACHE_FILE), JSON.stringify({ 'schema/v': 1, items: [farFuture, fine] }));
+    const store = cache();
+    expect(await store.load()).toEqual({ loaded: 1, dropped: 1 });
+    expect(store.get(farFuture['node/id'])).toBeUndefined();
+    expect(store.get(fine['node/id'])).toBeDefined();
+  });
+
+  it('checks without storing, stores what it checked, and forgets a node on request', async () => {
+    const store = cache();
+    const adv = await advertiser(2, makeTempDir().path).next(endpoint);
+    const checked = store.check(adv);
+    expect(checked.ok).toBe(true);
+    expect(store.size).toBe(0);
+    if (checked.ok) expect(store.store(checked.value)).toMatchObject({ ok: true, value: { change: 'added' } });
+    expect(store.check(adv)).toMatchObject({ ok: false, error: { code: 'E_ADV_STALE_SEQ' } });
+    expect(store.remove(adv['node/id'])).toBe(true);
+    expect(store.remove(adv['node/id'])).toBe(false);
+    expect(store.get(adv['node/id'])).toBeUndefined();
+  });
+
   it('drops advertisements as they expire', async () => {
     const store = cache();
     store.offer(await advertiser(2, makeTempDir().path).next(endpoint));
@@ -121,6 +155,19 @@ describe('advertisement cache', () => {
     for (const adv of ads) expect(store.offer(adv).ok).toBe(true);
     expect(store.size).toBe(2);
     expect(store.get(ads[0]!['node/id'])).toBeUndefined();
+  });
+
+  it('keeps the advertisements of tried peers past its capacity, evicting an untried one first', async () => {
+    const ads = [];
+    for (const byte of [2, 3, 4]) {
+      ads.push(await advertiser(byte, makeTempDir().path).next(endpoint));
+      clock.advance(1_000);
+    }
+    const tried = new Set([ads[0]!['node/id']]);
+    const store = cache({ maxEntries: 2, isTried: (id) => tried.has(id) });
+    for (const adv of ads) expect(store.offer(adv).ok).toBe(true);
+    expect(store.get(ads[0]!['node/id'])).toBeDefined();
+    expect(store.get(ads[1]!['node/id'])).toBeUndefined();
   });
 
   it('survives a restart, re-verifying what it loads', async () => {

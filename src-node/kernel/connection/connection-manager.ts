@@ -287,11 +287,9 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
       this.options.peers.protocolViolation(peer, error.code, error.detail);
     });
     connection.on('close', (info) => this.onClose(entry, info));
+    // Only a peer we dialed becomes tried (issue 15 §1); an inbound session proves its identity, not its address.
     if (outbound) this.options.peers.dialSucceeded(peer);
-    else if (this.options.recordInbound !== false) {
-      this.options.peers.inboundAccepted(peer);
-      this.options.peers.dialSucceeded(peer);
-    }
+    else if (this.options.recordInbound !== false) this.options.peers.inboundAccepted(peer, connection.address);
     this.ctx.trace?.emit('peer/connected', { peer, detail: { direction: connection.direction, address: connection.address, 'session/id': connection.session.sessionId } });
     if (this.lostPeers.delete(peer)) this.ctx.trace?.emit('keepalive/restored', { peer, detail: { 'session/id': connection.session.sessionId } });
     if (this.dispatching) connection.start();
@@ -365,8 +363,11 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     entry.keepalive.stop();
     this.inboundSlots.release(entry.connection);
     const peer = entry.connection.peerNodeId;
-    if (this.live.get(peer) === entry) {
-      this.live.delete(peer);
+    if (this.live.get(peer) === entry) this.live.delete(peer);
+    // A session we retired (the working set's over-limit close) left the live set before its close
+    // came: the peer store must still hear of it, or the peer stays "connected" there and is never
+    // dialed again. A session replaced by a newer one to the same peer is not the peer's end.
+    if (!this.live.has(peer)) {
       const lost = info.code === 'E_TRANSPORT_UNAVAILABLE' || (info.by === 'remote' && info.code !== undefined) || this.lostPeers.has(peer);
       this.options.peers.sessionClosed(peer, { lost, reason: info.reason });
       this.options.rateLimiter.reset(peer);

@@ -16,11 +16,16 @@ import { backoffDelayMs } from '../peers/backoff.js';
 import { DIRECTORY_CURSORS_FILE } from './directory-cursors.js';
 import { DirectoryClient, type DirectoryClientOptions, type ScheduleReason } from './directory-client.js';
 import { makeLoopbackCertificate } from '../../../tests/support/tls.js';
+import { startHostileDirectory, type HostileDirectory } from '../../../tests/support/hostile-directory.js';
+import { MAX_NEW_PEERS_PER_SOURCE } from '../peers/peer-store.js';
+import { directorySource } from '../peers/provenance.js';
 
 type TestNode = NodeRuntime & { cleanup: () => Promise<void> };
 const running: TestNode[] = [];
+const hostile: HostileDirectory[] = [];
 afterEach(async () => {
   for (const node of running.splice(0).reverse()) await node.cleanup().catch(() => undefined);
+  for (const directory of hostile.splice(0)) await directory.close();
 });
 
 async function directory(options: { dataDir?: string; listen?: string; tls?: { certFile: string; keyFile: string } } = {}): Promise<{ node: TestNode; module: DirectoryModule }> {
@@ -232,5 +237,65 @@ describe('directory client', () => {
     await expect.poll(() => strangerClient.status()[0]?.syncFailures, { timeout: 10_000 }).toBeGreaterThan(0);
     const refused = traces(stranger, 'error/occurred').find((e) => e.detail?.['url'] === module.url);
     expect(refused?.detail).toMatchObject({ code: 'E_TRANSPORT_REJECTED', op: 'sync' });
+  });
+});
+
+describe('directory client: a directory that turns out hostile (issue 15 §1)', () => {
+  const YEARS = 10 * 365 * 24 * 3_600_000;
+
+  it('refuses validly signed far-future advertisements; a page mostly of them drops what the directory brought and leaves it alone', async () => {
+    const honest = Array.from({ length: 5 }, () => signedAdvertisement(makePublisher()));
+    const evil = await startHostileDirectory(honest);
+    hostile.push(evil);
+    const { node: a, client } = await node({ directories: [evil.url], listenOn: false });
+    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    for (const ad of honest) expect(a.peers.get(ad['node/id'])?.sources[0]).toEqual(directorySource(evil.url));
+    // Whoever else vouched for one of them keeps it.
+    a.peers.upsertAdvertisement(honest[0]!, 'gossip', { key: 'peer:someone', group: 'net:10.0.0.0/24' });
+
+    const farFuture = Array.from({ length: 12 }, () => signedAdvertisement(makePublisher(), { ttlMs: YEARS }));
+    evil.serve(farFuture);
+    await client.syncNow();
+    const status = client.status()[0]!;
+    expect(status.hostileUntil).not.toBeNull();
+    expect(status.lastError).toContain('12 of 12');
+    for (const ad of farFuture) expect(a.advertisements.get(ad['node/id'])).toBeUndefined();
+    expect(a.peers.get(honest[0]!['node/id'])).toBeDefined();
+    // (One being dialed right now goes when its dial is over.)
+    for (const ad of honest.slice(1)) {
+      await expect.poll(() => a.peers.get(ad['node/id']), { timeout: 15_000 }).toBeUndefined();
+      expect(a.advertisements.get(ad['node/id'])).toBeUndefined();
+    }
+    // At most DIRECTORY_MAX_REJECTIONS_TRACED rejections traced for the page; and it is not asked again for now.
+    expect(traces(a, 'advertisement/rejected').length).toBeLessThanOrEqual(8);
+    const before = evil.served();
+    await client.syncNow();
+    expect(evil.served()).toBe(before);
+    expect(await client.fetchAdvertisement(farFuture[0]!['node/id'])).toBeNull();
+  });
+
+  it(`keeps at most MAX_NEW_PEERS_PER_SOURCE (${MAX_NEW_PEERS_PER_SOURCE}) of one directory's advertisements, without tracing each refusal`, async () => {
+    const many = Array.from({ length: MAX_NEW_PEERS_PER_SOURCE + 30 }, () => signedAdvertisement(makePublisher()));
+    const evil = await startHostileDirectory(many);
+    hostile.push(evil);
+    const { node: a, client } = await node({ directories: [evil.url], listenOn: false });
+    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 30_000 }).toBe(true);
+    expect(a.peers.heldBy(directorySource(evil.url).key)).toBe(MAX_NEW_PEERS_PER_SOURCE);
+    expect(a.advertisements.size).toBe(MAX_NEW_PEERS_PER_SOURCE);
+    expect(client.status()[0]!.hostileUntil).toBeNull();
+    expect(traces(a, 'advertisement/rejected')).toHaveLength(0);
+  });
+
+  it('drops what only a directory brought when the volunteer removes it', async () => {
+    const brought = Array.from({ length: 3 }, () => signedAdvertisement(makePublisher()));
+    const evil = await startHostileDirectory(brought);
+    hostile.push(evil);
+    const { node: a, client } = await node({ directories: [] });
+    await a.updateSettings((s) => ({ ...s, directories: [evil.url] }));
+    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    expect(a.advertisements.size).toBe(3);
+    await a.updateSettings((s) => ({ ...s, directories: [] }));
+    expect(a.advertisements.size).toBe(0);
+    for (const ad of brought) expect(a.peers.get(ad['node/id'])).toBeUndefined();
   });
 });

@@ -15,12 +15,21 @@
 //   DIRECTORY_SYNC_INTERVAL_MS (±10 %). Errors back off exponentially (1 s doubling to 5 min, full
 //   jitter; a Retry-After is honoured). Cursors persist in `<dataDir>/directory-cursors.json`; a
 //   cursor the directory no longer knows (400: its data was reset) starts the feed over.
-// - Trust: the directory is a cache, not an authority. Every advertisement received is verified by
-//   runtime.advertisements.offer() (schema, signer, signature, expiry, sequence) and, if accepted,
-//   goes to runtime.peers.upsertAdvertisement(ad, 'directory').
+// - Trust: the directory is a cache, not an authority. Every advertisement received goes through
+//   the discovery intake (advertisement-intake.ts: schema, signer, signature, expiry, sequence, the
+//   lifetime and endpoint rules the directory itself applies, then the peer store's room), charged
+//   to the directory as its source (issue 15 §1): one directory holds at most its share of the
+//   peers the node has not reached itself, and never pushes out one it has.
+// - A hostile directory: a feed page of at least DIRECTORY_HOSTILE_MIN_ITEMS advertisements of which
+//   more than DIRECTORY_HOSTILE_RATIO are invalid (forged, malformed, or living past the lifetime
+//   rule — the far-future flood) makes the directory hostile: every peer only it brought is dropped
+//   (peers.dropSource), its feed is read again from the start, and it is not asked anything for
+//   DIRECTORY_HOSTILE_BACKOFF_MS. A directory removed from the configuration or settings takes the
+//   peers only it brought with it, too.
 // - Traces: `advertisement/published` (via directory, url, status), `advertisement/fetched` (url,
 //   count; for pages with items, so a quiet poll leaves no trace), `advertisement/rejected` (code, class, node/id; not for E_ADV_STALE_SEQ, which only
-//   means we know that one already), `peer/discovered` for a node-id new to the peer store, and
+//   means we know that one already, nor for a refusal for room; at most DIRECTORY_MAX_REJECTIONS_TRACED
+//   per page, so a flood does not fill the trace log), `peer/discovered` for a node-id new to the peer store, and
 //   `error/occurred` for a directory that cannot be reached or refuses us.
 import type { Agent } from 'node:http';
 import { type ErrorCode, ProtocolError, isErrorCode } from '../../../src-shared/protocol/errors.js';
@@ -35,6 +44,9 @@ import type { RuntimeModule } from '../runtime/runtime-module.js';
 import { trustWithExtraCas } from '../transport/tls.js';
 import { isCursorText, loadCursors, saveCursors } from './directory-cursors.js';
 import { DIRECTORY_REQUEST_TIMEOUT_MS, type DirectoryResponse, directoryAgent, directoryRequest } from './directory-request.js';
+import { directorySource } from '../peers/provenance.js';
+import { takeAdvertisement } from './advertisement-intake.js';
+import { INVALID_ADVERTISEMENT_CODES } from './peer-exchange.js';
 
 /** Poll interval of a caught-up feed. */
 export const DIRECTORY_SYNC_INTERVAL_MS = 60_000;
@@ -50,10 +62,18 @@ export const DIRECTORY_MAX_PAGE_ITEMS = 1_000;
 export const DIRECTORY_CURSOR_SAVE_DELAY_MS = 2_000;
 /** Longest Retry-After honoured. */
 export const DIRECTORY_MAX_RETRY_AFTER_MS = 10 * 60_000;
+/** A page with more than this share of invalid advertisements makes its directory hostile… */
+export const DIRECTORY_HOSTILE_RATIO = 0.5;
+/** …when it holds at least this many (fewer say too little about the directory). */
+export const DIRECTORY_HOSTILE_MIN_ITEMS = 4;
+/** A hostile directory is not asked anything for this long. */
+export const DIRECTORY_HOSTILE_BACKOFF_MS = 60 * 60_000;
+/** Rejections traced per feed page at most (the rest are counted in the page's trace). */
+export const DIRECTORY_MAX_REJECTIONS_TRACED = 8;
 
 export type DirectoryClientComponents = Pick<
   KernelComponents,
-  'dataDir' | 'warn' | 'insecureLoopback' | 'trustCa' | 'identity' | 'advertisements' | 'peers' | 'settings' | 'traces' | 'advertiser'
+  'dataDir' | 'warn' | 'insecureLoopback' | 'trustCa' | 'identity' | 'advertisements' | 'peers' | 'settings' | 'traces' | 'advertiser' | 'clock'
 >;
 
 export interface DirectoryClientTiming {
@@ -84,6 +104,8 @@ export interface DirectoryStatus {
   /** Sequence number of our advertisement the directory last accepted. */
   readonly publishedSequence: number | null;
   readonly lastError: string | null;
+  /** Until when the directory is ignored for serving invalid advertisements (ms since the epoch), or null. */
+  readonly hostileUntil: number | null;
 }
 
 export interface PublishOutcome {
@@ -137,6 +159,9 @@ class DirectoryLink {
   pendingPublish: NodeAdvertisement | null = null;
   publishedSequence: number | null = null;
   lastError: string | null = null;
+  hostileUntil: number | null = null;
+  /** Rejections traced in the page being read. */
+  tracedThisPage = 0;
   stopped = false;
 
   constructor(
@@ -176,7 +201,7 @@ export class DirectoryClient implements RuntimeModule {
     private readonly components: DirectoryClientComponents,
     private readonly options: DirectoryClientOptions,
   ) {
-    requireComponents(this.name, components, ['dataDir', 'warn', 'identity', 'advertisements', 'peers', 'settings', 'traces', 'advertiser']);
+    requireComponents(this.name, components, ['dataDir', 'warn', 'identity', 'advertisements', 'peers', 'settings', 'traces', 'advertiser', 'clock']);
     this.timing = {
       requestTimeoutMs: options.timing?.requestTimeoutMs ?? DIRECTORY_REQUEST_TIMEOUT_MS,
       syncIntervalMs: options.timing?.syncIntervalMs ?? DIRECTORY_SYNC_INTERVAL_MS,
@@ -242,6 +267,7 @@ export class DirectoryClient implements RuntimeModule {
       publishFailures: l.publishFailures,
       publishedSequence: l.publishedSequence,
       lastError: l.lastError,
+      hostileUntil: l.hostileUntil,
     }));
   }
 
@@ -271,6 +297,7 @@ export class DirectoryClient implements RuntimeModule {
     const runtime = this.runtime;
     if (!isNodeId(nodeId)) return null;
     for (const link of [...this.links.values()]) {
+      if (this.isHostile(link)) continue;
       let response: DirectoryResponse;
       try {
         response = await this.request(link, 'GET', `/adv/${nodeId}`);
@@ -289,6 +316,7 @@ export class DirectoryClient implements RuntimeModule {
         this.traceRejected(link, new ProtocolError('E_PROTO_INVALID', `asked for ${nodeId}, the directory answered another node's advertisement`), nodeId);
         continue;
       }
+      link.tracedThisPage = 0;
       const accepted = this.accept(link, body);
       if (accepted === 'accepted' || accepted === 'known') {
         const current = runtime.advertisements.get(nodeId);
@@ -320,6 +348,8 @@ export class DirectoryClient implements RuntimeModule {
       if (wanted.has(url)) continue;
       link.stop();
       this.links.delete(url);
+      // What only it brought goes with it (issue 15 §1).
+      runtime.peers.dropSource(directorySource(url).key);
       // Removed: its cursor goes too (added again later, its feed is read from the beginning).
       this.cursors.delete(url);
       this.saveCursorsSoon();
@@ -412,6 +442,28 @@ export class DirectoryClient implements RuntimeModule {
 
   // ---- syncing -----------------------------------------------------------------------------
 
+  private isHostile(link: DirectoryLink): boolean {
+    if (link.hostileUntil === null) return false;
+    if (this.runtime.clock.now() < link.hostileUntil) return true;
+    link.hostileUntil = null;
+    return false;
+  }
+
+  /** The directory served mostly invalid advertisements: drop what only it brought, and leave it alone a while. */
+  private markHostile(link: DirectoryLink, invalid: number, total: number, first: ProtocolError | undefined): void {
+    const runtime = this.runtime;
+    const dropped = runtime.peers.dropSource(directorySource(link.url).key);
+    link.hostileUntil = this.runtime.clock.now() + DIRECTORY_HOSTILE_BACKOFF_MS;
+    link.cursor = undefined;
+    link.caughtUp = false;
+    this.saveCursor(link);
+    const detail = `${link.url}: ${invalid} of ${total} advertisements in a feed page are invalid${first ? ` (first: ${first.code} ${first.detail})` : ''}; ${dropped} peers only it brought dropped, ignored for ${DIRECTORY_HOSTILE_BACKOFF_MS / 60_000} min`;
+    link.lastError = `E_PROTO_INVALID ${detail}`;
+    runtime.traces.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_PROTO_INVALID', detail), { via: 'directory', url: link.url, op: 'sync', hostile: true }) });
+    runtime.warn(`warning: directory ${detail}`);
+    this.schedule(link, 'sync', DIRECTORY_HOSTILE_BACKOFF_MS, 'error', () => void this.sync(link));
+  }
+
   private sync(link: DirectoryLink): Promise<void> {
     if (link.syncing) return link.syncing;
     if (link.syncTimer) {
@@ -425,6 +477,10 @@ export class DirectoryClient implements RuntimeModule {
   /** Reads pages until a short one (caught up), then schedules the next poll; errors back off. */
   private async syncRound(link: DirectoryLink): Promise<void> {
     let restarted = false;
+    if (this.isHostile(link)) {
+      this.schedule(link, 'sync', Math.max(1, link.hostileUntil! - this.runtime.clock.now()), 'error', () => void this.sync(link));
+      return;
+    }
     try {
       while (!link.stopped && !this.stopped) {
         const path = link.cursor === undefined ? '/adv' : `/adv?since=${encodeURIComponent(link.cursor)}`;
@@ -439,8 +495,21 @@ export class DirectoryClient implements RuntimeModule {
         }
         if (response.status !== 200) throw errorFrom(link.url, response);
         const page = this.readPage(link, response.body);
-        for (const item of page.items) this.accept(link, item);
-        if (page.items.length > 0) this.runtime.traces.emit('advertisement/fetched', { detail: { via: 'directory', url: link.url, count: page.items.length } });
+        link.tracedThisPage = 0;
+        let invalid = 0;
+        let firstInvalid: ProtocolError | undefined;
+        for (const item of page.items) {
+          const outcome = this.accept(link, item);
+          if (outcome instanceof ProtocolError) {
+            invalid++;
+            firstInvalid ??= outcome;
+          }
+        }
+        if (page.items.length > 0) this.runtime.traces.emit('advertisement/fetched', { detail: { via: 'directory', url: link.url, count: page.items.length, ...(invalid > 0 ? { invalid } : {}) } });
+        if (page.items.length >= DIRECTORY_HOSTILE_MIN_ITEMS && invalid / page.items.length > DIRECTORY_HOSTILE_RATIO) {
+          this.markHostile(link, invalid, page.items.length, firstInvalid);
+          return;
+        }
         link.cursor = page.next;
         link.syncFailures = 0;
         link.lastError = null;
@@ -477,27 +546,31 @@ export class DirectoryClient implements RuntimeModule {
 
   // ---- what comes in -----------------------------------------------------------------------
 
-  /** Verifies one advertisement from a directory and hands it to the cache and the peer store. */
-  private accept(link: DirectoryLink, item: unknown): 'accepted' | 'known' | 'own' | 'rejected' {
+  /**
+   * Takes one advertisement from a directory through the intake. 'crowded': valid, but its
+   * directory holds its share of the peer store already. An invalid one is the error itself.
+   */
+  private accept(link: DirectoryLink, item: unknown): 'accepted' | 'known' | 'own' | 'rejected' | 'crowded' | ProtocolError {
     const runtime = this.runtime;
     const claimed = typeof item === 'object' && item !== null ? (item as Record<string, unknown>)['node/id'] : undefined;
     if (claimed === runtime.identity.nodeId) return 'own';
-    const offered = runtime.advertisements.offer(item);
-    if (!offered.ok) {
-      if (offered.error.code === 'E_ADV_STALE_SEQ') return 'known';
-      this.traceRejected(link, offered.error, typeof claimed === 'string' ? claimed : null);
-      return 'rejected';
+    const taken = takeAdvertisement(runtime, item, 'directory', directorySource(link.url));
+    if (!taken.ok) {
+      if (taken.error.code === 'E_ADV_STALE_SEQ') return 'known';
+      if (taken.error.code === 'E_TRANSPORT_UNAVAILABLE') return 'crowded';
+      this.traceRejected(link, taken.error, typeof claimed === 'string' ? claimed : null);
+      return INVALID_ADVERTISEMENT_CODES.has(taken.error.code) ? taken.error : 'rejected';
     }
-    const advertisement = offered.value.advertisement;
+    const advertisement = taken.value.offer.advertisement;
     const nodeId = advertisement['node/id'];
-    const upserted = runtime.peers.upsertAdvertisement(advertisement, 'directory');
-    if (upserted.outcome === 'added') {
+    if (taken.value.peer === 'added') {
       runtime.traces.emit('peer/discovered', { peer: nodeId, detail: { via: 'directory', url: link.url } });
     }
     return 'accepted';
   }
 
   private traceRejected(link: DirectoryLink, error: ProtocolError, nodeId: string | null): void {
+    if (link.tracedThisPage++ >= DIRECTORY_MAX_REJECTIONS_TRACED) return;
     this.runtime.traces.emit('advertisement/rejected', {
       ...(nodeId !== null && isNodeId(nodeId) ? { peer: nodeId } : {}),
       detail: errorDetail(error, { 'node/id': nodeId === null ? null : nodeId.slice(0, 200), via: 'directory', url: link.url }),

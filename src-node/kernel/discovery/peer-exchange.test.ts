@@ -10,6 +10,7 @@ import {
   PEER_EXCHANGE_RATIO_MIN_ADVERTISEMENTS,
   PeerExchange,
   type PeerExchangeOptions,
+  answerOrder,
   jitteredDelayMs,
   penaltyFor,
   randomOrder,
@@ -41,6 +42,28 @@ describe('peer exchange: the rules', () => {
   });
 
   const ads = Array.from({ length: 10 }, (_, i) => signedAdvertisement(testIdentity(0x70 + i)));
+
+  it('answers with our own first, tried peers up to their share, then the others taking turns by group', () => {
+    const [own, t1, t2, t3, a1, a2, a3, b1] = ads;
+    const candidates = [
+      { advertisement: t1!, tried: true, group: 'g-honest' },
+      { advertisement: a1!, tried: false, group: 'g-flood' },
+      { advertisement: a2!, tried: false, group: 'g-flood' },
+      { advertisement: t2!, tried: true, group: 'g-honest' },
+      { advertisement: a3!, tried: false, group: 'g-flood' },
+      { advertisement: b1!, tried: false, group: 'g-other' },
+      { advertisement: t3!, tried: true, group: '' },
+    ];
+    const order = answerOrder(own!, candidates, 2, () => 0);
+    expect(order).toHaveLength(8);
+    expect(order[0]).toBe(own);
+    expect(order.slice(1, 3).every((a) => [t1, t2, t3].includes(a))).toBe(true);
+    // One turn each for the two groups of new peers, however many the flood brought.
+    expect(order.slice(3, 5)).toContain(b1);
+    expect(order.slice(3, 5).filter((a) => [a1, a2, a3].includes(a))).toHaveLength(1);
+    expect(order.slice(5, 7).every((a) => [a1, a2, a3].includes(a))).toBe(true);
+    expect([t1, t2, t3]).toContain(order[7]);
+  });
 
   it('samples at most want, never the excluded node, without repeats', () => {
     for (let round = 0; round < 50; round++) {
@@ -211,6 +234,52 @@ describe('peer exchange on a running node', () => {
     expect(runtime.peers.get(sender)?.block?.reason).toContain('4 of 5 advertisements invalid');
     expect(exchange.stats().blocked).toBe(1);
     await expect(rawPeer(testIdentity(0x08), runtime.listenUrls()[0]!)).rejects.toMatchObject({ code: 'E_TRANSPORT_REJECTED' });
+  });
+
+  it('refuses validly signed advertisements living past the lifetime cap as invalid: a mostly far-future message blocks its sender', async () => {
+    const { runtime, exchange } = await target();
+    const peer = await connect(runtime, 0x0c);
+    const sender = testIdentity(0x0c).nodeId;
+    const farFuture = [0x40, 0x41, 0x42, 0x43].map((b) => signedAdvertisement(testIdentity(b), { expiresInMs: 10 * 365 * 24 * 3_600_000 }));
+    peer.send({ advertisements: farFuture });
+    expect(await peer.closed()).toMatchObject({ code: 'E_PROTO_INVALID', by: 'remote' });
+    expect(exchange.stats()).toMatchObject({ invalid: 4, accepted: 0, blocked: 1 });
+    expect(runtime.peers.isBlocked(sender)).toBe(true);
+    for (const ad of farFuture) {
+      expect(runtime.advertisements.get(ad['node/id'])).toBeUndefined();
+      expect(runtime.peers.get(ad['node/id'])).toBeUndefined();
+    }
+  });
+
+  it('forwards a peer\'s own advertisement, but not what a peer it never reached relays (issue 15 §1)', async () => {
+    const { runtime, exchange } = await target({ ...GENEROUS, forwardDelayMs: 10 });
+    const relay = await connect(runtime, 0x0d);
+    const listener = await connect(runtime, 0x0e);
+    await expect.poll(() => listener.received.length).toBeGreaterThanOrEqual(2);
+    const stranger = signedAdvertisement(testIdentity(0x44));
+    const own = signedAdvertisement(testIdentity(0x0d));
+    relay.send({ advertisements: [stranger, own] });
+    await expect.poll(() => exchange.stats().accepted).toBe(2);
+    await expect.poll(() => listener.received.some((b) => b['req/id'] === undefined && b.advertisements?.some((a) => a['node/id'] === own['node/id']))).toBe(true);
+    const pushed = listener.received.filter((b) => b['req/id'] === undefined && b['re/id'] === undefined).flatMap((b) => b.advertisements ?? []);
+    expect(pushed.map((a) => a['node/id'])).not.toContain(stranger['node/id']);
+    expect(exchange.heldBack).toBe(1);
+    // Both are kept, charged to the relay as their source.
+    expect(runtime.peers.get(stranger['node/id'])?.sources[0]?.key).toBe(`peer:${testIdentity(0x0d).nodeId}`);
+  });
+
+  it('drops the peers a sender brought when the sender is blocked', async () => {
+    const { runtime } = await target();
+    const peer = await connect(runtime, 0x0f);
+    const brought = [0x45, 0x46].map((b) => signedAdvertisement(testIdentity(b)));
+    peer.send({ advertisements: brought });
+    await expect.poll(() => runtime.advertisements.get(brought[1]!['node/id'])).toBeDefined();
+    peer.send({ advertisements: [0x47, 0x48, 0x49, 0x4a].map((b) => forgedAdvertisement(testIdentity(b))) });
+    expect(await peer.closed()).toMatchObject({ code: 'E_SIG_INVALID', by: 'remote' });
+    for (const ad of brought) {
+      expect(runtime.peers.get(ad['node/id'])).toBeUndefined();
+      expect(runtime.advertisements.get(ad['node/id'])).toBeUndefined();
+    }
   });
 
   it('in a network, takes only advertisements of that network; its own is ignored', async () => {

@@ -10,13 +10,22 @@
 //   outstanding; an answer that does not come within PEER_EXCHANGE_RESPONSE_TIMEOUT_MS is given
 //   up (and a late one counts as unsolicited).
 // - Our advertisement is re-published (the advertiser's event): push it to every session.
+// - What arrives goes through the discovery intake (advertisement-intake.ts): the shared lifetime
+//   and endpoint rules, then the peer store's room and fairness, charged to the sender as its
+//   source (its node-id, in the group of the address it speaks from: provenance.ts).
 // - News travels (epidemic forwarding): an advertisement that was new to us (added, or a higher
 //   sequence) is pushed on to our other sessions within PEER_EXCHANGE_FORWARD_DELAY_MS, batched,
-//   never back to the peer it came from. The cache's sequence rule ends the flood: a node forwards
-//   an advertisement at most once per sequence number.
+//   never back to the peer it came from — but only a peer's own advertisement (pushed or in an
+//   answer), or news a peer we reached ourselves (tried) pushed; never what we pulled from a relay
+//   (that is our catching up, and could hand back what we answered others). A relay of thousands of
+//   strangers' advertisements by a peer that merely dialed us stops here (issue 15 §1). A sender that gets blocked takes its queued news
+//   with it, and news whose peer the store has since dropped is not sent. The cache's sequence
+//   rule ends the flood: a node forwards an advertisement at most once per sequence number.
 // - A request is answered with a sample of current, verified advertisements from the cache plus
-//   our own: the newest first (PEER_EXCHANGE_RECENT_SHARE of it), the rest uniformly at random — at most `want`, MAX_PEER_EXCHANGE_ADVERTISEMENTS and
-//   PEER_EXCHANGE_MAX_RESPONSE_BYTES — never the requester's own. Requests and pushes from one
+//   our own (first): tried peers first (up to PEER_EXCHANGE_TRIED_SHARE of it), then the others
+//   taking turns by the group of the source that brought them, newest first within each — so a
+//   flooding source fills at most its turn — at most `want`, MAX_PEER_EXCHANGE_ADVERTISEMENTS and
+//   PEER_EXCHANGE_MAX_RESPONSE_BYTES, never the requester's own. Requests and pushes from one
 //   peer are admitted at PEER_EXCHANGE_INBOUND_PER_MINUTE (burst PEER_EXCHANGE_INBOUND_BURST);
 //   beyond that they are ignored (counted as throttled). Responses are admitted only for a request
 //   we sent that peer; any other response is ignored (counted as unsolicited).
@@ -37,6 +46,8 @@ import { MAX_PEER_EXCHANGE_ADVERTISEMENTS, type PeerExchangeBody } from '../../.
 import type { KernelComponents } from '../runtime/components.js';
 import { requireComponents } from '../runtime/components.js';
 import type { RuntimeModule } from '../runtime/runtime-module.js';
+import { peerSource } from '../peers/provenance.js';
+import { takeAdvertisement } from './advertisement-intake.js';
 
 export type PeerExchangeComponents = Pick<KernelComponents, 'connections' | 'advertiser' | 'advertisements' | 'peers' | 'clock' | 'traces' | 'identity' | 'network'>;
 import type { PeerConnection } from '../connection/peer-connection.js';
@@ -86,8 +97,8 @@ export function jitteredDelayMs(baseMs: number, jitter: number, random: () => nu
   return Math.max(1, Math.round(baseMs * (1 - jitter + 2 * jitter * random())));
 }
 
-/** Share of an answer given to the newest advertisements (news crosses a new session at once). */
-export const PEER_EXCHANGE_RECENT_SHARE = 0.5;
+/** Share of an answer given first to peers we reached ourselves (issue 15 §1). */
+export const PEER_EXCHANGE_TRIED_SHARE = 0.5;
 
 export interface SampleOptions {
   readonly want: number;
@@ -97,6 +108,8 @@ export interface SampleOptions {
   readonly exclude?: string | undefined;
   readonly maxBytes?: number;
   readonly random?: () => number;
+  /** Take the candidates in the order given (an answer already ordered by answerOrder). */
+  readonly keepOrder?: boolean;
 }
 
 function jsonSize(value: unknown): number {
@@ -130,6 +143,13 @@ export function sampleAdvertisements(candidates: readonly NodeAdvertisement[], o
     taken.add(advertisement);
     out.push(advertisement);
   };
+  if (options.keepOrder) {
+    for (const advertisement of candidates) {
+      if (out.length >= want) break;
+      take(advertisement);
+    }
+    return out;
+  }
   const newest = Math.min(want, Math.max(0, Math.floor(options.newest ?? 0)));
   if (newest > 0) {
     const byAge = [...candidates].sort((a, b) => Date.parse(b['advertised-at']) - Date.parse(a['advertised-at']));
@@ -143,6 +163,41 @@ export function sampleAdvertisements(candidates: readonly NodeAdvertisement[], o
     take(advertisement);
   }
   return out;
+}
+
+/** An advertisement an answer may carry, with what the peer store says of its peer. */
+export interface AnswerCandidate {
+  readonly advertisement: NodeAdvertisement;
+  readonly tried: boolean;
+  /** The group of the source charged for the peer ('' when none). */
+  readonly group: string;
+}
+
+function advertisedAt(a: NodeAdvertisement): number {
+  return Date.parse(a['advertised-at']);
+}
+
+/**
+ * The order an answer takes advertisements in (see the head of this file): `own` first, tried
+ * peers at random up to `triedWanted`, then the others taking turns by group (groups in random
+ * order, newest first within each), then the rest of the tried ones.
+ */
+export function answerOrder(own: NodeAdvertisement | null, candidates: readonly AnswerCandidate[], triedWanted: number, random: () => number = Math.random): NodeAdvertisement[] {
+  const tried = [...randomOrder(candidates.filter((c) => c.tried).map((c) => c.advertisement), random)];
+  const byGroup = new Map<string, NodeAdvertisement[]>();
+  for (const c of candidates) {
+    if (c.tried) continue;
+    const list = byGroup.get(c.group);
+    if (list) list.push(c.advertisement);
+    else byGroup.set(c.group, [c.advertisement]);
+  }
+  const queues = [...randomOrder([...byGroup.values()], random)].map((list) => list.sort((a, b) => advertisedAt(b) - advertisedAt(a)));
+  const turns: NodeAdvertisement[] = [];
+  for (let round = 0; queues.some((q) => round < q.length); round++) {
+    for (const queue of queues) if (round < queue.length) turns.push(queue[round]!);
+  }
+  const first = Math.max(0, Math.floor(triedWanted));
+  return [...(own ? [own] : []), ...tried.slice(0, first), ...turns, ...tried.slice(first)];
 }
 
 export interface PeerExchangeOptions {
@@ -175,6 +230,8 @@ export interface PeerExchangeStats {
   readonly stale: number;
   /** Expired or too large: refused, not held against the sender. */
   readonly refused: number;
+  /** Valid, but not kept: the peer store had no room its source could take (issue 15 §1; not traced). */
+  readonly crowded: number;
   readonly invalid: number;
   readonly foreign: number;
   /** Our own advertisement sent back to us. */
@@ -198,6 +255,7 @@ function zeroCounters(): Counters {
     accepted: 0,
     stale: 0,
     refused: 0,
+    crowded: 0,
     invalid: 0,
     foreign: 0,
     own: 0,
@@ -205,7 +263,7 @@ function zeroCounters(): Counters {
   };
 }
 
-type Outcome = 'accepted' | 'stale' | 'refused' | 'invalid' | 'foreign' | 'own';
+type Outcome = 'accepted' | 'stale' | 'refused' | 'crowded' | 'invalid' | 'foreign' | 'own';
 
 interface Pending {
   readonly peer: string;
@@ -237,6 +295,8 @@ export class PeerExchange implements RuntimeModule {
   private readonly forwardDelayMs: number;
   /** News waiting to be forwarded, by node-id: who sent it (never sent back) and who has had it. */
   private readonly forwardQueue = new Map<string, QueuedNews>();
+  /** Advertisements relayed by non-tried peers and not forwarded (issue 15 §1). */
+  private notForwarded = 0;
   private forwardTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -293,6 +353,11 @@ export class PeerExchange implements RuntimeModule {
     return { ...this.counters };
   }
 
+  /** News held back: relayed by a peer we have not reached ourselves, so not passed on. */
+  get heldBack(): number {
+    return this.notForwarded;
+  }
+
   // ---- sending ----
 
   private greet(connection: PeerConnection): void {
@@ -330,6 +395,11 @@ export class PeerExchange implements RuntimeModule {
    * for the next flush, so a burst of news reaches every peer, one batch per delay at most.
    */
   private flushForward(): void {
+    const cache = this.runtime?.advertisements;
+    // News whose peer was dropped meanwhile (its source turned out hostile) is not passed on.
+    for (const [nodeId, item] of this.forwardQueue) {
+      if (cache?.get(nodeId)?.['sequence/no'] !== item.advertisement['sequence/no']) this.forwardQueue.delete(nodeId);
+    }
     const queued = [...this.forwardQueue.values()];
     const connections = this.runtime?.connections.connections() ?? [];
     const needs = (item: QueuedNews, peer: string): boolean => item.from !== peer && item.advertisement['node/id'] !== peer && !item.sentTo.has(peer);
@@ -426,12 +496,12 @@ export class PeerExchange implements RuntimeModule {
       this.pending.delete(responseTo);
       this.pendingByPeer.delete(entry.peer);
       this.counters.responsesReceived++;
-      this.merge(runtime, connection, (body.advertisements ?? []).slice(0, this.want));
+      this.merge(runtime, connection, (body.advertisements ?? []).slice(0, this.want), false);
       return;
     }
     if (!this.admit(connection.peerNodeId)) return;
     this.counters.pushesReceived++;
-    this.merge(runtime, connection, body.advertisements ?? []);
+    this.merge(runtime, connection, body.advertisements ?? [], true);
   }
 
   private admit(peer: string): boolean {
@@ -447,10 +517,15 @@ export class PeerExchange implements RuntimeModule {
   }
 
   private answer(runtime: PeerExchangeComponents, connection: PeerConnection, requestId: string, want: number): void {
-    const candidates = runtime.advertisements.all().filter((a) => this.inNetwork(runtime, a));
-    const own = runtime.advertiser.advertisement;
-    if (own) candidates.push(own);
-    const sample = sampleAdvertisements(candidates, { want, newest: Math.ceil(want * PEER_EXCHANGE_RECENT_SHARE), exclude: connection.peerNodeId, random: this.random });
+    const candidates: AnswerCandidate[] = runtime.advertisements
+      .all()
+      .filter((a) => this.inNetwork(runtime, a))
+      .map((advertisement) => {
+        const record = runtime.peers.get(advertisement['node/id']);
+        return { advertisement, tried: runtime.peers.isTried(advertisement['node/id']), group: record?.sources[0]?.group ?? '' };
+      });
+    const ordered = answerOrder(runtime.advertiser.advertisement, candidates, Math.ceil(want * PEER_EXCHANGE_TRIED_SHARE), this.random);
+    const sample = sampleAdvertisements(ordered, { want, exclude: connection.peerNodeId, keepOrder: true });
     try {
       if (connection.send('peer-exchange', { 're/id': requestId, advertisements: sample })) this.counters.requestsAnswered++;
     } catch (error) {
@@ -459,12 +534,12 @@ export class PeerExchange implements RuntimeModule {
     }
   }
 
-  private merge(runtime: PeerExchangeComponents, connection: PeerConnection, advertisements: readonly Readonly<Record<string, unknown>>[]): void {
+  private merge(runtime: PeerExchangeComponents, connection: PeerConnection, advertisements: readonly Readonly<Record<string, unknown>>[], pushed: boolean): void {
     const sender = connection.peerNodeId;
     let accepted = 0;
     const invalid: ProtocolError[] = [];
     for (const advertisement of advertisements) {
-      const { outcome, error } = this.offer(runtime, sender, advertisement);
+      const { outcome, error } = this.offer(runtime, connection, advertisement, pushed);
       this.counters[outcome]++;
       if (outcome === 'accepted') accepted++;
       if (outcome === 'invalid' && error) invalid.push(error);
@@ -478,14 +553,22 @@ export class PeerExchange implements RuntimeModule {
     if (penalty === 'block') {
       runtime.peers.block(sender, { reason, durationMs: AUTO_BLOCK_DURATION_MS });
       this.counters.blocked++;
+      this.dropQueuedFrom(sender);
       connection.close(first.code, reason);
     } else if (runtime.peers.isBlocked(sender)) {
+      this.dropQueuedFrom(sender);
       connection.close(first.code, reason);
     }
   }
 
-  /** Verifies and merges one advertisement from `sender`. */
-  private offer(runtime: PeerExchangeComponents, sender: string, advertisement: Readonly<Record<string, unknown>>): { outcome: Outcome; error?: ProtocolError } {
+  /** A hostile sender's news goes with it: none of it is forwarded. */
+  private dropQueuedFrom(sender: string): void {
+    for (const [nodeId, item] of this.forwardQueue) if (item.from === sender) this.forwardQueue.delete(nodeId);
+  }
+
+  /** Verifies and merges one advertisement from the peer of `connection`. */
+  private offer(runtime: PeerExchangeComponents, connection: PeerConnection, advertisement: Readonly<Record<string, unknown>>, pushed: boolean): { outcome: Outcome; error?: ProtocolError } {
+    const sender = connection.peerNodeId;
     const nodeId = typeof advertisement['node/id'] === 'string' ? advertisement['node/id'] : '';
     if (nodeId === runtime.identity.nodeId) return { outcome: 'own' };
     if (!this.inNetwork(runtime, advertisement)) return { outcome: 'foreign' };
@@ -496,14 +579,18 @@ export class PeerExchange implements RuntimeModule {
     if (jsonSize(advertisement) > MAX_ADVERTISEMENT_BYTES) {
       return reject(new ProtocolError('E_PROTO_INVALID', `advertisement larger than ${MAX_ADVERTISEMENT_BYTES} bytes`), 'refused');
     }
-    const result = runtime.advertisements.offer(advertisement);
+    const result = takeAdvertisement(runtime, advertisement, 'gossip', peerSource(sender, connection.address));
     if (result.ok) {
-      this.queueForward(result.value.advertisement, sender);
-      const stored = runtime.peers.upsertAdvertisement(result.value.advertisement, 'gossip');
-      if (stored.outcome === 'added') runtime.traces.emit('peer/discovered', { peer: nodeId, detail: { via: 'gossip', from: sender } });
+      const taken = result.value.offer.advertisement;
+      // Forwarded only from its own node or a peer we reached ourselves (see the head of this file).
+      if (taken['node/id'] === sender || (pushed && runtime.peers.isTried(sender))) this.queueForward(taken, sender);
+      else this.notForwarded++;
+      if (result.value.peer === 'added') runtime.traces.emit('peer/discovered', { peer: nodeId, detail: { via: 'gossip', from: sender } });
       return { outcome: 'accepted' };
     }
     if (result.error.code === 'E_ADV_STALE_SEQ') return { outcome: 'stale' };
+    // A flood refused for room is counted, not traced: tracing each would let it fill the disk.
+    if (result.error.code === 'E_TRANSPORT_UNAVAILABLE') return { outcome: 'crowded' };
     return reject(result.error, INVALID_ADVERTISEMENT_CODES.has(result.error.code) ? 'invalid' : 'refused');
   }
 }

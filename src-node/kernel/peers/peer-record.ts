@@ -5,6 +5,7 @@ import type { JsonObject } from '../../../src-shared/protocol/artifacts.js';
 import type { NodeId } from '../../../src-shared/protocol/did-key.js';
 import { REQUIRED_CAPABILITY } from '../../../src-shared/protocol/profile.js';
 import { scorePeer } from './score.js';
+import type { SourceRef } from './provenance.js';
 
 export const PEER_TEMPERATURES = ['cold', 'warm', 'hot', 'blocked'] as const;
 export type PeerTemperature = (typeof PEER_TEMPERATURES)[number];
@@ -34,6 +35,13 @@ export type QualityStatus = (typeof QUALITY_STATUSES)[number];
 export const BENCHLIST_CONSECUTIVE_FAILURES = 5;
 /** Below this score a peer with no stronger status shows as `degraded`. */
 export const DEGRADED_BELOW_SCORE = 40;
+
+/**
+ * A tried peer that then fails this many times in a row is treated as new again (issue 15 §1): it
+ * no longer outranks newcomers, and may make room for them. A peer that answered once is not kept
+ * for ever on the strength of it.
+ */
+export const TRIED_MAX_CONSECUTIVE_FAILURES = 10;
 
 /** Endpoints kept per peer (the preferred ones). */
 export const MAX_ENDPOINTS_PER_PEER = 8;
@@ -105,6 +113,14 @@ export interface PeerRecord {
   /** From the capability exchange; null until the peer told us. */
   readonly capabilities: readonly string[] | null;
   readonly lastFailureReason: string | null;
+  /**
+   * When we last dialed the peer and its session came up (its identity proven at an address we
+   * chose): the peer is "tried" (issue 15 §1, Bitcoin's tried table). Inbound sessions do not
+   * count: anyone with many identities can open those.
+   */
+  readonly verifiedAt: number | null;
+  /** Who brought the peer, first (charged for it) to last (provenance.ts). */
+  readonly sources: readonly SourceRef[];
 }
 
 export function newPeerRecord(nodeId: NodeId, source: PeerSource, now: number): PeerRecord {
@@ -135,7 +151,14 @@ export function newPeerRecord(nodeId: NodeId, source: PeerSource, now: number): 
     capabilityMissingCount: 0,
     capabilities: null,
     lastFailureReason: null,
+    verifiedAt: null,
+    sources: [],
   };
+}
+
+/** A peer we reached ourselves and that has not failed too often since (issue 15 §1). */
+export function isTried(record: PeerRecord): boolean {
+  return record.verifiedAt !== null && record.consecutiveFailures < TRIED_MAX_CONSECUTIVE_FAILURES;
 }
 
 const SOURCE_STRENGTH: Readonly<Record<PeerSource, number>> = { seed: 4, directory: 3, gossip: 2, inbound: 1, remembered: 0 };

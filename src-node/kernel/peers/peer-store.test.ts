@@ -9,14 +9,17 @@ import {
   MAX_CAPABILITIES_PER_PEER,
   MAX_CAPABILITY_LENGTH,
   MAX_ENDPOINTS_PER_PEER,
-  MAX_ENDPOINT_URL_LENGTH,
   MAX_LABEL_LENGTH,
   MAX_REASON_LENGTH,
+  TRIED_MAX_CONSECUTIVE_FAILURES,
   isBlockedAt,
 } from './peer-record.js';
 import {
   AUTO_BLOCK_DURATION_MS,
+  MAX_NEW_PEERS_PER_GROUP,
+  MAX_NEW_PEERS_PER_SOURCE,
   MAX_REMEMBERED_PEERS,
+  NEW_MAX_FAILURES,
   PEERS_FILE_NAME,
   PEERS_SAVE_DELAY_MS,
   PROTOCOL_VIOLATION_BLOCK_THRESHOLD,
@@ -27,6 +30,8 @@ import {
 } from './peer-store.js';
 import { MAX_CORRUPT_COPIES, PEERS_FILE_MAX_BYTES, PEERS_FILE_SCHEMA } from './peers-file.js';
 import { ManualScheduler, advertisementFor, nodeIdFor } from '../../../tests/support/peers.js';
+import { MAX_ADVERTISED_ENDPOINTS, MAX_ENDPOINT_URL_BYTES } from '../../../src-shared/protocol/advertisement-rules.js';
+import { UNKNOWN_SOURCE, type SourceRef } from './provenance.js';
 
 const id = nodeIdFor;
 const T0 = Date.parse('2026-11-21T12:00:00Z');
@@ -51,8 +56,13 @@ function open(extra: Partial<PeerStoreOptions> = {}): Promise<PeerStore> {
   return PeerStore.open({ dataDir: dir, clock, schedule: timers.schedule, random: () => 0.5, onError: (e) => errors.push(e), ...extra });
 }
 
-function gossip(store: PeerStore, n: number, sequence = 1) {
-  return store.upsertAdvertisement(advertisementFor(id(n), sequence, [{ url: `wss://peer-${n}.example/peer` }]), 'gossip');
+function gossip(store: PeerStore, n: number, sequence = 1, from: SourceRef = UNKNOWN_SOURCE) {
+  return store.upsertAdvertisement(advertisementFor(id(n), sequence, [{ url: `wss://peer-${n}.example/peer` }]), 'gossip', from);
+}
+
+/** A gossiping source `k`, in its own /24 unless `group` says otherwise. */
+function source(k: number, group = `net:10.0.${k}.0/24`): SourceRef {
+  return { key: `peer:source-${k}`, group };
 }
 
 describe('learning about peers', () => {
@@ -95,7 +105,7 @@ describe('learning about peers', () => {
     const store = await open();
     const ad = advertisementFor(id(1), 3, [
       { url: 'wss://b.example/peer', priority: 5 },
-      { url: 'https://a.example/peer', priority: 0, transport: 'https' },
+      { url: 'wss://a.example/other', priority: 0, transport: 'quic' },
       { url: 'wss://a.example/peer', priority: 1, role: 'relay' },
       { url: 'wss://c.example/peer', priority: 1, role: 'mystery' },
     ]);
@@ -144,19 +154,24 @@ describe('learning about peers', () => {
 
   it(`keeps at most MAX_ENDPOINTS_PER_PEER (${MAX_ENDPOINTS_PER_PEER}) endpoints, the preferred ones`, async () => {
     const store = await open();
-    const endpoints = Array.from({ length: MAX_ENDPOINTS_PER_PEER + 1 }, (_, i) => ({ url: `wss://e${i}.example/peer`, priority: MAX_ENDPOINTS_PER_PEER - i }));
+    store.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example/peer'] });
+    const endpoints = Array.from({ length: MAX_ADVERTISED_ENDPOINTS }, (_, i) => ({ url: `wss://e${i}.example/peer`, priority: MAX_ADVERTISED_ENDPOINTS - i }));
     const peer = store.upsertAdvertisement(advertisementFor(id(1), 1, endpoints), 'gossip').peer;
     expect(peer?.endpoints).toHaveLength(MAX_ENDPOINTS_PER_PEER);
+    expect(peer?.endpoints[0]?.url).toBe('wss://seed.example/peer');
     expect(peer?.endpoints.map((e) => e.url)).not.toContain('wss://e0.example/peer');
   });
 
-  it(`ignores endpoint URLs over MAX_ENDPOINT_URL_LENGTH (${MAX_ENDPOINT_URL_LENGTH})`, async () => {
+  it('refuses an advertisement the directory would refuse: too many endpoints, a bad URL, a lifetime past the cap', async () => {
     const store = await open();
-    const prefix = 'wss://long.example/';
-    const at = prefix + 'a'.repeat(MAX_ENDPOINT_URL_LENGTH - prefix.length);
-    const over = prefix + 'b'.repeat(MAX_ENDPOINT_URL_LENGTH - prefix.length + 1);
-    const peer = store.upsertAdvertisement(advertisementFor(id(1), 1, [{ url: at }, { url: over }]), 'gossip').peer;
-    expect(peer?.endpoints.map((e) => e.url)).toEqual([at]);
+    const many = Array.from({ length: MAX_ADVERTISED_ENDPOINTS + 1 }, (_, i) => ({ url: `wss://e${i}.example/peer` }));
+    expect(store.upsertAdvertisement(advertisementFor(id(1), 1, many), 'gossip')).toMatchObject({ outcome: 'invalid', detail: expect.stringContaining('at most') });
+    const long = `wss://long.example/${'a'.repeat(MAX_ENDPOINT_URL_BYTES)}`;
+    expect(store.upsertAdvertisement(advertisementFor(id(2), 1, [{ url: long }]), 'gossip').outcome).toBe('invalid');
+    expect(store.upsertAdvertisement(advertisementFor(id(3), 1, [{ url: 'wss://user:pw@c.example/peer' }]), 'gossip').outcome).toBe('invalid');
+    const farFuture = { ...advertisementFor(id(4), 1), 'expires-at': '2036-11-21T12:00:00Z' };
+    expect(store.upsertAdvertisement(farFuture, 'gossip')).toMatchObject({ outcome: 'invalid', detail: expect.stringContaining('lives longer') });
+    expect(store.size).toBe(0);
   });
 
   it('records an inbound session as a connected peer', async () => {
@@ -356,61 +371,208 @@ describe('blocking', () => {
   });
 });
 
-describe(`the bound of MAX_REMEMBERED_PEERS (${MAX_REMEMBERED_PEERS})`, () => {
-  it('evicts the least useful peer to admit a new one', async () => {
+describe(`the bound of MAX_REMEMBERED_PEERS (${MAX_REMEMBERED_PEERS}), tried and new (issue 15 §1)`, () => {
+  it('makes room at the cost of the heaviest source, first taking a new peer that is no use', async () => {
     const store = await open();
+    const sources = 8;
     for (let i = 0; i < MAX_REMEMBERED_PEERS; i++) {
-      expect(gossip(store, i).outcome).toBe('added');
+      expect(gossip(store, i, 1, source(i % sources)).outcome).toBe('added');
       clock.advance(1);
     }
-    // Peer 5 failed (lowest score), so it goes first, though peer 0 is the longest unseen.
-    store.dialFailed(id(5), 'x');
     const removed: string[] = [];
     store.subscribe((e) => {
       if (e.type === 'removed') removed.push(`${e.reason}:${e.peer.nodeId}`);
     });
-    expect(gossip(store, MAX_REMEMBERED_PEERS).outcome).toBe('added');
-    expect(store.size).toBe(MAX_REMEMBERED_PEERS);
+    // Peer 5 failed NEW_MAX_FAILURES dials in a row: it goes first, whoever's it is.
+    for (let f = 0; f < NEW_MAX_FAILURES; f++) store.dialFailed(id(5), 'x');
+    expect(gossip(store, MAX_REMEMBERED_PEERS, 1, source(100)).outcome).toBe('added');
     expect(removed).toEqual([`evicted:${id(5)}`]);
-    // Then the longest unseen among equals.
-    expect(gossip(store, MAX_REMEMBERED_PEERS + 1).outcome).toBe('added');
-    expect(removed[1]).toBe(`evicted:${id(0)}`);
+    // Then the oldest of one of the heaviest sources (each holds 125, the newcomer's 1).
+    expect(gossip(store, MAX_REMEMBERED_PEERS + 1, 1, source(100)).outcome).toBe('added');
+    expect(removed).toHaveLength(2);
+    // The oldest of its source: one of the first `sources` peers, and not of peer 5's source (it has one fewer).
+    const loser = [...Array(MAX_REMEMBERED_PEERS).keys()].find((i) => removed[1] === `evicted:${id(i)}`)!;
+    expect(loser).toBeLessThan(sources);
+    expect(loser).not.toBe(5);
+    // A newcomer from a source as heavy as any other is refused: no one is heavier than it would be.
+    expect(gossip(store, MAX_REMEMBERED_PEERS + 2, 1, source(0)).outcome).toBe('full');
+    expect(store.size).toBe(MAX_REMEMBERED_PEERS);
   });
 
-  it('evicts never-connected peers, then proven ones, then seeds, then blocked ones; never live ones', async () => {
+  it('lets a flooding source lose its own peers first, refuses its newcomers, and never pushes out a tried peer', async () => {
+    const store = await open({ maxPeers: 10 });
+    gossip(store, 0, 1, source(1));
+    store.dialSucceeded(id(0));
+    store.sessionClosed(id(0), { lost: false });
+    gossip(store, 1, 1, source(1));
+    for (let n = 100; n < 108; n++) expect(gossip(store, n, 1, source(9)).outcome).toBe('added');
+    expect(store.size).toBe(10);
+    // The flood's next one: its group is the heaviest; nobody is pushed out for it.
+    expect(gossip(store, 108, 1, source(9)).outcome).toBe('full');
+    // Another identity of the same neighbourhood gets in only at its own neighbourhood's cost.
+    expect(gossip(store, 109, 1, { key: 'peer:other-flooder', group: source(9).group }).outcome).toBe('added');
+    expect(store.heldBy(source(9).key)).toBe(7);
+    expect(gossip(store, 110, 1, { key: 'peer:other-flooder', group: source(9).group }).outcome).toBe('added');
+    expect(store.heldBy(source(9).key)).toBe(6);
+    // An honest newcomer from elsewhere gets in at the flood's cost, again and again.
+    for (let n = 200; n < 206; n++) expect(gossip(store, n, 1, source(n)).outcome).toBe('added');
+    expect(store.heldBy(source(9).key) + store.heldBy('peer:other-flooder')).toBe(2);
+    expect(store.get(id(0))).toBeDefined();
+    expect(store.isTried(id(0))).toBe(true);
+    expect(store.get(id(1))).toBeDefined();
+  });
+
+  it(`holds at most maxPerSource new peers per source, full or not (default MAX_NEW_PEERS_PER_SOURCE ${MAX_NEW_PEERS_PER_SOURCE})`, async () => {
+    const store = await open({ maxPerSource: 3 });
+    for (let n = 0; n < 3; n++) expect(gossip(store, n, 1, source(1)).outcome).toBe('added');
+    expect(gossip(store, 3, 1, source(1))).toMatchObject({ outcome: 'full', detail: expect.stringContaining('holds 3') });
+    expect(gossip(store, 3, 1, source(2)).outcome).toBe('added');
+    // A peer it brought that we then reached ourselves no longer counts against it.
+    store.dialSucceeded(id(0));
+    expect(gossip(store, 4, 1, source(1)).outcome).toBe('added');
+  });
+
+  it(`holds at most maxPerGroup new peers per group, however many identities speak from it (default MAX_NEW_PEERS_PER_GROUP ${MAX_NEW_PEERS_PER_GROUP})`, async () => {
+    const store = await open({ maxPerGroup: 4 });
+    const neighbourhood = source(1).group;
+    // Four identities of one address prefix, one new peer each: the group is full.
+    for (let n = 0; n < 4; n++) expect(gossip(store, n, 1, { key: `peer:flooder-${n}`, group: neighbourhood }).outcome).toBe('added');
+    expect(gossip(store, 4, 1, { key: 'peer:flooder-4', group: neighbourhood })).toMatchObject({ outcome: 'full', detail: expect.stringContaining(`${neighbourhood} holds 4`) });
+    // Another neighbourhood is not held back by it.
+    expect(gossip(store, 5, 1, source(2)).outcome).toBe('added');
+    // A peer of the group we reached ourselves is tried, and no longer counts against it.
+    store.dialSucceeded(id(0));
+    expect(gossip(store, 6, 1, { key: 'peer:flooder-6', group: neighbourhood }).outcome).toBe('added');
+    expect(store.size).toBe(6);
+  });
+
+  it('lets a seed push out new peers, then tried ones, then other seeds; never peers blocked by hand before those, nor live ones', async () => {
     const max = 5;
     const store = await open({ maxPeers: max });
-    store.inboundAccepted(id(0)); // live
+    store.inboundAccepted(id(0), '10.1.1.1'); // live
     store.upsertSeed({ nodeId: id(1), urls: ['wss://seed.example'] }); // seed
-    gossip(store, 2);
-    store.block(id(2), { reason: 'x' }); // blocked
-    gossip(store, 3);
+    gossip(store, 2, 1, source(2));
+    store.block(id(2), { reason: 'x' }); // blocked by hand
+    gossip(store, 3, 1, source(3));
     store.dialSucceeded(id(3));
-    store.sessionClosed(id(3), { lost: false }); // proven
-    gossip(store, 4); // never connected
+    store.sessionClosed(id(3), { lost: false }); // tried
+    gossip(store, 4, 1, source(4)); // new
     const order: string[] = [];
     store.subscribe((e) => {
       if (e.type === 'removed') order.push(e.peer.nodeId);
     });
-    for (let n = 10; n < 14; n++) expect(store.inboundAccepted(id(n)).outcome).toBe('added');
-    expect(order).toEqual([id(4), id(3), id(1), id(2)]);
+    clock.advance(1_000);
+    for (let n = 10; n < 14; n++) expect(store.upsertSeed({ nodeId: id(n), urls: [`wss://seed-${n}.example`] }).outcome).toBe('added');
+    // The fourth seed pushes out another seed: a peer blocked by hand outlives them (its block must hold).
+    expect(order.slice(0, 3)).toEqual([id(4), id(3), id(1)]);
+    expect([id(10), id(11), id(12)]).toContain(order[3]);
+    expect(store.get(id(2))?.lifecycle).toBe('blocked');
     expect(store.get(id(0))?.lifecycle).toBe('connected');
-    // Only live peers are left: nothing may make room.
-    expect(store.inboundAccepted(id(20)).outcome).toBe('full');
+    // Only live peers and seeds are left: an inbound stranger finds no room.
+    expect(store.inboundAccepted(id(20), '10.2.2.2').outcome).toBe('full');
     expect(store.size).toBe(max);
   });
 
-  it('does not let gossip push out peers that worked', async () => {
+  it('does not let gossip, a directory or inbound sessions push out peers that worked', async () => {
     const store = await open({ maxPeers: 2 });
-    gossip(store, 1);
+    gossip(store, 1, 1, source(1));
     store.dialSucceeded(id(1));
     store.sessionClosed(id(1), { lost: false });
     store.upsertSeed({ nodeId: id(2), urls: ['wss://seed.example'] });
-    expect(gossip(store, 3).outcome).toBe('full');
-    expect(store.upsertAdvertisement(advertisementFor(id(4), 1), 'directory').outcome).toBe('full');
+    expect(gossip(store, 3, 1, source(3)).outcome).toBe('full');
+    expect(store.upsertAdvertisement(advertisementFor(id(4), 1), 'directory', source(4)).outcome).toBe('full');
+    expect(store.inboundAccepted(id(5), '10.9.9.9').outcome).toBe('full');
     // A seed may.
-    expect(store.upsertSeed({ nodeId: id(5), urls: ['wss://seed5.example'] }).outcome).toBe('added');
+    expect(store.upsertSeed({ nodeId: id(6), urls: ['wss://seed6.example'] }).outcome).toBe('added');
     expect(store.get(id(1))).toBeUndefined();
+  });
+
+  it(`treats a tried peer that then failed TRIED_MAX_CONSECUTIVE_FAILURES (${TRIED_MAX_CONSECUTIVE_FAILURES}) times in a row as new again`, async () => {
+    const store = await open({ maxPeers: 1 });
+    gossip(store, 1, 1, source(1));
+    store.dialSucceeded(id(1));
+    store.sessionClosed(id(1), { lost: false });
+    expect(gossip(store, 2, 1, source(2)).outcome).toBe('full');
+    for (let f = 0; f < TRIED_MAX_CONSECUTIVE_FAILURES; f++) store.dialFailed(id(1), 'gone');
+    expect(store.isTried(id(1))).toBe(false);
+    expect(gossip(store, 2, 1, source(2)).outcome).toBe('added');
+  });
+
+  it('makes a peer tried only when we dialed it: an inbound session proves the identity, not the address', async () => {
+    const store = await open();
+    store.inboundAccepted(id(1), '10.1.1.1');
+    expect(store.get(id(1))).toMatchObject({ successes: 1, verifiedAt: null, sources: [{ key: 'inbound:10.1.1.1', group: 'net:10.1.1.0/24' }] });
+    expect(store.isTried(id(1))).toBe(false);
+    store.sessionClosed(id(1), { lost: false });
+    clock.advance(1_000);
+    store.dialSucceeded(id(1));
+    expect(store.get(id(1))?.verifiedAt).toBe(T0 + 1_000);
+    expect(store.isTried(id(1))).toBe(true);
+  });
+});
+
+describe('sources that turn out hostile (issue 15 §1)', () => {
+  it('forgets the new peers only the source brought; peers others vouched for, tried peers and seeds stay', async () => {
+    const store = await open();
+    const hostile = source(66);
+    for (let n = 0; n < 5; n++) gossip(store, n, 1, hostile);
+    gossip(store, 1, 1, source(2)); // vouched for by another source too
+    store.dialSucceeded(id(2)); // tried
+    store.sessionClosed(id(2), { lost: false });
+    store.upsertSeed({ nodeId: id(3), urls: ['wss://seed.example'] });
+    const removed: string[] = [];
+    store.subscribe((e) => {
+      if (e.type === 'removed') removed.push(`${e.reason}:${e.peer.nodeId}`);
+    });
+    expect(store.dropSource(hostile.key)).toBe(2);
+    expect(removed.sort()).toEqual([`dropped:${id(0)}`, `dropped:${id(4)}`].sort());
+    expect(store.get(id(1))?.sources).toEqual([source(2)]);
+    expect(store.heldBy(source(2).key)).toBe(1);
+    expect(store.heldBy(hostile.key)).toBe(0);
+    expect(store.get(id(2))).toBeDefined();
+    expect(store.get(id(3))).toBeDefined();
+  });
+
+  it('forgets a new peer being dialed when its source is dropped, once the dial is over', async () => {
+    const store = await open();
+    const hostile = source(66);
+    gossip(store, 1, 1, hostile);
+    store.dialStarted(id(1), 'wss://peer-1.example/peer');
+    expect(store.dropSource(hostile.key)).toBe(0);
+    expect(store.get(id(1))?.sources).toEqual([]);
+    store.dialFailed(id(1), 'no answer');
+    expect(store.get(id(1))).toBeUndefined();
+  });
+
+  it('drops what a peer brought when it is blocked, by hand or for its strikes', async () => {
+    const store = await open();
+    gossip(store, 1, 1, source(1));
+    gossip(store, 2, 1, source(1));
+    const byOne = { key: `peer:${id(1)}`, group: 'net:10.0.1.0/24' };
+    for (let n = 10; n < 13; n++) gossip(store, n, 1, byOne);
+    store.block(id(1), { reason: 'flooding' });
+    for (let n = 10; n < 13; n++) expect(store.get(id(n))).toBeUndefined();
+    const byTwo = { key: `peer:${id(2)}`, group: 'net:10.0.1.0/24' };
+    gossip(store, 20, 1, byTwo);
+    for (let i = 0; i < PROTOCOL_VIOLATION_BLOCK_THRESHOLD; i++) store.protocolViolation(id(2), 'E_SIG_INVALID');
+    expect(store.isBlocked(id(2))).toBe(true);
+    expect(store.get(id(20))).toBeUndefined();
+  });
+
+  it('keeps who brought each peer and who was tried across a restart', async () => {
+    const store = await open();
+    gossip(store, 1, 1, source(1));
+    gossip(store, 1, 1, source(2));
+    gossip(store, 2, 1, source(1));
+    store.dialSucceeded(id(2));
+    await store.close();
+    const again = await open({ maxPerSource: 1 });
+    expect(again.get(id(1))?.sources).toEqual([source(1), source(2)]);
+    expect(again.isTried(id(2))).toBe(true);
+    expect(again.heldBy(source(1).key)).toBe(1);
+    expect(gossip(again, 3, 1, source(1)).outcome).toBe('full');
+    expect(again.dropSource(source(2).key)).toBe(0);
+    expect(again.dropSource(source(1).key)).toBe(1);
   });
 });
 
@@ -505,6 +667,26 @@ describe('persistence', () => {
     const small = await open({ maxPeers: 3 });
     expect(small.size).toBe(3);
     expect(small.get(id(2))).toBeUndefined();
+  });
+
+  it('reads a file of an older build: no sources (unknown), a peer that had sessions was reached; a far-future advertisement is dropped with its endpoints', async () => {
+    const store = await open();
+    gossip(store, 1);
+    store.inboundAccepted(id(1), '10.1.1.1');
+    gossip(store, 2);
+    await store.close();
+    const path = join(dir, PEERS_FILE_NAME);
+    const file = JSON.parse(await readFile(path, 'utf8')) as { peers: Array<Record<string, unknown>> };
+    for (const peer of file.peers) {
+      delete peer['sources'];
+      delete peer['verifiedAt'];
+    }
+    const second = file.peers.find((p) => p['nodeId'] === id(2))!;
+    second['advertisement'] = { ...(second['advertisement'] as object), 'expires-at': '2036-11-21T12:00:00Z' };
+    await writeFile(path, JSON.stringify(file));
+    const again = await open();
+    expect(again.get(id(1))).toMatchObject({ sources: [UNKNOWN_SOURCE], verifiedAt: T0 });
+    expect(again.get(id(2))).toMatchObject({ advertisement: null, endpoints: [], verifiedAt: null });
   });
 
   it('reports a write failure from a background save and keeps the changes for the next', async () => {

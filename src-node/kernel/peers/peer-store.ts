@@ -9,15 +9,25 @@
 //   AUTO_BLOCK_DURATION_MS. Only misbehaviour counts as a strike (STRIKE_CODES); an incompatible
 //   peer (version, capability) or a bad network does not. Report violations only for peers whose
 //   identity is proven (an authenticated session or a verified signature): a forged handshake
-//   claiming someone else's node-id must not get that node blocked.
+//   claiming someone else's node-id must not get that node blocked. A blocked peer is a hostile
+//   source: the peers only it brought are forgotten with it (dropSource).
 // - Expired blocks and cooldowns lift themselves: on a timer set for the next expiry, and on any
 //   read or event that touches the record.
-// - Bounded at maxPeers (MAX_REMEMBERED_PEERS). A new peer takes the place of the least useful:
-//   lowest eviction tier, then lowest score, then longest unseen. Tiers, evicted first to last:
-//   0 never connected, 1 connected at least once, 2 configured seed, 3 blocked. Dialing or
-//   connected peers are never evicted. A peer learned from gossip or a directory may only take
-//   the place of a tier-0 peer (a flood of fresh advertisements cannot push out peers that
-//   worked); a seed or an inbound session may take any evictable place.
+// - Eclipse resistance (issue 15 §1; Bitcoin's address manager is the model): a peer we dialed
+//   and reached is "tried" (peer-record.ts, isTried); every other peer is "new" and is charged to
+//   the first source that brought it (provenance.ts, source-ledger.ts). Advertisements pass the
+//   shared lifetime and endpoint rules (advertisement-rules.ts) here too.
+// - Bounded at maxPeers (MAX_REMEMBERED_PEERS). Tiers, evicted first to last: 0 new, 1 tried,
+//   2 configured seed, 3 blocked by hand; dialing or connected peers are never evicted. A seed may
+//   push out any evictable peer (lowest tier, then lowest score, then longest unseen). Anyone
+//   else's newcomer — a directory's, a gossiping peer's, an inbound session's — only ever pushes out
+//   a new peer: first one that is no use (not dialable, or failed NEW_MAX_FAILURES times in a row),
+//   else one of the heaviest source of the heaviest group, when that holds more than the
+//   newcomer's own would (SourceLedger.loserFor); otherwise it is refused. A source never holds more
+//   than maxPerSource new peers (MAX_NEW_PEERS_PER_SOURCE), nor a group — an address prefix, with
+//   however many identities speak from it — more than maxPerGroup (MAX_NEW_PEERS_PER_GROUP), full
+//   store or not. So a flood of validly signed advertisements fills at most its share, loses its own
+//   entries first, and never a peer that worked.
 // - Durable: changes are saved PEERS_SAVE_DELAY_MS after the first unsaved one (a bounded delay,
 //   so a steady trickle of RTT samples cannot postpone saving forever); `flush()` saves now.
 //   A file that cannot be trusted is moved aside to `peers.json.corrupt-<time>`, reported in
@@ -29,6 +39,7 @@ import { join } from 'node:path';
 import type { JsonObject } from '../../../src-shared/protocol/artifacts.js';
 import { type NodeId, isNodeId } from '../../../src-shared/protocol/did-key.js';
 import type { ErrorCode } from '../../../src-shared/protocol/errors.js';
+import { checkAdvertisedEndpoints, checkAdvertisementLifetime } from '../../../src-shared/protocol/advertisement-rules.js';
 import { type CorruptFileError, writeFileAtomic, writeFileAtomicSync } from '../storage/atomic-file.js';
 import { type Clock, systemClock } from '../util/clock.js';
 import { type RandomSource, backoffDelayMs } from './backoff.js';
@@ -52,17 +63,26 @@ import {
   expiryOf,
   isBlockedAt,
   isLive,
+  isTried,
   liftExpired,
   newPeerRecord,
   settleRecord,
   strongerSource,
 } from './peer-record.js';
 import { encodePeersFile, moveCorruptFileAside, readPeersFile } from './peers-file.js';
+import { CONFIG_SOURCE, UNKNOWN_SOURCE, inboundSource, peerSourceKey, withSource, type SourceRef } from './provenance.js';
+import { SourceLedger } from './source-ledger.js';
 import { scorePeer, smoothRtt } from './score.js';
 import { dialCandidates } from './working-set.js';
 
 /** Peers remembered at most (DESIGN.md §5). */
 export const MAX_REMEMBERED_PEERS = 1_000;
+/** New (never reached) peers one source may hold at most: a quarter of the store (issue 15 §1). */
+export const MAX_NEW_PEERS_PER_SOURCE = 250;
+/** New peers one group (an address prefix, a directory's host) may hold at most, whatever the identities in it (issue 15 §1). */
+export const MAX_NEW_PEERS_PER_GROUP = 250;
+/** A new peer whose dials failed this many times in a row is no use, and the first to make room (Bitcoin's retries). */
+export const NEW_MAX_FAILURES = 3;
 export const PEERS_FILE_NAME = 'peers.json';
 /** Delay between the first unsaved change and the save. */
 export const PEERS_SAVE_DELAY_MS = 5_000;
@@ -82,7 +102,10 @@ export const SEED_ENDPOINT_PRIORITY = 0;
 export type PeerStoreEvent =
   | { readonly type: 'added'; readonly peer: PeerRecord }
   | { readonly type: 'updated'; readonly peer: PeerRecord; readonly previous: PeerRecord }
-  | { readonly type: 'removed'; readonly peer: PeerRecord; readonly reason: 'evicted' | 'forgotten' };
+  | { readonly type: 'removed'; readonly peer: PeerRecord; readonly reason: RemovalReason };
+
+/** Why a peer left the store: room for a newcomer, by hand, or with a source found hostile. */
+export type RemovalReason = 'evicted' | 'forgotten' | 'dropped';
 
 export type PeerStoreListener = (event: PeerStoreEvent) => void;
 
@@ -133,6 +156,10 @@ export interface PeerStoreOptions {
   readonly random?: RandomSource;
   readonly schedule?: ScheduleFn;
   readonly maxPeers?: number;
+  /** New peers one source may hold (default MAX_NEW_PEERS_PER_SOURCE). */
+  readonly maxPerSource?: number;
+  /** New peers one group may hold (default MAX_NEW_PEERS_PER_GROUP). */
+  readonly maxPerGroup?: number;
   readonly saveDelayMs?: number;
   /** Failed background saves and throwing listeners end up here. */
   readonly onError?: (error: unknown) => void;
@@ -164,7 +191,7 @@ function sameRecord(a: PeerRecord, b: PeerRecord): boolean {
   if (a === b) return true;
   for (const key of Object.keys(a) as Array<keyof PeerRecord>) {
     if (a[key] === b[key]) continue;
-    if (key === 'endpoints' || key === 'capabilities' || key === 'block') {
+    if (key === 'endpoints' || key === 'capabilities' || key === 'block' || key === 'sources') {
       if (JSON.stringify(a[key]) === JSON.stringify(b[key])) continue;
     }
     return false;
@@ -172,17 +199,42 @@ function sameRecord(a: PeerRecord, b: PeerRecord): boolean {
   return true;
 }
 
+function blockedByHand(record: PeerRecord, now: number): boolean {
+  return isBlockedAt(record, now) && record.block?.automatic === false;
+}
+
 function evictionTier(record: PeerRecord, now: number): number | null {
   if (isLive(record)) return null;
-  if (isBlockedAt(record, now)) return 3;
+  if (blockedByHand(record, now)) return 3;
   if (record.source === 'seed') return 2;
-  if (record.successes > 0) return 1;
+  if (isTried(record)) return 1;
   return 0;
 }
 
-/** The highest tier a newcomer from `source` may push out. */
-function evictionReach(source: PeerSource): number {
-  return source === 'seed' || source === 'inbound' ? 3 : 0;
+/** Charged to its first source in the ledger: a new peer (not tried, not configured, not blocked by hand). */
+function isCharged(record: PeerRecord, now: number): boolean {
+  return record.source !== 'seed' && !isTried(record) && !blockedByHand(record, now);
+}
+
+/** A new peer that is no use: nothing to dial, or it failed NEW_MAX_FAILURES times in a row. */
+function isUseless(record: PeerRecord): boolean {
+  return record.endpoints.length === 0 || record.consecutiveFailures >= NEW_MAX_FAILURES;
+}
+
+/** The least useful of `records`: lowest score, then longest unseen, then by node-id. */
+function worstOf(records: Iterable<PeerRecord>, now: number): PeerRecord | undefined {
+  let victim: { record: PeerRecord; score: number } | undefined;
+  for (const record of records) {
+    const score = scorePeer(record, now);
+    if (
+      !victim ||
+      score < victim.score ||
+      (score === victim.score && (record.lastSeen < victim.record.lastSeen || (record.lastSeen === victim.record.lastSeen && record.nodeId < victim.record.nodeId)))
+    ) {
+      victim = { record, score };
+    }
+  }
+  return victim?.record;
 }
 
 /** Endpoints of an advertisement we can use: transport wss, a sane URL, a known role. */
@@ -216,6 +268,8 @@ function mergeEndpoints(seedEndpoints: readonly PeerEndpoint[], advertised: read
 export class PeerStore {
   readonly path: string;
   readonly maxPeers: number;
+  readonly maxPerSource: number;
+  readonly maxPerGroup: number;
   loadReport: PeerStoreLoadReport = { status: 'no-file' };
 
   private readonly clock: Clock;
@@ -224,6 +278,8 @@ export class PeerStore {
   private readonly saveDelayMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly peers = new Map<string, PeerRecord>();
+  /** New peers by the source charged for them (issue 15 §1). */
+  private readonly ledger = new SourceLedger();
   private readonly listeners = new Set<PeerStoreListener>();
   private dirty = false;
   private persistence = true;
@@ -236,6 +292,8 @@ export class PeerStore {
   private constructor(options: PeerStoreOptions) {
     this.path = join(options.dataDir, PEERS_FILE_NAME);
     this.maxPeers = Math.max(1, options.maxPeers ?? MAX_REMEMBERED_PEERS);
+    this.maxPerSource = Math.max(1, options.maxPerSource ?? MAX_NEW_PEERS_PER_SOURCE);
+    this.maxPerGroup = Math.max(1, options.maxPerGroup ?? MAX_NEW_PEERS_PER_GROUP);
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     this.schedule = options.schedule ?? realTimers;
@@ -281,6 +339,17 @@ export class PeerStore {
     return record !== undefined && isBlockedAt(record, this.now());
   }
 
+  /** A peer we reached ourselves (issue 15 §1): kept before any newcomer, dialed first, gossiped first. */
+  isTried(nodeId: string): boolean {
+    const record = this.peers.get(nodeId);
+    return record !== undefined && isTried(record);
+  }
+
+  /** New peers charged to the source `key` (what it brought that we have not reached ourselves). */
+  heldBy(key: string): number {
+    return this.ledger.countOfKey(key);
+  }
+
   score(nodeId: string): number | undefined {
     const record = this.get(nodeId);
     return record ? scorePeer(record, this.now()) : undefined;
@@ -311,11 +380,12 @@ export class PeerStore {
     const urls = [...new Set(seed.urls)].filter((u) => u.length <= MAX_ENDPOINT_URL_LENGTH && isUrl(u));
     if (urls.length === 0) return { outcome: 'invalid', detail: 'no usable endpoint URL' };
     const seedEndpoints: PeerEndpoint[] = urls.map((url) => ({ url, priority: SEED_ENDPOINT_PRIORITY, role: 'listener', origin: 'seed' }));
-    return this.upsert(seed.nodeId, 'seed', (record) => {
+    return this.upsert(seed.nodeId, 'seed', CONFIG_SOURCE, (record) => {
       const advertised = record.endpoints.filter((e) => e.origin === 'advertisement');
       return {
         ...record,
         source: strongerSource(record.source, 'seed'),
+        sources: withSource(record.sources, CONFIG_SOURCE),
         endpoints: mergeEndpoints(seedEndpoints, advertised),
         label: seed.label !== undefined ? clipText(seed.label, MAX_LABEL_LENGTH) : record.label,
       };
@@ -323,10 +393,11 @@ export class PeerStore {
   }
 
   /**
-   * A verified `node-advertisement.v1` (schema and signature already checked by the caller).
-   * Only a strictly higher `sequence/no` replaces the current one (spec digest §c.2).
+   * A verified `node-advertisement.v1` (schema and signature already checked by the caller),
+   * brought by `from`. Only a strictly higher `sequence/no` replaces the current one (spec digest
+   * §c.2); the lifetime and endpoint rules shared with the directory hold here too.
    */
-  upsertAdvertisement(advertisement: JsonObject, source: 'seed' | 'directory' | 'gossip'): UpsertResult {
+  upsertAdvertisement(advertisement: JsonObject, source: 'seed' | 'directory' | 'gossip', from: SourceRef = UNKNOWN_SOURCE): UpsertResult {
     const nodeId = advertisement['node/id'];
     if (typeof nodeId !== 'string' || !isNodeId(nodeId)) return { outcome: 'invalid', detail: 'node/id is not a node-id' };
     const sequence = advertisement['sequence/no'];
@@ -338,18 +409,29 @@ export class PeerStore {
       return { outcome: 'invalid', detail: 'not JSON' };
     }
     if (size > MAX_ADVERTISEMENT_BYTES) return { outcome: 'invalid', detail: `advertisement larger than ${MAX_ADVERTISEMENT_BYTES} bytes` };
+    const advertisedAt = advertisement['advertised-at'];
+    const expiresAt = advertisement['expires-at'];
+    if (typeof advertisedAt !== 'string' || typeof expiresAt !== 'string') return { outcome: 'invalid', detail: 'advertised-at and expires-at must be timestamps' };
+    const lifetime = checkAdvertisementLifetime({ 'advertised-at': advertisedAt, 'expires-at': expiresAt }, this.now());
+    if (!lifetime.ok) return { outcome: 'invalid', detail: lifetime.error.detail };
+    const listed = advertisement['endpoints'];
+    const endpointRule = checkAdvertisedEndpoints(Array.isArray(listed) ? (listed as Array<{ 'endpoint/url'?: unknown }>) : []);
+    if (!endpointRule.ok) return { outcome: 'invalid', detail: endpointRule.error.detail };
     const advertised = endpointsFromAdvertisement(advertisement);
     if (advertised.length === 0) return { outcome: 'invalid', detail: 'no usable wss endpoint' };
 
     const current = this.peers.get(nodeId);
     const currentSequence = current?.advertisement?.['sequence/no'];
     if (typeof currentSequence === 'number' && sequence <= currentSequence) {
-      return { outcome: 'stale', peer: this.get(nodeId) as PeerRecord, detail: `sequence/no ${sequence} is not above ${currentSequence}` };
+      // Seen again from another source: one more that vouches for it (a drop of one source keeps it).
+      const peer = this.update(nodeId, (record) => ({ ...record, sources: withSource(record.sources, from) })) ?? (this.get(nodeId) as PeerRecord);
+      return { outcome: 'stale', peer, detail: `sequence/no ${sequence} is not above ${currentSequence}` };
     }
     const copy = JSON.parse(JSON.stringify(advertisement)) as JsonObject;
-    return this.upsert(nodeId, source, (record, now) => ({
+    return this.upsert(nodeId, source, from, (record, now) => ({
       ...record,
       source: strongerSource(record.source, source),
+      sources: withSource(record.sources, from),
       advertisement: copy,
       endpoints: mergeEndpoints(
         record.endpoints.filter((e) => e.origin === 'seed'),
@@ -359,10 +441,14 @@ export class PeerStore {
     }));
   }
 
-  /** An authenticated inbound session from `nodeId` is up. */
-  inboundAccepted(nodeId: string): UpsertResult {
+  /**
+   * An authenticated inbound session from `nodeId` (from `address`) is up. It proves the identity,
+   * not that the peer can be reached: the peer does not become tried by it.
+   */
+  inboundAccepted(nodeId: string, address?: string): UpsertResult {
     if (!isNodeId(nodeId)) return { outcome: 'invalid', detail: 'not a node-id' };
-    return this.upsert(nodeId, 'inbound', (record, now) => ({ ...this.connected(record, now), source: strongerSource(record.source, 'inbound') }));
+    const from = inboundSource(address);
+    return this.upsert(nodeId, 'inbound', from, (record, now) => ({ ...this.connected(record, now), source: strongerSource(record.source, 'inbound'), sources: withSource(record.sources, from) }));
   }
 
   // ---- session events (unknown node-ids are ignored: undefined) ----
@@ -376,8 +462,9 @@ export class PeerStore {
     );
   }
 
+  /** A session we dialed is up: the peer is now tried (we reached it at an address we chose). */
   dialSucceeded(nodeId: string): PeerRecord | undefined {
-    return this.update(nodeId, (record, now) => this.connected(record, now));
+    return this.update(nodeId, (record, now) => ({ ...this.connected(record, now), verifiedAt: now }));
   }
 
   /** A dial failed: one more failure, and a cooldown from the reconnect backoff. */
@@ -423,7 +510,8 @@ export class PeerStore {
 
   /** The peer broke the protocol (see STRIKE_CODES and the rule on proven identity above). */
   protocolViolation(nodeId: string, code: ErrorCode, detail?: string): PeerRecord | undefined {
-    return this.update(nodeId, (record, now) => {
+    const wasBlocked = this.isBlocked(nodeId);
+    const next = this.update(nodeId, (record, now) => {
       let next: PeerRecord = {
         ...record,
         protocolViolations: record.protocolViolations + 1,
@@ -444,11 +532,13 @@ export class PeerStore {
       };
       return { ...next, block, violationStrikes: 0 };
     });
+    if (next && !wasBlocked && isBlockedAt(next, this.now())) this.dropSource(peerSourceKey(nodeId));
+    return next;
   }
 
-  /** Blocks a peer by hand, replacing any block it has. */
+  /** Blocks a peer by hand, replacing any block it has; the peers only it brought are forgotten. */
   block(nodeId: string, request: BlockRequest): PeerRecord | undefined {
-    return this.update(nodeId, (record, now) => ({
+    const next = this.update(nodeId, (record, now) => ({
       ...record,
       block: {
         reason: clipText(request.reason, MAX_REASON_LENGTH),
@@ -457,6 +547,31 @@ export class PeerStore {
         since: now,
       },
     }));
+    if (next) this.dropSource(peerSourceKey(nodeId));
+    return next;
+  }
+
+  /**
+   * A source turned out hostile (a blocked peer, a directory serving invalid advertisements, a
+   * directory the volunteer removed): it is struck from every peer's sources, and the new peers
+   * it alone brought are forgotten (reason 'dropped'). Tried and configured peers stay; a new one
+   * being dialed or connected goes when that ends.
+   * Answers how many were forgotten.
+   */
+  dropSource(key: string): number {
+    const now = this.now();
+    let dropped = 0;
+    for (const record of [...this.peers.values()]) {
+      if (!record.sources.some((s) => s.key === key)) continue;
+      const sources = record.sources.filter((s) => s.key !== key);
+      if (sources.length === 0 && isCharged(record, now) && !isLive(record)) {
+        this.remove(record, 'dropped');
+        dropped++;
+      } else {
+        this.commit({ ...record, sources }, record);
+      }
+    }
+    return dropped;
   }
 
   unblock(nodeId: string): PeerRecord | undefined {
@@ -573,10 +688,17 @@ export class PeerStore {
       this.commit(record, stored);
       return undefined;
     }
-    return this.commit(settleRecord(change(record, now), now), stored);
+    const next = this.commit(settleRecord(change(record, now), now), stored);
+    // A new peer whose every source turned out hostile while it was being dialed or connected goes
+    // once that is over (dropSource kept it only for the session's sake).
+    if (next.sources.length === 0 && isCharged(next, now) && !isLive(next)) {
+      this.remove(next, 'dropped');
+      return undefined;
+    }
+    return next;
   }
 
-  private upsert(nodeId: NodeId, source: PeerSource, change: (record: PeerRecord, now: number) => PeerRecord): UpsertResult {
+  private upsert(nodeId: NodeId, source: PeerSource, from: SourceRef, change: (record: PeerRecord, now: number) => PeerRecord): UpsertResult {
     const stored = this.peers.get(nodeId);
     const now = this.now();
     if (stored) {
@@ -584,45 +706,79 @@ export class PeerStore {
       const peer = this.commit(settleRecord(change(before, now), now), stored);
       return { outcome: peer === stored ? 'unchanged' : 'updated', peer };
     }
-    if (this.peers.size >= this.maxPeers && !this.evictFor(source, now)) {
-      return { outcome: 'full', detail: `${this.maxPeers} peers remembered and none may make room` };
-    }
-    const peer = settleRecord(change(newPeerRecord(nodeId, source, now), now), now);
+    const room = this.makeRoom(source, from, now);
+    if (room !== true) return { outcome: 'full', detail: room };
+    const peer = settleRecord(change({ ...newPeerRecord(nodeId, source, now), sources: [from] }, now), now);
     this.peers.set(nodeId, peer);
+    this.syncLedger(peer, now);
     this.changed({ type: 'added', peer }, peer);
     return { outcome: 'added', peer };
   }
 
-  /** Evicts the least useful peer a newcomer from `source` may replace; false when none. */
-  private evictFor(source: PeerSource, now: number): boolean {
-    const reach = evictionReach(source);
-    let victim: { record: PeerRecord; tier: number; score: number } | undefined;
-    for (const record of this.peers.values()) {
-      const tier = evictionTier(record, now);
-      if (tier === null || tier > reach) continue;
-      const score = scorePeer(record, now);
-      if (
-        !victim ||
-        tier < victim.tier ||
-        (tier === victim.tier && (score < victim.score || (score === victim.score && (record.lastSeen < victim.record.lastSeen || (record.lastSeen === victim.record.lastSeen && record.nodeId < victim.record.nodeId)))))
-      ) {
-        victim = { record, tier, score };
-      }
+  /** Room for a newcomer from `source`/`from` (see the head of this file): true, or why there is none. */
+  private makeRoom(source: PeerSource, from: SourceRef, now: number): true | string {
+    if (source === 'seed') {
+      if (this.peers.size < this.maxPeers || this.evictLowestTier(3, now)) return true;
+      return `${this.maxPeers} peers remembered and none may make room`;
     }
-    if (!victim) return false;
-    this.remove(victim.record, 'evicted');
+    if (this.ledger.countOfKey(from.key) >= this.maxPerSource) return `${from.key} holds ${this.maxPerSource} new peers already`;
+    if (this.ledger.countOfGroup(from.group) >= this.maxPerGroup) return `${from.group} holds ${this.maxPerGroup} new peers already`;
+    if (this.peers.size < this.maxPeers) return true;
+    const charged = (ids: Iterable<string>): PeerRecord[] => {
+      const out: PeerRecord[] = [];
+      for (const id of ids) {
+        const record = this.peers.get(id);
+        if (record && !isLive(record)) out.push(record);
+      }
+      return out;
+    };
+    const useless = worstOf(
+      [...this.peers.values()].filter((r) => evictionTier(r, now) === 0 && isUseless(r)),
+      now,
+    );
+    const loser = this.ledger.loserFor(from);
+    const victim = useless ?? (loser ? worstOf(charged(loser), now) : undefined);
+    if (!victim) return `${this.maxPeers} peers remembered; ${from.group} holds as much as anyone, and tried peers are kept`;
+    this.remove(victim, 'evicted');
     return true;
   }
 
-  private remove(record: PeerRecord, reason: 'evicted' | 'forgotten'): void {
+  /** Evicts the least useful peer of the lowest tier up to `reach` (seeds, loading a larger file); false when none. */
+  private evictLowestTier(reach: number, now: number): boolean {
+    let lowest: number | undefined;
+    const byTier = new Map<number, PeerRecord[]>();
+    for (const record of this.peers.values()) {
+      const tier = evictionTier(record, now);
+      if (tier === null || tier > reach) continue;
+      if (!byTier.has(tier)) byTier.set(tier, []);
+      byTier.get(tier)!.push(record);
+      if (lowest === undefined || tier < lowest) lowest = tier;
+    }
+    if (lowest === undefined) return false;
+    const victim = worstOf(byTier.get(lowest)!, now);
+    if (!victim) return false;
+    this.remove(victim, 'evicted');
+    return true;
+  }
+
+  private remove(record: PeerRecord, reason: RemovalReason): void {
     this.peers.delete(record.nodeId);
+    this.ledger.release(record.nodeId);
     this.changed({ type: 'removed', peer: record, reason }, null);
+  }
+
+  /** Keeps the ledger in step with a record: charged to its first source while it is new. */
+  private syncLedger(record: PeerRecord, now: number): void {
+    const owner = record.sources[0];
+    if (owner && isCharged(record, now)) this.ledger.charge(record.nodeId, owner);
+    else this.ledger.release(record.nodeId);
   }
 
   /** Stores `next` if it differs from `previous` and tells listeners; returns what is stored. */
   private commit(next: PeerRecord, previous: PeerRecord): PeerRecord {
     if (sameRecord(next, previous)) return previous;
     this.peers.set(next.nodeId, next);
+    this.syncLedger(next, this.now());
     this.changed({ type: 'updated', peer: next, previous }, next);
     return next;
   }
@@ -682,10 +838,13 @@ export class PeerStore {
   private async load(): Promise<void> {
     const content = await readPeersFile(this.path, this.now());
     if (content === undefined) return;
-    for (const record of content.records) this.peers.set(record.nodeId, record);
+    for (const record of content.records) {
+      this.peers.set(record.nodeId, record);
+      this.syncLedger(record, this.now());
+    }
     // A file from a build with a higher limit: keep the most useful.
     while (this.peers.size > this.maxPeers) {
-      if (!this.evictFor('seed', this.now())) break;
+      if (!this.evictLowestTier(3, this.now())) break;
     }
     this.dirty = false;
     this.saveTimer?.cancel();

@@ -2,11 +2,17 @@
 // per remembered peer. Live state (lifecycle, temperature, the open session, the source) is not
 // stored: a loaded peer is `remembered` and idle, or blocked or cooling down if that has not ended
 // yet. Decoding checks every field; a record that fails is reported, never half-trusted.
+// Each peer keeps who brought it (`sources`, provenance.ts) and when we last reached it ourselves
+// (`verifiedAt`): the fairness of the store and the tried/new split survive a restart. A stored
+// advertisement that lives longer than the shared lifetime rule allows (a far-future expiry an
+// older build took) is dropped at load, with the endpoints it brought.
 import { rename, stat } from 'node:fs/promises';
 import type { JsonObject } from '../../../src-shared/protocol/artifacts.js';
 import { isNodeId } from '../../../src-shared/protocol/did-key.js';
 import { formatTimestamp } from '../../../src-shared/protocol/time.js';
 import { CorruptFileError, readJsonFile } from '../storage/atomic-file.js';
+import { checkAdvertisementLifetime } from '../../../src-shared/protocol/advertisement-rules.js';
+import { MAX_SOURCES_PER_PEER, UNKNOWN_SOURCE, decodeSource, type SourceRef } from './provenance.js';
 import {
   ENDPOINT_ORIGINS,
   ENDPOINT_ROLES,
@@ -106,6 +112,8 @@ function encodeStoredPeer(record: PeerRecord, now: number): Record<string, unkno
     capabilityMissingCount: record.capabilityMissingCount,
     capabilities: record.capabilities,
     lastFailureReason: record.lastFailureReason,
+    verifiedAt: record.verifiedAt,
+    sources: record.sources,
   };
 }
 
@@ -133,6 +141,14 @@ function decodeBlock(v: unknown): PeerBlock | null | undefined {
   return { reason: clipText(v['reason'], MAX_REASON_LENGTH), until: v['until'], automatic: v['automatic'], since: v['since'] };
 }
 
+/** The shared lifetime rule (advertisement-rules.ts) on a stored advertisement's times. */
+function lifetimeHolds(advertisement: Record<string, unknown>, now: number): boolean {
+  const advertisedAt = advertisement['advertised-at'];
+  const expiresAt = advertisement['expires-at'];
+  if (typeof advertisedAt !== 'string' || typeof expiresAt !== 'string') return false;
+  return checkAdvertisementLifetime({ 'advertised-at': advertisedAt, 'expires-at': expiresAt }, now).ok;
+}
+
 /** One stored peer as a record (source `remembered`, idle), or a reason it cannot be trusted. */
 export function decodeStoredPeer(v: unknown, now: number): PeerRecord | string {
   if (!isObject(v)) return 'not an object';
@@ -146,8 +162,23 @@ export function decodeStoredPeer(v: unknown, now: number): PeerRecord | string {
   if (block === undefined) return `${nodeId}: bad block`;
   const capabilities = v['capabilities'];
   if (capabilities !== null && !(Array.isArray(capabilities) && capabilities.every(isString))) return `${nodeId}: bad capabilities`;
-  const advertisement = v['advertisement'];
+  let advertisement = v['advertisement'];
   if (advertisement !== null && !isObject(advertisement)) return `${nodeId}: bad advertisement`;
+  const verifiedAt = v['verifiedAt'];
+  if (verifiedAt !== undefined && !nullOr(isTime)(verifiedAt)) return `${nodeId}: bad verifiedAt`;
+  const sourcesRaw = v['sources'];
+  if (sourcesRaw !== undefined && !Array.isArray(sourcesRaw)) return `${nodeId}: bad sources`;
+  const sources: SourceRef[] = [];
+  for (const item of (sourcesRaw as unknown[] | undefined) ?? []) {
+    const source = decodeSource(item);
+    if (source === null) return `${nodeId}: bad source`;
+    if (sources.length < MAX_SOURCES_PER_PEER && !sources.some((s) => s.key === source.key)) sources.push(source);
+  }
+  let kept = endpoints as PeerEndpoint[];
+  if (advertisement !== null && !lifetimeHolds(advertisement as Record<string, unknown>, now)) {
+    advertisement = null;
+    kept = kept.filter((e) => e.origin !== 'advertisement');
+  }
   const checks: Array<[string, (x: unknown) => boolean]> = [
     ['label', nullOr(isString)],
     ['selectedEndpointUrl', nullOr(isString)],
@@ -171,7 +202,7 @@ export function decodeStoredPeer(v: unknown, now: number): PeerRecord | string {
   const record: PeerRecord = {
     ...newPeerRecord(nodeId, 'remembered', v['firstSeen'] as number),
     label: v['label'] === null ? null : clipText(v['label'] as string, MAX_LABEL_LENGTH),
-    endpoints: (endpoints as PeerEndpoint[]).sort(compareEndpoints).slice(0, MAX_ENDPOINTS_PER_PEER),
+    endpoints: kept.sort(compareEndpoints).slice(0, MAX_ENDPOINTS_PER_PEER),
     advertisement: advertisement as JsonObject | null,
     selectedEndpointUrl: v['selectedEndpointUrl'] as string | null,
     rttLastMs: v['rttLastMs'] as number | null,
@@ -190,6 +221,9 @@ export function decodeStoredPeer(v: unknown, now: number): PeerRecord | string {
     capabilityMissingCount: v['capabilityMissingCount'] as number,
     capabilities: capabilities === null ? null : [...new Set(capabilities as string[])].slice(0, MAX_CAPABILITIES_PER_PEER),
     lastFailureReason: v['lastFailureReason'] === null ? null : clipText(v['lastFailureReason'] as string, MAX_REASON_LENGTH),
+    // A file from before the tried/new split: a peer that had sessions was one we had reached.
+    verifiedAt: verifiedAt === undefined ? ((v['successes'] as number) > 0 ? (v['lastSeen'] as number) : null) : (verifiedAt as number | null),
+    sources: sources.length > 0 ? sources : [UNKNOWN_SOURCE],
   };
   return settleRecord(liftExpired(record, now), now);
 }

@@ -136,11 +136,18 @@ describe('the working set', () => {
     expect(plan.close).toEqual([{ nodeId: id(5), reason: 'over-limit' }]);
   });
 
-  it('never closes a hot session for the limit, even an inbound-only crowd', () => {
+  it('closes the weakest of an inbound-only crowd for the limit; none of them is hot', () => {
     const records = [1, 2, 3, 4, 5, 6].map((n) => connectedPeer(n, n * 100));
     const plan = planWorkingSet({ records, sessions: [1, 2, 3, 4, 5, 6].map(inb), now: NOW });
-    expect(plan.hot).toEqual([id(1), id(2)]);
+    expect(plan.hot).toEqual([]);
     expect(plan.close.map((c) => c.nodeId)).toEqual([id(6), id(5)]);
+  });
+
+  it('never closes a hot session for the limit', () => {
+    const records = [1, 2, 3, 4, 5, 6].map((n) => connectedPeer(n, n * 100));
+    const plan = planWorkingSet({ records, sessions: [out(5), out(6), inb(1), inb(2), inb(3), inb(4)], now: NOW });
+    expect(plan.hot).toEqual([id(5), id(6)]);
+    expect(plan.close.map((c) => c.nodeId)).toEqual([id(4), id(3)]);
   });
 
   it('closes sessions with blocked and disallowed peers first', () => {
@@ -187,9 +194,9 @@ describe('the working set', () => {
     expect(a.hot.length).toBe(HOT_PEERS);
   });
 
-  it('treats a session without a record as a neutral peer', () => {
-    const plan = planWorkingSet({ records: [], sessions: [inb(9)], now: NOW });
-    expect(plan.hot).toEqual([id(9)]);
+  it('treats a session without a record as a neutral peer; a session another node opened is never hot', () => {
+    expect(planWorkingSet({ records: [], sessions: [out(9)], now: NOW }).hot).toEqual([id(9)]);
+    expect(planWorkingSet({ records: [], sessions: [inb(9)], now: NOW })).toMatchObject({ hot: [], warm: [id(9)] });
   });
 
   it('ranks candidates by score, then most recently seen, then id', () => {
@@ -197,5 +204,40 @@ describe('the working set', () => {
     expect(ranked.map((c) => c.record.nodeId)).toEqual([id(3), id(2), id(1)]);
     const tie = dialCandidates([peer(2, 50), peer(1, 50)], NOW).map((c) => c.record.nodeId);
     expect(tie).toEqual([id(1), id(2)].sort() as NodeId[]);
+  });
+
+  it('dials tried peers and seeds first; new peers take turns by the group that brought them (issue 15 §1)', () => {
+    const flood = (n: number) => peer(n, 20, { sources: [{ key: 'directory:http://evil', group: 'directory:evil' }] });
+    const honestNew = (n: number) => peer(n, 300, { sources: [{ key: `peer:${n}`, group: 'net:10.0.0.0/24' }] });
+    const tried = peer(1, 900, { verifiedAt: NOW - 1_000, successes: 1 });
+    const seed = peer(2, 900, { source: 'seed' });
+    const records = [flood(10), flood(11), flood(12), honestNew(20), tried, seed, honestNew(21)];
+    const ranked = dialCandidates(records, NOW).map((c) => c.record.nodeId);
+    // The flood scores best, and still comes after the peers we know, one turn per round.
+    expect(ranked.slice(0, 2).sort()).toEqual([id(1), id(2)].sort());
+    const floods = new Set([id(10), id(11), id(12)]);
+    const honest = new Set([id(20), id(21)]);
+    for (const round of [ranked.slice(2, 4), ranked.slice(4, 6)]) {
+      expect(round.filter((n) => floods.has(n))).toHaveLength(1);
+      expect(round.filter((n) => honest.has(n))).toHaveLength(1);
+    }
+    expect(floods.has(ranked[6]!)).toBe(true);
+    const plan = planWorkingSet({ records, sessions: [], now: NOW });
+    expect(plan.dial.map((d) => d.nodeId).sort()).toEqual([id(1), id(2)].sort());
+  });
+
+  it('keeps HOT_PEERS sessions to peers it chose: inbound sessions, however many and however good, make room for them (issue 15 §1)', () => {
+    const tried = [peer(1, 300, { verifiedAt: NOW - 1, successes: 1 }), peer(2, 300, { verifiedAt: NOW - 1, successes: 1 })];
+    const strangers = [10, 11, 12, 13].map((n) => connectedPeer(n, 5));
+    const plan = planWorkingSet({ records: [...tried, ...strangers], sessions: [inb(10), inb(11), inb(12), inb(13)], now: NOW });
+    expect(plan.dial.map((d) => d.nodeId).sort()).toEqual([id(1), id(2)].sort());
+    expect(plan.close).toHaveLength(2);
+    expect(plan.close.every((c) => c.reason === 'over-limit')).toBe(true);
+    expect(plan.hot.every((n) => !plan.close.some((c) => c.nodeId === n))).toBe(true);
+    // Once they are up, the sessions we dialed are the hot ones.
+    const up = planWorkingSet({ records: [connectedPeer(1, 300, { verifiedAt: NOW - 1 }), connectedPeer(2, 300, { verifiedAt: NOW - 1 }), ...strangers.slice(0, 2)], sessions: [out(1), out(2), inb(10), inb(11)], now: NOW });
+    expect([...up.hot].sort()).toEqual([id(1), id(2)].sort());
+    expect(up.dial).toEqual([]);
+    expect(up.close).toEqual([]);
   });
 });

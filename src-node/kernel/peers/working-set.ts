@@ -5,24 +5,33 @@
 // inputs always give the same plan.
 //
 // Decisions:
-// - Hot: the connected peers with the best ranking score, at most `hotPeers`. A peer that is hot
-//   now gets HOT_HYSTERESIS_POINTS extra in that ranking, so near-equal peers do not swap places
-//   on every RTT sample. Other connected peers are warm; everything else is cold (or blocked).
+// - Hot: the peers of sessions we dialed with the best ranking score, at most `hotPeers`; a session
+//   another node opened to us is never hot (issue 15 §1: anyone with many identities can open those,
+//   and hot peers are the ones gossip asks first). A peer that is hot now gets HOT_HYSTERESIS_POINTS
+//   extra in that ranking, so near-equal peers do not swap places on every RTT sample. Other
+//   connected peers are warm; everything else is cold (or blocked).
 // - Close first: sessions with blocked peers, and with peers the policy does not allow.
 // - Over the live limit (a dial in progress holds a slot too): close non-hot sessions until
 //   under it: dials in progress first, then outbound warm sessions, then inbound ones; lowest
 //   score first within each. Inbound goes last because the remote chose us and may be behind NAT
 //   with no other way in, while an outbound session we can open again later. Hot sessions are
 //   never closed for the limit.
-// - Dial: enough of the best candidates to bring connected + dialing up to `hotPeers`. When that
-//   is met, there is room under the live limit and nothing is being dialed, one probe is dialed
-//   if the best candidate beats the weakest hot peer by PROBE_MARGIN_POINTS: if it connects it
-//   takes the hot slot, and the old hot peer goes warm (overlap).
+// - Dial: enough of the best candidates to bring outbound sessions (connected + dialing) up to
+//   `hotPeers` — peers we chose, tried ones first (issue 15 §1, as Bitcoin keeps its outbound
+//   connections apart from inbound ones): sessions others opened to us never stand in for them.
+//   When the live limit leaves no room for those dials, inbound sessions make it, lowest score
+//   first. When outbound is met, there is room under the live limit and nothing is being dialed,
+//   one probe is dialed if the best candidate beats the weakest hot peer by PROBE_MARGIN_POINTS: if
+//   it connects it takes the hot slot, and the old hot peer goes warm (overlap).
 // - A candidate is: known, not blocked, not cooling down (backoff), not live, allowed by the
-//   policy, and has an endpoint. Ranked by score (best first), then most recently seen, then id.
+//   policy, and has an endpoint. Peers we reached before (tried) and configured seeds come first,
+//   ranked by score (best first), then most recently seen, then id; new peers after them, taking
+//   turns by the group of the source that brought them (each group's best first), so a source that
+//   flooded the store with thousands of peers gets one turn in each round like any other
+//   (issue 15 §1).
 import { HOT_PEERS, MAX_LIVE_SESSIONS } from '../../../src-shared/protocol/profile.js';
 import type { NodeId } from '../../../src-shared/protocol/did-key.js';
-import { type PeerEndpoint, type PeerRecord, isBlockedAt, isCoolingDownAt, isLive, preferredEndpoints } from './peer-record.js';
+import { type PeerEndpoint, type PeerRecord, isBlockedAt, isCoolingDownAt, isLive, isTried, preferredEndpoints } from './peer-record.js';
 import { scorePeer } from './score.js';
 
 /** Extra ranking points a hot peer keeps over challengers, against flapping. */
@@ -93,17 +102,36 @@ export interface RankedCandidate {
   readonly score: number;
 }
 
-/** Peers that may be dialed now, best first. */
+/** Peers that may be dialed now, best first: tried and seeds, then new ones taking turns by group. */
 export function dialCandidates(records: readonly PeerRecord[], now: number, options: CandidateOptions = {}): RankedCandidate[] {
   const allowed = options.isAllowed ?? (() => true);
-  const out: RankedCandidate[] = [];
+  const known: RankedCandidate[] = [];
+  const byGroup = new Map<string, RankedCandidate[]>();
   for (const record of records) {
     if (isBlockedAt(record, now) || isCoolingDownAt(record, now) || isLive(record)) continue;
     if (options.exclude?.has(record.nodeId)) continue;
     if (record.endpoints.length === 0 || !allowed(record.nodeId)) continue;
-    out.push({ record, score: scorePeer(record, now) });
+    const candidate = { record, score: scorePeer(record, now) };
+    if (isTried(record) || record.source === 'seed') {
+      known.push(candidate);
+      continue;
+    }
+    const group = record.sources[0]?.group ?? '';
+    const list = byGroup.get(group);
+    if (list) list.push(candidate);
+    else byGroup.set(group, [candidate]);
   }
-  return out.sort((a, b) => b.score - a.score || b.record.lastSeen - a.record.lastSeen || byId(a.record.nodeId, b.record.nodeId));
+  const queues = [...byGroup.entries()].sort(([a], [b]) => byId(a, b)).map(([, list]) => list.sort(byRank));
+  const turns: RankedCandidate[] = [];
+  for (let round = 0; queues.some((q) => round < q.length); round++) {
+    // Within a round, the better candidates of each group first.
+    turns.push(...queues.filter((q) => round < q.length).map((q) => q[round]!).sort(byRank));
+  }
+  return [...known.sort(byRank), ...turns];
+}
+
+function byRank(a: RankedCandidate, b: RankedCandidate): number {
+  return b.score - a.score || b.record.lastSeen - a.record.lastSeen || byId(a.record.nodeId, b.record.nodeId);
 }
 
 interface LiveSession {
@@ -124,7 +152,7 @@ export function planWorkingSet(input: WorkingSetInput): WorkingSetPlan {
   const sessions = new Map<string, SessionView>();
   for (const s of [...input.sessions].sort((a, b) => byId(a.nodeId, b.nodeId))) {
     const held = sessions.get(s.nodeId);
-    if (!held || (held.state === 'dialing' && s.state === 'connected')) sessions.set(s.nodeId, s);
+    if (!held || (held.state === 'dialing' && s.state === 'connected') || (held.state === s.state && held.direction === 'inbound' && s.direction === 'outbound')) sessions.set(s.nodeId, s);
   }
 
   const close: CloseAction[] = [];
@@ -145,10 +173,11 @@ export function planWorkingSet(input: WorkingSetInput): WorkingSetPlan {
   }
 
   const hotNow = (l: LiveSession) => (records.get(l.session.nodeId)?.temperature === 'hot' ? 1 : 0);
-  // On equal rank the incumbent stays: a challenger must beat it by more than the hysteresis.
-  const byRank = (a: LiveSession, b: LiveSession) => b.rank - a.rank || hotNow(b) - hotNow(a) || b.score - a.score || byId(a.session.nodeId, b.session.nodeId);
+  const outboundFirst = (l: LiveSession) => (l.session.direction === 'outbound' ? 1 : 0);
+  // Sessions we dialed first; on equal rank the incumbent stays: a challenger must beat it by more than the hysteresis.
+  const byRank = (a: LiveSession, b: LiveSession) => outboundFirst(b) - outboundFirst(a) || b.rank - a.rank || hotNow(b) - hotNow(a) || b.score - a.score || byId(a.session.nodeId, b.session.nodeId);
   const connected = kept.filter((l) => l.session.state === 'connected').sort(byRank);
-  const hot = connected.slice(0, hotPeers);
+  const hot = connected.filter((l) => l.session.direction === 'outbound').slice(0, hotPeers);
   const hotIds = new Set(hot.map((l) => l.session.nodeId));
 
   // Over the limit: close warm sessions, dials first, then outbound, then inbound; lowest score first.
@@ -164,7 +193,6 @@ export function planWorkingSet(input: WorkingSetInput): WorkingSetPlan {
     }
   }
   const closing = new Set(close.map((c) => c.nodeId));
-  const warm = connected.filter((l) => !hotIds.has(l.session.nodeId) && !closing.has(l.session.nodeId)).map((l) => l.session.nodeId);
   const dialingCount = kept.filter((l) => l.session.state === 'dialing' && !closing.has(l.session.nodeId)).length;
 
   const candidates = dialCandidates(input.records, now, { isAllowed: allowed, exclude: new Set(sessions.keys()) });
@@ -175,16 +203,32 @@ export function planWorkingSet(input: WorkingSetInput): WorkingSetPlan {
     score: c.score,
     probe,
   });
-  const deficit = Math.min(hotPeers - hot.length - dialingCount, maxLive - live);
+  const outboundNow = kept.filter((l) => l.session.direction === 'outbound' && !closing.has(l.session.nodeId)).length;
+  const wanted = Math.min(hotPeers - outboundNow, candidates.length);
+  if (wanted > 0 && maxLive - live < wanted) {
+    // Inbound sessions make room for the peers we choose, lowest score first.
+    const inbound = kept
+      .filter((l) => l.session.direction === 'inbound' && !closing.has(l.session.nodeId))
+      .sort((a, b) => a.score - b.score || byId(a.session.nodeId, b.session.nodeId));
+    for (const l of inbound) {
+      if (maxLive - live >= wanted) break;
+      close.push({ nodeId: l.session.nodeId, reason: 'over-limit' });
+      closing.add(l.session.nodeId);
+      live -= 1;
+    }
+  }
+  const deficit = Math.min(wanted, maxLive - live);
   for (const c of candidates.slice(0, Math.max(0, deficit))) dial.push(toAction(c, false));
+  const hotKept = hot.filter((l) => !closing.has(l.session.nodeId));
+  const warm = connected.filter((l) => !hotIds.has(l.session.nodeId) && !closing.has(l.session.nodeId)).map((l) => l.session.nodeId);
 
-  const weakestHot = hot.at(-1);
+  const weakestHot = hotKept.at(-1);
   const next = candidates[dial.length];
-  if (dial.length === 0 && dialingCount === 0 && hot.length >= hotPeers && weakestHot && next && live < maxLive) {
+  if (dial.length === 0 && dialingCount === 0 && hotKept.length >= hotPeers && weakestHot && next && live < maxLive) {
     if (next.score >= weakestHot.score + PROBE_MARGIN_POINTS) dial.push(toAction(next, true));
   }
 
-  return { hot: hot.map((l) => l.session.nodeId), warm, dial, close };
+  return { hot: hotKept.map((l) => l.session.nodeId), warm, dial, close };
 }
 
 function closeOrder(l: LiveSession): number {

@@ -16,6 +16,7 @@ import type { NodeIdentity } from '../identity/node-identity.js';
 import { TraceLog, traceLogPath } from '../trace/trace-log.js';
 import { removeStaleTempFiles } from '../storage/temp-sweep.js';
 import { PeerStore } from '../peers/peer-store.js';
+import { UNKNOWN_SOURCE } from '../peers/provenance.js';
 import { PeerRateLimiter } from '../peers/rate-limiter.js';
 import { OPEN_POLICY, allowlistPolicy, loadAllowlistFile, type PeerPolicy } from '../peers/allowlist.js';
 import { DEFAULT_WORKING_SET_LIMITS } from '../peers/working-set.js';
@@ -136,10 +137,18 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
       clock,
       crypto,
       selfNodeId: identity.nodeId,
+      isTried: (nodeId) => peers.isTried(nodeId),
       onCorruptFile: (error, aside) => config.warn(`warning: ${error.message}; set aside as ${aside}`),
     });
     await advertisements.load();
-    for (const advertisement of advertisements.all()) peers.upsertAdvertisement(advertisement, 'gossip');
+    // The peer store decides who is kept (issue 15 §1): the cache holds advertisements of its peers only.
+    for (const advertisement of advertisements.all()) {
+      const kept = peers.upsertAdvertisement(advertisement, 'gossip', UNKNOWN_SOURCE).outcome;
+      if (kept === 'full' || kept === 'invalid') advertisements.remove(advertisement['node/id']);
+    }
+    peers.subscribe((event) => {
+      if (event.type === 'removed') advertisements.remove(event.peer.nodeId);
+    });
 
     const endpointPolicy: EndpointPolicy = { insecureLoopback: config.insecureLoopback };
     const transport: TransportDialOptions = { policy: endpointPolicy, trust: trustWithExtraCas(config.trustCa) };

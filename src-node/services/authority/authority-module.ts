@@ -8,7 +8,11 @@
 //     `pnode authority issue-token|list|revoke` work while it runs;
 //   - publishes <dataDir>/authority/revocation-list.v1.json on every change to the revocations, and
 //     tells listeners ('revocations'), so the orchestrator's trust check (operator-trust.ts) sees a
-//     revocation at once.
+//     revocation at once;
+//   - hands every new signed list to the node's revocation sync (issue 15 §5,
+//     kernel/revocation/revocation-sync.ts), which PUTs it to the network's seed directories and
+//     pushes it to every session that asked for it: other orchestrators and the PNodes learn it
+//     within seconds over sessions, and within a directory poll (2 minutes) otherwise.
 // It makes the authority's key on its first start (in the keystore the node's own key uses) unless
 // told not to.
 import { EventEmitter } from 'node:events';
@@ -25,12 +29,15 @@ import type { AdminExtensions } from '../../kernel/http/admin-extension.js';
 import { openAuthority, type OpenedAuthority } from './open-authority.js';
 import type { RegistrationAuthority } from './authority.js';
 import { authorityAdminExtension } from './admin-routes.js';
+import type { RevocationList } from '../../../src-shared/trust/revocation-list.js';
 
 export const AUTHORITY_MODULE = 'authority';
 
 export type AuthorityComponents = Pick<KernelComponents, 'dataDir' | 'crypto' | 'clock' | 'keychain' | 'keystore' | 'warn' | 'connections' | 'traces'> & {
   /** The deployment's admin API, where /authority/… is served. */
   readonly admin: AdminExtensions;
+  /** Where the signed list goes out to the network (directories, sessions); absent: the file only. */
+  readonly revocations?: { publish(list: RevocationList): unknown } | undefined;
 };
 
 export interface AuthorityModuleOptions {
@@ -85,7 +92,10 @@ export class AuthorityModule extends EventEmitter<AuthorityModuleEvents> impleme
       warn: runtime.warn,
       credentialValidityMs: this.options.credentialValidityMs,
       ...(this.options.create === false ? {} : { create: { kind: runtime.keystore.kind, why: 'because the node keeps its own key in the file keystore' } }),
-      onRevocations: () => this.emit('revocations'),
+      onRevocations: () => {
+        this.publishList();
+        this.emit('revocations');
+      },
     });
     const authority = this.opened.authority;
     await authority.republish();
@@ -99,7 +109,14 @@ export class AuthorityModule extends EventEmitter<AuthorityModuleEvents> impleme
     connections.handle('operator-rotate', (c, body) => {
       if (body['req/id'] !== undefined) this.serve(c, 'operator-rotate', body['req/id'], authority.rotate(c.peerNodeId, body));
     });
+    this.publishList();
     this.emit('revocations');
+  }
+
+  /** The current signed list, out to the network. */
+  private publishList(): void {
+    const authority = this.opened?.authority;
+    if (authority) this.components.revocations?.publish(authority.revocationList());
   }
 
   private serve(connection: PeerConnection, kind: TrustKind, reqId: string, answer: Promise<Result<OperatorCredential>>): void {

@@ -24,6 +24,20 @@
 //     No `since` (or an empty one) reads from the beginning. `next` is the position of the last
 //     item returned (or `since` again when there is none). Fewer than max-items items means the
 //     end of the feed: poll again later from `next`.
+//   GET /revocations/{authority key}    (issue 15 §5; directory-revocations.ts)
+//                           200 the latest signed revocation-list.v1 of that registration authority;
+//                           404 {"status":"not-found"} when none is held yet; 404 E_SIG_UNKNOWN_SIGNER
+//                           when the directory serves no lists of that key; 400 not a key
+//   PUT /revocations/{authority key}    body: a revocation-list.v1
+//     201 {"status":"stored","issuer/key","sequence/no"}
+//     400 E_PROTO_INVALID   not a key, not JSON, schema, issuer/key ≠ the path's
+//     403 E_SIG_UNKNOWN_SIGNER  a key the directory does not serve (refused before the body is read)
+//         E_SIG_INVALID     not signed by that key
+//     409 E_ADV_STALE_SEQ   sequence/no not above the one held
+//     413 E_PROTO_INVALID   over MAX_DISTRIBUTED_REVOCATION_LIST_BYTES;   415 not application/json
+//     429 E_TRANSPORT_REJECTED  the per-IP PUT limit, or DIRECTORY_REVOCATION_PUTS_PER_SECOND per key
+//                           (counted only for lists that verify and are newer: only the authority spends it)
+//     503 E_TRANSPORT_UNAVAILABLE  the list could not be stored
 //   GET /healthz            200 {"status":"ok","node/id","entries","uptime-seconds","epoch"}
 //   GET /metrics            200 Prometheus text
 //   anything else on these paths → 405 with Allow; other paths → 404 E_PROTO_INVALID.
@@ -58,6 +72,8 @@ import { KeyedBuckets } from '../../kernel/util/keyed-buckets.js';
 import { type DirectoryUrl, directoryBaseUrl } from '../../kernel/discovery/directory-url.js';
 import { DIRECTORY_MAX_ENTRY_BYTES, type DirectoryEntry, type DirectoryStore, FEED_MAX_ITEMS } from './directory-store.js';
 import { DirectoryMetrics } from './directory-metrics.js';
+import type { DirectoryRevocations } from './directory-revocations.js';
+import { MAX_DISTRIBUTED_REVOCATION_LIST_BYTES } from '../../../src-shared/trust/revocation-list.js';
 
 /** Largest PUT body: the largest row the directory keeps (413 before anything is parsed). */
 export const DIRECTORY_MAX_BODY_BYTES = DIRECTORY_MAX_ENTRY_BYTES;
@@ -71,6 +87,10 @@ export const DIRECTORY_IP_PUTS_PER_SECOND = 20;
 export const DIRECTORY_IP_GETS_PER_SECOND = 200;
 /** Per-IP bursts are this many seconds of the sustained rate (100 PUTs, 1,000 GETs). */
 export const DIRECTORY_IP_BURST_SECONDS = 5;
+/** PUTs of one authority's revocation list per second sustained (an authority changes its list now and then)… */
+export const DIRECTORY_REVOCATION_PUTS_PER_SECOND = 0.1;
+/** …and at once. */
+export const DIRECTORY_REVOCATION_PUT_BURST = 6;
 /** Buckets kept per limit (bounded memory). */
 export const DIRECTORY_RATE_MAX_KEYS = 65_536;
 /** The request line and headers within this; a connection that sends nothing goes then. */
@@ -133,9 +153,12 @@ export interface DirectoryServerOptions {
   /** Connection limits and timeouts; DIRECTORY_HTTP_LIMITS unless a test lowers them. */
   readonly http?: HttpListenerLimits | undefined;
   readonly maintenanceIntervalMs?: number;
+  /** Registration authorities' revocation lists (issue 15 §5); none served when absent. */
+  readonly revocations?: DirectoryRevocations | undefined;
 }
 
 const JSON_TYPE = 'application/json';
+const AUTHORITY_KEY = /^z[1-9A-HJ-NP-Za-km-z]{1,63}$/;
 const FEED_OPEN = Buffer.from('{"items":[', 'utf8');
 const COMMA = Buffer.from(',', 'utf8');
 const STATUS_WORD: Readonly<Record<number, string>> = {
@@ -218,6 +241,7 @@ export class DirectoryServer {
   private readonly ipPuts: KeyedBuckets;
   private readonly ipGets: KeyedBuckets;
   private readonly publishers: KeyedBuckets;
+  private readonly revocationPuts: KeyedBuckets;
   private readonly startedAt: number;
   private maintenance: NodeJS.Timeout | undefined;
   private gateFigures: () => GateFigures = () => ({ held: 0, sources: 0, admitted: 0, refusedPerAddress: 0, refusedTotal: 0, evicted: 0, promoted: 0 });
@@ -235,6 +259,7 @@ export class DirectoryServer {
     this.ipPuts = new KeyedBuckets({ perKey: { perSecond: l.ipPutsPerSecond, capacity: Math.max(1, l.ipPutsPerSecond * l.ipBurstSeconds) }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
     this.ipGets = new KeyedBuckets({ perKey: { perSecond: l.ipGetsPerSecond, capacity: Math.max(1, l.ipGetsPerSecond * l.ipBurstSeconds) }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
     this.publishers = new KeyedBuckets({ perKey: { perSecond: l.publisherPutsPerSecond, capacity: l.publisherBurst }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
+    this.revocationPuts = new KeyedBuckets({ perKey: { perSecond: DIRECTORY_REVOCATION_PUTS_PER_SECOND, capacity: DIRECTORY_REVOCATION_PUT_BURST }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
     this.startedAt = options.clock.now();
   }
 
@@ -287,6 +312,7 @@ export class DirectoryServer {
     this.ipPuts.sweep(now);
     this.ipGets.sweep(now);
     this.publishers.sweep(now);
+    this.revocationPuts.sweep(now);
     await this.options.store.maintain().catch((error: unknown) => this.options.traces?.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_TRANSPORT_UNAVAILABLE', `directory log: ${String(error)}`)) }));
   }
 
@@ -341,6 +367,18 @@ export class DirectoryServer {
     if (path === '/adv') {
       if (method === 'GET') return this.getFeed(res, query);
       return this.notAllowed(res, 'GET', method);
+    }
+    if (path.startsWith('/revocations/')) {
+      let key: string;
+      try {
+        key = decodeURIComponent(path.slice('/revocations/'.length));
+      } catch {
+        this.metrics.badRequests++;
+        return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', 'the authority key in the path is not valid percent-encoding'));
+      }
+      if (method === 'GET') return this.getRevocations(res, key);
+      if (method === 'PUT') return this.putRevocations(req, res, key);
+      return this.notAllowed(res, 'GET, PUT', method);
     }
     if (path === '/healthz') {
       if (method !== 'GET') return this.notAllowed(res, 'GET', method);
@@ -493,6 +531,66 @@ export class DirectoryServer {
         this.metrics.put(outcome.kind);
         return this.json(res, outcome.kind === 'stored' ? 201 : 200, storedBody(outcome.kind, outcome.entry, ad['expires-at']));
     }
+  }
+
+  private revocationKey(res: ServerResponse, key: string): boolean {
+    if (!AUTHORITY_KEY.test(key)) {
+      this.metrics.badRequests++;
+      this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `not an authority key: ${JSON.stringify(key.slice(0, 128))}`));
+      return false;
+    }
+    if (!this.options.revocations?.serves(key)) {
+      this.error(res, 404, new ProtocolError('E_SIG_UNKNOWN_SIGNER', `this directory serves no revocation lists of ${key}`));
+      return false;
+    }
+    return true;
+  }
+
+  private getRevocations(res: ServerResponse, key: string): void {
+    if (!this.revocationKey(res, key)) return;
+    const held = this.options.revocations!.get(key);
+    if (!held) return this.json(res, 404, JSON.stringify({ status: 'not-found', 'issuer/key': key }));
+    res.writeHead(200, ['Content-Type', JSON_TYPE, 'Content-Length', String(held.body.length)]);
+    res.end(held.body);
+  }
+
+  private async putRevocations(req: IncomingMessage, res: ServerResponse, key: string): Promise<void> {
+    if (!AUTHORITY_KEY.test(key)) {
+      this.metrics.badRequests++;
+      return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `not an authority key: ${JSON.stringify(key.slice(0, 128))}`));
+    }
+    const store = this.options.revocations;
+    // A key not served is refused before anything is read: lists under fresh keys cost nothing.
+    if (!store?.serves(key)) return this.error(res, 403, new ProtocolError('E_SIG_UNKNOWN_SIGNER', `this directory serves no revocation lists of ${key}`));
+    if (!isJsonType(req.headers['content-type'])) return this.error(res, 415, new ProtocolError('E_PROTO_INVALID', `Content-Type must be ${JSON_TYPE}`));
+    const max = MAX_DISTRIBUTED_REVOCATION_LIST_BYTES;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > max) return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`));
+    const body = await readBody(req, max);
+    if (body.kind === 'aborted') return;
+    if (body.kind === 'ok') this.bodiesRead.add(req);
+    if (body.kind === 'too-large') return this.error(res, 413, new ProtocolError('E_PROTO_INVALID', `the body is larger than ${max} bytes`));
+    let value: unknown;
+    try {
+      value = JSON.parse(body.data.toString('utf8'));
+    } catch (error) {
+      return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `the body is not JSON (${error instanceof Error ? error.message : 'parse error'})`));
+    }
+    const issuer = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)['issuer/key'] : undefined;
+    if (issuer !== key) return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `the path names ${key} but the list's issuer/key is ${JSON.stringify(String(issuer).slice(0, 80))}`));
+    // The key's own rate is spent only by a list that verifies and is newer (store.put): a
+    // stranger's forgeries and replays cost it its address's PUT rate, never the authority's.
+    const stored = await store.put(key, value, body.data.length, () => {
+      const limited = this.revocationPuts.take(key, this.options.clock.now());
+      return limited.ok ? null : limited.retryAfterMs;
+    });
+    if ('retryAfterMs' in stored) return this.rateLimited(res, stored.retryAfterMs, `too many PUTs of the revocation list of ${key}`);
+    if (!stored.ok) {
+      const status = stored.error.code === 'E_ADV_STALE_SEQ' ? 409 : statusForCode(stored.error.code);
+      this.options.traces?.emit('error/occurred', { detail: errorDetail(stored.error, { via: 'directory', phase: 'revocation-list', 'issuer/key': key }) });
+      return this.error(res, status, stored.error, {}, status === 503 ? { 'Retry-After': String(DIRECTORY_UNAVAILABLE_RETRY_S) } : {});
+    }
+    return this.json(res, 201, JSON.stringify({ status: 'stored', 'issuer/key': key, 'sequence/no': stored.value.list['sequence/no'] }));
   }
 
   /** A PUT refused on its content: answered and traced (the directory is where forgeries show). */

@@ -1,7 +1,9 @@
 // The seed directory as a feature of a node runtime (role 'directory'): it opens the store in the
 // node's data dir, serves the HTTP API, and keeps the directory's own node advertisement (when the
 // node has one, i.e. when it listens for peers) in its own table, so `GET /adv/<its node-id>`
-// answers like for any other node.
+// answers like for any other node. It also serves the revocation lists of the registration
+// authorities it is told to (authorityKeys) or that its network descriptor names (issue 15 §5,
+// directory-revocations.ts).
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import type { NodeAdvertisement } from '../../kernel/advertisement/advertisement-types.js';
 import type { KernelComponents } from '../../kernel/runtime/components.js';
@@ -10,9 +12,10 @@ import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
 import { loadServerTls } from '../../kernel/transport/tls.js';
 import { DirectoryServer, type DirectoryLimits } from './directory-http.js';
 import { DirectoryStore } from './directory-store.js';
+import { DirectoryRevocations } from './directory-revocations.js';
 import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
 
-export type DirectoryComponents = Pick<KernelComponents, 'dataDir' | 'clock' | 'crypto' | 'warn' | 'identity' | 'traces' | 'insecureLoopback' | 'advertiser'>;
+export type DirectoryComponents = Pick<KernelComponents, 'dataDir' | 'clock' | 'crypto' | 'warn' | 'identity' | 'traces' | 'insecureLoopback' | 'advertiser' | 'network'>;
 
 export interface DirectoryModuleOptions {
   /** `https://host:port`, or `http://127.0.0.1:port` when the node runs with insecureLoopback. */
@@ -23,6 +26,8 @@ export interface DirectoryModuleOptions {
   /** Default true; false only for throwaway tests. */
   readonly fsync?: boolean;
   readonly maintenanceIntervalMs?: number;
+  /** Registration authorities whose revocation lists it serves (--authority-key); the network's is added. */
+  readonly authorityKeys?: readonly string[];
 }
 
 export class DirectoryModule implements RuntimeModule {
@@ -30,6 +35,7 @@ export class DirectoryModule implements RuntimeModule {
   private storeNow: DirectoryStore | undefined;
   private serverNow: DirectoryServer | undefined;
   private detach: (() => void) | undefined;
+  private revocationsNow: DirectoryRevocations | undefined;
 
   constructor(
     private readonly components: DirectoryComponents,
@@ -51,6 +57,10 @@ export class DirectoryModule implements RuntimeModule {
     return this.serverNow;
   }
 
+  get revocations(): DirectoryRevocations | undefined {
+    return this.revocationsNow;
+  }
+
   async start(): Promise<void> {
     const runtime = this.components;
     const listen = parseDirectoryListenUrl(this.options.listen, { insecureLoopback: runtime.insecureLoopback });
@@ -66,6 +76,14 @@ export class DirectoryModule implements RuntimeModule {
     if (report.corruptLines > 0 || report.tornBytes > 0) {
       runtime.warn(`warning: directory log: skipped ${report.corruptLines} damaged line(s) and a torn tail of ${report.tornBytes} byte(s)`);
     }
+    const networkKey = runtime.network?.descriptor?.['registration-authority/key'];
+    const revocations = await DirectoryRevocations.open({
+      dataDir: runtime.dataDir,
+      crypto: runtime.crypto,
+      authorityKeys: [...new Set([...(this.options.authorityKeys ?? []), ...(networkKey ? [networkKey] : [])])],
+      warn: runtime.warn,
+    });
+    this.revocationsNow = revocations;
     let server: DirectoryServer;
     try {
       server = await DirectoryServer.start({
@@ -76,6 +94,7 @@ export class DirectoryModule implements RuntimeModule {
         nodeId: runtime.identity.nodeId,
         traces: runtime.traces,
         limits: this.options.limits,
+        revocations,
         ...(this.options.maintenanceIntervalMs !== undefined ? { maintenanceIntervalMs: this.options.maintenanceIntervalMs } : {}),
       });
     } catch (error) {

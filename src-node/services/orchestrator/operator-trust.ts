@@ -4,12 +4,13 @@
 // Trust roots: registration authority keys from --authority-key, the network descriptor's
 // `registration-authority/key`, and the in-process authority (the AuthorityModule of this
 // deployment, seen through the InProcessAuthority interface) when there is one.
-// Revocations: the in-process authority's own (checked directly, at once), and signed
-// revocation-list.v1 files of other authorities (--revocation-list; re-read when they change; a
-// list is taken only from a trusted issuer and only with a higher sequence/no than the one held).
-// Several orchestrators can so share one authority: it publishes
-// <dataDir>/authority/revocation-list.v1.json (and GET /authority/revocation-list), the others read
-// a copy of it.
+// Revocations: the in-process authority's own (checked directly, at once); the signed lists the
+// node's revocation sync holds (issue 15 §5, kernel/revocation: fetched from the network's seed
+// directories every 2 minutes and gossiped over sessions, so another orchestrator learns a
+// revocation without any file); and signed revocation-list.v1 files of other authorities
+// (--revocation-list; re-read when they change; a list is taken only from a trusted issuer and only
+// with a higher sequence/no than the one held; handed on to the sync, which tells the sessions that
+// ask). A credential any of them lists is revoked.
 //
 // An attestation that does not verify never makes a PNode unregisterable: the PNode registers as
 // untrusted and the refusal is traced (error/occurred, phase "trust", with the code: see
@@ -27,7 +28,7 @@ import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import type { JsonObject } from '../../../src-shared/protocol/artifacts.js';
 import type { PnodeDescriptor } from '../../../src-shared/membership/descriptor.js';
 import { verifyOperatorAttestation, type RevocationEntry, type TrustedOperator } from '../../../src-shared/trust/attestation.js';
-import { revocationIndex, verifyRevocationList } from '../../../src-shared/trust/revocation-list.js';
+import { revocationIndex, verifyRevocationList, type RevocationList } from '../../../src-shared/trust/revocation-list.js';
 import { EventEmitter } from 'node:events';
 import type { TrustAssessment, TrustHook } from './orchestrator.js';
 import type { KernelComponents } from '../../kernel/runtime/components.js';
@@ -51,9 +52,20 @@ export interface InProcessAuthority {
   off(event: 'revocations', listener: () => void): unknown;
 }
 
+/** Revocation lists learned from directories and sessions (the kernel's RevocationSync). */
+export interface RevocationSource {
+  revoked(credentialId: string, issuerKey: string): RevocationEntry | undefined;
+  /** Hands a list read from a file on (to the sessions that ask for it). */
+  share(list: RevocationList): unknown;
+  on(event: 'changed', listener: () => void): unknown;
+  off(event: 'changed', listener: () => void): unknown;
+}
+
 export type OperatorTrustComponents = Pick<KernelComponents, 'crypto' | 'traces' | 'connections' | 'network'> & {
   /** The authority running in this process: its key is trusted and its revocations checked directly. */
   readonly authority?: InProcessAuthority | undefined;
+  /** Lists from the network's directories and from sessions (issue 15 §5). */
+  readonly revocations?: RevocationSource | undefined;
 };
 
 export interface OperatorTrustEvents {
@@ -107,6 +119,7 @@ export class OperatorTrust extends EventEmitter<OperatorTrustEvents> implements 
   async start(): Promise<void> {
     const runtime = this.components;
     this.components.authority?.on('revocations', this.onRevocations);
+    this.components.revocations?.on('changed', this.onRevocations);
     for (const file of this.options.revocationListFiles ?? []) await this.readListFile(file);
     const recheck = setInterval(() => this.recheck(), this.options.recheckIntervalMs ?? TRUST_RECHECK_INTERVAL_MS);
     recheck.unref();
@@ -134,12 +147,13 @@ export class OperatorTrust extends EventEmitter<OperatorTrustEvents> implements 
   stop(): void {
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     this.components.authority?.off('revocations', this.onRevocations);
+    this.components.revocations?.off('changed', this.onRevocations);
   }
 
   private revoked(credentialId: string, issuerKey: string): RevocationEntry | undefined {
     const authority = this.components.authority;
     if (authority?.key === issuerKey) return authority.isRevoked(credentialId);
-    return this.lists.get(issuerKey)?.index.get(credentialId);
+    return this.lists.get(issuerKey)?.index.get(credentialId) ?? this.components.revocations?.revoked(credentialId, issuerKey);
   }
 
   /** Reads a revocation list file when it changed; true when a newer list was taken. */
@@ -157,6 +171,7 @@ export class OperatorTrust extends EventEmitter<OperatorTrustEvents> implements 
       const held = this.lists.get(list['issuer/key']);
       if (held && held.sequence >= list['sequence/no']) return false;
       this.lists.set(list['issuer/key'], { sequence: list['sequence/no'], index: revocationIndex(list) });
+      this.components.revocations?.share(list as RevocationList);
       return true;
     } catch (error) {
       const failure = error instanceof ProtocolError ? error : new ProtocolError('E_PROTO_INVALID', error instanceof Error ? error.message : String(error));

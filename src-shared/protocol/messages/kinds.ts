@@ -46,12 +46,15 @@ import {
   OPERATOR_ENROLL_BODY_SCHEMA,
   OPERATOR_RENEW_BODY_SCHEMA,
   OPERATOR_ROTATE_BODY_SCHEMA,
+  REVOCATION_LIST_BODY_SCHEMA,
   checkOperatorEnroll,
   checkOperatorRenew,
   checkOperatorRotate,
+  checkRevocationList,
   type OperatorEnrollBody,
   type OperatorRenewBody,
   type OperatorRotateBody,
+  type RevocationListBody,
 } from './trust-bodies.js';
 import { CREDIT_RECEIPT_BODY_SCHEMA, checkCreditReceiptBody, type CreditReceiptBody } from './credit-bodies.js';
 
@@ -83,6 +86,8 @@ export const SESSION_MESSAGE_KINDS = {
   'operator-enroll': schemaBody<OperatorEnrollBody>('operator-enroll', OPERATOR_ENROLL_BODY_SCHEMA, checkOperatorEnroll),
   'operator-renew': schemaBody<OperatorRenewBody>('operator-renew', OPERATOR_RENEW_BODY_SCHEMA, checkOperatorRenew),
   'operator-rotate': schemaBody<OperatorRotateBody>('operator-rotate', OPERATOR_ROTATE_BODY_SCHEMA, checkOperatorRotate),
+  // Revocations gossiped over sessions (issue 15 §5).
+  'revocation-list': schemaBody<RevocationListBody>('revocation-list', REVOCATION_LIST_BODY_SCHEMA, checkRevocationList),
 
   // Credit (issue 13 §5; shapes in credit-bodies.ts).
   'credit-receipt': schemaBody<CreditReceiptBody>('credit-receipt', CREDIT_RECEIPT_BODY_SCHEMA, checkCreditReceiptBody),

@@ -65,3 +65,36 @@ describe('trusted-registration kinds', () => {
     expectRefused('operator-rotate', { ...rotate, extra: 1 }, 'extra');
   });
 });
+
+describe('revocation-list (issue 15 §5)', () => {
+  const list = { 'schema/v': 1, 'issuer/key': KEY, 'sequence/no': 3, revoked: [] };
+
+  it('passes a request, an answer with a list, a notice or nothing, and a push', () => {
+    for (const body of [
+      { 'req/id': 'rl:1', 'issuer/key': KEY, 'sequence/no': -1 },
+      { 'req/id': 'rl:2', 'issuer/key': KEY, 'sequence/no': 7 },
+      { 're/id': 'rl:1', list },
+      { 're/id': 'rl:1', 'issuer/key': KEY, 'sequence/no': 9 },
+      { 're/id': 'rl:1' },
+      { list },
+      { 'issuer/key': KEY, 'sequence/no': 9 },
+    ]) {
+      const decoded = decode('revocation-list', body);
+      expect(decoded.ok, JSON.stringify(body)).toBe(true);
+      if (decoded.ok) expect(decodeSessionMessage(encodeSessionMessage('revocation-list', body as never), context).ok).toBe(true);
+    }
+  });
+
+  it('refuses malformed envelopes with the field at fault', () => {
+    expectRefused('revocation-list', { 'req/id': 'rl:1', 're/id': 'rl:1', 'issuer/key': KEY, 'sequence/no': 1 }, 're/id');
+    expectRefused('revocation-list', { 'req/id': 'rl:1' }, 'issuer/key');
+    expectRefused('revocation-list', { 'req/id': 'rl:1', 'issuer/key': KEY }, 'sequence/no');
+    expectRefused('revocation-list', { 'issuer/key': KEY, 'sequence/no': 1, list }, 'list');
+    expectRefused('revocation-list', {}, 'list');
+    expectRefused('revocation-list', { 'issuer/key': KEY, 'sequence/no': -1 }, 'sequence/no');
+    expectRefused('revocation-list', { 'req/id': 'rl:1', 'issuer/key': 'not a key', 'sequence/no': 1 }, 'issuer/key');
+    expectRefused('revocation-list', { 'req/id': 'rl:1', 'issuer/key': KEY, 'sequence/no': -2 }, 'sequence/no');
+    expectRefused('revocation-list', { list: 'not an object' }, 'list');
+    expectRefused('revocation-list', { list, extra: 1 }, 'extra');
+  });
+});

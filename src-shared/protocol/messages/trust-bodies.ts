@@ -135,3 +135,51 @@ export function checkOperatorRenew(body: OperatorRenewBody): void {
 export function checkOperatorRotate(body: OperatorRotateBody): void {
   requestOrReply('operator-rotate', body as Shaped, ROTATE_REQUEST_FIELDS);
 }
+
+// `revocation-list` (issue 15 §5): a registration authority's signed revocation-list.v1, gossiped
+// over sessions to the peers that ask for it:
+//   request  {req/id, issuer/key, sequence/no}  "I hold this sequence of this authority's list (-1: none)"
+//   answer   {re/id, list}                       a newer list
+//            {re/id, issuer/key, sequence/no}    a newer one exists but is too large for a session:
+//                                                fetch it from a directory
+//            {re/id}                             nothing newer here
+//   push     {list} | {issuer/key, sequence/no}  news, to the peers that asked on this session
+// The receiver verifies the list (kernel/revocation); the codec checks the envelope only.
+export interface RevocationListBody {
+  readonly 'req/id'?: string;
+  readonly 're/id'?: string;
+  readonly 'issuer/key'?: string;
+  readonly 'sequence/no'?: number;
+  readonly list?: Record<string, unknown>;
+}
+
+/** "No list held" in a request's sequence/no. */
+export const NO_REVOCATION_LIST = -1;
+
+export const REVOCATION_LIST_BODY_SCHEMA = {
+  type: 'object',
+  properties: {
+    'req/id': REQUEST_ID,
+    're/id': REQUEST_ID,
+    'issuer/key': KEY,
+    'sequence/no': { type: 'integer', minimum: NO_REVOCATION_LIST, maximum: Number.MAX_SAFE_INTEGER },
+    list: { type: 'object' },
+  },
+  additionalProperties: false,
+} as const;
+
+export function checkRevocationList(body: RevocationListBody): void {
+  const kind = 'revocation-list';
+  const isRequest = body['req/id'] !== undefined;
+  const isAnswer = body['re/id'] !== undefined;
+  const notice = body['issuer/key'] !== undefined || body['sequence/no'] !== undefined;
+  if (isRequest && isAnswer) throw bodyError(kind, ['re/id'], 'a message is a request or an answer, not both');
+  if (notice && (body['issuer/key'] === undefined || body['sequence/no'] === undefined)) throw bodyError(kind, [body['issuer/key'] === undefined ? 'issuer/key' : 'sequence/no'], 'issuer/key and sequence/no go together');
+  if (notice && body.list !== undefined) throw bodyError(kind, ['list'], 'a list names its issuer and sequence itself');
+  if (isRequest) {
+    if (!notice) throw bodyError(kind, ['issuer/key'], 'a request names the authority and the sequence it holds');
+    return;
+  }
+  if (!isAnswer && !notice && body.list === undefined) throw bodyError(kind, ['list'], 'a push carries a list or a notice');
+  if (body['sequence/no'] === NO_REVOCATION_LIST && !isRequest) throw bodyError(kind, ['sequence/no'], 'only a request holds no list');
+}
