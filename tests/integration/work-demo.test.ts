@@ -23,7 +23,7 @@ beforeAll(async () => {
   });
   net.scheduler.on('task-accepted', (task, output) => accepted.push({ task, output }));
   await net.waitContributing();
-}, 60_000);
+});
 
 afterAll(async () => {
   await net?.stop();
@@ -63,12 +63,12 @@ describe('the Mandelbrot demo', () => {
     expect(job.stats.lies).toBe(0);
     // Work spread over the contributors, one VNode each (1 core offered).
     expect(job.pnodes.size).toBe(3);
-  }, 120_000);
+  });
 
   it('writes the finished picture and shows its path in /jobs/<id>', async () => {
     const job = firstJob();
     await net.schedulerModule.demo.flushed();
-    await waitUntil(() => typeof job.meta['picture'] === 'string', 'the picture to be written', 10_000);
+    await waitUntil(() => typeof job.meta['picture'] === 'string', 'the picture to be written');
     const path = job.meta['picture'] as string;
     expect(path).toBe(`${net.orchestratorRuntime.config.dataDir}/demo/mandelbrot-${job.id}.png`);
     const png = readFileSync(path);
@@ -83,7 +83,7 @@ describe('the Mandelbrot demo', () => {
   });
 
   it('starts the next job by itself, on another region, and lists every job in /jobs', async () => {
-    await waitUntil(() => net.scheduler.jobs().length >= 2, 'the next demo job', 20_000);
+    await waitUntil(() => net.scheduler.jobs().length >= 2, 'the next demo job');
     const [first, second] = net.scheduler.jobs();
     expect(second!.meta['region']).not.toEqual(first!.meta['region']);
     const list = (await admin('/jobs')).json();
@@ -100,7 +100,7 @@ describe('the Mandelbrot demo', () => {
     const created = await admin('/jobs', { method: 'POST', body: { demo: 'primes', span: 200_000, tasks: 4 } });
     expect(created.status).toBe(201);
     const id = created.json()['job-id'] as string;
-    await waitUntil(() => net.scheduler.job(id)?.state === 'done', 'the primes job', 60_000);
+    await waitUntil(() => net.scheduler.job(id)?.state === 'done', 'the primes job');
     const job = net.scheduler.job(id)!;
     const ranges = primesRanges({ kind: 'primes', span: 200_000, tasks: 4 }, 0);
     for (const { task, output } of accepted.filter((a) => a.task.job === job)) {
@@ -112,5 +112,5 @@ describe('the Mandelbrot demo', () => {
     expect((await admin('/jobs/none')).status).toBe(404);
     expect((await admin(`/jobs/${id}`, { method: 'DELETE' })).status).toBe(409);
     expect((await admin('/jobs', { method: 'PUT' })).status).toBe(405);
-  }, 90_000);
+  });
 });

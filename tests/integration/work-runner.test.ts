@@ -39,9 +39,9 @@ beforeAll(async () => {
   tile = tileWorkload(module, { x: 0, y: 0, size: 8, tiles: 1, maxIterations: 10 });
   // One PNode cannot make a quorum: the job stays open while we look at its VNode.
   const job = net.scheduler.submit({ name: 'place a VNode', workloads: [tile] });
-  await waitUntil(() => job.tasks[0]!.votes.length === 1 && contributor.runner.tasksHeld === 0, 'a work VNode that ran a task', 30_000);
+  await waitUntil(() => job.tasks[0]!.votes.length === 1 && contributor.runner.tasksHeld === 0, 'a work VNode that ran a task');
   vnodeId = contributor.host.allocations()[0]!.vnodeId;
-}, 60_000);
+});
 
 afterAll(async () => {
   for (const s of sockets) s.terminate();
@@ -55,7 +55,7 @@ async function ask(send: (body: { 'req/id': string; 'vnode/id': string; task: Re
   await waitUntil(() => {
     found = messages().find((m) => m.kind === 'vnode-result' && (m.body as VNodeResultBody)['re/id'] === reqId)?.body as VNodeResultBody | undefined;
     return found !== undefined;
-  }, `the answer to ${reqId}`, 20_000);
+  }, `the answer to ${reqId}`);
   const decoded = decodeTaskResult(found!.result);
   if (!decoded.ok) throw decoded.error;
   return decoded.value;
@@ -96,11 +96,11 @@ describe('the work runner', () => {
     const busyModule = net.scheduler.addModule(await compileWat(BUSY_WAT));
     const busy: Workload = { moduleHash: busyModule.hash, moduleSize: busyModule.size, entry: 'run', input: u32(300), needs: { memoryMb: 1, maxMs: 60_000, cores: 1 } };
     const held = Array.from({ length: MAX_TASKS_PER_VNODE }, (_, i) => ask(orchestrator.send, orchestrator.messages, `wt:busy-${i}`, busy));
-    await waitUntil(() => contributor.runner.tasksHeld === MAX_TASKS_PER_VNODE, 'the VNode to hold its tasks', 20_000);
+    await waitUntil(() => contributor.runner.tasksHeld === MAX_TASKS_PER_VNODE, 'the VNode to hold its tasks');
     const refused = await ask(orchestrator.send, orchestrator.messages, 'wt:one-too-many', busy);
     expect(refused).toMatchObject({ status: 'cancelled', detail: expect.stringMatching(/^refused: busy/) });
     for (const result of await Promise.all(held)) expect(`${result.status} ${result.detail}`).toBe('ok null');
-  }, 60_000);
+  });
 
   it('refuses work while paused, saying why', async () => {
     const orchestrator = fromOrchestrator();

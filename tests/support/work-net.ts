@@ -18,6 +18,7 @@ import type { NodeConfig } from '../../src-node/kernel/runtime/node-config.js';
 import type { VNodeHostModuleOptions } from '../../src-node/contributor/vnode/vnode-module.js';
 import type { VNodeHost } from '../../src-node/contributor/vnode/vnode-host.js';
 import { WorkRunner, type WorkRunnerOptions } from '../../src-node/contributor/work/work-runner.js';
+import { PATIENCE_MS, pause, waitUntil } from './wait.js';
 
 /** Limits of test contributors: the whole of one core, no pauses for battery or activity. */
 export const WORK_TEST_LIMITS: ContributionLimits = { ...DEFAULT_LIMITS, cpuPercent: 100, maxCores: 1, memoryPercent: 25, onlyWhenIdle: false, pauseOnBattery: false };
@@ -71,17 +72,7 @@ export interface WorkNet {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `predicate` holds; throws after `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 20_000, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (predicate()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
+export { waitUntil };
 
 function config(dataDir: string, role: NodeConfig['role'], listen: readonly string[], limits: ContributionLimits, warn: (line: string) => void): NodeConfig {
   return {
@@ -162,12 +153,12 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     contributors,
     dataDir: root,
     addContributor,
-    async trust(contributor, timeoutMs = 10_000) {
+    async trust(contributor, timeoutMs = PATIENCE_MS) {
       trusted.add(contributor.nodeId);
       contributor.membership.link(orchestratorRuntime.identity.nodeId)?.register();
       await waitUntil(() => orchestrator.registry.get(contributor.nodeId)?.trust === 'trusted', 'the trust hook to be asked again', timeoutMs);
     },
-    async waitContributing(timeoutMs = 30_000) {
+    async waitContributing(timeoutMs = PATIENCE_MS) {
       await waitUntil(
         () => contributors.every((c) => {
           const entry = orchestrator.registry.get(c.nodeId);
@@ -183,8 +174,8 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
         for (const runtime of [...runtimes].reverse()) await runtime.stop().catch(() => undefined);
         // A VNode host may still flush its counters just after stopping (its writes make their
         // directory again): remove, wait a moment, and remove once more.
-        for (const pause of [50, 500]) {
-          await sleep(pause);
+        for (const ms of [50, 500]) {
+          await pause(ms);
           try {
             rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
           } catch {
