@@ -263,7 +263,7 @@ async function started(argv: string[] = []): Promise<Fake> {
     const frame = { sender: { id: fake.windows[0]?.webContents.id ?? -1 }, senderFrame: { url: 'app://pnode/index.html', parent: null, isDestroyed: () => false } };
     if (fake.windows.length === 0) return fake.trays[0]?.tooltip?.includes('starting') === false;
     const answer = (await getState?.(frame)) as { ok?: boolean; value?: { identity?: unknown } } | undefined;
-    return answer?.ok === true && answer.value?.identity !== undefined;
+    return answer?.ok === true && Boolean(answer.value?.identity);
   }, 'the node to start');
   await settle();
   return fake;
