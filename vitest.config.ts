@@ -11,5 +11,6 @@ export default defineConfig({
     expect: { poll: { timeout: PATIENCE_MS } },
     pool: 'forks',
     globalSetup: ['tests/global-setup.ts'],
+    setupFiles: ['tests/support/leak-check.ts'],
   },
 });
