@@ -245,7 +245,7 @@ async function stopLatency(primes: LoadedModule, dir: string): Promise<void> {
       await pending;
     }
     await host.stop();
-    lines.push(stopFigure(`pause → ${mode === 'signal' ? 'the kernel stopped the sandbox' : 'its CPU time stands still'} (${mode})`, pauses));
+    lines.push(stopFigure(`pause → ${mode === 'signal' ? 'the kernel stopped the sandbox' : 'its CPU time stands still, to a 10 ms tick'} (${mode})`, pauses));
     lines.push(stopFigure(`release → the sandbox process gone (${mode})`, releases));
   }
   process.stdout.write(`How soon work stops (issue 7 §4: within 1,000 ms)\n${lines.map((l) => `  ${l}\n`).join('')}\n`);
