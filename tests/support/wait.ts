@@ -20,13 +20,14 @@ export function pause(ms: number): Promise<void> {
 
 /**
  * Polls until `predicate` holds (sync or async); throws, naming `what`, once `timeoutMs` has
- * passed. Bounded in time, and so in count.
+ * passed. Bounded in time, and so in count. `what` may be a function, read when giving up, to say
+ * what the test saw instead.
  */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = PATIENCE_MS, intervalMs = POLL_INTERVAL_MS): Promise<void> {
+export async function waitUntil(predicate: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = PATIENCE_MS, intervalMs = POLL_INTERVAL_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await predicate()) return;
-    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`gave up after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
     await pause(intervalMs);
   }
 }
