@@ -13,7 +13,10 @@ export const TEST_PATIENCE_MS = 3 * PATIENCE_MS;
 /** The pause between two looks at a polled condition. */
 export const POLL_INTERVAL_MS = 20;
 
-/** Resolves after `ms`: for the scripted pace of a fake peer, never to let something happen. */
+/**
+ * Resolves after `ms`: for a window in which nothing may happen, or the scripted pace of a fake
+ * peer; never to let something happen (wait for it instead).
+ */
 export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
