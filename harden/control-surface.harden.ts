@@ -37,7 +37,7 @@ import { scaleFromEnv, scaled, seedFromEnv } from './lib/random.js';
 
 /** Attempts per class at scale 1. */
 export const DEFAULT_ATTEMPTS = 100;
-/** One attempt gets this long before it counts as "no answer". */
+/** One attempt gets this long before it counts as "no answer" (unless the target says otherwise). */
 export const ATTEMPT_TIMEOUT_MS = 5_000;
 /** Commands sent at once in one flood burst. */
 export const FLOOD_BURST = 200;
@@ -51,6 +51,15 @@ export interface ControlTarget {
   readonly token: string;
   /** The folder the UI files are served from (path traversal probes files outside it). */
   readonly staticRoot: string;
+  /**
+   * How long an attempt waits for the server's answer before it counts as "no answer"; default
+   * ATTEMPT_TIMEOUT_MS. The smoke test gives its patience: on a starved CPU an answer comes late.
+   */
+  readonly attemptTimeoutMs?: number;
+}
+
+function patience(target: ControlTarget): number {
+  return target.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
 }
 
 export interface AttackRow {
@@ -112,6 +121,7 @@ interface UpgradeSpec {
   readonly origin?: string;
   readonly headers?: OutgoingHttpHeaders;
   readonly address?: string;
+  readonly timeoutMs?: number;
 }
 
 /** One WebSocket upgrade: accepted when the socket opens (101), else the status or error seen. */
@@ -128,14 +138,14 @@ export function upgrade(port: number, spec: UpgradeSpec): Promise<Outcome> {
     const timer = setTimeout(() => {
       socket?.terminate();
       done({ accepted: false, label: 'no answer' });
-    }, ATTEMPT_TIMEOUT_MS);
+    }, spec.timeoutMs ?? ATTEMPT_TIMEOUT_MS);
     try {
       const address = spec.address ?? CONTROL_HOST;
       const hostPart = address.includes(':') ? `[${address}]` : address;
       socket = new WebSocket(`ws://${hostPart}:${port}${spec.path ?? CONTROL_PATH}`, [...(spec.protocols ?? [])], {
         headers: { ...(spec.headers ?? {}), ...(spec.host !== undefined ? { Host: spec.host } : {}) },
         ...(spec.origin !== undefined ? { origin: spec.origin } : {}),
-        handshakeTimeout: ATTEMPT_TIMEOUT_MS,
+        handshakeTimeout: spec.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
         perMessageDeflate: false,
         followRedirects: false,
       });
@@ -170,6 +180,7 @@ interface HttpSpec {
   readonly body?: string;
   /** false: send no Host header at all. */
   readonly setHost?: boolean;
+  readonly timeoutMs?: number;
 }
 
 export function http(port: number, spec: HttpSpec): Promise<HttpResult> {
@@ -183,7 +194,7 @@ export function http(port: number, spec: HttpSpec): Promise<HttpResult> {
         headers: spec.headers ?? {},
         setHost: spec.setHost ?? true,
         agent: false,
-        timeout: ATTEMPT_TIMEOUT_MS,
+        timeout: spec.timeoutMs ?? ATTEMPT_TIMEOUT_MS,
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -211,7 +222,7 @@ function rawClient(target: ControlTarget): Promise<RawClient> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(`ws://${CONTROL_HOST}:${target.port}${CONTROL_PATH}`, [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`], {
       perMessageDeflate: false,
-      handshakeTimeout: ATTEMPT_TIMEOUT_MS,
+      handshakeTimeout: patience(target),
     });
     const messages: RawClient['messages'] = [];
     const waiters = new Set<() => void>();
@@ -233,7 +244,7 @@ function rawClient(target: ControlTarget): Promise<RawClient> {
       socket,
       messages,
       closed,
-      until(predicate, timeoutMs = ATTEMPT_TIMEOUT_MS) {
+      until(predicate, timeoutMs = patience(target)) {
         return new Promise((settle) => {
           if (predicate()) return settle(true);
           const timer = setTimeout(() => {
@@ -287,7 +298,7 @@ export async function validControl(target: ControlTarget, count: number, name: s
       const origin = origins[index % origins.length];
       try {
         const client = await connectControl(`ws://${CONTROL_HOST}:${target.port}${CONTROL_PATH}`, target.token, {
-          timeoutMs: ATTEMPT_TIMEOUT_MS,
+          timeoutMs: patience(target),
           ...(origin !== undefined ? { origin } : {}),
         });
         const result = await client.command({ command: 'get-state' });
@@ -308,7 +319,7 @@ export function noToken(target: ControlTarget, count: number): Promise<AttackRow
     { protocols: [CONTROL_SUBPROTOCOL], origin: `http://127.0.0.1:${target.port}` },
     { protocols: [CONTROL_SUBPROTOCOL, TOKEN_SUBPROTOCOL_PREFIX] },
   ];
-  return tally('no token', Math.max(count, variants.length), (i) => upgrade(target.port, variants[i % variants.length]!));
+  return tally('no token', Math.max(count, variants.length), (i) => upgrade(target.port, { ...variants[i % variants.length]!, timeoutMs: patience(target) }));
 }
 
 export function wrongToken(target: ControlTarget, count: number): Promise<AttackRow> {
@@ -327,7 +338,7 @@ export function wrongToken(target: ControlTarget, count: number): Promise<Attack
     // Half of the attempts are fresh random tokens of the right length; the rest cycle the near misses.
     const guess = i % 2 === 0 ? randomBytes(32).toString('base64url') : fixed[(i >> 1) % fixed.length]!;
     const protocols = i % 7 === 3 ? [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${guess}`, `${TOKEN_SUBPROTOCOL_PREFIX}${token}`] : [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${guess}`];
-    return upgrade(target.port, { protocols });
+    return upgrade(target.port, { protocols, timeoutMs: patience(target) });
   });
 }
 
@@ -343,7 +354,7 @@ export function tokenElsewhere(target: ControlTarget, count: number): Promise<At
     { protocols: [CONTROL_SUBPROTOCOL, token] },
     { protocols: [CONTROL_SUBPROTOCOL, `PNODE-TOKEN.${token}`] },
   ];
-  return tally('token in URL/header instead of subprotocol', Math.max(count, variants.length), (i) => upgrade(target.port, variants[i % variants.length]!));
+  return tally('token in URL/header instead of subprotocol', Math.max(count, variants.length), (i) => upgrade(target.port, { ...variants[i % variants.length]!, timeoutMs: patience(target) }));
 }
 
 export function foreignOrigin(target: ControlTarget, count: number): Promise<AttackRow> {
@@ -363,7 +374,7 @@ export function foreignOrigin(target: ControlTarget, count: number): Promise<Att
     'chrome-extension://abcdefghijklmnopabcdefghijklmnop',
   ];
   return tally('foreign Origin with the right token', Math.max(count, origins.length), (i) =>
-    upgrade(port, { protocols: [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`], origin: origins[i % origins.length]! }),
+    upgrade(port, { protocols: [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`], origin: origins[i % origins.length]!, timeoutMs: patience(target) }),
   );
 }
 
@@ -390,7 +401,7 @@ export function rebindingHosts(port: number): string[] {
 export function rebindingSocket(target: ControlTarget, count: number): Promise<AttackRow> {
   const hosts = rebindingHosts(target.port);
   return tally('rebinding Host -> control socket', Math.max(count, hosts.length), (i) =>
-    upgrade(target.port, { protocols: [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`], host: hosts[i % hosts.length]! }),
+    upgrade(target.port, { protocols: [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`], host: hosts[i % hosts.length]!, timeoutMs: patience(target) }),
   );
 }
 
@@ -401,7 +412,9 @@ export function rebindingFiles(target: ControlTarget, count: number): Promise<At
     try {
       // The extra variant sends no Host header at all.
       const result =
-        variant === hosts.length ? await http(target.port, { path: '/', setHost: false }) : await http(target.port, { path: '/', headers: { Host: hosts[variant]! } });
+        variant === hosts.length
+          ? await http(target.port, { path: '/', setHost: false, timeoutMs: patience(target) })
+          : await http(target.port, { path: '/', headers: { Host: hosts[variant]! }, timeoutMs: patience(target) });
       return { accepted: result.status < 300, label: String(result.status) };
     } catch (error) {
       return { accepted: false, label: errorCode(error) };
@@ -478,7 +491,9 @@ export function oversized(target: ControlTarget, count: number): Promise<AttackR
           client.socket.send(text.subarray(offset, offset + chunk), { binary: false, fin: offset + chunk >= text.length });
         }
       }
-      const code = await Promise.race([client.closed, new Promise<number>((r) => setTimeout(() => r(-1), ATTEMPT_TIMEOUT_MS))]);
+      let timer: NodeJS.Timeout | undefined;
+      const code = await Promise.race([client.closed, new Promise<number>((r) => (timer = setTimeout(() => r(-1), patience(target))))]);
+      clearTimeout(timer);
       const answered = responses(client).some((r) => r.ok);
       client.socket.terminate();
       await client.closed;
@@ -536,14 +551,14 @@ export async function connectionFlood(target: ControlTarget, count: number): Pro
   const row = await tally(
     'connection flood (beyond the client limit)',
     count,
-    () => upgrade(target.port, { protocols: [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`] }),
+    () => upgrade(target.port, { protocols: [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`], timeoutMs: patience(target) }),
     { parallel: 32, note: `the server's ${MAX_CONTROL_CLIENTS} slots filled with valid clients first (${open.length} were free), then ${count} more at once` },
   );
   for (const client of open) client.socket.terminate();
   await Promise.all(open.map((c) => c.closed));
   // The server notices the closes a moment later; the next class needs a free slot.
-  const deadline = Date.now() + ATTEMPT_TIMEOUT_MS;
-  while (Date.now() < deadline && !(await upgrade(target.port, { protocols: [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`] })).accepted) {
+  const deadline = Date.now() + patience(target);
+  while (Date.now() < deadline && !(await upgrade(target.port, { protocols: [CONTROL_SUBPROTOCOL, `${TOKEN_SUBPROTOCOL_PREFIX}${target.token}`], timeoutMs: patience(target) })).accepted) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return row;
@@ -624,7 +639,7 @@ export function csrfPosts(target: ControlTarget, count: number): Promise<AttackR
   return tally('CSRF-style plain HTTP (POST/PUT/DELETE/OPTIONS)', Math.max(count, variants.length), async (i) => {
     const spec = variants[i % variants.length]!;
     try {
-      const result = await http(port, { ...spec, headers: { Host: `127.0.0.1:${port}`, ...(spec.headers ?? {}) } });
+      const result = await http(port, { ...spec, headers: { Host: `127.0.0.1:${port}`, ...(spec.headers ?? {}) }, timeoutMs: patience(target) });
       // Accepted: any success, or a CORS grant that would let a foreign page read an answer.
       const cors = result.headers['access-control-allow-origin'] !== undefined;
       return { accepted: result.status < 300 || cors, label: `${result.status}${cors ? '+CORS' : ''}` };
@@ -687,7 +702,7 @@ export function traversalPaths(staticRoot: string, file: string): string[] {
 }
 
 export async function pathTraversal(target: ControlTarget, count: number): Promise<AttackRow> {
-  const index = (await http(target.port, { path: '/' })).body;
+  const index = (await http(target.port, { path: '/', timeoutMs: patience(target) })).body;
   const files = traversalTargets(target.staticRoot);
   const probes = files.flatMap(({ file, marker }) => traversalPaths(target.staticRoot, file).map((path) => ({ path, marker })));
   const attempts = Math.max(count, probes.length);
@@ -697,7 +712,7 @@ export async function pathTraversal(target: ControlTarget, count: number): Promi
     async (i) => {
       const probe = probes[i % probes.length]!;
       try {
-        const result = await http(target.port, { path: probe.path });
+        const result = await http(target.port, { path: probe.path, timeoutMs: patience(target) });
         const leaked = result.body.includes(probe.marker);
         const label = leaked ? `${result.status} LEAK` : result.status === 200 && result.body === index ? '200 index.html' : String(result.status);
         return { accepted: leaked, label };
@@ -710,7 +725,7 @@ export async function pathTraversal(target: ControlTarget, count: number): Promi
 }
 
 export async function stateOf(target: ControlTarget): Promise<NodeState> {
-  const client = await connectControl(`ws://${CONTROL_HOST}:${target.port}${CONTROL_PATH}`, target.token, { timeoutMs: ATTEMPT_TIMEOUT_MS });
+  const client = await connectControl(`ws://${CONTROL_HOST}:${target.port}${CONTROL_PATH}`, target.token, { timeoutMs: patience(target) });
   const state = client.state();
   client.close();
   return state;

@@ -1,11 +1,11 @@
 // `npm run harden -- fuzz`: every decoder, gate and surface of the registry (targets/index.ts)
 // gets its seeded inputs (100,000 each at scale 1 for the decoders and gates), and the figures are
-// printed: inputs tried and where they came from, crashes, hangs, violations and failed health
-// checks (all must be 0), outcomes by code, the slowest input, heap growth. Targets run in worker
-// threads (one per core, PNODE_HARDEN_WORKERS to choose), each target alone in its worker while it
-// runs; a target's inputs depend only on the seed and its name, so the split changes nothing.
-// Findings (with their inputs) are written to dist/harden/findings/. The exit status is non-zero
-// when anything that must be 0 is not.
+// printed: inputs tried and where they came from, crashes, hangs, slow answers, violations and
+// failed health checks (all must be 0), outcomes by code, the slowest input, heap growth. Targets
+// run in worker threads (one per core, PNODE_HARDEN_WORKERS to choose), each target alone in its
+// worker while it runs; a target's inputs depend only on the seed and its name, so the split
+// changes nothing. Findings (with their inputs) are written to dist/harden/findings/. The exit
+// status is non-zero when anything that must be 0 is not.
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     process.stdout.write(`\n${failed.length} target(s) failed: ${failed.join(', ')}. Replay with PNODE_HARDEN_SEED=${seed} PNODE_HARDEN_TARGETS=${failed.join(',')} npm run harden -- fuzz\n`);
     process.exitCode = 1;
   } else {
-    process.stdout.write(`\nAll ${ordered.length} targets clean: 0 crashes, 0 hangs, 0 violations, every health check served.\n`);
+    process.stdout.write(`\nAll ${ordered.length} targets clean: 0 crashes, 0 hangs, 0 slow answers, 0 violations, every health check served.\n`);
   }
 }
 

@@ -25,8 +25,13 @@ function timers() {
   return {
     pending,
     setTimer: (callback: () => void, ms: number) => {
-      pending.push({ callback, ms });
-      return pending.length;
+      const timer = { callback, ms };
+      pending.push(timer);
+      return timer;
+    },
+    clearTimer: (timer: unknown) => {
+      const at = pending.indexOf(timer as (typeof pending)[number]);
+      if (at >= 0) pending.splice(at, 1);
     },
     fire: () => pending.splice(0).forEach((timer) => timer.callback()),
   };
@@ -50,6 +55,7 @@ describe('quitting', () => {
     expect(coordinator.onBeforeQuit()).toBe(false);
     expect(coordinator.quitting).toBe(true);
     expect(stopped).toBe(1);
+    expect(clock.pending.map((timer) => timer.ms)).toEqual([SHUTDOWN_TIMEOUT_MS]);
     // Quit asked again while stopping (a second tray click): still held, no second stop.
     expect(coordinator.onBeforeQuit()).toBe(false);
     expect(stopped).toBe(1);
@@ -60,9 +66,18 @@ describe('quitting', () => {
     expect(quits).toBe(1);
     // Electron's second before-quit: let it through.
     expect(coordinator.onBeforeQuit()).toBe(true);
-    expect(clock.pending[0]?.ms).toBe(SHUTDOWN_TIMEOUT_MS);
+    // A timeout firing after all that (here, one this clock cannot cancel) quits nothing again.
     clock.fire();
     expect(quits).toBe(1);
+  });
+
+  it('clears its shutdown timer once the node has stopped (nothing is left running after the quit)', async () => {
+    const clock = timers();
+    const coordinator = createQuitCoordinator({ stop: async () => undefined, quit: () => undefined, setTimer: clock.setTimer, clearTimer: clock.clearTimer });
+    expect(coordinator.onBeforeQuit()).toBe(false);
+    expect(clock.pending).toHaveLength(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(clock.pending).toEqual([]);
   });
 
   it('quits anyway when stopping hangs past the timeout', () => {

@@ -23,6 +23,8 @@ export interface QuitDeps {
   readonly quit: () => void;
   readonly timeoutMs?: number;
   readonly setTimer?: (callback: () => void, ms: number) => unknown;
+  /** Cancels a timer `setTimer` made (once the node has stopped, the timeout has nothing left to do). */
+  readonly clearTimer?: (timer: unknown) => void;
   /** Told when stopping failed or timed out; quitting goes on regardless. */
   readonly onStopProblem?: (problem: string) => void;
 }
@@ -41,10 +43,13 @@ export function createQuitCoordinator(deps: QuitDeps): QuitCoordinator {
   let phase: 'running' | 'stopping' | 'stopped' = 'running';
   const timeoutMs = deps.timeoutMs ?? SHUTDOWN_TIMEOUT_MS;
   const setTimer = deps.setTimer ?? ((callback: () => void, ms: number) => setTimeout(callback, ms));
+  const clearTimer = deps.clearTimer ?? ((timer: unknown) => clearTimeout(timer as NodeJS.Timeout));
+  let timeout: unknown;
 
   function finish(): void {
     if (phase === 'stopped') return;
     phase = 'stopped';
+    clearTimer(timeout);
     deps.quit();
   }
 
@@ -56,7 +61,7 @@ export function createQuitCoordinator(deps: QuitDeps): QuitCoordinator {
       if (phase === 'stopped') return true;
       if (phase === 'stopping') return false;
       phase = 'stopping';
-      setTimer(() => {
+      timeout = setTimer(() => {
         if (phase !== 'stopping') return;
         deps.onStopProblem?.(`the node did not stop within ${timeoutMs} ms`);
         finish();

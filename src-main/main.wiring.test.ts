@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_CHANNELS } from '../src-shared/control/bridge.js';
+import { waitUntil } from '../tests/support/wait.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -249,9 +250,6 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Time the real node runtime may take to start (identity generation, hardware detection). */
-const NODE_START_LIMIT_MS = 20_000;
-
 async function started(argv: string[] = []): Promise<Fake> {
   appCount++;
   const fake = fakeElectron();
@@ -259,18 +257,14 @@ async function started(argv: string[] = []): Promise<Fake> {
   fake.ready();
   await settle();
   const getState = fake.handlers.get(IPC_CHANNELS.getState);
-  const deadline = Date.now() + NODE_START_LIMIT_MS;
-  // Until the node has started, get-state answers a state without an identity.
-  while (Date.now() < deadline) {
+  // The real node runtime starts (identity generation, hardware detection). Until it has, get-state
+  // answers a state without an identity.
+  await waitUntil(async () => {
     const frame = { sender: { id: fake.windows[0]?.webContents.id ?? -1 }, senderFrame: { url: 'app://pnode/index.html', parent: null, isDestroyed: () => false } };
-    if (fake.windows.length === 0) {
-      if (fake.trays[0]?.tooltip?.includes('starting') === false) break;
-    } else {
-      const answer = (await getState?.(frame)) as { ok?: boolean; value?: { identity?: unknown } } | undefined;
-      if (answer?.ok && answer.value?.identity) break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    if (fake.windows.length === 0) return fake.trays[0]?.tooltip?.includes('starting') === false;
+    const answer = (await getState?.(frame)) as { ok?: boolean; value?: { identity?: unknown } } | undefined;
+    return answer?.ok === true && Boolean(answer.value?.identity);
+  }, 'the node to start');
   await settle();
   return fake;
 }
@@ -384,7 +378,7 @@ describe('main.ts wiring (against a stand-in electron)', () => {
     expect(window?.visible).toBe(false);
     fake.trays[0]?.menu.find((item) => item.label === 'Quit PNode')?.click?.();
     // The real node closes its sessions and flushes its files before the second quit.
-    for (let i = 0; i < 200 && fake.calls.filter((call) => call === 'app.quit').length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+    await waitUntil(() => fake.calls.filter((call) => call === 'app.quit').length >= 2, 'the second quit');
     // First quit held while the node stops, then quit again and let through.
     expect(fake.calls.filter((call) => call === 'app.quit')).toHaveLength(2);
     expect(fake.calls).toContain('quit proceeds');

@@ -35,7 +35,7 @@ describe('the desktop node host', () => {
     cleanups.push(dir.cleanup);
     const handler = await host({ PNODE_SEEDS: `${seedOf(seed).nodeId}@${seed.listenUrls()[0]}`, PNODE_INSECURE_LOOPBACK: '1' }).start({ dataDir: dir.path, version: 'test' });
     expect(await handler.execute({ command: 'join' })).toEqual({ ok: true, value: null });
-    await expect.poll(() => handler.snapshot().peers.some((p) => p.nodeId === seed.identity.nodeId && p.lifecycle === 'connected'), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => handler.snapshot().peers.some((p) => p.nodeId === seed.identity.nodeId && p.lifecycle === 'connected')).toBe(true);
   });
 
   it('reports launch-at-login and user activity as the shell reads them', async () => {

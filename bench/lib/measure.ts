@@ -10,6 +10,8 @@ export interface MeasureOptions {
   readonly timeMs?: number;
   /** Stop measuring after this many operations even if time remains. */
   readonly maxOps?: number;
+  /** The clock, in ns; process.hrtime.bigint unless a test brings its own. */
+  readonly clock?: () => bigint;
 }
 
 export interface Measurement {
@@ -53,15 +55,15 @@ export function sinkValue(): number {
   return sink;
 }
 
-function runFor(fn: () => unknown, budgetNs: bigint, maxOps: number, batch: number): { ops: number; ns: bigint } {
+function runFor(fn: () => unknown, budgetNs: bigint, maxOps: number, batch: number, clock: () => bigint): { ops: number; ns: bigint } {
   let ops = 0;
-  const start = process.hrtime.bigint();
+  const start = clock();
   let now = start;
   while (now - start < budgetNs && ops < maxOps) {
     const n = Math.min(batch, maxOps - ops);
     for (let i = 0; i < n; i++) consume(fn());
     ops += n;
-    now = process.hrtime.bigint();
+    now = clock();
   }
   return { ops, ns: now - start };
 }
@@ -69,12 +71,13 @@ function runFor(fn: () => unknown, budgetNs: bigint, maxOps: number, batch: numb
 /** Runs `fn` repeatedly: a warm-up, then a measured stretch bounded by time and count. */
 export function measure(name: string, fn: () => unknown, options: MeasureOptions = {}): Measurement {
   const scale = timeScale();
+  const clock = options.clock ?? process.hrtime.bigint;
   const maxOps = options.maxOps ?? Number.MAX_SAFE_INTEGER;
   const warmupNs = BigInt(Math.max(1, Math.round((options.warmupMs ?? DEFAULT_WARMUP_MS) * scale * 1e6)));
   const timeNs = BigInt(Math.max(1, Math.round((options.timeMs ?? DEFAULT_TIME_MS) * scale * 1e6)));
 
   // Warm-up, one call at a time, which also tells how many calls make a batch.
-  const warm = runFor(fn, warmupNs, maxOps, 1);
+  const warm = runFor(fn, warmupNs, maxOps, 1, clock);
   const perOpNs = warm.ops > 0 ? Number(warm.ns) / warm.ops : TARGET_BATCH_NS;
   const batch = Math.max(1, Math.min(MAX_BATCH, Math.floor(TARGET_BATCH_NS / Math.max(perOpNs, 1))));
 
@@ -83,7 +86,7 @@ export function measure(name: string, fn: () => unknown, options: MeasureOptions
   let ns = 0n;
   const roundNs = timeNs / BigInt(ROUNDS) || 1n;
   for (let round = 0; round < ROUNDS && ops < maxOps; round++) {
-    const run = runFor(fn, roundNs, Math.ceil((maxOps - ops) / (ROUNDS - round)), batch);
+    const run = runFor(fn, roundNs, Math.ceil((maxOps - ops) / (ROUNDS - round)), batch, clock);
     if (run.ops === 0) continue;
     ops += run.ops;
     ns += run.ns;

@@ -35,13 +35,14 @@ function sourceSummary(report: TargetReport): string {
 
 /** The figures of every target: inputs, where they came from, what must be 0, time and memory. */
 export function formatFuzzTable(reports: readonly TargetReport[]): string {
-  const header = ['target', 'inputs', 'gen/mut/capt', 'crashes', 'hangs', 'violations', 'health', 'max ms', 'mean µs', 'heap Δ MiB', 'seconds'];
+  const header = ['target', 'inputs', 'gen/mut/capt', 'crashes', 'hangs', 'slow', 'violations', 'health', 'max ms', 'mean µs', 'heap Δ MiB', 'seconds'];
   const rows = reports.map((r) => [
     r.name,
     grouped(r.inputs),
     sourceSummary(r),
     grouped(r.crashes),
     grouped(r.hangs),
+    grouped(r.slow),
     grouped(r.violations),
     r.healthChecks > 0 ? `${grouped(r.healthChecks - r.healthFailures)}/${grouped(r.healthChecks)}` : '-',
     fixed(r.maxMs, 2),
@@ -50,10 +51,10 @@ export function formatFuzzTable(reports: readonly TargetReport[]): string {
     fixed(r.seconds, 1),
   ]);
   const total = reports.reduce(
-    (t, r) => ({ inputs: t.inputs + r.inputs, crashes: t.crashes + r.crashes, hangs: t.hangs + r.hangs, violations: t.violations + r.violations, health: t.health + r.healthFailures, seconds: t.seconds + r.seconds, max: Math.max(t.max, r.maxMs) }),
-    { inputs: 0, crashes: 0, hangs: 0, violations: 0, health: 0, seconds: 0, max: 0 },
+    (t, r) => ({ inputs: t.inputs + r.inputs, crashes: t.crashes + r.crashes, hangs: t.hangs + r.hangs, slow: t.slow + r.slow, violations: t.violations + r.violations, health: t.health + r.healthFailures, seconds: t.seconds + r.seconds, max: Math.max(t.max, r.maxMs) }),
+    { inputs: 0, crashes: 0, hangs: 0, slow: 0, violations: 0, health: 0, seconds: 0, max: 0 },
   );
-  rows.push(['total', grouped(total.inputs), '', grouped(total.crashes), grouped(total.hangs), grouped(total.violations), total.health === 0 ? 'ok' : `${total.health} failed`, fixed(total.max, 2), '', '', fixed(total.seconds, 1)]);
+  rows.push(['total', grouped(total.inputs), '', grouped(total.crashes), grouped(total.hangs), grouped(total.slow), grouped(total.violations), total.health === 0 ? 'ok' : `${total.health} failed`, fixed(total.max, 2), '', '', fixed(total.seconds, 1)]);
   return formatRows(header, rows);
 }
 

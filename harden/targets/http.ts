@@ -148,12 +148,12 @@ const directory = defineTarget({
     const healthRng = new Rng(deriveSeed(context.seed, 'health'));
     return httpSession(client, (rng) => next(rng), 'the directory', {
       healthCheck: async () => {
-        const health = JSON.parse(expectStatus(await client.send({ method: 'GET', path: '/healthz', headers: {} }, HTTP_LIMIT_MS, true), 200, 'GET /healthz').toString('utf8')) as { status?: string };
+        const health = JSON.parse(expectStatus(await client.send({ method: 'GET', path: '/healthz', headers: {} }, context.healthWaitMs, true), 200, 'GET /healthz').toString('utf8')) as { status?: string };
         if (health.status !== 'ok') throw new Error('healthz does not say ok');
         const publisher = makePublisher(healthRng.bytes(32));
         const ad = adOf(publisher, healthPublisher++);
-        expectStatus(await client.send(put(publisher, Buffer.from(JSON.stringify(ad))), HTTP_LIMIT_MS, true), 201, 'a valid PUT');
-        const back = expectStatus(await client.send({ method: 'GET', path: `/adv/${publisher.nodeId}`, headers: {} }, HTTP_LIMIT_MS, true), 200, 'GET of the advertisement just stored');
+        expectStatus(await client.send(put(publisher, Buffer.from(JSON.stringify(ad))), context.healthWaitMs, true), 201, 'a valid PUT');
+        const back = expectStatus(await client.send({ method: 'GET', path: `/adv/${publisher.nodeId}`, headers: {} }, context.healthWaitMs, true), 200, 'GET of the advertisement just stored');
         if (JSON.stringify(JSON.parse(back.toString('utf8'))) !== JSON.stringify(ad)) throw new Error('GET answered another advertisement than the one stored');
       },
       close: async () => {
@@ -242,10 +242,10 @@ const admin = defineTarget({
     ]);
     return httpSession(client, (rng) => next(rng), 'the admin API', {
       healthCheck: async () => {
-        const status = JSON.parse(expectStatus(await client.send({ method: 'GET', path: '/status', headers: auth }, HTTP_LIMIT_MS, true), 200, 'GET /status').toString('utf8')) as Record<string, unknown>;
+        const status = JSON.parse(expectStatus(await client.send({ method: 'GET', path: '/status', headers: auth }, context.healthWaitMs, true), 200, 'GET /status').toString('utf8')) as Record<string, unknown>;
         if (typeof status !== 'object' || status === null) throw new Error('GET /status is not a JSON object');
-        expectStatus(await client.send({ method: 'GET', path: '/status', headers: { Host: host } }, HTTP_LIMIT_MS, true), 401, 'GET /status without the token');
-        const pnode = JSON.parse(expectStatus(await client.send({ method: 'GET', path: `/pnodes/${c.identities.a.nodeId}`, headers: auth }, HTTP_LIMIT_MS, true), 200, 'GET of a registered PNode').toString('utf8')) as Record<string, unknown>;
+        expectStatus(await client.send({ method: 'GET', path: '/status', headers: { Host: host } }, context.healthWaitMs, true), 401, 'GET /status without the token');
+        const pnode = JSON.parse(expectStatus(await client.send({ method: 'GET', path: `/pnodes/${c.identities.a.nodeId}`, headers: auth }, context.healthWaitMs, true), 200, 'GET of a registered PNode').toString('utf8')) as Record<string, unknown>;
         if (!JSON.stringify(pnode).includes(c.identities.a.nodeId)) throw new Error('GET /pnodes/<id> does not name the PNode');
       },
       close: async () => {

@@ -179,9 +179,9 @@ const control = defineTarget({
       },
       show: (input: ControlInput) => ({ binary: input.binary, upgrade: input.upgrade === true, text: typeof input.data === 'string' ? input.data : Buffer.from(input.data).toString('latin1') }),
       healthCheck: async () => {
-        const client = await connectControl(server.url, token, { timeoutMs: WS_LIMIT_MS });
+        const client = await connectControl(server.url, token, { timeoutMs: context.healthWaitMs });
         try {
-          const answer = await client.command({ command: 'get-state' }, WS_LIMIT_MS);
+          const answer = await client.command({ command: 'get-state' }, context.healthWaitMs);
           if (!answer.ok) throw new Error(`get-state failed: ${answer.error.code} ${answer.error.message}`);
           if ((answer.value as { identity?: { nodeId?: string } }).identity?.nodeId !== runtime.identity.nodeId) throw new Error('get-state answered another node');
         } finally {

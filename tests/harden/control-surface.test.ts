@@ -9,6 +9,7 @@ import { NodeControl } from '../../src-node/control/node-control.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { startTestNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { PATIENCE_MS } from '../support/wait.js';
 import {
   attackControlSurface,
   failures,
@@ -39,9 +40,9 @@ beforeAll(async () => {
   runtime = await startTestNode({ listenOn: false, initialSettings: { joined: false } });
   control = new NodeControl(runtime);
   server = await startControlServer({ handler: control, staticDir: ui });
-  target = { port: server.port, token: server.token, staticRoot: ui };
+  target = { port: server.port, token: server.token, staticRoot: ui, attemptTimeoutMs: PATIENCE_MS };
   report = await attackControlSurface(target, ATTEMPTS);
-}, 120_000);
+});
 
 afterAll(async () => {
   control?.stop();

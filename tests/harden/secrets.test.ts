@@ -65,7 +65,7 @@ describe('secrets (issue 8 §5)', () => {
     expect(result.crashStackPrinted).toBe(true);
     expect(totals.files).toBeGreaterThan(20);
     expect(result.controlMessages).toBeGreaterThan(10);
-  }, 150_000);
+  });
 
   it('the scanner is not blind: a key written into a trace-like file or a message is found, in every encoding', async () => {
     const dir = tempDir('pnode-secrets-blind-');

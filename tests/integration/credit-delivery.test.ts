@@ -90,7 +90,7 @@ describe('credit receipts from an orchestrator to a PNode', () => {
     const detail = await pnode.control.execute({ command: 'get-receipt', receiptId: second.receiptId });
     expect(detail).toMatchObject({ ok: true, value: { verified: true, receipt: second.receipt } });
     expect(orchestrator.credit.stats.delivered).toBe(2);
-  }, 90_000);
+  });
 
   it('are refused from an orchestrator the PNode does not register with, and when replayed', async () => {
     const root = mkdtempSync(join(tmpdir(), 'pnode-credit-'));
@@ -120,5 +120,5 @@ describe('credit receipts from an orchestrator to a PNode', () => {
     await waitUntil(() => traceCount(orchestrator.runtime, 'error/occurred', pnodeId) > before, 'the PNode answered the replay');
     expect(refusals().map((e) => e.detail?.['code'])).toEqual(['E_SIG_UNKNOWN_SIGNER', 'E_HS_REPLAY']);
     expect(pnode.control.snapshot().credit).toMatchObject({ receipts: 1, refused: 1 });
-  }, 90_000);
+  });
 });

@@ -39,7 +39,7 @@ describe('each bootstrap source alone reaches the network', () => {
     const seed = await node();
     const a = await node({ seeds: [seedOf(seed)] });
     expect(bootstrapSources(a)).toEqual(['seeds']);
-    await expect.poll(() => connected(a, seed), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => connected(a, seed)).toBe(true);
   });
 
   for (const kept of ['peers.json and the advertisement cache', 'only the advertisement cache'] as const) {
@@ -48,7 +48,7 @@ describe('each bootstrap source alone reaches the network', () => {
       const dir = makeTempDir();
       dirs.push(dir);
       const first = await startTestNode({ dataDir: dir.path, seeds: [seedOf(live)], modules: (r) => [new PeerExchange(r.components)] });
-      await expect.poll(() => first.advertisements.get(live.identity.nodeId) !== undefined, { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => first.advertisements.get(live.identity.nodeId) !== undefined).toBe(true);
       await first.stop();
       expect(existsSync(join(dir.path, ADVERTISEMENT_CACHE_FILE))).toBe(true);
       if (kept === 'only the advertisement cache') await rm(join(dir.path, PEERS_FILE_NAME));
@@ -56,7 +56,7 @@ describe('each bootstrap source alone reaches the network', () => {
       const again = await node({ dataDir: dir.path, seeds: [] });
       expect(again.config.seeds).toEqual([]);
       expect(bootstrapSources(again)).toEqual(['remembered']);
-      await expect.poll(() => connected(again, live), { timeout: 15_000 }).toBe(true);
+      await expect.poll(() => connected(again, live)).toBe(true);
     });
   }
 
@@ -64,12 +64,12 @@ describe('each bootstrap source alone reaches the network', () => {
     const hub = await node();
     const c = await node({ seeds: [seedOf(hub)] });
     const d = await node({ seeds: [seedOf(hub)] });
-    await expect.poll(() => hub.advertisements.size, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => hub.advertisements.size).toBe(2);
 
     const a = await node({ seeds: [seedOf(hub)] });
     expect(bootstrapSources(a)).toEqual(['seeds']);
     for (const other of [c, d]) {
-      await expect.poll(() => a.advertisements.get(other.identity.nodeId) !== undefined, { timeout: 10_000 }).toBe(true);
+      await expect.poll(() => a.advertisements.get(other.identity.nodeId) !== undefined).toBe(true);
       expect(a.config.seeds.map((s) => s.nodeId)).not.toContain(other.identity.nodeId);
       // Reached through the endpoint it advertised: a session and a delivered signal marker.
       const sent = await a.signals.send(other.identity.nodeId, `signal-marker:learned-${other.identity.nodeId.slice(-6)}`);

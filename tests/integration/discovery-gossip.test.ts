@@ -16,14 +16,20 @@ const raw: RawPeer[] = [];
 afterEach(async () => {
   for (const peer of raw.splice(0)) peer.connection.close();
   await Promise.all(nodes.splice(0).map((n) => n.cleanup()));
+  exchanges.clear();
 });
 
 /** Fast rounds for a test network; the per-peer admission is raised to match. */
 const FAST: PeerExchangeOptions = { intervalMs: 200, responseTimeoutMs: 2_000, inboundPerMinute: 1_200, inboundBurst: 40 };
 
+/** The peer exchange of each node, for its counters. */
+const exchanges = new Map<NodeRuntime, PeerExchange>();
+
 async function node(options: Parameters<typeof startTestNode>[0] = {}, exchange: PeerExchangeOptions = FAST): Promise<TestNode> {
-  const started = await startTestNode({ ...options, modules: (r) => [new BootstrapModule(r.components, { seeds: r.config.seeds }), new PeerExchange(r.components, exchange)] });
+  let own: PeerExchange | undefined;
+  const started = await startTestNode({ ...options, modules: (r) => [new BootstrapModule(r.components, { seeds: r.config.seeds }), (own = new PeerExchange(r.components, exchange))] });
   nodes.push(started);
+  exchanges.set(started, own!);
   return started;
 }
 
@@ -40,11 +46,11 @@ describe('gossip convergence', () => {
     const allowlist = join(makeTempDir().path, 'allowlist.txt');
     writeFileSync(allowlist, `${middle.identity.nodeId}\n`);
     const far = await node({ seeds: [seedOf(middle)], allowlistFile: allowlist }, slow);
-    await expect.poll(() => middle.connections.get(far.identity.nodeId)?.isOpen ?? false, { timeout: 10_000 }).toBe(true);
-    // Let the first greeting (far asks middle, who knows no one else yet) settle.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await expect.poll(() => middle.connections.get(far.identity.nodeId)?.isOpen ?? false).toBe(true);
+    // The first greeting (far asks middle, who knows no one else yet) is answered before the newcomer comes.
+    await expect.poll(() => exchanges.get(far)!.stats().responsesReceived).toBeGreaterThan(0);
     const newcomer = await node({ seeds: [seedOf(middle)] }, slow);
-    await expect.poll(() => far.advertisements.get(newcomer.identity.nodeId) !== undefined, { timeout: 10_000, interval: 50 }).toBe(true);
+    await expect.poll(() => far.advertisements.get(newcomer.identity.nodeId) !== undefined, { interval: 50 }).toBe(true);
     expect(far.connections.get(newcomer.identity.nodeId)).toBeUndefined();
   });
 
@@ -53,7 +59,7 @@ describe('gossip convergence', () => {
     const network = [seed];
     for (let i = 0; i < 5; i++) network.push(await node({ seeds: [seedOf(seed)] }));
     for (const runtime of network) {
-      await expect.poll(() => knows(runtime, network), { timeout: 20_000, interval: 100 }).toBe(network.length - 1);
+      await expect.poll(() => knows(runtime, network), { interval: 100 }).toBe(network.length - 1);
     }
     for (const runtime of network) {
       for (const other of network) {
@@ -72,11 +78,11 @@ describe('a malicious peer list', () => {
   it('a peer answering with forged advertisements is blocked, and the forged endpoints are never used', async () => {
     const honest = await node();
     const victim = await node({ seeds: [seedOf(honest)] });
-    await expect.poll(() => victim.advertisements.get(honest.identity.nodeId) !== undefined, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => victim.advertisements.get(honest.identity.nodeId) !== undefined).toBe(true);
     const attacker = testIdentity(0xa1);
     const peer = await rawPeer(attacker, victim.listenUrls()[0]!);
     raw.push(peer);
-    await expect.poll(() => peer.received.some((b) => b['req/id'] !== undefined), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => peer.received.some((b) => b['req/id'] !== undefined)).toBe(true);
     const request = peer.received.find((b) => b['req/id'] !== undefined)!;
     // Redirect the honest node to the attacker's address, plus invented peers: none signed by them.
     const forged = [

@@ -101,10 +101,10 @@ describe('a private (psk) network', () => {
     expect(member.config.network?.psk).toEqual(KEY);
     expect(member.config.network?.descriptor?.['owner/node-id']).toBe(owner.nodeId);
     expect(member.config.seeds.map((s) => s.nodeId)).toEqual([seed.identity.nodeId]);
-    await expect.poll(() => connected(member, seed), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => connected(member, seed)).toBe(true);
     expect(connected(seed, member)).toBe(true);
     // Advertisements carry the network id, and gossip takes them.
-    await expect.poll(() => seed.advertisements.get(member.identity.nodeId)?.['federation/id'], { timeout: 10_000 }).toBe('net:private-lab');
+    await expect.poll(() => seed.advertisements.get(member.identity.nodeId)?.['federation/id']).toBe('net:private-lab');
   });
 
   it('shows volunteers the projects the descriptor lists (issue 13 §1): name, description and URL', async () => {
@@ -119,9 +119,9 @@ describe('a private (psk) network', () => {
   it('refuses a node with another key both ways, traced with E_TRANSPORT_REJECTED', async () => {
     const member = await node(lab(KEY));
     const stranger = await node({ ...lab(OTHER_KEY), seeds: [seedOf(member)] });
-    await expect.poll(() => rejectedWith(member, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => rejectedWith(member, 'E_TRANSPORT_REJECTED')).toBeGreaterThan(0);
     const dialingMember = await node({ ...lab(KEY), seeds: [seedOf(stranger)] });
-    await expect.poll(() => rejectedWith(stranger, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => rejectedWith(stranger, 'E_TRANSPORT_REJECTED')).toBeGreaterThan(0);
     const refusal = member.traces.recent(10_000).find((e) => e['event/type'] === 'handshake/rejected');
     expect(refusal?.detail).toMatchObject({ code: 'E_TRANSPORT_REJECTED', class: 'transport/rejected', message: 'psk/proof is wrong' });
     expect(connected(member, stranger) || connected(stranger, member)).toBe(false);
@@ -131,12 +131,12 @@ describe('a private (psk) network', () => {
   it('refuses a node without a key both ways, traced with E_TRANSPORT_REJECTED', async () => {
     const member = await node(lab(KEY));
     const outsider = await node({ seeds: [seedOf(member)] });
-    await expect.poll(() => rejectedWith(member, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => rejectedWith(member, 'E_TRANSPORT_REJECTED')).toBeGreaterThan(0);
     expect(member.traces.recent(10_000).find((e) => e['event/type'] === 'handshake/rejected')?.detail?.['message']).toBe('this network needs a psk/proof');
     // The other way: the outsider answers the member's hello, but its ack carries no proof.
     const dialingMember = await node({ ...lab(KEY), seeds: [seedOf(outsider)] });
-    await expect.poll(() => rejectedWith(dialingMember, 'E_TRANSPORT_REJECTED'), { timeout: 10_000 }).toBeGreaterThan(0);
-    await expect.poll(() => connected(outsider, dialingMember), { timeout: 5_000 }).toBe(false);
+    await expect.poll(() => rejectedWith(dialingMember, 'E_TRANSPORT_REJECTED')).toBeGreaterThan(0);
+    await expect.poll(() => connected(outsider, dialingMember)).toBe(false);
     expect(connected(dialingMember, outsider)).toBe(false);
     expect(connected(member, outsider) || connected(outsider, member)).toBe(false);
   });

@@ -29,7 +29,7 @@ beforeAll(async () => {
   const audience = net.orchestratorRuntime.identity.nodeId;
   alice = TestProject.fromByte(0x51, httpTransport(base), audience);
   bob = TestProject.fromByte(0x52, httpTransport(base), audience);
-}, 60_000);
+});
 
 afterAll(async () => {
   await net?.stop();

@@ -41,7 +41,7 @@ beforeAll(async () => {
     join(job, 'job.json'),
     JSON.stringify({ batch: 'shard search', module: 'smith-waterman.wasm', args: ['-k', '5', '/work/query.fa', '/work/{input}'], files: { 'query.fa': 'query.fa' }, inputs: { files: 'db', as: 'file' }, limits: { 'memory-mb': 32, 'max-ms': 30_000 } }),
   );
-}, 90_000);
+});
 
 afterAll(async () => {
   await net?.stop();
@@ -85,7 +85,7 @@ describe('pnode job', () => {
     expect(retired.stdout).toMatch(/retired .* 5 blobs freed/);
     const list = await runCli(root, ['job', 'list', '--json', ...client()]);
     expect(JSON.parse(list.stdout).items).toEqual([expect.objectContaining({ 'batch-id': batch, state: 'retired' })]);
-  }, 120_000);
+  });
 
   it('aborts a batch: its open tasks stop', async () => {
     const slow = join(dir, 'slow');
@@ -97,7 +97,7 @@ describe('pnode job', () => {
     const aborted = await runCli(root, ['job', 'abort', batch, ...client()]);
     expect(aborted.stdout).toBe(`aborted 1 open tasks of ${batch}\n`);
     expect((await runCli(root, ['job', 'status', batch, ...client()])).stdout).toMatch(/aborted: 1 tasks, 0 accepted, 0 failed, 1 aborted, 0 open/);
-  }, 60_000);
+  });
 
   it('refuses a key the orchestrator does not list, and a manifest that does not check', async () => {
     const other = join(dir, 'other.key');

@@ -15,7 +15,7 @@ const validated: ValidatedFact[] = [];
 beforeAll(async () => {
   net = await startWorkNet({ contributors: 3, scheduler: { onValidated: (fact) => validated.push(fact) } });
   await net.waitContributing();
-}, 60_000);
+});
 
 afterAll(async () => {
   await net?.stop();
@@ -48,5 +48,5 @@ describe('a project submits work through the job API', () => {
     expect(net.scheduler.counters.benchmarksPassed).toBe(3);
     const stored = await net.schedulerModule.store.validatedFacts(0, 1_000);
     expect(stored.filter((f) => f.batch === batch).length).toBe(facts.length);
-  }, 120_000);
+  });
 });

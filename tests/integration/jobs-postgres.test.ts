@@ -30,7 +30,7 @@ describe.skipIf(reason !== null)(`two orchestrators on one PostgreSQL store${rea
     a.scheduler.on('validated', (f) => facts.push({ ...f, by: 'a' }));
     b.scheduler.on('validated', (f) => facts.push({ ...f, by: 'b' }));
     await Promise.all([a.waitContributing(), b.waitContributing()]);
-  }, 90_000);
+  });
 
   afterAll(async () => {
     await a?.stop();
@@ -57,5 +57,5 @@ describe.skipIf(reason !== null)(`two orchestrators on one PostgreSQL store${rea
     }
     // Both took part.
     expect(new Set(facts.filter((f) => f.batch === batch).map((f) => f.by))).toEqual(new Set(['a', 'b']));
-  }, 150_000);
+  });
 });

@@ -30,7 +30,7 @@ async function setup() {
     listenOn: false,
   });
   nodes.push(contributor);
-  await expect.poll(() => module.orchestrator.registry.get(contributor.identity.nodeId)?.contributing ?? false, { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => module.orchestrator.registry.get(contributor.identity.nodeId)?.contributing ?? false).toBe(true);
   const admin = module.admin!;
   return { module, orchestrator, contributor, admin };
 }
@@ -90,7 +90,7 @@ describe('the admin API', () => {
     expect(created.status).toBe(201);
     const vnodeId = (JSON.parse(created.text) as { vnodes: Array<{ 'vnode-id': string }> }).vnodes[0]!['vnode-id'];
     await expect
-      .poll(async () => (JSON.parse((await call(`${admin.url}/vnodes/${vnodeId}`, { token: admin.token })).text) as { state: string }).state, { timeout: 5_000 })
+      .poll(async () => (JSON.parse((await call(`${admin.url}/vnodes/${vnodeId}`, { token: admin.token })).text) as { state: string }).state)
       .toBe('running');
 
     const pnodes = JSON.parse((await call(`${admin.url}/pnodes`, { token: admin.token })).text) as { pnodes: Array<Record<string, unknown>> };

@@ -9,6 +9,7 @@ import { spawnPnode, type ChildNode as SpawnedPnode } from '../support/nodes.js'
 import { readDevnetFile, type DevnetFile } from '../../src-node/tools/devnet/devnet.js';
 import { connectControl } from '../../src-node/control/control-client.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { PATIENCE_MS } from '../support/wait.js';
 
 let devnet: SpawnedPnode | undefined;
 /** Every child pid seen, so a failed run leaves no process behind (devnet's children run detached). */
@@ -67,9 +68,9 @@ describe('pnode devnet', () => {
     const pnodes = ((await response.json()) as { pnodes: Array<{ 'node-id': string; state: string }> }).pnodes;
     expect(pnodes.filter((p) => p.state === 'registered').map((p) => p['node-id']).sort()).toEqual(file.nodes.map((n) => n['node-id']).sort());
     for (const node of file.nodes) {
-      const client = await connectControl(node['control-url'], node['control-token']);
+      const client = await connectControl(node['control-url'], node['control-token'], { timeoutMs: PATIENCE_MS });
       try {
-        await client.waitFor((s) => s.orchestrators.some((o) => o.nodeId === file.orchestrator['node-id'] && o.status === 'registered'), 10_000);
+        await client.waitFor((s) => s.orchestrators.some((o) => o.nodeId === file.orchestrator['node-id'] && o.status === 'registered'), PATIENCE_MS);
         expect(client.state().identity?.nodeId).toBe(node['node-id']);
       } finally {
         client.close();
@@ -88,7 +89,7 @@ describe('pnode devnet', () => {
     for (const pid of pids) expect(alive(pid), `pid ${pid}`).toBe(false);
     expect(existsSync(join(dir, 'devnet.json'))).toBe(false);
     devnet = undefined;
-  }, 120_000);
+  });
 
   it('refuses bad usage with exit code 2', async () => {
     const dir = makeTempDir('pnode-devnet-').path;

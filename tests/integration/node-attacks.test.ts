@@ -12,6 +12,7 @@ import { closeCodeFor } from '../../src-node/kernel/transport/close-codes.js';
 import { MAX_FRAME_BYTES } from '../../src-node/kernel/transport/limits.js';
 import type { ErrorCode } from '../../src-shared/protocol/errors.js';
 import type { JsonObject } from '../../src-shared/protocol/artifacts.js';
+import { PATIENCE_MS } from '../support/wait.js';
 
 const attacker = testIdentity(0xee);
 let target: NodeRuntime & { cleanup: () => Promise<void> };
@@ -40,7 +41,7 @@ function attempt(first: string | Buffer, then?: (socket: WebSocket) => void): Pr
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(target.listenUrls()[0]!);
     let error: Outcome['error'];
-    const timer = setTimeout(() => reject(new Error('no answer')), 10_000);
+    const timer = setTimeout(() => reject(new Error('no answer')), PATIENCE_MS);
     socket.on('open', () => {
       socket.send(first);
       then?.(socket);
@@ -73,7 +74,8 @@ async function expectRefused(first: string | Buffer, code: ErrorCode, then?: (so
 describe('handshake attacks on a running node', () => {
   it('a replayed hello: E_HS_REPLAY', async () => {
     const text = hello();
-    const first = await attempt(text, (socket) => setTimeout(() => socket.close(), 100));
+    // The first time, the node answers (its ack); the attacker then leaves.
+    const first = await attempt(text, (socket) => socket.once('message', () => socket.close()));
     expect(first.error).toBeUndefined();
     await expectRefused(text, 'E_HS_REPLAY');
   });
@@ -118,17 +120,21 @@ describe('handshake attacks on a running node', () => {
 describe('when the node dials a malicious responder', () => {
   it('an ack that answers no hello of ours: E_HS_UNKNOWN_REF, traced', async () => {
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
-    await new Promise((r) => server.once('listening', r));
-    server.on('connection', (socket) => {
-      socket.once('message', () => {
-        const ack = buildAck({ crypto: nativeCrypto, identity: attacker, now: Date.now(), recipient: target.identity.nodeId, ackOf: 'hs:NOT-YOURS' });
-        socket.send(ack.text);
+    try {
+      await new Promise((r) => server.once('listening', r));
+      server.on('connection', (socket) => {
+        socket.once('message', () => {
+          const ack = buildAck({ crypto: nativeCrypto, identity: attacker, now: Date.now(), recipient: target.identity.nodeId, ackOf: 'hs:NOT-YOURS' });
+          socket.send(ack.text);
+        });
       });
-    });
-    const port = (server.address() as { port: number }).port;
-    await target.connections.connect([`ws://127.0.0.1:${port}/peer`], { nodeId: attacker.nodeId }).catch(() => undefined);
-    const rejected = target.traces.recent(10_000).filter((e) => e['event/type'] === 'handshake/rejected' && e.detail?.['code'] === 'E_HS_UNKNOWN_REF');
-    expect(rejected.length).toBeGreaterThan(0);
-    server.close();
+      const port = (server.address() as { port: number }).port;
+      await target.connections.connect([`ws://127.0.0.1:${port}/peer`], { nodeId: attacker.nodeId }).catch(() => undefined);
+      const rejected = target.traces.recent(10_000).filter((e) => e['event/type'] === 'handshake/rejected' && e.detail?.['code'] === 'E_HS_UNKNOWN_REF');
+      expect(rejected.length).toBeGreaterThan(0);
+    } finally {
+      for (const client of server.clients) client.terminate();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnPnode, PNODE_BIN, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
+import { PATIENCE_MS } from '../support/wait.js';
 import { freePort } from '../support/ports.js';
 import { readControlFile } from '../../src-node/control/control-file.js';
 import { connectControl, type ControlClient } from '../../src-node/control/control-client.js';
@@ -35,7 +36,7 @@ async function startNode(dataDir: string, port: number, extra: string[] = []): P
 
 async function control(dataDir: string): Promise<{ client: ControlClient; traces: TraceEvent[] }> {
   const file = await readControlFile(dataDir);
-  const client = await connectControl(file.url, file.token);
+  const client = await connectControl(file.url, file.token, { timeoutMs: PATIENCE_MS });
   clients.push(client);
   const traces: TraceEvent[] = [...client.state().traces];
   client.onEvent((event) => event.type === 'trace' && traces.push(event.event));
@@ -51,12 +52,12 @@ describe('nodes as processes', () => {
     const dirA = makeTempDir().path;
     await startNode(dirA, await freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
     const a = await control(dirA);
-    await a.client.waitFor((s) => s.peers.some((p) => p.nodeId === b.nodeId && p.lifecycle === 'connected'), 10_000);
+    await a.client.waitFor((s) => s.peers.some((p) => p.nodeId === b.nodeId && p.lifecycle === 'connected'), PATIENCE_MS);
 
     b.process.kill('SIGSTOP');
-    await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId), { timeout: 10_000, interval: 100 }).toBe(true);
+    await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId), { interval: 100 }).toBe(true);
     b.process.kill('SIGCONT');
-    await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/restored' && e.peer === b.nodeId), { timeout: 20_000, interval: 100 }).toBe(true);
+    await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/restored' && e.peer === b.nodeId), { interval: 100 }).toBe(true);
     // Restored by a fresh session (whichever side dialed it), after the loss.
     const lostAt = a.traces.findIndex((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId);
     expect(a.traces.slice(lostAt).some((e) => e['event/type'] === 'session/established' && e.peer === b.nodeId)).toBe(true);
@@ -71,7 +72,7 @@ describe('nodes as processes', () => {
     const watchB = await control(dirB);
     const sent = await run(process.execPath, [PNODE_BIN, 'signal', 'send', '--data-dir', dirA, '--to', b.nodeId, '--marker-ref', 'signal-marker:01JCLI']);
     expect(sent.stdout).toMatch(/^sent msg:/);
-    await expect.poll(() => watchB.traces.some((e) => e['event/type'] === 'signal-marker/received' && e.detail?.['marker/ref'] === 'signal-marker:01JCLI'), { timeout: 5_000 }).toBe(true);
+    await expect.poll(() => watchB.traces.some((e) => e['event/type'] === 'signal-marker/received' && e.detail?.['marker/ref'] === 'signal-marker:01JCLI')).toBe(true);
   });
 
   it('`pnode signal send` without a running node says so and exits 2', async () => {

@@ -63,7 +63,7 @@ async function contributor(target: { nodeId: string; urls: readonly string[] }, 
   nodes.push(runtime);
   const { membership, trusted, availability } = parts!;
   const control = new NodeControl(runtime, { sources: [membership, trusted], availability });
-  await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
+  await expect.poll(() => membership.state().orchestrators?.[0]?.status).toBe('registered');
   return { runtime, membership, trusted, control };
 }
 
@@ -102,7 +102,7 @@ describe('trusted enrollment, the happy path', () => {
 
     // The next descriptor carries the attestation; the orchestrator verifies the chain.
     const nodeId = node.runtime.identity.nodeId;
-    await expect.poll(() => orch.core.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('trusted');
+    await expect.poll(() => orch.core.registry.get(nodeId)?.trust).toBe('trusted');
     const pnodes = await admin(adminServer.url, adminServer.token, '/pnodes');
     expect(pnodes.body['pnodes']).toEqual([expect.objectContaining({ 'node-id': nodeId, trust: 'trusted', 'operator-id': view.operatorId })]);
     const descriptor = orch.core.registry.get(nodeId)!.descriptor;
@@ -154,7 +154,7 @@ describe('trusted enrollment, the happy path', () => {
     });
     nodes.push(restarted);
     expect(again!.view()).toMatchObject({ state: 'trusted', credentialId: view.credentialId });
-    await expect.poll(() => orch.core.registry.get(restarted.identity.nodeId)?.trust, { timeout: 10_000 }).toBe('trusted');
+    await expect.poll(() => orch.core.registry.get(restarted.identity.nodeId)?.trust).toBe('trusted');
   });
 });
 
@@ -196,15 +196,15 @@ describe('renewal and rotation', () => {
     const issued = await orch.authority.authority!.issueToken();
     const first = trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
     const nodeId = node.runtime.identity.nodeId;
-    await expect.poll(() => node.trusted.credential?.['credential/id'], { timeout: 10_000 }).not.toBe(first.credentialId);
+    await expect.poll(() => node.trusted.credential?.['credential/id']).not.toBe(first.credentialId);
     const renewed = node.trusted.credential!;
     expect(renewed['operator/id']).toBe(first.operatorId);
     expect(Date.parse(renewed['valid-until'])).toBeGreaterThan(Date.parse(first.validUntil!));
     const credentialOf = (d: PnodeDescriptor | undefined) => (d?.operator as { credential?: { 'credential/id'?: string } } | undefined)?.credential?.['credential/id'];
-    await expect.poll(() => credentialOf(orch.core.registry.get(nodeId)?.descriptor), { timeout: 5_000 }).toBe(renewed['credential/id']);
+    await expect.poll(() => credentialOf(orch.core.registry.get(nodeId)?.descriptor)).toBe(renewed['credential/id']);
     expect(orch.core.registry.get(nodeId)?.trust).toBe('trusted');
     // And again: renewal keeps going while the credential is renewed in time.
-    await expect.poll(() => node.trusted.credential?.['credential/id'], { timeout: 10_000 }).not.toBe(renewed['credential/id']);
+    await expect.poll(() => node.trusted.credential?.['credential/id']).not.toBe(renewed['credential/id']);
     expect(node.trusted.view().state).toMatch(/^(trusted|expiring)$/);
   });
 
@@ -226,7 +226,7 @@ describe('renewal and rotation', () => {
     expect(await store.load(oldKey)).toBeUndefined();
     expect(orch.authority.authority!.isRevoked(before.credentialId!)).toMatchObject({ reason: expect.stringContaining('rotated') });
     const nodeId = node.runtime.identity.nodeId;
-    await expect.poll(() => (orch.core.registry.get(nodeId)?.descriptor.operator as { 'operator/key'?: string } | undefined)?.['operator/key'], { timeout: 5_000 }).toBe(node.trusted.operatorKey);
+    await expect.poll(() => (orch.core.registry.get(nodeId)?.descriptor.operator as { 'operator/key'?: string } | undefined)?.['operator/key']).toBe(node.trusted.operatorKey);
     expect(orch.core.registry.get(nodeId)?.trust).toBe('trusted');
 
     // Someone holding the old key and credential registers the node with them: untrusted, traced.
@@ -245,14 +245,14 @@ describe('renewal and rotation', () => {
     const issued = await orch.authority.authority!.issueToken();
     const view = trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
     const nodeId = node.runtime.identity.nodeId;
-    await expect.poll(() => orch.core.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('trusted');
+    await expect.poll(() => orch.core.registry.get(nodeId)?.trust).toBe('trusted');
     expect(await orch.authority.authority!.revoke(view.credentialId!, 'left the organisation')).toBe(true);
-    await expect.poll(() => orch.core.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('untrusted');
+    await expect.poll(() => orch.core.registry.get(nodeId)?.trust).toBe('untrusted');
     const refused = await node.control.execute({ command: 'renew-credential' });
     expect(refused).toMatchObject({ ok: false, error: { protocolCode: 'E_TRANSPORT_REJECTED' } });
     expect(node.trusted.view()).toMatchObject({ state: 'revoked', lastError: expect.stringContaining('E_TRANSPORT_REJECTED') });
     // The descriptor no longer carries the revoked credential.
-    await expect.poll(() => orch.core.registry.get(nodeId)?.descriptor.operator, { timeout: 5_000 }).toBeUndefined();
+    await expect.poll(() => orch.core.registry.get(nodeId)?.descriptor.operator).toBeUndefined();
     // The published revocation list names it, signed by the authority.
     const list = JSON.parse(await readFile(join(orch.runtime.config.dataDir, 'authority', 'revocation-list.v1.json'), 'utf8')) as { revoked: Array<{ 'credential/id': string; reason: string }>; 'issuer/key': string };
     expect(list['issuer/key']).toBe(orch.authority.key);
@@ -262,7 +262,7 @@ describe('renewal and rotation', () => {
     const fresh = trusted(await node.control.execute({ command: 'enroll', token: again.token }));
     expect(fresh.state).toBe('trusted');
     expect(fresh.operatorId).not.toBe(view.operatorId);
-    await expect.poll(() => orch.core.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('trusted');
+    await expect.poll(() => orch.core.registry.get(nodeId)?.trust).toBe('trusted');
   });
 });
 
@@ -281,14 +281,14 @@ describe('several orchestrators, one authority', () => {
     const node = await contributor(a.target);
     node.membership.setOrchestrators([a.target, { nodeId: b.identity.nodeId, urls: b.listenUrls() }]);
     const nodeId = node.runtime.identity.nodeId;
-    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.state, { timeout: 10_000 }).toBe('registered');
+    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.state).toBe('registered');
     const issued = await a.authority.authority!.issueToken();
     const view = trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
-    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('trusted');
+    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.trust).toBe('trusted');
     expect(moduleB.orchestrator.registry.get(nodeId)?.operatorId).toBe(view.operatorId);
     // A revokes; B learns it from the re-published list, without a new registration.
     expect(await a.authority.authority!.revoke(view.credentialId!, 'test')).toBe(true);
-    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.trust, { timeout: 5_000 }).toBe('untrusted');
+    await expect.poll(() => moduleB.orchestrator.registry.get(nodeId)?.trust).toBe('untrusted');
     expect(b.traces.recent(1_000).some((e) => e['event/type'] === 'error/occurred' && e.peer === nodeId && e.detail?.['code'] === 'E_TRANSPORT_REJECTED')).toBe(true);
   });
 });

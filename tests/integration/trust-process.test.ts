@@ -71,11 +71,11 @@ describe('trusted registration with a real orchestrator process', () => {
       nodes.push(node);
       const { membership, availability } = parts!;
       const trusted = created!;
-      await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
+      await expect.poll(() => membership.state().orchestrators?.[0]?.status).toBe('registered');
       const control = new NodeControl(node, { sources: [membership, trusted], availability });
       const enrolled = await control.execute({ command: 'enroll', token });
       expect(enrolled.ok ? 'ok' : JSON.stringify(enrolled.error)).toBe('ok');
-      await expect.poll(async () => (await pnodeView(orch.admin, node.identity.nodeId))?.trust, { timeout: 10_000 }).toBe('trusted');
+      await expect.poll(async () => (await pnodeView(orch.admin, node.identity.nodeId))?.trust).toBe('trusted');
       expect((await pnodeView(orch.admin, node.identity.nodeId))?.['operator-id']).toBe(trusted.credential!['operator/id']);
       expect(trusted.credential!['issuer/key']).toBe(orch.key);
 
@@ -92,11 +92,11 @@ describe('trusted registration with a real orchestrator process', () => {
       const again = await startOrchestrator(dir.path);
       expect(again.key).toBe(orch.key);
       membership.setOrchestrators([{ nodeId: again.child.nodeId, urls: [again.url] }]);
-      await expect.poll(async () => (await pnodeView(again.admin, node.identity.nodeId))?.trust, { timeout: 15_000 }).toBe('trusted');
+      await expect.poll(async () => (await pnodeView(again.admin, node.identity.nodeId))?.trust).toBe('trusted');
 
       const revoked = await authorityCli('revoke', '--data-dir', dir.path, trusted.credential!['credential/id'], '--reason', 'process test');
       expect(revoked.code, revoked.stderr).toBe(0);
-      await expect.poll(async () => (await pnodeView(again.admin, node.identity.nodeId))?.trust, { timeout: 5_000 }).toBe('untrusted');
+      await expect.poll(async () => (await pnodeView(again.admin, node.identity.nodeId))?.trust).toBe('untrusted');
     } finally {
       await Promise.all(nodes.splice(0).map((n) => n.cleanup()));
       await Promise.all(children.splice(0).map((c) => c.stop('SIGKILL')));

@@ -16,6 +16,7 @@ import type { NodeIdentity } from '../../src-node/kernel/identity/node-identity.
 import type { Ed25519Signer } from '../../src-shared/protocol/crypto/provider.js';
 import type { JsonObject } from '../../src-shared/protocol/artifacts.js';
 import { encodeDeterministic } from '../../src-shared/protocol/encoding/dcbor.js';
+import { pause } from '../support/wait.js';
 
 type Running = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: Running[] = [];
@@ -64,7 +65,7 @@ async function expectRefusal(orch: Orch, raw: RawSession, kind: 'operator-enroll
   const answer = await raw.answer(body['req/id']);
   expect(codeOf(answer), JSON.stringify(answer.body)).toBe(code);
   if (detail) expect(String(answer.body['detail'])).toMatch(detail);
-  await expect.poll(() => orch.traced('authority', { reqId: body['req/id'] }), { timeout: 2_000 }).toEqual([code]);
+  await expect.poll(() => orch.traced('authority', { reqId: body['req/id'] })).toEqual([code]);
 }
 
 /** A raw node enrolled for real: its session, operator key and credential. */
@@ -98,8 +99,8 @@ describe('enrollment refusals (authority)', () => {
     const { proof: _dropped, ...noProof } = enrollBody(me, randomSigner(), token);
     expect(() => raw.connection.send('operator-enroll', noProof as never)).toThrow(/proof/);
     raw.connection.socket.send(raw.connection.session.channel.seal(encodeDeterministic({ 'msg/kind': 'operator-enroll', body: noProof })), { binary: true });
-    await expect.poll(() => raw.messages.some((m) => m.kind === 'error' && (m.body as { code: string; 're/id'?: string }).code === 'E_PROTO_INVALID' && (m.body as { 're/id'?: string })['re/id'] === undefined), { timeout: 2_000 }).toBe(true);
-    await expect.poll(() => orch.traced('session', { peer: me.nodeId }), { timeout: 2_000 }).toEqual(['E_PROTO_INVALID']);
+    await expect.poll(() => raw.messages.some((m) => m.kind === 'error' && (m.body as { code: string; 're/id'?: string }).code === 'E_PROTO_INVALID' && (m.body as { 're/id'?: string })['re/id'] === undefined)).toBe(true);
+    await expect.poll(() => orch.traced('session', { peer: me.nodeId })).toEqual(['E_PROTO_INVALID']);
     // The token is still good after all of that.
     const good = enrollBody(me, randomSigner(), token);
     raw.connection.send('operator-enroll', good);
@@ -125,7 +126,7 @@ describe('enrollment refusals (authority)', () => {
     const raw = await orch.session(me);
     await expectRefusal(orch, raw, 'operator-enroll', enrollBody(me, randomSigner(), `pnode-enroll-${'Q'.repeat(43)}`), 'E_HS_UNKNOWN_REF');
     const short = await orch.authority!.issueToken({ validForMs: 1 });
-    await new Promise((r) => setTimeout(r, 20));
+    await pause(20); // a token valid 1 ms has expired by now
     await expectRefusal(orch, raw, 'operator-enroll', enrollBody(me, randomSigner(), short.token), 'E_ADV_EXPIRED', /expired/);
     const cancelled = await orch.authority!.issueToken();
     expect(await orch.authority!.revoke(cancelled.tokenId, 'sent to the wrong person')).toBe(true);
@@ -185,7 +186,7 @@ describe('renewal and rotation refusals (authority)', () => {
     const orch = await orchestrator({ credentialValidityMs: 1_000 });
     const me = testIdentity(0x6a);
     const { raw, operator, credential } = await enrolled(orch, me);
-    await new Promise((r) => setTimeout(r, Date.parse(credential['valid-until']) - Date.now() + 50));
+    await pause(Date.parse(credential['valid-until']) - Date.now() + 50); // until the credential has expired
     await expectRefusal(orch, raw, 'operator-renew', renewBody(me, operator, credential['credential/id']), 'E_ADV_EXPIRED', /expired/);
   });
 });
@@ -238,7 +239,7 @@ describe('attestation refusals (the orchestrator trust check)', () => {
     const { raw, operator, credential } = await enrolled(orch, me);
     expect((await register(raw, attestedDescriptor(me, credential, operator), 'reg:fresh')).body['trust']).toBe('trusted');
     // No new registration: the periodic re-check takes the trust away once the credential ends.
-    await expect.poll(() => orch.core.registry.get(me.nodeId)?.trust, { timeout: 5_000 }).toBe('untrusted');
+    await expect.poll(() => orch.core.registry.get(me.nodeId)?.trust).toBe('untrusted');
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(credential['valid-until']));
     const late = attestedDescriptor(me, credential, operator);
     expect((await register(raw, late, 'reg:late')).body['trust']).toBe('untrusted');
@@ -271,7 +272,7 @@ describe('refusals the PNode sees', () => {
     });
     nodes.push(runtime);
     const { membership, trusted, availability } = parts!;
-    await expect.poll(() => membership.state().orchestrators?.[0]?.status, { timeout: 10_000 }).toBe('registered');
+    await expect.poll(() => membership.state().orchestrators?.[0]?.status).toBe('registered');
     return { runtime, trusted, control: new NodeControl(runtime, { sources: [membership, trusted], availability }) };
   }
   const contributorTraces = (runtime: NodeRuntime) => runtime.traces.recent(1_000).filter((e) => e['event/type'] === 'error/occurred' && e.detail?.['phase'] === 'trusted-registration').map((e) => e.detail?.['code']);

@@ -42,7 +42,7 @@ beforeAll(async () => {
   await net.waitContributing();
   breakFor.set(net.contributors[0]!.nodeId, 'truncate');
   breakFor.set(net.contributors[1]!.nodeId, 'flip');
-}, 60_000);
+});
 
 afterAll(async () => {
   await net?.stop();
@@ -52,7 +52,7 @@ describe('blob shipping', () => {
   it('a PNode without a task\'s module and input file fetches them in chunks, refusing broken ones and asking again', async () => {
     for (const c of net.contributors) expect(await c.host.modules.has(bigHash)).toBe(false);
     const { batch } = await submitBatch(net, 'stat', probe.bytes, [statTask('first'), statTask('second')], [big]);
-    await waitBatch(net, batch, 60_000);
+    await waitBatch(net, batch);
     const results = await net.project.results(batch);
     for (const result of results) expect(decode(TestProject.stdout(result))).toMatch(new RegExp(`^size ${big.length} `));
     const [truncated, flipped] = net.contributors;
@@ -67,16 +67,16 @@ describe('blob shipping', () => {
     // The flipped bytes passed every chunk check, failed the blob's hash, and the blob came again.
     expect(deliveries.filter((d) => d.pnode === flipped!.nodeId && d.delivery === 2).map((d) => d.index).sort()).toEqual([0, 1, 2, 3]);
     expect(flipped!.runner.stats.chunksRefused).toBe(1);
-  }, 90_000);
+  });
 
   it('uses the cache the second time: no blob request, no chunk', async () => {
     const requests = net.contributors.map((c) => c.runner.stats.moduleRequests);
     const chunks = net.scheduler.counters.chunksSent;
     const { batch } = await submitBatch(net, 'stat again', probe.bytes, [statTask('third'), statTask('fourth')], [big]);
-    await waitBatch(net, batch, 60_000);
+    await waitBatch(net, batch);
     expect(net.contributors.map((c) => c.runner.stats.moduleRequests)).toEqual(requests);
     expect(net.scheduler.counters.chunksSent).toBe(chunks);
-  }, 90_000);
+  });
 
   it('refuses, with a coded error, a blob no task of the PNode needs', async () => {
     const refused = net.scheduler.counters.moduleRequestsRefused;

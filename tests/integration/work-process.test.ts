@@ -25,7 +25,7 @@ const base = (dir: string) => ['orchestrator', '--data-dir', dir, '--listen', 'w
 describe('pnode orchestrator --demo', () => {
   it('starts the demo: its first job waits in /jobs for PNodes', async () => {
     const dir = tempDir();
-    child = await spawnPnode([...base(dir), '--demo', 'mandelbrot:size=16,tiles=2,iterations=100'], { readyPattern: /work\s+demo mandelbrot:size=16,tiles=2,iterations=100/, timeoutMs: 30_000 });
+    child = await spawnPnode([...base(dir), '--demo', 'mandelbrot:size=16,tiles=2,iterations=100'], { readyPattern: /work\s+demo mandelbrot:size=16,tiles=2,iterations=100/ });
     const admin = await readAdminFile(dir);
     const response = await fetch(`${admin.url}/jobs`, { headers: { Authorization: `Bearer ${admin.token}` } });
     expect(response.status).toBe(200);
@@ -34,7 +34,7 @@ describe('pnode orchestrator --demo', () => {
     // The demo's work is in the job store, as any project's.
     expect(body).toMatchObject({ 'open-tasks': 4, batches: 1 });
     expect(await child.stop('SIGINT')).toBe(0);
-  }, 60_000);
+  });
 
   it('refuses a bad --demo with exit code 2', async () => {
     const dir = tempDir();

@@ -10,6 +10,7 @@ import type { SeedPeer } from '../../src-node/kernel/peers/peer-store.js';
 import type { TraceEventType } from '../../src-shared/protocol/trace.js';
 import { makeTempDir } from './temp-dir.js';
 import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
+import { PATIENCE_MS } from './wait.js';
 
 export const PNODE_BIN = fileURLToPath(new URL('../../bin/pnode.js', import.meta.url));
 
@@ -85,7 +86,7 @@ export function spawnPnode(args: readonly string[], options: { readyPattern?: Re
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`pnode ${args.join(' ')} did not start:\n${output}`));
-    }, options.timeoutMs ?? 20_000);
+    }, options.timeoutMs ?? PATIENCE_MS);
     const check = (): void => {
       const match = ready.exec(output);
       const id = /node\/id\s+(node:did:key:z\w+)/.exec(output);

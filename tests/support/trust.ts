@@ -21,6 +21,7 @@ import { openOutbound, type PeerConnection } from '../../src-node/kernel/connect
 import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
 import { systemClock } from '../../src-node/kernel/util/clock.js';
 import type { NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
+import { PATIENCE_MS, waitUntil } from './wait.js';
 
 export function keyOf(signer: Ed25519Signer): string {
   return fingerprintFromPublicKey(signer.publicKey);
@@ -46,14 +47,10 @@ export async function rawSession(identity: NodeIdentity, url: string): Promise<R
   return {
     connection,
     messages,
-    async answer(reqId, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = messages.find((m) => (m.body as { 're/id'?: string } | null)?.['re/id'] === reqId);
-        if (found) return { kind: found.kind, body: found.body as unknown as Record<string, unknown> };
-        if (Date.now() > deadline) throw new Error(`no answer to ${reqId} within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+    async answer(reqId, timeoutMs = PATIENCE_MS) {
+      let found: SessionMessage | undefined;
+      await waitUntil(() => (found = messages.find((m) => (m.body as { 're/id'?: string } | null)?.['re/id'] === reqId)) !== undefined, `the answer to ${reqId}`, timeoutMs, 10);
+      return { kind: found!.kind, body: found!.body as unknown as Record<string, unknown> };
     },
   };
 }

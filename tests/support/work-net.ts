@@ -23,6 +23,7 @@ import { CreditOutboxModule, type CreditOutboxModuleOptions } from '../../src-no
 import { CreditModule } from '../../src-node/contributor/credit/credit-module.js';
 import { type TaskResult, makeTaskResult } from '../../src-shared/vnode/task-result.js';
 import type { ContentHash } from '../../src-shared/vnode/content-hash.js';
+import { PATIENCE_MS, pause, waitUntil } from './wait.js';
 
 /** Limits of test contributors: the whole of one core, no pauses for battery or activity. */
 export const WORK_TEST_LIMITS: ContributionLimits = { ...DEFAULT_LIMITS, cpuPercent: 100, maxCores: 1, memoryPercent: 25, onlyWhenIdle: false, pauseOnBattery: false };
@@ -84,8 +85,6 @@ export interface WorkNet {
   stop(): Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 /** A PNode that lies well: it changes its stdout and sends the digest of what it changed it to. */
 export function lieWasi(result: TaskResult): TaskResult {
   if (result.status !== 'ok' || !result.wasi?.stdout) return result;
@@ -104,25 +103,17 @@ export async function submitBatch(net: WorkNet, name: string, module: Uint8Array
 }
 
 /** Waits until every task of the batch is decided (bounded), polling the job API. */
-export async function waitBatch(net: WorkNet, batch: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+export async function waitBatch(net: WorkNet, batch: string, timeoutMs = PATIENCE_MS): Promise<Record<string, unknown>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const view = await net.project.batch(batch);
     if (view['done'] === true) return view;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for batch ${batch}: ${JSON.stringify(view)}`);
-    await sleep(100);
+    await pause(100);
   }
 }
 
-/** Polls until `predicate` holds; throws after `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 20_000, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (predicate()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
+export { waitUntil };
 
 function config(dataDir: string, role: NodeConfig['role'], listen: readonly string[], limits: ContributionLimits, warn: (line: string) => void): NodeConfig {
   return {
@@ -212,12 +203,12 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
     dataDir: root,
     project: TestProject.fromByte(0x51, (request) => schedulerModule!.api.handle(request), orchestratorRuntime.identity.nodeId),
     addContributor,
-    async trust(contributor, timeoutMs = 10_000) {
+    async trust(contributor, timeoutMs = PATIENCE_MS) {
       trusted.add(contributor.nodeId);
       contributor.membership.link(orchestratorRuntime.identity.nodeId)?.register();
       await waitUntil(() => orchestrator.registry.get(contributor.nodeId)?.trust === 'trusted', 'the trust hook to be asked again', timeoutMs);
     },
-    async waitContributing(timeoutMs = 30_000) {
+    async waitContributing(timeoutMs = PATIENCE_MS) {
       await waitUntil(
         () => contributors.every((c) => {
           const entry = orchestrator.registry.get(c.nodeId);
@@ -233,8 +224,8 @@ export async function startWorkNet(options: WorkNetOptions): Promise<WorkNet> {
         for (const runtime of [...runtimes].reverse()) await runtime.stop().catch(() => undefined);
         // A VNode host may still flush its counters just after stopping (its writes make their
         // directory again): remove, wait a moment, and remove once more.
-        for (const pause of [50, 500]) {
-          await sleep(pause);
+        for (const ms of [50, 500]) {
+          await pause(ms);
           try {
             rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
           } catch {

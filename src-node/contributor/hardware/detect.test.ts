@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { checkHardwareSummary } from '../../../src-shared/hardware/hardware-summary-gate.js';
 import type { HardwareProbe, HardwareWarningReason } from '../../../src-shared/hardware/hardware-summary.js';
 import { ManualClock } from '../../kernel/util/clock.js';
@@ -13,6 +13,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 const GiB = 1024 ** 3;
@@ -113,7 +116,12 @@ describe('detectHardware mapping', () => {
 
   it('failing probes, rejected or thrown, become warnings and never an exception', async () => {
     const failures: Array<[HardwareProbe, HardwareWarningReason, unknown]> = [];
-    const summary = await detectHardware({
+    // The disk probe reads the real data dir first: the probe timeout is a fake timer, moved only
+    // once that probe has failed, so a slow disk on a busy machine cannot turn "failed" into "timeout".
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let diskAsked!: () => void;
+    const asked = new Promise<void>((resolve) => (diskAsked = resolve));
+    const detecting = detectHardware({
       dataDir: dir,
       probes: {
         cpu: () => {
@@ -122,11 +130,18 @@ describe('detectHardware mapping', () => {
         mem: () => Promise.reject(new Error('no /proc/meminfo')),
         osInfo: hanging,
         graphics: () => Promise.reject(new Error('lspci missing')),
-        fsSize: () => Promise.reject(new Error('df missing')),
+        fsSize: () => {
+          diskAsked();
+          return Promise.reject(new Error('df missing'));
+        },
       },
       timeoutMs: 50,
       onProbeFailure: (probe, reason, error) => failures.push([probe, reason, error]),
     });
+    await asked;
+    await new Promise((resolve) => setImmediate(resolve));
+    await vi.advanceTimersByTimeAsync(50);
+    const summary = await detecting;
     expect(summary.warnings).toEqual([
       { probe: 'cpu', reason: 'failed' },
       { probe: 'memory', reason: 'failed' },

@@ -56,7 +56,7 @@ describe('the vnode-host runtime module', () => {
     expect(module.suspendReasons()).toEqual([]);
     await node.updateSettings((s) => ({ ...s, contributionEnabled: true, snoozedUntil: node.clock.now() + 300 }));
     expect(host.pausedBy()).toEqual(['snoozed']);
-    await waitFor(() => host.pausedBy().length === 0, 'the snooze to end', 5_000);
+    await waitFor(() => host.pausedBy().length === 0, 'the snooze to end');
 
     await node.updateSettings((s) => ({ ...s, limits: { ...s.limits, cpuPercent: 30, maxCores: 1 } }));
     expect(host.limits).toMatchObject({ cpuPercent: 30, maxCores: 1 });

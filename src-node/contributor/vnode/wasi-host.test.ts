@@ -7,7 +7,7 @@ import { MAX_WASI_CREATED_ENTRIES, MAX_WASI_WRITTEN_BYTES } from '../../../src-s
 import { WASI_CLOCK_EPOCH_NS, WASI_CLOCK_TICK_NS } from '../../../src-shared/vnode/wasi-api.js';
 import { outputFile, wasiOutputDigest } from '../../../src-shared/vnode/wasi-output.js';
 import { wasiRandomKey, wasiRandomStream } from '../../../src-shared/vnode/wasi-random.js';
-import { type TestHost, processExists, sleep, startTestHost, waitFor } from '../../../tests/support/vnode/host-fixtures.js';
+import { type TestHost, cpuTicks, processExists, processState, sleep, startTestHost, waitFor, waitForCpuToSettle } from '../../../tests/support/vnode/host-fixtures.js';
 import { compileWat } from '../../../tests/support/vnode/wat.js';
 import { cacheModule, decode, text, wasiModule, wasiTaskFor } from '../../../tests/support/vnode/wasi-fixtures.js';
 import { WASI_TASKS_DIR } from './wasi-task-dir.js';
@@ -224,9 +224,18 @@ describe('WASI tasks: limits', () => {
     const pending = host.runTask(wasiTaskFor(module, { args: ['spin', String(rounds)], needs: { maxMs: 60_000 } }));
     await waitFor(() => (host.running()[0]?.cpuMs ?? 0) >= 200, 'the task to use some CPU');
     const beforePause = host.running()[0]!.cpuMs;
+    const pid = host.running()[0]!.pid!;
     host.pauseAll('contribution-off');
     const activeAtPause = host.running()[0]!.activeMs;
-    await sleep(1_500);
+    if (processState(pid) !== null) {
+      await waitFor(() => processState(pid) === 'T', 'the kernel to stop the process');
+      // Stopped, the process gets no CPU at all: the kernel's count of its CPU time stands still.
+      const ticks = cpuTicks(pid);
+      await sleep(1_500);
+      expect(cpuTicks(pid)).toBe(ticks);
+    } else {
+      await sleep(1_500);
+    }
     expect(host.running()[0]!.activeMs).toBe(activeAtPause);
     host.resumeAll();
     await waitFor(() => host.running()[0] === undefined || host.running()[0]!.cpuMs > beforePause, 'a CPU report after resuming');
@@ -244,7 +253,7 @@ describe('WASI tasks: limits', () => {
     const pending = host.runTask(wasiTaskFor(module, { args: ['tick', '6000000'], needs: { maxMs: 60_000 } }));
     await waitFor(() => (host.running()[0]?.cpuMs ?? 0) >= 200, 'the task to use some CPU');
     host.pauseAll('snoozed');
-    await sleep(400);
+    await waitForCpuToSettle(() => host.running()[0]!.cpuMs, 'the program to reach its next WASI call');
     const paused = host.running()[0]!.cpuMs;
     await sleep(1_200);
     expect(host.running()[0]!.cpuMs - paused).toBeLessThan(300);

@@ -69,13 +69,13 @@ describe('directory client', () => {
     const { module } = await directory();
     const { node: a } = await node({ directories: [module.url] });
     const first = a.advertisement!;
-    await expect.poll(() => module.store!.get(a.identity.nodeId)?.sequence, { timeout: 10_000 }).toBe(first['sequence/no']);
+    await expect.poll(() => module.store!.get(a.identity.nodeId)?.sequence).toBe(first['sequence/no']);
     const published = () => traces(a, 'advertisement/published').filter((e) => e.detail?.['via'] === 'directory');
-    await expect.poll(() => published().length, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => published().length).toBeGreaterThan(0);
     expect(published()[0]?.detail).toMatchObject({ via: 'directory', url: module.url, status: 201, 'sequence/no': first['sequence/no'] });
 
     const refreshed = (await a.publishAdvertisement())!;
-    await expect.poll(() => module.store!.get(a.identity.nodeId)?.sequence, { timeout: 10_000 }).toBe(refreshed['sequence/no']);
+    await expect.poll(() => module.store!.get(a.identity.nodeId)?.sequence).toBe(refreshed['sequence/no']);
     expect(module.store!.get(a.identity.nodeId)?.body.toString()).toBe(JSON.stringify(refreshed));
   });
 
@@ -84,7 +84,7 @@ describe('directory client', () => {
     const { node: a, client } = await node({ directories: [module.url], listenOn: false });
     expect(a.advertisement).toBeNull();
     expect(await client.publish()).toEqual([]);
-    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => client.status()[0]?.caughtUp).toBe(true);
     expect(module.store!.size).toBe(0);
   });
 
@@ -92,7 +92,7 @@ describe('directory client', () => {
     const { module } = await directory();
     const { node: a, client: clientA } = await node({ directories: [module.url] });
     const { node: b, client: clientB } = await node({ directories: [module.url] });
-    await expect.poll(() => module.store!.size, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => module.store!.size).toBe(2);
     await module.store!.idle(); // the feed serves rows once they are on disk
     await clientA.syncNow();
     await clientB.syncNow();
@@ -100,15 +100,15 @@ describe('directory client', () => {
     expect(b.peers.get(a.identity.nodeId)).toMatchObject({ source: 'directory' });
     expect(traces(a, 'peer/discovered').some((e) => e.peer === b.identity.nodeId && e.detail?.['via'] === 'directory')).toBe(true);
     expect(traces(a, 'advertisement/fetched').some((e) => e.detail?.['url'] === module.url && Number(e.detail?.['count']) >= 1)).toBe(true);
-    await expect.poll(() => a.connections.get(b.identity.nodeId)?.isOpen ?? b.connections.get(a.identity.nodeId)?.isOpen, { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => a.connections.get(b.identity.nodeId)?.isOpen ?? b.connections.get(a.identity.nodeId)?.isOpen).toBe(true);
   });
 
   it('fetches an advertisement by node-id for a node it has not synced yet', async () => {
     const { module } = await directory();
     const { node: c, client } = await node({ directories: [module.url], listenOn: false });
-    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => client.status()[0]?.caughtUp).toBe(true);
     const { node: b } = await node({ directories: [module.url] });
-    await expect.poll(() => module.store!.get(b.identity.nodeId), { timeout: 10_000 }).toBeDefined();
+    await expect.poll(() => module.store!.get(b.identity.nodeId)).toBeDefined();
     expect(c.peers.get(b.identity.nodeId)).toBeUndefined();
 
     const fetched = await client.fetchAdvertisement(b.identity.nodeId);
@@ -132,7 +132,7 @@ describe('directory client', () => {
     expect(module.store!.size).toBe(2);
 
     const { node: a, client } = await node({ directories: [module.url], listenOn: false });
-    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => client.status()[0]?.caughtUp).toBe(true);
     expect(a.peers.get(honest['node/id'])?.source).toBe('directory');
     expect(a.peers.get(victim.nodeId)).toBeUndefined();
     expect(a.advertisements.get(victim.nodeId)).toBeUndefined();
@@ -156,7 +156,7 @@ describe('directory client', () => {
       random,
       onSchedule: (_url, kind, delayMs, reason) => schedules.push({ kind, delayMs, reason }),
     });
-    await expect.poll(() => schedules.filter((s) => s.kind === 'sync').length, { timeout: 10_000 }).toBeGreaterThanOrEqual(6);
+    await expect.poll(() => schedules.filter((s) => s.kind === 'sync').length).toBeGreaterThanOrEqual(6);
     const syncDelays = schedules.filter((s) => s.kind === 'sync').slice(0, 6);
     expect(syncDelays.every((s) => s.reason === 'error')).toBe(true);
     expect(syncDelays.map((s) => s.delayMs)).toEqual([0, 1, 2, 3, 4, 5].map((attempt) => backoffDelayMs(attempt, random, backoff)));
@@ -168,9 +168,9 @@ describe('directory client', () => {
     expect(client.status()[0]!.syncFailures).toBeGreaterThanOrEqual(6);
 
     const back = await directory({ dataDir, listen: url });
-    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => client.status()[0]?.caughtUp).toBe(true);
     expect(client.status()[0]!.syncFailures).toBe(0);
-    await expect.poll(() => back.module.store!.get(a.identity.nodeId)?.sequence, { timeout: 10_000 }).toBe(a.advertisement!['sequence/no']);
+    await expect.poll(() => back.module.store!.get(a.identity.nodeId)?.sequence).toBe(a.advertisement!['sequence/no']);
   });
 
   it('keeps its cursor across restarts, and starts over when the directory no longer knows it', async () => {
@@ -196,7 +196,7 @@ describe('directory client', () => {
     fresh.module.store!.put(later);
     await fresh.module.store!.idle();
     const { node: again, client: clientAgain } = await node({ directories: [url], listenOn: false, dataDir: nodeData });
-    await expect.poll(() => clientAgain.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => clientAgain.status()[0]?.caughtUp).toBe(true);
     expect(clientAgain.status()[0]!.cursor).not.toBe(cursor);
     expect(again.peers.get(later['node/id'])?.source).toBe('directory');
   });
@@ -209,7 +209,7 @@ describe('directory client', () => {
     const nodeData = makeTempDir('pnode-node-cursor-').path;
     writeFileSync(join(nodeData, DIRECTORY_CURSORS_FILE), '{"cursors": {"x": ');
     const { node: a, client } = await node({ directories: [module.url], listenOn: false, dataDir: nodeData });
-    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => client.status()[0]?.caughtUp).toBe(true);
     expect(a.peers.get(known['node/id'])?.source).toBe('directory');
     expect(readdirSync(nodeData).some((f) => f.startsWith(`${DIRECTORY_CURSORS_FILE}.corrupt-`))).toBe(true);
   });
@@ -220,7 +220,7 @@ describe('directory client', () => {
     expect(client.directories()).toEqual([]);
     await a.updateSettings((s) => ({ ...s, directories: [module.url] }));
     expect(client.directories()).toEqual([module.url]);
-    await expect.poll(() => module.store!.get(a.identity.nodeId), { timeout: 10_000 }).toBeDefined();
+    await expect.poll(() => module.store!.get(a.identity.nodeId)).toBeDefined();
     await a.updateSettings((s) => ({ ...s, directories: [] }));
     expect(client.directories()).toEqual([]);
   });
@@ -230,11 +230,11 @@ describe('directory client', () => {
     const { module } = await directory({ listen: 'https://127.0.0.1:0', tls: { certFile: cert.certFile, keyFile: cert.keyFile } });
     expect(module.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const { node: trusting, client } = await node({ directories: [module.url], trustCa: [cert.certFile] });
-    await expect.poll(() => module.store!.get(trusting.identity.nodeId), { timeout: 10_000 }).toBeDefined();
-    await expect.poll(() => client.status()[0]?.caughtUp, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => module.store!.get(trusting.identity.nodeId)).toBeDefined();
+    await expect.poll(() => client.status()[0]?.caughtUp).toBe(true);
 
     const { node: stranger, client: strangerClient } = await node({ directories: [module.url], listenOn: false });
-    await expect.poll(() => strangerClient.status()[0]?.syncFailures, { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => strangerClient.status()[0]?.syncFailures).toBeGreaterThan(0);
     const refused = traces(stranger, 'error/occurred').find((e) => e.detail?.['url'] === module.url);
     expect(refused?.detail).toMatchObject({ code: 'E_TRANSPORT_REJECTED', op: 'sync' });
   });

@@ -143,8 +143,7 @@ describe('probeKeychain', () => {
     expect((await probeKeychain({ loader: async () => slow, timeoutMs: 20 })).ok).toBe(false);
     expect(unansweredKeychainCalls()).toBe(before + 1);
     answer();
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(unansweredKeychainCalls()).toBe(before);
+    await expect.poll(() => unansweredKeychainCalls()).toBe(before);
   });
 
   it('reports a keychain that fails with its own message', async () => {

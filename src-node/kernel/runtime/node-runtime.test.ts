@@ -14,6 +14,7 @@ import type { PeerExchangeBody } from '../../../src-shared/protocol/messages/dis
 import { freePort } from '../../../tests/support/ports.js';
 import { makeTempDir } from '../../../tests/support/temp-dir.js';
 import { testIdentity } from '../../../tests/support/identities.js';
+import { pause, waitUntil } from '../../../tests/support/wait.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -56,23 +57,27 @@ describe('a node whose modules are still starting', () => {
     const starting = NodeRuntime.launch(config, (runtime) => [slow.module(runtime)]);
     // The listener is up while the module waits: open a session and send at once.
     let peer: PeerConnection | undefined;
-    for (let i = 0; i < 200 && !peer; i++) {
-      peer = await openOutbound(
-        { crypto: nativeCrypto, identity: testIdentity(0x61), clock: systemClock, nonces: new HandshakeNonceCache() },
-        { url: `ws://127.0.0.1:${port}/peer`, transport: { policy: { insecureLoopback: true } } },
-      ).catch(() => undefined);
-      if (!peer) await new Promise((r) => setTimeout(r, 25));
-    }
+    await waitUntil(
+      async () =>
+        (peer = await openOutbound(
+          { crypto: nativeCrypto, identity: testIdentity(0x61), clock: systemClock, nonces: new HandshakeNonceCache() },
+          { url: `ws://127.0.0.1:${port}/peer`, transport: { policy: { insecureLoopback: true } } },
+        ).catch(() => undefined)) !== undefined,
+      'a session with the starting node',
+      undefined,
+      25,
+    );
     expect(peer).toBeDefined();
     cleanups.push(() => peer!.terminate());
     peer!.start();
     expect(peer!.send('peer-exchange', { 'req/id': 'px:early', want: 4 })).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
+    // A window in which the message must stay held: no handler has been registered for it.
+    await pause(200);
     expect(slow.received).toEqual([]);
     slow.open();
     const runtime = await starting;
     cleanups.push(() => runtime.stop());
-    await expect.poll(() => slow.received.map((b) => b['req/id']), { timeout: 5_000 }).toEqual(['px:early']);
+    await expect.poll(() => slow.received.map((b) => b['req/id'])).toEqual(['px:early']);
     expect(peer!.isOpen).toBe(true);
   });
 });

@@ -32,7 +32,7 @@ describe('pnode directory', () => {
     cleanups.push(dir.cleanup);
     const stop = new AbortController();
     const running = run(['--data-dir', dir.path, '--listen', 'http://127.0.0.1:0', '--insecure-loopback', '--keystore', 'file', '--peer-listen', 'ws://127.0.0.1:0/peer'], stop.signal);
-    await expect.poll(() => /directory\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(running.output())?.[1], { timeout: 15_000 }).toBeDefined();
+    await expect.poll(() => /directory\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(running.output())?.[1]).toBeDefined();
     const url = /directory\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(running.output())![1]!;
     const nodeId = /node\/id\s+(node:did:key:z\w+)/.exec(running.output())![1]!;
     expect(running.output()).toMatch(/pnode .* \(directory\)/);

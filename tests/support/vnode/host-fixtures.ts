@@ -5,7 +5,8 @@ import type { ContentHash } from '../../../src-shared/vnode/content-hash.js';
 import type { VNodeTask, WorkloadNeeds } from '../../../src-shared/vnode/workload.js';
 import { VNodeHost, type VNodeHostOptions } from '../../../src-node/contributor/vnode/vnode-host.js';
 import { compileWat } from './wat.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { pause, waitUntil } from '../wait.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -65,17 +66,52 @@ export function u32(value: number): Uint8Array {
   return out;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waiting, as every test waits (tests/support/wait.ts): `sleep` only for a window in which nothing may happen. */
+export { pause as sleep, waitUntil as waitFor };
+
+/** The fields of /proc/<pid>/stat after the command name, or null where there is no /proc. */
+function procStat(pid: number): string[] | null {
+  const path = `/proc/${pid}/stat`;
+  if (!existsSync(path)) return null;
+  try {
+    const stat = readFileSync(path, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return null; // the process ended between the two calls
+  }
 }
 
-/** Polls until `predicate` holds; throws after `timeoutMs` (bounded in time and count). */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000, stepMs = 10): Promise<void> {
-  for (let waited = 0; waited <= timeoutMs; waited += stepMs) {
-    if (predicate()) return;
-    await sleep(stepMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+/** The OS state letter of a process (R running, S sleeping, T stopped), where /proc exists. */
+export function processState(pid: number): string | null {
+  return procStat(pid)?.[0] ?? null;
+}
+
+/** utime + stime of a process, in clock ticks, from the kernel (null where there is no /proc). */
+export function cpuTicks(pid: number): number | null {
+  const fields = procStat(pid);
+  return fields ? Number(fields[11]) + Number(fields[12]) : null;
+}
+
+/** A task whose CPU time grows by less than this over SETTLE_WINDOW_MS is no longer computing. */
+const SETTLED_CPU_MS = 50;
+/** Longer than two of the sandbox's CPU reports (CPU_REPORT_MS). */
+const SETTLE_WINDOW_MS = 500;
+
+/**
+ * Waits until the CPU time `cpuMs` reads stops growing (less than SETTLED_CPU_MS over a window):
+ * a cooperative pause, which a module reaches at its next yield, has taken effect.
+ */
+export async function waitForCpuToSettle(cpuMs: () => number, what: string): Promise<void> {
+  let last = cpuMs();
+  let since = Date.now();
+  await waitUntil(() => {
+    if (Date.now() - since < SETTLE_WINDOW_MS) return false;
+    const now = cpuMs();
+    const settled = now - last < SETTLED_CPU_MS;
+    last = now;
+    since = Date.now();
+    return settled;
+  }, what);
 }
 
 /** True while a process with this pid exists. */
