@@ -11,7 +11,11 @@
 //   credentials, a query or a fragment;
 // - at least one entry point (a seed, a directory or an orchestrator);
 // - psk/hint only with join/policy psk, and never anything that looks like a key;
-// - registration-authority/key a strictly valid did:key fingerprint.
+// - registration-authority/key a strictly valid did:key fingerprint;
+// - trust/roots (issue 12): PEM CA certificates a member trusts for the network's wss:// and https://
+//   services beside the system's roots — certificate blocks only (never a private key), each
+//   well-formed base64 inside its armour;
+// - descriptor/url (issue 12): where the owner publishes renewed versions, http(s)://.
 import { ProtocolError, type Result, attempt, fail, ok } from '../protocol/errors.js';
 import { verifyArtifact } from '../protocol/verify.js';
 import { signArtifact } from '../protocol/signing.js';
@@ -48,6 +52,16 @@ export interface NetworkOrchestrator {
   readonly 'endpoint/url': string;
 }
 
+/** A CA certificate (PEM) members trust for this network's services, beside the system's roots. */
+export interface NetworkTrustRoot {
+  readonly pem: string;
+  readonly label?: string;
+}
+
+/** Most trust roots one descriptor carries, and the longest PEM text of one. */
+export const NETWORK_TRUST_ROOTS_MAX = 4;
+export const NETWORK_TRUST_ROOT_MAX_CHARS = 8_192;
+
 /** network-descriptor.v1 after verification. */
 export interface NetworkDescriptor {
   readonly 'schema/v': 1;
@@ -62,6 +76,8 @@ export interface NetworkDescriptor {
   readonly 'join/policy': JoinPolicy;
   readonly 'psk/hint'?: string;
   readonly 'registration-authority/key'?: string;
+  readonly 'trust/roots'?: readonly NetworkTrustRoot[];
+  readonly 'descriptor/url'?: string;
   readonly signature: { readonly alg: 'ed25519'; readonly value: string };
   readonly [extra: string]: unknown;
 }
@@ -76,6 +92,8 @@ export interface NetworkDescriptorInput {
   readonly joinPolicy: JoinPolicy;
   readonly pskHint?: string | undefined;
   readonly registrationAuthorityKey?: string | undefined;
+  readonly trustRoots?: readonly { readonly pem: string; readonly label?: string | undefined }[];
+  readonly descriptorUrl?: string | undefined;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
   readonly validForMs: number;
@@ -116,6 +134,21 @@ function checkUrl(text: string, schemes: readonly string[], path: string): void 
   if (url.search || url.hash) throw invalid(path, 'must carry no query or fragment');
 }
 
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----/g;
+
+/** One or more CERTIFICATE blocks and nothing else but whitespace; never a key. */
+function checkTrustRoot(pem: string, path: string): void {
+  if (/PRIVATE KEY/.test(pem)) throw invalid(path, 'holds a private key; a trust root is a CA certificate only');
+  let blocks = 0;
+  const rest = pem.replace(PEM_BLOCK, (_all, label: string) => {
+    if (label !== 'CERTIFICATE') throw invalid(path, `holds a ${label} block; only CERTIFICATE blocks are trust roots`);
+    blocks++;
+    return '';
+  });
+  if (blocks === 0) throw invalid(path, 'holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)');
+  if (rest.trim() !== '') throw invalid(path, 'holds text outside its certificate blocks');
+}
+
 /** The rules beyond the schema (see the head of this file); throws E_PROTO_INVALID. */
 export function checkNetworkDescriptorSemantics(descriptor: NetworkDescriptor): void {
   if (!(parseTimestamp(descriptor['expires-at']) > parseTimestamp(descriptor['created-at']))) {
@@ -154,6 +187,9 @@ export function checkNetworkDescriptorSemantics(descriptor: NetworkDescriptor): 
       throw invalid('$["registration-authority/key"]', error instanceof ProtocolError ? error.detail : 'not a key fingerprint');
     }
   }
+  (descriptor['trust/roots'] ?? []).forEach((root, i) => checkTrustRoot(root.pem, `$["trust/roots"][${i}].pem`));
+  const url = descriptor['descriptor/url'];
+  if (url !== undefined) checkUrl(url, DIRECTORY_SCHEMES, '$["descriptor/url"]');
 }
 
 /**
@@ -189,6 +225,10 @@ export function buildNetworkDescriptor(input: NetworkDescriptorInput, signer: Ed
     'join/policy': input.joinPolicy,
     ...(input.pskHint !== undefined ? { 'psk/hint': input.pskHint } : {}),
     ...(input.registrationAuthorityKey !== undefined ? { 'registration-authority/key': input.registrationAuthorityKey } : {}),
+    ...(input.trustRoots && input.trustRoots.length > 0
+      ? { 'trust/roots': input.trustRoots.map((r) => ({ pem: r.pem, ...(r.label !== undefined ? { label: r.label } : {}) })) }
+      : {}),
+    ...(input.descriptorUrl !== undefined ? { 'descriptor/url': input.descriptorUrl } : {}),
   };
   const signed = signArtifact(NETWORK_DESCRIPTOR_SCHEMA, payload, signer);
   return verifyNetworkDescriptor(signed, { crypto, now: input.createdAt });
@@ -220,6 +260,11 @@ export function networkDirectories(descriptor: NetworkDescriptor): string[] {
 
 export function networkOrchestrators(descriptor: NetworkDescriptor): { nodeId: NodeId; url: string }[] {
   return descriptor.orchestrators.map((o) => ({ nodeId: o['node/id'], url: o['endpoint/url'] }));
+}
+
+/** The trust roots' PEM texts (empty when the network's services use publicly trusted certificates). */
+export function networkTrustRoots(descriptor: NetworkDescriptor): string[] {
+  return (descriptor['trust/roots'] ?? []).map((root) => root.pem);
 }
 
 export function descriptorExpiresAt(descriptor: NetworkDescriptor): number {
