@@ -2,7 +2,7 @@
 // serving the signed advertisement cache over HTTPS until Ctrl-C.
 import type { CommandSpec, OptionSpec, ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
-import { NODE_FLAGS_BUT_LISTEN, nodeConfigFrom } from '../config/node-flags.js';
+import { NODE_FLAGS_BUT_LISTEN, hostOptionsFrom, nodeConfigFrom } from '../config/node-flags.js';
 import { hostNodeUntilSignal } from '../node-host.js';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
 import { DEFAULT_DIRECTORY_LIMITS, type DirectoryLimits } from '../../services/directory/directory-http.js';
@@ -54,7 +54,7 @@ export const directoryCommand: CommandSpec = {
     const config = nodeConfigFrom(nodeArgs, 'directory', context.cwd, (line) => context.stderr(`${line}\n`));
     return hostNodeUntilSignal(
       () => directoryNode({ ...config, directory: { listen, limits, tls: config.tls } }),
-      { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined },
+      hostOptionsFrom(args),
       context,
     );
   },

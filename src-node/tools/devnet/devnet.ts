@@ -7,7 +7,7 @@
 // It is a development tool: keys live in plain files (--keystore file) and sessions are plain
 // ws:// on loopback (--insecure-loopback). Children run in their own process group, so Ctrl-C
 // reaches the devnet only, which then stops them: SIGINT, and SIGKILL after STOP_GRACE_MS.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -31,6 +31,30 @@ const OUTPUT_TAIL_LINES = 40;
 export interface PnodeCli {
   readonly command: string;
   readonly args: readonly string[];
+  /**
+   * How a child is started (default: a child process of `command args…`). The desktop app passes
+   * Electron utility processes: a packaged app cannot run its binary as plain Node.
+   */
+  readonly spawn?: DevnetSpawn;
+}
+
+/** The part of a child process the devnet uses (node's ChildProcess has it; so can an adapter). */
+export interface DevnetProcess {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  once(event: 'exit', listener: (code: number | null) => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export type DevnetSpawn = (args: readonly string[], options: { readonly detached: boolean }) => DevnetProcess;
+
+function spawnPnode(cli: PnodeCli, args: readonly string[], detached: boolean): DevnetProcess {
+  if (cli.spawn) return cli.spawn(args, { detached });
+  return spawn(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached });
 }
 
 export interface DevnetOptions {
@@ -40,6 +64,8 @@ export interface DevnetOptions {
   readonly heartbeatIntervalMs?: number;
   /** Serve each node's dashboard (`pnode node --ui`). */
   readonly ui?: boolean;
+  /** Every child stops when this process is gone (SIGKILL included): `--parent-pid`. */
+  readonly parentPid?: number;
   /** Progress lines for the operator. */
   readonly log?: (line: string) => void;
   readonly startTimeoutMs?: number;
@@ -63,13 +89,21 @@ export interface DevnetFile {
    * with the orchestrator's admin token. Null when this binary's orchestrator has no --authority.
    */
   readonly authority: { readonly key: string; readonly 'data-dir': string; readonly 'tokens-url': string } | null;
-  readonly nodes: ReadonlyArray<{ readonly 'node-id': string; readonly pid: number; readonly 'data-dir': string; readonly 'control-url': string; readonly 'control-token': string }>;
+  readonly nodes: ReadonlyArray<{
+    readonly 'node-id': string;
+    readonly pid: number;
+    readonly 'data-dir': string;
+    readonly 'control-url': string;
+    readonly 'control-token': string;
+    /** The node's peer endpoint (a seed for a network descriptor). */
+    readonly 'peer-url': string;
+  }>;
 }
 
 export interface DevnetChild {
   readonly name: string;
   readonly dataDir: string;
-  readonly process: ChildProcess;
+  readonly process: DevnetProcess;
   readonly logFile: string;
   nodeId: string | null;
   /** The dashboard URL (with --ui). */
@@ -103,7 +137,7 @@ function freePort(): Promise<number> {
 /** Runs `pnode <args>` to completion (a help text, a probe): exit code and output. */
 function runToEnd(cli: PnodeCli, args: readonly string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
-    const child = spawn(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnPnode(cli, args, false);
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -122,7 +156,7 @@ function runToEnd(cli: PnodeCli, args: readonly string[], timeoutMs = 20_000): P
 function spawnChild(cli: PnodeCli, name: string, dataDir: string, args: readonly string[]): DevnetChild {
   const logFile = join(dataDir, 'devnet-output.log');
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawnPnode(cli, args, true);
   const tail: string[] = [];
   let text = '';
   const take = (chunk: Buffer): void => {
@@ -157,7 +191,7 @@ function spawnChild(cli: PnodeCli, name: string, dataDir: string, args: readonly
   };
 }
 
-function isRunning(child: ChildProcess): boolean {
+function isRunning(child: DevnetProcess): boolean {
   return child.exitCode === null && child.signalCode === null && child.pid !== undefined;
 }
 
@@ -227,7 +261,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   };
 
   try {
-    const common = ['--insecure-loopback', '--keystore', 'file'];
+    const common = ['--insecure-loopback', '--keystore', 'file', ...(options.parentPid !== undefined ? ['--parent-pid', String(options.parentPid)] : [])];
     const nodeHelp = (await runToEnd(options.cli, ['node', '--help'])).output;
     if (!nodeHelp.includes('--orchestrator')) throw new Error('this pnode binary has no "node --orchestrator" option; rebuild it (npm run build)');
     const hasDirectoryOption = /--directory\b/.test(nodeHelp);
@@ -294,7 +328,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       child.nodeId = nodeId!;
       const control = await readControlFile(dataDir);
       child.uiUrl = control.uiUrl;
-      nodes[i - 1] = { 'node-id': nodeId!, pid: child.process.pid!, 'data-dir': dataDir, 'control-url': control.url, 'control-token': control.token };
+      nodes[i - 1] = { 'node-id': nodeId!, pid: child.process.pid!, 'data-dir': dataDir, 'control-url': control.url, 'control-token': control.token, 'peer-url': url! };
       log(`${name.padEnd(13)} ${nodeId}  pid ${child.process.pid}${control.uiUrl ? `  dashboard ${control.uiUrl}` : ''}`);
       return `${nodeId}@${url}`;
     };
