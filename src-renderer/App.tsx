@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
+import { JoinConfirmation } from './components/JoinConfirmation.js';
 import { NavBar } from './components/NavBar.js';
 import { NodeIdText } from './components/NodeIdText.js';
 import { Notices } from './components/Notices.js';
@@ -107,6 +108,7 @@ export function App({ initialScreen = 'dashboard' }: { initialScreen?: ScreenId 
           )}
         </main>
       </div>
+      {node !== null && <JoinConfirmation />}
       {node !== null && (
         <footer className="app-footer">
           <span>PNode {node.version}</span>

@@ -96,4 +96,11 @@ export const COMMAND_LABEL: Record<CommandName, string> = {
   'allowlist-remove': 'remove from the allowlist',
   'set-launch-at-login': 'change launch at login',
   'send-signal-marker': 'send the signal marker',
+  'open-invite': 'open the invite',
+  'dismiss-invite': 'cancel the invite',
+  'join-network': 'join the network',
+  'leave-network': 'leave the network',
+  'forget-network': 'forget the network',
+  'list-networks': 'list the networks',
+  'try-local-network': 'start a test network on this computer',
 };

@@ -59,7 +59,7 @@ export interface NodeStoreState {
 export type NodeStore = StoreApi<NodeStoreState>;
 
 /** Commands that count as the volunteer having dealt with their identity. */
-const IDENTITY_ACTIONS: readonly CommandName[] = ['join', 'import-identity', 'export-identity'];
+const IDENTITY_ACTIONS: readonly CommandName[] = ['join', 'join-network', 'try-local-network', 'import-identity', 'export-identity'];
 
 export function createNodeStore(bridge: UiBridge): NodeStore {
   let nextCommandId = 1;
