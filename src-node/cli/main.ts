@@ -2,6 +2,7 @@
 import { runCommand } from './run.js';
 import { rootCommand } from './commands/index.js';
 import { unansweredKeychainCalls } from '../kernel/identity/keychain-keystore.js';
+import { commandLine } from './argv.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -21,7 +22,7 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-const code = await runCommand(rootCommand, process.argv.slice(2), {
+const code = await runCommand(rootCommand, commandLine(process.argv), {
   signal: stop.signal,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -90,6 +90,7 @@ export class NetworkHost implements ControlHandler {
   private readonly listeners = new Set<(event: ControlEvent) => void>();
   private unsubscribe: (() => void) | null = null;
   private pending: InvitePreview | null = null;
+  private refusedInvite: NetworkBookView['refusedInvite'] = null;
   private switching: NetworkBookView['switching'] = null;
   private problem: NetworkBookView['problem'] = null;
   private queue: Promise<unknown> = Promise.resolve();
@@ -243,8 +244,14 @@ export class NetworkHost implements ControlHandler {
       try {
         return await this.networkCommand(command as CommandOf<NetworkCommandName>);
       } catch (error) {
-        if (error instanceof ProtocolError) return refused(error);
-        return failed(error instanceof Error ? error.message : String(error));
+        const result = error instanceof ProtocolError ? refused(error) : failed(error instanceof Error ? error.message : String(error));
+        if (command.command === 'open-invite' && command.fromLink === true && !result.ok) {
+          // A link from outside the window: the window shows why it was refused.
+          this.pending = null;
+          this.refusedInvite = { code: result.error.protocolCode ?? result.error.code, message: result.error.message };
+          this.bookChanged();
+        }
+        return result;
       }
     }
     const node = this.current;
@@ -307,6 +314,7 @@ export class NetworkHost implements ControlHandler {
       known: this.knownViews(),
       defaultNetwork: this.defaultNetwork ? networkDetails(this.defaultNetwork) : null,
       pendingInvite: this.pending,
+      refusedInvite: this.refusedInvite,
       switching: this.switching,
       problem: this.problem,
       canTryLocal: this.options.localNetwork !== undefined,
@@ -329,11 +337,13 @@ export class NetworkHost implements ControlHandler {
           needsKey: resolved.descriptor['join/policy'] === 'psk' && (await this.book.psk(id)) === undefined,
         };
         this.pending = preview;
+        this.refusedInvite = null;
         this.bookChanged();
         return { ok: true, value: preview };
       }
       case 'dismiss-invite':
         this.pending = null;
+        this.refusedInvite = null;
         this.bookChanged();
         return { ok: true, value: null };
       case 'list-networks':

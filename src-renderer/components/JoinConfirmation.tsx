@@ -14,6 +14,7 @@ import { TextField } from './TextField.js';
  */
 export function JoinConfirmation() {
   const pending = useNode((s) => s.node?.network.book?.pendingInvite ?? null);
+  const refusal = useNode((s) => s.node?.network.book?.refusedInvite ?? null);
   const current = useNode((s) => s.node?.network.book?.current ?? null);
   const limits = useNode((s) => s.node?.contribution.limits ?? DEFAULT_LIMITS);
   const send = useNode((s) => s.send);
@@ -30,9 +31,29 @@ export function JoinConfirmation() {
     if (pending) headingRef.current?.focus();
   }, [pending?.invite]);
 
-  if (pending === null) return null;
-  const { details } = pending;
   const cancel = (): void => void send({ command: 'dismiss-invite' });
+  if (pending === null) {
+    if (refusal === null) return null;
+    // A pnode:// link from outside the window that could not be used.
+    return (
+      <div className="dialog-backdrop">
+        <div className="dialog" role="alertdialog" aria-modal="true" aria-labelledby={titleId} onKeyDown={(e) => e.key === 'Escape' && cancel()}>
+          <h1 id={titleId} tabIndex={-1}>
+            This invite cannot be used
+          </h1>
+          <p>
+            {refusal.message} <span className="error-code">({refusal.code})</span>
+          </p>
+          <div className="form-actions">
+            <button type="button" className="button-primary" onClick={cancel}>
+              Close
+            </button>
+          </div>
+        </div>
+      </div>
+    );
+  }
+  const { details } = pending;
 
   const join = async (event: FormEvent): Promise<void> => {
     event.preventDefault();

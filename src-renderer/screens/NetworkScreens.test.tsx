@@ -32,7 +32,7 @@ function details(name: string, fields: Partial<NetworkDetailsView> = {}): Networ
 }
 
 function book(fields: Partial<NetworkBookView> = {}): NetworkBookView {
-  return { current: null, currentInvite: null, known: [], defaultNetwork: null, pendingInvite: null, switching: null, problem: null, canTryLocal: true, ...fields };
+  return { current: null, currentInvite: null, known: [], defaultNetwork: null, pendingInvite: null, refusedInvite: null, switching: null, problem: null, canTryLocal: true, ...fields };
 }
 
 function withBook(state: NodeState, fields: Partial<NetworkBookView>): NodeState {
@@ -120,6 +120,14 @@ describe('the Join confirmation', () => {
     fireEvent.change(within(dialog).getByLabelText('Network key'), { target: { value: 'ab'.repeat(32) } });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Join Secret Lab' }));
     await waitFor(() => expect(bridge.commands).toEqual([{ command: 'join-network', invite: LINK, psk: 'ab'.repeat(32) }]));
+  });
+
+  it('says why a link the system handed over was refused, with its code, until closed', () => {
+    const { bridge } = renderWithNode(<App />, withBook(sampleState(), { refusedInvite: { code: 'E_ADV_EXPIRED', message: 'This invite has expired. Nothing was changed.' } }));
+    const dialog = screen.getByRole('alertdialog', { name: 'This invite cannot be used' });
+    expect(dialog.textContent).toContain('E_ADV_EXPIRED');
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
+    expect(bridge.commands).toEqual([{ command: 'dismiss-invite' }]);
   });
 
   it('goes away when the node has no invite pending any more', () => {

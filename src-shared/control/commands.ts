@@ -83,7 +83,8 @@ export const COMMANDS = {
   'set-launch-at-login': answers<{ readonly launchAtLogin: boolean | null }>()({ enabled: boolField() }),
   'send-signal-marker': answers<{ readonly messageId: string }>()({ to: nodeIdField(), markerRef: textField(MAX_MARKER_REF_LENGTH) }),
   // Networks (issue 12). An invite is only read and shown until join-network: nothing changes before.
-  'open-invite': answers<InvitePreview>()({ invite: textField(INVITE_MAX_CHARS) }),
+  /** `fromLink`: the system handed the invite over (a pnode:// link); a refusal is then kept in the state to be shown. */
+  'open-invite': answers<InvitePreview>()({ invite: textField(INVITE_MAX_CHARS), fromLink: optional(boolField()) }),
   'dismiss-invite': answers<null>()({}),
   /** Exactly one of `invite` (a link or its text) and `networkId` (remembered, or the build's default); `psk` for a private network. */
   'join-network': answers<NetworkDetailsView>()({

@@ -81,6 +81,8 @@ export interface NetworkBookView {
   /** The network this build of the app offers on first run; null when it carries none. */
   readonly defaultNetwork: NetworkDetailsView | null;
   readonly pendingInvite: InvitePreview | null;
+  /** An invite link the system handed over (pnode://) that was refused: why, with its code, until dismissed. */
+  readonly refusedInvite: { readonly code: string; readonly message: string } | null;
   /** A change of network in progress. */
   readonly switching: 'joining' | 'leaving' | 'starting-local' | null;
   /** Why the node is in no network although it was in one (an expired descriptor, …), with its code. */

@@ -2,7 +2,6 @@
 // book (the one it joined last, from the dashboard or an invite), or from --network F at start;
 // with neither it starts in no network and its dashboard offers to join one (issue 12): the
 // build's default network, an invite, or a test network on this computer.
-import { join } from 'node:path';
 import type { CommandSpec } from '../args.js';
 import { UsageError } from '../args.js';
 import { NODE_FLAGS, hostOptionsFrom, nodeConfigFrom } from '../config/node-flags.js';
@@ -18,7 +17,7 @@ import { systemClock } from '../../kernel/util/clock.js';
 import { packagedNetworksDir, readDefaultNetwork } from '../../kernel/network/default-network.js';
 import { readNetworkDescriptorFile } from '../config/network-flags.js';
 import { devnetLocalNetwork } from '../../tools/devnet/local-network.js';
-import { resolve, dirname, basename } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 /** Where "Try it on this computer" keeps its test network, under the node's data dir. */
 export const LOCAL_NETWORK_DIR = 'local-network';
@@ -47,10 +46,15 @@ export const nodeCommand: CommandSpec = {
     // --network is checked exactly as before (E_… codes, the key of a psk network), then handed to the book.
     const withNetwork = await applyNetwork(base, args, { cwd: context.cwd });
     const given = withNetwork.network;
+    const directories = directoriesFromArgs(args);
+    const orchestrators = orchestratorTargetsFrom(args);
+    // A node told where its network is (a descriptor, or orchestrators, seeds, directories) joins it
+    // unless --no-join; one told nothing waits for the volunteer to choose (first run).
+    const toldWhere = given !== undefined || orchestrators.length > 0 || base.seeds.length > 0 || directories.length > 0;
     const config: ContributorNodeConfig = {
       ...base,
-      initialSettings: { joined: given !== undefined && args.options['no-join'] !== true },
-      contributor: { activity: 'headless' as const, directories: directoriesFromArgs(args), orchestrators: orchestratorTargetsFrom(args) },
+      initialSettings: { joined: toldWhere && args.options['no-join'] !== true },
+      contributor: { activity: 'headless' as const, directories, orchestrators },
     };
     const now = systemClock.now();
     const defaultOption = args.options['default-network'] as string | undefined;
