@@ -100,6 +100,8 @@ export class NetworkHost implements ControlHandler {
   private readonly crypto: CryptoProvider;
   private readonly clock: Clock;
   private readonly defaultNetwork: NetworkDescriptor | null;
+  /** The host's start: the UIs' uptime does not restart with a change of network. */
+  private readonly startedAt: number;
 
   private constructor(
     private readonly options: NetworkHostOptions,
@@ -108,6 +110,7 @@ export class NetworkHost implements ControlHandler {
     this.crypto = options.crypto ?? nativeCrypto;
     this.clock = options.clock ?? systemClock;
     this.defaultNetwork = this.checkDefault(options.defaultNetwork ?? null);
+    this.startedAt = this.clock.now();
   }
 
   /** Opens the book, joins the start network (if any), and starts the node in the current network. */
@@ -270,7 +273,7 @@ export class NetworkHost implements ControlHandler {
   }
 
   private decorate(state: NodeState): NodeState {
-    return { ...state, network: { ...state.network, book: this.bookView() } };
+    return { ...state, startedAt: this.startedAt, network: { ...state.network, book: this.bookView() } };
   }
 
   private onNodeEvent(event: ControlEvent): void {
