@@ -387,6 +387,13 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
     'allowlist-remove': { command: 'allowlist-remove', nodeId: c.nodeId },
     'set-launch-at-login': { command: 'set-launch-at-login', enabled: true },
     'send-signal-marker': { command: 'send-signal-marker', to: c.nodeId, markerRef: 'marker:harden/2' },
+    'open-invite': { command: 'open-invite', invite: 'pnode://join/d1/eyJuZXR3b3JrL2lkIjoibmV0OmZ1enoifQ', fromLink: true },
+    'dismiss-invite': { command: 'dismiss-invite' },
+    'join-network': { command: 'join-network', networkId: 'net:fuzz-lab', psk: 'ab'.repeat(32) },
+    'leave-network': { command: 'leave-network' },
+    'forget-network': { command: 'forget-network', networkId: 'net:fuzz-lab' },
+    'list-networks': { command: 'list-networks' },
+    'try-local-network': { command: 'try-local-network' },
   };
   const commands = COMMAND_NAMES.map((name) => {
     const command = commandOf[name];
