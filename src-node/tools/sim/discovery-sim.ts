@@ -31,6 +31,8 @@ export const PARTITION_JOINERS = 0.1;
  * costs each node at rest (issue 12 §4): session bytes sent per node per minute, and memory per node.
  */
 export const STEADY_WINDOW_MS = 60_000;
+/** Before the steady window: no node has started for this long (or all run). */
+export const STEADY_QUIET_MS = 10_000;
 
 export interface DiscoverySimOptions {
   readonly nodes: number;
@@ -234,7 +236,18 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
     let steady: SteadyFigure | null = null;
     const windowMs = options.steadyWindowMs ?? STEADY_WINDOW_MS;
     if (windowMs > 0) {
-      print(`steady   measuring ${Math.round(windowMs / 1000)} s of gossip at rest…`);
+      // At rest means no node still starting: their news would be counted as the others' cost.
+      const quietFrom = Date.now();
+      let lastCount = runningCount();
+      let stableSince = Date.now();
+      while (runningCount() < options.nodes && Date.now() - quietFrom < startTimeoutMs) {
+        await sleep(1_000);
+        if (runningCount() !== lastCount) {
+          lastCount = runningCount();
+          stableSince = Date.now();
+        } else if (Date.now() - stableSince > STEADY_QUIET_MS) break;
+      }
+      print(`steady   measuring ${Math.round(windowMs / 1000)} s of gossip at rest with ${runningCount()} nodes running…`);
       const liveNames = (): Set<string> => new Set([...nodes.values()].filter((n) => n.running).map((n) => n.name));
       const before = new Map(sent);
       const atStart = liveNames();
