@@ -18,6 +18,7 @@ import { type NetworkDescriptor, networkSeeds, parsePsk } from '../../src-shared
 import { acceptNetworkDescriptor, inviteLink, parseInvite } from '../../src-shared/network/invite.js';
 import { isLocalNetwork, networkDetails } from '../../src-shared/network/network-view.js';
 import { describeRefusal } from '../../src-shared/network/refusal.js';
+import { DIRECTORY_PROOF_HEADER, directoryProof } from '../../src-shared/network/directory-proof.js';
 import { nativeCrypto } from '../kernel/crypto/native-provider.js';
 import { type Clock, systemClock } from '../kernel/util/clock.js';
 import { NetworkBook, type RememberedNetwork } from '../kernel/network/network-book.js';
@@ -524,9 +525,13 @@ export class NetworkHost implements ControlHandler {
   /** Looks for a newer descriptor of `network` at its sources; keeps the newest valid one of the same owner. */
   async renewNow(network: RememberedNetwork): Promise<RememberedNetwork | null> {
     const trust = trustWithExtraCas(this.book.trustRootFiles(network.entry.id));
+    const psk = network.descriptor['join/policy'] === 'psk' ? await this.book.psk(network.entry.id) : undefined;
     let best: NetworkDescriptor | null = null;
     for (const url of renewalSources(network.descriptor, network.entry.fetchedFrom)) {
-      const fetched = await fetchNetworkDescriptor(url, { crypto: this.crypto, now: this.clock.now(), trust });
+      // A private network's directories answer members only: prove the key to them (to them only).
+      const toDirectory = network.descriptor.directories.some((d) => url.startsWith(d.replace(/\/+$/, '')));
+      const headers = psk && toDirectory ? { [DIRECTORY_PROOF_HEADER]: directoryProof(this.crypto, psk, network.entry.id, 'GET', new URL(url).pathname, this.clock.now()) } : undefined;
+      const fetched = await fetchNetworkDescriptor(url, { crypto: this.crypto, now: this.clock.now(), trust, ...(headers ? { headers } : {}) });
       if (!fetched.ok) continue;
       if (await this.book.renew(fetched.value)) best = fetched.value;
     }

@@ -17,6 +17,7 @@ import { utf8 } from '../../src-shared/protocol/encoding/bytes.js';
 import type { JsonObject } from '../../src-shared/protocol/artifacts.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { NetworkHost } from '../../src-node/recipes/network-host.js';
+import { directoryNode } from '../../src-node/recipes/directory-node.js';
 import type { ContributorNodeConfig } from '../../src-node/recipes/contributor-node.js';
 import { NETWORKS_DIR, NETWORK_BOOK_FILE, networkFolderName } from '../../src-node/kernel/network/network-book.js';
 import { PEERS_FILE_NAME } from '../../src-node/kernel/peers/peer-store.js';
@@ -241,6 +242,24 @@ describe('joining a network at run time', () => {
     expect(await node.renewCurrent()).toBe(true);
     expect(node.snapshot().network).toMatchObject({ networkId: 'net:test-lab', name: 'Test lab (renewed)', joined: true });
     await expect.poll(() => registered(node.snapshot()), { timeout: 20_000 }).toBe(true);
+  });
+
+  it('renews a private network’s descriptor from its directory, proving the key', async () => {
+    const psk = nativeCrypto.randomBytes(32);
+    const lab = await network({ id: 'net:private-lab', name: 'Private lab', psk });
+    const renewed = lab.sign({ name: 'Private lab (renewed)', createdAt: Date.now() });
+    const temp = makeTempDir();
+    cleanups.push(temp.cleanup);
+    const directory = await directoryNode({
+      ...{ dataDir: join(temp.path, 'dir'), role: 'directory' as const, listen: [], seeds: [], insecureLoopback: true, trustCa: [], keystore: 'file' as const, warn: () => undefined, version: 'test' },
+      directory: { listen: 'http://127.0.0.1:0', fsync: false, networks: [{ id: 'net:private-lab', psk, descriptor: renewed }] },
+    });
+    cleanups.push(() => directory.stop());
+    const scoped = lab.sign({ directories: [`${directory.directory.url}/networks/net:private-lab`] });
+    const { host: node } = await host();
+    expect(await run(node, { command: 'join-network', invite: inviteLink(scoped), psk: formatPsk(psk) })).toMatchObject({ ok: true });
+    expect(await node.renewCurrent()).toBe(true);
+    expect(node.snapshot().network.name).toBe('Private lab (renewed)');
   });
 
   it("joins the build's default network in one click, and refuses one it does not offer", async () => {

@@ -23,6 +23,8 @@ export interface DescriptorFetchOptions {
   /** The hash a u1 invite names: anything else is refused. */
   readonly expectedHash?: Uint8Array;
   readonly timeoutMs?: number;
+  /** More request headers (a private network's directory proof). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export async function fetchNetworkDescriptor(url: string, options: DescriptorFetchOptions): Promise<Result<NetworkDescriptor>> {
@@ -35,7 +37,7 @@ export async function fetchNetworkDescriptor(url: string, options: DescriptorFet
   }
   const agent = directoryAgent(secure, options.trust ?? {});
   try {
-    const response = await directoryRequest(url, { method: 'GET', agent, timeoutMs: options.timeoutMs ?? DESCRIPTOR_FETCH_TIMEOUT_MS, maxBytes: NETWORK_DESCRIPTOR_MAX_BYTES });
+    const response = await directoryRequest(url, { method: 'GET', agent, timeoutMs: options.timeoutMs ?? DESCRIPTOR_FETCH_TIMEOUT_MS, maxBytes: NETWORK_DESCRIPTOR_MAX_BYTES, ...(options.headers ? { headers: options.headers } : {}) });
     if (response.status !== 200) return fail('E_TRANSPORT_UNAVAILABLE', `${url} answered HTTP ${response.status}, not the network descriptor`);
     if (response.body === undefined) return fail('E_PROTO_INVALID', `${url} did not answer with JSON`);
     const accepted = acceptNetworkDescriptor(response.body, { crypto: options.crypto, now: options.now });
