@@ -51,12 +51,12 @@ test('a volunteer joins a devnet from the dashboard and controls their contribut
 
   // Onboarding.
   await page.goto(app.match[1]!);
-  await expect(page.getByRole('button', { name: 'Join network' })).toBeVisible();
-  await expect(page.getByText('Local devnet').first()).toBeVisible();
+  // npm start offers its devnet as the build's default network (dist/networks/default.json).
+  await expect(page.getByRole('button', { name: 'Join Local devnet' })).toBeVisible();
   await shot('1-first-run');
 
   // Join: registered with the orchestrator, peers appear.
-  await page.getByRole('button', { name: 'Join network' }).click();
+  await page.getByRole('button', { name: 'Join Local devnet' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Network' }).getByText(/^Connected:/)).toBeVisible({ timeout: 60_000 });
   await shot('2-joined');

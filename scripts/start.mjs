@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the embedded default. A devnet (seed directory, orchestrator, contributor nodes) on
-// loopback, and PNode Desktop joined to it. Where the Electron binary is not available (it is
+// loopback, offered to PNode Desktop as this build's default network — the same mechanism a release
+// uses (scripts/build-networks.mjs writes dist/networks/default.json; no environment variable):
+// first run shows "Join Local devnet". Where the Electron binary is not available (it is
 // downloaded on first use, which this machine may not be able to do), it says so and opens browser
 // mode instead: a node of your own with the dashboard served to any browser.
 // `npm run start:web` is browser mode on purpose. Everything lives under .pnode-dev/; Ctrl-C stops it all.
@@ -81,9 +83,19 @@ class Stopping extends Error {}
 
 const running = (child) => child.exitCode === null && child.signalCode === null;
 
+/** Puts back the build's own default network (none, unless PNODE_BUILD_DEFAULT_NETWORK names one). */
+function restoreBuildNetworks() {
+  if (!offeredDevnet) return;
+  offeredDevnet = false;
+  spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-networks.mjs')], { cwd: ROOT, stdio: 'ignore' });
+}
+
+let offeredDevnet = false;
+
 async function stopAll(code = 0) {
   if (stopping) return;
   stopping = true;
+  restoreBuildNetworks();
   // Once, politely: a second SIGINT means "now" to pnode.
   for (const child of children) if (running(child)) child.kill('SIGINT');
   await Promise.race([
@@ -174,17 +186,24 @@ async function main() {
     ...(devnet.authority?.key ? ['--registration-authority-key', devnet.authority.key] : []),
   ]);
   log(`network descriptor: ${NETWORK_FILE}`);
+  // The same way a release build chooses its network: checked (signature, every service answers), then
+  // dist/networks/default.json. Put back when this stops.
+  const offer = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-networks.mjs'), '--network', NETWORK_FILE], { cwd: ROOT, encoding: 'utf8' });
+  if (offer.status !== 0) throw new Error(`the devnet could not be offered as the default network:\n${offer.stderr || offer.stdout}`);
+  offeredDevnet = true;
+  log(offer.stdout.trim());
+  stillWanted();
 
   const electron = webOnly ? { ok: false, reason: 'browser mode was asked for (npm run start:web)' } : electronBinary();
   if (electron.ok) {
-    log('starting PNode Desktop joined to the devnet');
-    await startChild('desktop', electron.binary, [ROOT], /./, { PNODE_NETWORK: NETWORK_FILE, PNODE_INSECURE_LOOPBACK: '1' });
+    log('starting PNode Desktop; its first run offers the devnet');
+    await startChild('desktop', electron.binary, [ROOT], /./);
   } else {
     if (!webOnly) log(`The Electron binary is not available: ${electron.reason}.\nOpening browser mode instead: your own PNode, headless, with the dashboard in a browser.`);
     const me = await startChild(
       'your-node',
       process.execPath,
-      [PNODE, 'node', '--data-dir', join(DEV, 'my-node'), '--network', NETWORK_FILE, '--insecure-loopback', '--no-join', '--ui'],
+      [PNODE, 'node', '--data-dir', join(DEV, 'my-node'), '--ui'],
       /dashboard\s+(http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/,
     );
     const url = me.match[1];

@@ -39,6 +39,11 @@ import { createIpcRouter, type IpcSender } from './ipc-routing.js';
 import { createQuitCoordinator, loginItemPlan, loginItemProbe, showWindowAtStart, type LoginEnvironment } from './lifecycle.js';
 import { createNodeHost } from './node-host-factory.js';
 import { utilityLauncher } from './utility-launcher.js';
+import { utilityDevnetSpawn } from './utility-devnet.js';
+import { INVITE_PROTOCOL, createInviteInbox, inviteFromArgv, inviteFromUrl } from './invite-links.js';
+import { devnetLocalNetwork } from '../src-node/tools/devnet/local-network.js';
+import { nativeCrypto } from '../src-node/kernel/crypto/native-provider.js';
+import { systemClock } from '../src-node/kernel/util/clock.js';
 import {
   INITIAL_NOTIFICATION_MEMORY,
   createNotificationGate,
@@ -92,9 +97,26 @@ function run(): void {
     return;
   }
   if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+  // This app opens pnode:// invite links (the installers register the scheme too).
+  if (app.isPackaged) app.setAsDefaultProtocolClient(INVITE_PROTOCOL);
 
   // VNode sandboxes run as utility processes; the controller script is written under the app's temp dir.
-  const host = createNodeHost(process.env, utilityLauncher((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), join(app.getPath('temp'), 'pnode-sandbox')));
+  // The installed app reads no environment: everything comes from its files and the window.
+  const host = createNodeHost({
+    env: app.isPackaged ? {} : process.env,
+    launcher: utilityLauncher((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), join(app.getPath('temp'), 'pnode-sandbox')),
+    networksDir: app.isPackaged ? join(process.resourcesPath, 'networks') : paths.networksDir,
+    // "Try it on this computer": the bundled pnode's services as utility processes that die with the app.
+    localNetwork: (dir) =>
+      devnetLocalNetwork({
+        dir,
+        cli: { command: process.execPath, args: [], spawn: utilityDevnetSpawn((modulePath, args, options) => utilityProcess.fork(modulePath, args, options), paths.pnodeEntry) },
+        crypto: nativeCrypto,
+        clock: systemClock,
+        parentPid: process.pid,
+        log,
+      }),
+  });
   let handler: ControlHandler | null = null;
   let startError: string | null = null;
   let unsubscribe: (() => void) | null = null;
@@ -213,7 +235,25 @@ function run(): void {
     return window !== null && !window.isDestroyed() ? window.webContents : null;
   }
 
-  app.on('second-instance', () => bringToFront());
+  // pnode:// links: from a second launch's command line (Windows, Linux), macOS's open-url, or our own.
+  const invites = createInviteInbox((invite) => {
+    bringToFront();
+    void dispatch({ command: 'open-invite', invite, fromLink: true }).then((result) => {
+      if (!result.ok) log(`invite link refused: ${result.error.message}`);
+    });
+  });
+  app.on('second-instance', (_event, argv) => {
+    const invite = inviteFromArgv(argv);
+    if (invite !== null) invites.receive(invite);
+    else bringToFront();
+  });
+  app.on('open-url', (event, url) => {
+    event.preventDefault();
+    const invite = inviteFromUrl(url);
+    if (invite !== null) invites.receive(invite);
+  });
+  const launchInvite = inviteFromArgv(process.argv);
+  if (launchInvite !== null) invites.receive(launchInvite);
 
   // --- every webContents: no navigation away, no new windows, no webviews ----------------------
   app.on('web-contents-created', (_event, contents) => {
@@ -409,6 +449,7 @@ function run(): void {
     host.setLaunchAtLogin(readLaunchAtLogin());
     onNodeEvent({ type: 'state', state: handler.snapshot() });
     watchPower();
+    invites.ready();
   }
 
   app

@@ -339,6 +339,34 @@ describe('main.ts wiring (against a stand-in electron)', () => {
     });
   });
 
+  it('hands a pnode:// link from a second launch, open-url or its own command line to the node as an invite, showing the window', async () => {
+    type Sent = { type: string; state?: { network: { book?: { refusedInvite: { code: string } | null } } }; patch?: { network?: { book?: { refusedInvite: { code: string } | null } } } };
+    // The refused invite's code in the last event that carried the network book (null: none).
+    const refusal = (fake: Fake): string | null | undefined =>
+      (fake.windows[0]?.webContents.sent ?? [])
+        .map((args) => args[1] as Sent)
+        .map((event) => (event.type === 'state' ? event.state?.network.book : event.patch?.network?.book))
+        .filter((book) => book !== undefined)
+        .map((book) => book!.refusedInvite?.code ?? null)
+        .at(-1);
+    // A link that cannot be used still shows what became of it: the node refuses it, nothing else changes.
+    const fake = await started(['--hidden']);
+    expect(fake.windows).toHaveLength(0);
+    fake.app.emit('second-instance', {}, ['/opt/PNode/pnode-desktop', 'pnode://join/d1/bm90IGEgZGVzY3JpcHRvcg'], '/');
+    await expect.poll(() => refusal(fake), { timeout: 10_000 }).toBe('E_PROTO_INVALID');
+    expect(fake.windows).toHaveLength(1);
+    const command = fake.handlers.get(IPC_CHANNELS.command);
+    expect(await command?.(ourFrame(fake), { command: 'dismiss-invite' })).toMatchObject({ ok: true });
+    await expect.poll(() => refusal(fake), { timeout: 10_000 }).toBeNull();
+    const openUrl = preventable();
+    fake.app.emit('open-url', openUrl, 'pnode://join/u1/x');
+    expect(openUrl.prevented).toBe(true);
+    await expect.poll(() => refusal(fake), { timeout: 10_000 }).toBe('E_PROTO_INVALID');
+
+    const launched = await started(['pnode://join/d9/abc']);
+    await expect.poll(() => refusal(launched), { timeout: 10_000 }).toBe('E_PROTO_INVALID');
+  });
+
   it('sends the node state to the window once the node has started', async () => {
     const fake = await started();
     expect(fake.windows[0]?.webContents.sent[0]).toEqual([IPC_CHANNELS.event, expect.objectContaining({ type: 'state' })]);

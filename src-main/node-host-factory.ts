@@ -1,9 +1,7 @@
-// The one place main.ts gets its NodeHost: the contributor recipe in the main process.
+// The one place main.ts gets its NodeHost: a contributor that can change networks, in the main process.
 import type { NodeHost } from './node-host.js';
-import { createRuntimeHost } from './runtime-host.js';
-import type { SandboxLauncher } from '../src-node/contributor/vnode/sandbox-process.js';
+import { createRuntimeHost, type RuntimeHostOptions } from './runtime-host.js';
 
-/** `launcher`: how VNode sandboxes start (main.ts passes Electron's utilityProcess). */
-export function createNodeHost(env: NodeJS.ProcessEnv = process.env, launcher?: SandboxLauncher): NodeHost {
-  return createRuntimeHost({ env, ...(launcher ? { launcher } : {}) });
+export function createNodeHost(options: RuntimeHostOptions): NodeHost {
+  return createRuntimeHost(options);
 }

@@ -10,6 +10,8 @@ describe('shell paths', () => {
       rendererRoot: resolve('/opt/app/resources/app.asar/dist/renderer'),
       iconsDir: join(mainDir, 'icons'),
       windowIcon: join(mainDir, 'icons', 'icon.png'),
+      networksDir: resolve('/opt/app/resources/app.asar/dist/networks'),
+      pnodeEntry: resolve('/opt/app/resources/app.asar/dist/pnode.js'),
     });
   });
 });

@@ -9,6 +9,10 @@ export interface ShellPaths {
   /** Tray icons and the window icon, copied here by scripts/build-main.mjs. */
   readonly iconsDir: string;
   readonly windowIcon: string;
+  /** The build's networks in development (dist/networks); a packaged app reads its resources' copy. */
+  readonly networksDir: string;
+  /** The bundled `pnode` (dist/pnode.js): the local test network's services run it. */
+  readonly pnodeEntry: string;
 }
 
 export function shellPaths(mainDir: string): ShellPaths {
@@ -18,5 +22,7 @@ export function shellPaths(mainDir: string): ShellPaths {
     rendererRoot: resolve(mainDir, '..', 'renderer'),
     iconsDir,
     windowIcon: join(iconsDir, 'icon.png'),
+    networksDir: resolve(mainDir, '..', 'networks'),
+    pnodeEntry: resolve(mainDir, '..', 'pnode.js'),
   };
 }

@@ -1,23 +1,36 @@
-// The NodeHost the desktop app runs: the contributor recipe (src-node/recipes) in the main
-// process, as a PNode that dials out (a home PNode sits behind NAT and listens only when told to).
-// Where it finds its network: PNODE_NETWORK (a network descriptor file, as `npm start` passes for
-// the devnet), else the seeds and directories the volunteer added in Settings.
+// The NodeHost the desktop app runs: a contributor that can change networks (recipes/network-host.ts)
+// in the main process, as a PNode that dials out (a home PNode sits behind NAT and listens only when
+// told to). Its network: the one joined last (the data dir's network book), or one joined from the
+// window — the network this build ships (`<networksDir>/default.json`, chosen when the app is built),
+// an invite (a pnode:// link the OS hands over, or one pasted), or a test network on this computer.
+import { join } from 'node:path';
 import type { ControlHandler } from '../src-node/control/control-handler.js';
 import type { SandboxLauncher } from '../src-node/contributor/vnode/sandbox-process.js';
-import { contributorNode, type ContributorNode } from '../src-node/recipes/contributor-node.js';
+import { nativeCrypto } from '../src-node/kernel/crypto/native-provider.js';
+import { readDefaultNetwork } from '../src-node/kernel/network/default-network.js';
+import { systemClock } from '../src-node/kernel/util/clock.js';
+import { NetworkHost, type LocalNetwork } from '../src-node/recipes/network-host.js';
 import type { NodeHost, NodeHostStartOptions, UserActivity } from './node-host.js';
 import { desktopRuntimeConfig, type DesktopEnvironment } from './runtime-config.js';
 
+/** Where "Try it on this computer" keeps its test network, under the app's data dir. */
+export const LOCAL_NETWORK_DIR = 'local-network';
+
 export interface RuntimeHostOptions {
+  /** Development knobs; the packaged app passes none. */
   readonly env: DesktopEnvironment;
   /** How VNode sandboxes start (main.ts passes Electron's utilityProcess). */
   readonly launcher?: SandboxLauncher;
+  /** Where the build's networks are (its default network); none: the build carries none. */
+  readonly networksDir?: string | undefined;
+  /** The test network "Try it on this computer" starts, given the node's data dir. */
+  readonly localNetwork?: ((dir: string) => LocalNetwork) | undefined;
   /** A line for the log (the shell prints it). */
   readonly warn?: (line: string) => void;
 }
 
 export function createRuntimeHost(options: RuntimeHostOptions): NodeHost {
-  let node: ContributorNode | undefined;
+  let host: NetworkHost | undefined;
   let starting: Promise<ControlHandler> | undefined;
   let stopping: Promise<void> | undefined;
   let launchAtLogin: boolean | null = null;
@@ -25,15 +38,24 @@ export function createRuntimeHost(options: RuntimeHostOptions): NodeHost {
   const warn = options.warn ?? ((line: string) => console.warn(line));
 
   async function start(startOptions: NodeHostStartOptions): Promise<ControlHandler> {
-    const config = await desktopRuntimeConfig(startOptions, options.env, warn, options.launcher);
-    const started = await contributorNode(config, { launchAtLogin: () => launchAtLogin });
+    const config = desktopRuntimeConfig(startOptions, options.env, warn, options.launcher);
+    const defaultNetwork = options.networksDir ? await readDefaultNetwork(options.networksDir, { crypto: nativeCrypto, now: systemClock.now(), warn }) : null;
+    const started = await NetworkHost.start({
+      config,
+      defaultNetwork,
+      localNetwork: options.localNetwork?.(join(startOptions.dataDir, LOCAL_NETWORK_DIR)),
+      control: { launchAtLogin: () => launchAtLogin },
+      // Each node the host starts (a new network is a new runtime) hears the user's activity again.
+      onNode: (node) => {
+        if (pendingActivity) node.availability.setUserActivity(pendingActivity);
+      },
+    });
     if (stopping) {
       await started.stop();
       throw new Error('the app is quitting');
     }
-    node = started;
-    if (pendingActivity) started.availability.setUserActivity(pendingActivity);
-    return started.control;
+    host = started;
+    return started;
   }
 
   return {
@@ -44,21 +66,21 @@ export function createRuntimeHost(options: RuntimeHostOptions): NodeHost {
     stop() {
       stopping ??= (async () => {
         await starting?.catch(() => undefined);
-        await node?.stop();
+        await host?.stop();
       })();
       return stopping;
     },
     setUserActivity(activity) {
       pendingActivity = activity;
-      node?.availability.setUserActivity(activity);
+      host?.node?.availability.setUserActivity(activity);
     },
     systemResumed() {
-      node?.runtime.wake();
+      host?.node?.runtime.wake();
     },
     setLaunchAtLogin(enabled) {
       if (launchAtLogin === enabled) return;
       launchAtLogin = enabled;
-      node?.runtime.stateChanged('launchAtLogin');
+      host?.node?.runtime.stateChanged('launchAtLogin');
     },
   };
 }

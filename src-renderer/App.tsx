@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { ConnectionBanner } from './components/ConnectionBanner.js';
 import { ErrorBanner } from './components/ErrorBanner.js';
+import { JoinConfirmation } from './components/JoinConfirmation.js';
 import { NavBar } from './components/NavBar.js';
 import { NodeName } from './components/NodeName.js';
 import { CreditScreen } from './screens/CreditScreen.js';
@@ -126,6 +127,7 @@ export function App({ initialScreen = 'dashboard' }: { initialScreen?: ScreenId 
           )}
         </main>
       </div>
+      {node !== null && <JoinConfirmation />}
       {node !== null && (
         <footer className="app-footer">
           <span>PNode {node.version}</span>

@@ -105,4 +105,11 @@ export const COMMAND_LABEL: Record<CommandName, string> = {
   'list-activity': 'read the activity log',
   'get-result-picture': 'show the result picture',
   'set-peer-label': 'rename the peer',
+  'open-invite': 'open the invite',
+  'dismiss-invite': 'cancel the invite',
+  'join-network': 'join the network',
+  'leave-network': 'leave the network',
+  'forget-network': 'forget the network',
+  'list-networks': 'list the networks',
+  'try-local-network': 'start a test network on this computer',
 };

@@ -20,5 +20,7 @@ declare class URL {
   readonly pathname: string;
   readonly search: string;
   readonly hash: string;
+  readonly username: string;
+  readonly password: string;
   toString(): string;
 }

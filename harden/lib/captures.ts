@@ -425,6 +425,13 @@ async function buildSeededCaptures(seed: number, seeded: CryptoProvider): Promis
     'list-activity': { command: 'list-activity', before: 40, limit: 20 },
     'get-result-picture': { command: 'get-result-picture', taskId: 'task:harden/mandelbrot/0' },
     'set-peer-label': { command: 'set-peer-label', nodeId: c.nodeId, label: 'the seed in the attic' },
+    'open-invite': { command: 'open-invite', invite: 'pnode://join/d1/eyJuZXR3b3JrL2lkIjoibmV0OmZ1enoifQ', fromLink: true },
+    'dismiss-invite': { command: 'dismiss-invite' },
+    'join-network': { command: 'join-network', networkId: 'net:fuzz-lab', psk: 'ab'.repeat(32) },
+    'leave-network': { command: 'leave-network' },
+    'forget-network': { command: 'forget-network', networkId: 'net:fuzz-lab' },
+    'list-networks': { command: 'list-networks' },
+    'try-local-network': { command: 'try-local-network' },
   };
   const commands = COMMAND_NAMES.map((name) => {
     const command = commandOf[name];

@@ -1,7 +1,7 @@
 // Fuzz targets of the other decoders, driven in-process: VNode workloads, tasks, results, module
 // chunks (with the assembler) and WebAssembly modules; the control server's command parser;
 // identity import files (passphrase-encrypted backups) and the on-disk identity (record and key
-// file, through the real loader); the CLI's network texts (PSK, node@url); and the tolerant
+// file, through the real loader); the CLI's network texts (PSK, node@url); network invites; and the tolerant
 // readers of peers.json and settings.json.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,8 @@ import { decodeTaskResult } from '../../src-shared/vnode/task-result.js';
 import { ModuleAssembler, decodeModuleChunk } from '../../src-shared/vnode/module-chunks.js';
 import { contentHash } from '../../src-shared/vnode/content-hash.js';
 import { planModule } from '../../src-shared/vnode/module-plan.js';
-import { parseNodeAtUrl, parsePsk } from '../../src-shared/network/network-descriptor.js';
+import { DAY_MS, buildNetworkDescriptor, parseNodeAtUrl, parsePsk } from '../../src-shared/network/network-descriptor.js';
+import { acceptNetworkDescriptor, httpsInviteLink, inviteLink, parseInvite, referenceInviteLink } from '../../src-shared/network/invite.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { importIdentity, parseBackup } from '../../src-node/kernel/identity/backup.js';
 import { IdentityError } from '../../src-node/kernel/identity/identity-error.js';
@@ -329,6 +330,53 @@ const networkText = defineTarget({
   },
 });
 
+/** A real signed descriptor for the invite target (the owner key is fixed: the stream is reproducible). */
+function sampleInvites(c: Captures): string[] {
+  const owner = nativeCrypto.ed25519Signer(new Uint8Array(32).fill(0x5a));
+  const built = buildNetworkDescriptor(
+    {
+      id: 'net:fuzz-lab',
+      name: 'Fuzz lab',
+      seeds: [{ nodeId: c.identities.a.nodeId, url: 'wss://seed.example:7443/peer' }],
+      directories: ['https://directory.example.org/networks/net:fuzz-lab'],
+      orchestrators: [{ nodeId: c.identities.c.nodeId, url: 'wss://orchestrator.example.org/peer' }],
+      joinPolicy: 'psk',
+      pskHint: 'ask the lab',
+      createdAt: CAPTURE_NOW,
+      validForMs: 30 * DAY_MS,
+    },
+    owner,
+    nativeCrypto,
+  );
+  if (!built.ok) throw built.error;
+  const link = inviteLink(built.value);
+  return [link, httpsInviteLink('https://example.org/join', link), referenceInviteLink('https://example.org/lab.json', built.value, nativeCrypto)];
+}
+
+const invites = defineTarget({
+  name: 'network:invite',
+  drives: 'parseInvite (pnode://join/ d1 and u1 links, the https page form; bounded) and, for d1, acceptNetworkDescriptor (schema, signature, owner, validity window)',
+  sources: 'real invite links of a signed descriptor in the three forms, byte-mutated; generated text',
+  open: (context, c) => {
+    const texts = sampleInvites(c);
+    const bytes = byteStreams(context.seed, texts.map((t) => new TextEncoder().encode(t)));
+    const values = valueStreams(context.seed, texts);
+    const next = mix<string>([
+      [2, 'capture', (rng) => rng.pick(texts)],
+      [78, 'mutated', (rng) => Buffer.from(bytes.mutated(rng)).toString('utf8')],
+      [20, 'generated', (rng) => values.generatedText(rng)],
+    ]);
+    return session<string>(
+      (rng) => next(rng),
+      (input) => {
+        const parsed = parseInvite(input);
+        if (!parsed.ok || parsed.value.kind === 'reference') return `invite:${resultOutcome(parsed)}`;
+        return `descriptor:${resultOutcome(acceptNetworkDescriptor(parsed.value.descriptor, { crypto: nativeCrypto, now: CAPTURE_NOW }))}`;
+      },
+    );
+  },
+});
+
 const peersFile = valueDecoderTarget({
   name: 'files:peers.json',
   drives: 'decodePeersFile (every stored peer field checked; a bad record is reported, never half-trusted), and the records it keeps encode and decode again unchanged',
@@ -354,5 +402,5 @@ const settingsFile = valueDecoderTarget({
   },
 });
 
-export const DECODER_TARGETS: readonly FuzzTarget[] = [workload, task, taskResult, moduleChunks, wasmModules, controlCommands, identityBackups, identityFiles, networkText, peersFile, settingsFile];
+export const DECODER_TARGETS: readonly FuzzTarget[] = [workload, task, taskResult, moduleChunks, wasmModules, controlCommands, identityBackups, identityFiles, networkText, invites, peersFile, settingsFile];
 

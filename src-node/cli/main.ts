@@ -3,6 +3,7 @@ import { runCommand } from './run.js';
 import { rootCommand } from './commands/index.js';
 import { unansweredKeychainCalls } from '../kernel/identity/keychain-keystore.js';
 import { holdLifeline } from '../kernel/process/lifeline.js';
+import { commandLine } from './argv.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -24,7 +25,7 @@ for (const name of ['SIGINT', 'SIGTERM'] as const) {
 // Started by a supervisor (devnet, npm start, a harness): when it vanishes, stop as on SIGTERM.
 holdLifeline({ onLost: () => stop.abort('SIGTERM'), log: (line) => process.stderr.write(`pnode: ${line}\n`) });
 
-const code = await runCommand(rootCommand, process.argv.slice(2), {
+const code = await runCommand(rootCommand, commandLine(process.argv), {
   signal: stop.signal,
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),

@@ -5,31 +5,44 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandIo } from './args.js';
 import type { NodeRuntime } from '../kernel/runtime/node-runtime.js';
-import type { NodeControl } from '../control/node-control.js';
-import type { AssembledNode } from '../recipes/assembled-node.js';
+import type { ControlHandler } from '../control/control-handler.js';
 import { startControlServer, type ControlServer } from '../control/control-server.js';
 import { removeControlFile, writeControlFile, controlFilePath } from '../control/control-file.js';
 import { rendererDir } from '../kernel/util/package-root.js';
 import { startAtStableAddress } from '../control/dashboard-file.js';
+import { watchParent } from '../kernel/util/parent-watch.js';
 
 export interface HostOptions {
   readonly ui: boolean;
   readonly controlPort?: number | undefined;
   /** With ui: forget the remembered dashboard token and make a new one (the old link stops working). */
   readonly newDashboardLink?: boolean;
+  /** Stop when this process is gone (a child of the local test network; see kernel/util/parent-watch.ts). */
+  readonly parentPid?: number | undefined;
   /** Called once everything is up (tests, devnet). */
   readonly onReady?: (host: RunningNode) => void;
 }
 
+/**
+ * What a host serves: an assembled node (a recipe's), or a contributor that can change networks
+ * (recipes/network-host.ts), whose runtime is the one running when hosting starts.
+ */
+export interface HostedNode {
+  readonly runtime: NodeRuntime;
+  readonly control: ControlHandler;
+  banner(): readonly string[];
+  stop(): Promise<void>;
+}
+
 export interface RunningNode {
   readonly runtime: NodeRuntime;
-  readonly control: NodeControl;
+  readonly control: ControlHandler;
   readonly server: ControlServer;
   stop(): Promise<void>;
 }
 
-/** Serves an assembled node's control surface; the caller decides when to stop it. */
-export async function startHostedNode(node: AssembledNode, options: HostOptions, io: Pick<CommandIo, 'stderr'>): Promise<RunningNode & { readonly node: AssembledNode }> {
+/** Serves a node's control surface; the caller decides when to stop it. */
+export async function startHostedNode(node: HostedNode, options: HostOptions, io: Pick<CommandIo, 'stderr'>): Promise<RunningNode & { readonly node: HostedNode }> {
   const { runtime, control } = node;
   const config = runtime.config;
   let staticDir: string | undefined;
@@ -70,7 +83,7 @@ export async function startHostedNode(node: AssembledNode, options: HostOptions,
   };
 }
 
-export function bannerLines(running: RunningNode & { readonly node: AssembledNode }): string[] {
+export function bannerLines(running: RunningNode & { readonly node: HostedNode }): string[] {
   const { runtime, server } = running;
   const lines = [
     `pnode ${runtime.config.version} (${runtime.config.role})`,
@@ -86,16 +99,25 @@ export function bannerLines(running: RunningNode & { readonly node: AssembledNod
 }
 
 /** Assembles a node (a recipe), runs it until the command's abort signal fires, then stops everything and flushes files. */
-export async function hostNodeUntilSignal(assemble: () => Promise<AssembledNode>, options: HostOptions, io: CommandIo): Promise<number> {
+export async function hostNodeUntilSignal(assemble: () => Promise<HostedNode>, options: HostOptions, io: CommandIo): Promise<number> {
   const running = await startHostedNode(await assemble(), options, io);
   io.stdout(`${bannerLines(running).join('\n')}\n`);
   options.onReady?.(running);
+  let parentGone = false;
+  let unwatch: (() => void) | undefined;
   await new Promise<void>((resolve) => {
+    if (options.parentPid !== undefined) {
+      unwatch = watchParent(options.parentPid, () => {
+        parentGone = true;
+        resolve();
+      });
+    }
     if (!io.signal) return; // No signal source: run until the process is killed.
     if (io.signal.aborted) return resolve();
     io.signal.addEventListener('abort', () => resolve(), { once: true });
   });
-  io.stdout('stopping: closing sessions and flushing files\n');
+  unwatch?.();
+  io.stdout(parentGone ? `stopping: the process that started this one (pid ${options.parentPid}) is gone\n` : 'stopping: closing sessions and flushing files\n');
   await running.stop();
   io.stdout('stopped\n');
   return 0;

@@ -8,7 +8,8 @@ import type { NodeConfig } from '../kernel/runtime/node-config.js';
 import type { NodeRuntime } from '../kernel/runtime/node-runtime.js';
 import type { RuntimeModule } from '../kernel/runtime/runtime-module.js';
 import { AdminExtensions } from '../kernel/http/admin-extension.js';
-import { SignalMarkers } from '../kernel/messaging/signal-markers.js';
+import type { SignalMarkers } from '../kernel/messaging/signal-markers.js';
+import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts, type DiscoverySetup } from './discovery.js';
 import { OrchestratorModule, type OrchestratorModuleOptions } from '../services/orchestrator/orchestrator-module.js';
 import { OperatorTrust, type OperatorTrustOptions } from '../services/orchestrator/operator-trust.js';
 import { WorkSchedulerModule, type WorkSchedulerModuleOptions } from '../services/orchestrator/work/work-scheduler-module.js';
@@ -33,6 +34,8 @@ export interface OrchestratorSetup {
   /** Tuning of the revocation sync for tests. */
   readonly revocations?: Omit<RevocationSyncOptions, 'keys' | 'directories'>;
   readonly credit?: CreditOutboxModuleOptions;
+  /** Gossip like any node (issue 12 §2): its seeds and directories, tuning for tests. */
+  readonly discovery?: DiscoverySetup;
 }
 
 export interface OrchestratorNodeConfig extends NodeConfig {
@@ -73,7 +76,7 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   return { orchestrator, trust, authority, work, revocations, credit, modules: [revocations, trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
 }
 
-export type OrchestratorNode = AssembledNode & OrchestratorParts & { readonly signals: SignalMarkers };
+export type OrchestratorNode = AssembledNode & OrchestratorParts & DiscoveryParts & { readonly signals: SignalMarkers };
 
 /** The role's banner lines. */
 function orchestratorBanner(config: NodeConfig, parts: OrchestratorParts): string[] {
@@ -90,13 +93,23 @@ function orchestratorBanner(config: NodeConfig, parts: OrchestratorParts): strin
   return lines;
 }
 
+/**
+ * The orchestrator takes part in peer exchange (issue 12 §2): every PNode holds a session with it,
+ * so a PNode that knows only its orchestrator learns the network's peers from it within a few
+ * exchange rounds, and the advertisements PNodes push to it travel on.
+ */
 export function orchestratorNode(config: OrchestratorNodeConfig, control: ControlSetup = {}): Promise<OrchestratorNode> {
-  return assembleNode<OrchestratorParts & { readonly signals: SignalMarkers }>(
+  return assembleNode<OrchestratorParts & DiscoveryParts>(
     config,
     (runtime) => {
       const parts = orchestratorParts(runtime, config.orchestrator);
-      const signals = new SignalMarkers(runtime.components);
-      return { modules: [...parts.modules, signals], sources: [signals], banner: () => orchestratorBanner(config, parts), parts: { ...parts, signals } };
+      const discovery = discoveryParts(runtime, config.orchestrator.discovery);
+      return {
+        modules: [...discoveryModules(discovery), ...parts.modules],
+        sources: [discovery.signals],
+        banner: () => [...orchestratorBanner(config, parts), ...discoveryBanner(config, discovery)],
+        parts: { ...parts, ...discovery },
+      };
     },
     control,
   );

@@ -63,7 +63,7 @@ export type NodeStore = StoreApi<NodeStoreState>;
 const QUIET_COMMANDS: readonly CommandName[] = ['get-state', 'get-history', 'list-receipts', 'get-receipt', 'list-activity', 'get-result-picture'];
 
 /** Commands that count as the volunteer having dealt with their identity. */
-const IDENTITY_ACTIONS: readonly CommandName[] = ['join', 'import-identity', 'export-identity'];
+const IDENTITY_ACTIONS: readonly CommandName[] = ['join', 'join-network', 'try-local-network', 'import-identity', 'export-identity'];
 
 export function createNodeStore(bridge: UiBridge): NodeStore {
   let nextCommandId = 1;

@@ -2,7 +2,8 @@
 // A bad command gets a typed error, never a crash (DESIGN.md §4; Signal Desktop's typed IPC with
 // runtime checks is the model). Validators are hand-written so they also run under a strict CSP.
 import { CORES_MAX, CORES_MIN, PERCENT_MAX, PERCENT_MIN } from './limits.js';
-import type { ContributionLimits, NodeState, TrustedView } from './state.js';
+import type { ContributionLimits, InvitePreview, KnownNetworkView, NetworkDetailsView, NodeState, TrustedView } from './state.js';
+import { INVITE_MAX_CHARS } from '../network/invite.js';
 import { MAX_RECEIPTS_PAGE, MAX_RECEIPT_ID_LENGTH, type ContributionHistoryDetail, type ReceiptDetail, type ReceiptPage } from './credit-view.js';
 import { MAX_ACTIVITY_PAGE, type ActivityPage } from './activity-view.js';
 import { MAX_TASK_ID_LENGTH, type ResultPicture } from './work-view.js';
@@ -16,6 +17,9 @@ export const MIN_PASSPHRASE_LENGTH = 8;
 export const MAX_URL_LENGTH = 2_048;
 export const MAX_LABEL_LENGTH = 128;
 export const MAX_MARKER_REF_LENGTH = 512;
+/** A network id (`net:…`, the descriptor schema's bound) and a network key as text (hex or base64url). */
+export const MAX_NETWORK_ID_LENGTH = 64;
+export const MAX_PSK_TEXT_LENGTH = 256;
 
 // --- the table ----------------------------------------------------------------------------------
 // Every command is one row: its fields (each with its check) and the type of its result. The
@@ -89,6 +93,20 @@ export const COMMANDS = {
   'list-activity': answers<ActivityPage>()({ before: optional(intField(1, Number.MAX_SAFE_INTEGER)), limit: optional(intField(1, MAX_ACTIVITY_PAGE)) }),
   'get-result-picture': answers<ResultPicture>()({ taskId: textField(MAX_TASK_ID_LENGTH) }),
   'set-peer-label': answers<null>()({ nodeId: nodeIdField(), label: optional(textField(MAX_LABEL_LENGTH)) }),
+  // Networks (issue 12). An invite is only read and shown until join-network: nothing changes before.
+  /** `fromLink`: the system handed the invite over (a pnode:// link); a refusal is then kept in the state to be shown. */
+  'open-invite': answers<InvitePreview>()({ invite: textField(INVITE_MAX_CHARS), fromLink: optional(boolField()) }),
+  'dismiss-invite': answers<null>()({}),
+  /** Exactly one of `invite` (a link or its text) and `networkId` (remembered, or the build's default); `psk` for a private network. */
+  'join-network': answers<NetworkDetailsView>()({
+    invite: optional(textField(INVITE_MAX_CHARS)),
+    networkId: optional(textField(MAX_NETWORK_ID_LENGTH)),
+    psk: optional(textField(MAX_PSK_TEXT_LENGTH)),
+  }),
+  'leave-network': answers<null>()({}),
+  'forget-network': answers<null>()({ networkId: textField(MAX_NETWORK_ID_LENGTH) }),
+  'list-networks': answers<readonly KnownNetworkView[]>()({}),
+  'try-local-network': answers<NetworkDetailsView>()({}),
 } as const;
 
 type Table = typeof COMMANDS;

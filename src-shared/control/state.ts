@@ -36,6 +36,73 @@ export interface ProjectView {
   readonly url: string | null;
 }
 
+/** A network as its signed descriptor describes it, for people (issue 12). */
+export interface NetworkDetailsView {
+  readonly networkId: string;
+  readonly name: string;
+  /** The owner's node-id: who signed the descriptor. */
+  readonly owner: string;
+  readonly joinPolicy: 'open' | 'psk';
+  readonly pskHint: string | null;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly orchestrators: readonly { readonly nodeId: string; readonly url: string }[];
+  readonly directories: readonly string[];
+  readonly seeds: readonly SeedView[];
+  /** One line per CA certificate the network asks its members to trust (its label, or its position). */
+  readonly trustRoots: readonly string[];
+  /** Every service is on this computer (a local test network). */
+  readonly onThisComputer: boolean;
+  readonly descriptorUrl: string | null;
+}
+
+/** Where a remembered network came from. */
+export type NetworkSource = 'invite' | 'default' | 'local' | 'file';
+
+export interface KnownNetworkView {
+  readonly details: NetworkDetailsView;
+  readonly source: NetworkSource;
+  readonly lastJoinedAt: number | null;
+  /** Its descriptor has expired (a renewed one is fetched when one is published). */
+  readonly expired: boolean;
+  /** A key for this private network is kept on this computer. */
+  readonly hasKey: boolean;
+}
+
+/** An invite opened (a pnode:// link, a pasted one) and not yet accepted: nothing has changed. */
+export interface InvitePreview {
+  readonly details: NetworkDetailsView;
+  /** The invite text it came from, to send back with join-network. */
+  readonly invite: string;
+  /** This node already remembers the network. */
+  readonly known: boolean;
+  /** It is the network this node is in now. */
+  readonly current: boolean;
+  /** A private network whose key this computer does not hold yet: joining asks for it. */
+  readonly needsKey: boolean;
+}
+
+/** What a node knows about networks beyond the one it runs in (issue 12): shown by First run and Settings › Network. */
+export interface NetworkBookView {
+  /** The network this node is in, from its verified descriptor; null when none. */
+  readonly current: NetworkDetailsView | null;
+  /** Its invite link (pnode://join/…), to share or show as a QR code. */
+  readonly currentInvite: string | null;
+  /** Networks joined before, the current one included, most recent first. */
+  readonly known: readonly KnownNetworkView[];
+  /** The network this build of the app offers on first run; null when it carries none. */
+  readonly defaultNetwork: NetworkDetailsView | null;
+  readonly pendingInvite: InvitePreview | null;
+  /** An invite link the system handed over (pnode://) that was refused: why, with its code, until dismissed. */
+  readonly refusedInvite: { readonly code: string; readonly message: string } | null;
+  /** A change of network in progress. */
+  readonly switching: 'joining' | 'leaving' | 'starting-local' | null;
+  /** Why the node is in no network although it was in one (an expired descriptor, …), with its code. */
+  readonly problem: { readonly code: string; readonly message: string } | null;
+  /** "Try it on this computer" can start a local test network here. */
+  readonly canTryLocal: boolean;
+}
+
 export interface NetworkView {
   readonly networkId: string | null;
   readonly name: string | null;
@@ -51,6 +118,8 @@ export interface NetworkView {
   readonly allowlist: readonly string[];
   /** The projects the network descriptor lists (none without a descriptor). */
   readonly projects: readonly ProjectView[];
+  /** Networks joined before, the build's default, an invite waiting for confirmation (a node that can switch networks). */
+  readonly book?: NetworkBookView;
 }
 
 export interface ContributionLimits {

@@ -14,6 +14,10 @@
 // - registration-authority/key a strictly valid did:key fingerprint;
 // - projects (issue 13 §1): each key a strictly valid did:key fingerprint, listed once; URLs
 //   http(s):// without credentials.
+// - trust/roots (issue 12): PEM CA certificates a member trusts for the network's wss:// and https://
+//   services beside the system's roots — certificate blocks only (never a private key), each
+//   well-formed base64 inside its armour;
+// - descriptor/url (issue 12): where the owner publishes renewed versions, http(s)://.
 import { ProtocolError, type Result, attempt, fail, ok } from '../protocol/errors.js';
 import { verifyArtifact } from '../protocol/verify.js';
 import { signArtifact } from '../protocol/signing.js';
@@ -59,6 +63,16 @@ export interface NetworkProject {
   readonly url?: string;
 }
 
+/** A CA certificate (PEM) members trust for this network's services, beside the system's roots. */
+export interface NetworkTrustRoot {
+  readonly pem: string;
+  readonly label?: string;
+}
+
+/** Most trust roots one descriptor carries, and the longest PEM text of one. */
+export const NETWORK_TRUST_ROOTS_MAX = 4;
+export const NETWORK_TRUST_ROOT_MAX_CHARS = 8_192;
+
 /** network-descriptor.v1 after verification. */
 export interface NetworkDescriptor {
   readonly 'schema/v': 1;
@@ -74,6 +88,8 @@ export interface NetworkDescriptor {
   readonly 'psk/hint'?: string;
   readonly 'registration-authority/key'?: string;
   readonly projects?: readonly NetworkProject[];
+  readonly 'trust/roots'?: readonly NetworkTrustRoot[];
+  readonly 'descriptor/url'?: string;
   readonly signature: { readonly alg: 'ed25519'; readonly value: string };
   readonly [extra: string]: unknown;
 }
@@ -89,6 +105,8 @@ export interface NetworkDescriptorInput {
   readonly pskHint?: string | undefined;
   readonly registrationAuthorityKey?: string | undefined;
   readonly projects?: readonly NetworkProject[] | undefined;
+  readonly trustRoots?: readonly { readonly pem: string; readonly label?: string | undefined }[];
+  readonly descriptorUrl?: string | undefined;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
   readonly validForMs: number;
@@ -127,6 +145,21 @@ function checkUrl(text: string, schemes: readonly string[], path: string): void 
   if (!schemes.includes(url.protocol)) throw invalid(path, `must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL, not ${url.protocol}//`);
   if (CREDENTIALS.test(text)) throw invalid(path, 'must carry no credentials');
   if (url.search || url.hash) throw invalid(path, 'must carry no query or fragment');
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----/g;
+
+/** One or more CERTIFICATE blocks and nothing else but whitespace; never a key. */
+function checkTrustRoot(pem: string, path: string): void {
+  if (/PRIVATE KEY/.test(pem)) throw invalid(path, 'holds a private key; a trust root is a CA certificate only');
+  let blocks = 0;
+  const rest = pem.replace(PEM_BLOCK, (_all, label: string) => {
+    if (label !== 'CERTIFICATE') throw invalid(path, `holds a ${label} block; only CERTIFICATE blocks are trust roots`);
+    blocks++;
+    return '';
+  });
+  if (blocks === 0) throw invalid(path, 'holds no PEM certificate (-----BEGIN CERTIFICATE----- … -----END CERTIFICATE-----)');
+  if (rest.trim() !== '') throw invalid(path, 'holds text outside its certificate blocks');
 }
 
 /** The rules beyond the schema (see the head of this file); throws E_PROTO_INVALID. */
@@ -179,6 +212,10 @@ export function checkNetworkDescriptorSemantics(descriptor: NetworkDescriptor): 
     projectKeys.add(project.key);
     if (project.url !== undefined) checkUrl(project.url, DIRECTORY_SCHEMES, `${path}.url`);
   });
+
+  (descriptor['trust/roots'] ?? []).forEach((root, i) => checkTrustRoot(root.pem, `$["trust/roots"][${i}].pem`));
+  const url = descriptor['descriptor/url'];
+  if (url !== undefined) checkUrl(url, DIRECTORY_SCHEMES, '$["descriptor/url"]');
 }
 
 /**
@@ -217,6 +254,10 @@ export function buildNetworkDescriptor(input: NetworkDescriptorInput, signer: Ed
     ...(input.projects !== undefined && input.projects.length > 0
       ? { projects: input.projects.map((p) => ({ key: p.key, name: p.name, ...(p.description !== undefined ? { description: p.description } : {}), ...(p.url !== undefined ? { url: p.url } : {}) })) }
       : {}),
+    ...(input.trustRoots && input.trustRoots.length > 0
+      ? { 'trust/roots': input.trustRoots.map((r) => ({ pem: r.pem, ...(r.label !== undefined ? { label: r.label } : {}) })) }
+      : {}),
+    ...(input.descriptorUrl !== undefined ? { 'descriptor/url': input.descriptorUrl } : {}),
   };
   const signed = signArtifact(NETWORK_DESCRIPTOR_SCHEMA, payload, signer);
   return verifyNetworkDescriptor(signed, { crypto, now: input.createdAt });
@@ -253,6 +294,11 @@ export function networkOrchestrators(descriptor: NetworkDescriptor): { nodeId: N
 /** The projects allowed to submit work (issue 13 §1); none when the descriptor names none. */
 export function networkProjects(descriptor: NetworkDescriptor): NetworkProject[] {
   return [...(descriptor.projects ?? [])];
+}
+
+/** The trust roots' PEM texts (empty when the network's services use publicly trusted certificates). */
+export function networkTrustRoots(descriptor: NetworkDescriptor): string[] {
+  return (descriptor['trust/roots'] ?? []).map((root) => root.pem);
 }
 
 export function descriptorExpiresAt(descriptor: NetworkDescriptor): number {

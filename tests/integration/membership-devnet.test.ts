@@ -58,7 +58,7 @@ describe('pnode devnet', () => {
     expect(Object.keys(file.orchestrator).sort()).toEqual(['admin-token', 'admin-url', 'node-id', 'url']);
     expect(file.nodes).toHaveLength(2);
     for (const node of file.nodes) {
-      expect(Object.keys(node).sort()).toEqual(['control-token', 'control-url', 'data-dir', 'node-id', 'pid']);
+      expect(Object.keys(node).sort()).toEqual(['control-token', 'control-url', 'data-dir', 'node-id', 'peer-url', 'pid']);
       expect(alive(node.pid)).toBe(true);
     }
     if (file.directory !== null) expect(file.directory.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -2,13 +2,16 @@
 // serving the signed advertisement cache over HTTPS until Ctrl-C.
 import type { CommandSpec, OptionSpec, ParsedArgs } from '../args.js';
 import { UsageError } from '../args.js';
-import { NODE_FLAGS_BUT_LISTEN, nodeConfigFrom } from '../config/node-flags.js';
+import { NODE_FLAGS_BUT_LISTEN, hostOptionsFrom, nodeConfigFrom } from '../config/node-flags.js';
 import { hostNodeUntilSignal } from '../node-host.js';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
 import { parseFingerprint } from '../../../src-shared/protocol/did-key.js';
 import { DEFAULT_DIRECTORY_LIMITS, type DirectoryLimits } from '../../services/directory/directory-http.js';
 import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
 import { directoryNode } from '../../recipes/directory-node.js';
+import { NETWORK_OPTIONS, applyNetwork, readNetworkDescriptorFile, readPskFile } from '../config/network-flags.js';
+import { resolve } from 'node:path';
+import type { DirectoryNetworkOptions } from '../../services/directory/directory-module.js';
 
 export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { name: 'listen', type: 'string', valueName: 'url', description: 'Where the directory serves HTTP: https://host:port, or http://127.0.0.1:port with --insecure-loopback', required: true },
@@ -17,7 +20,30 @@ export const DIRECTORY_OPTIONS: readonly OptionSpec[] = [
   { name: 'ip-get-rate', type: 'number', valueName: 'per-second', description: `GETs per second per client IP (default ${DEFAULT_DIRECTORY_LIMITS.ipGetsPerSecond}; bursts of ${DEFAULT_DIRECTORY_LIMITS.ipBurstSeconds} s)` },
   { name: 'authority-key', type: 'list', valueName: 'z…', description: "Serve this registration authority's signed revocation list (GET/PUT /revocations/<key>)" },
   ...NODE_FLAGS_BUT_LISTEN,
+  ...NETWORK_OPTIONS,
+  { name: 'also-serve', type: 'list', valueName: 'descriptor', description: 'Serve this network too, under /networks/<id>/ (networks never mix)' },
+  { name: 'also-serve-psk', type: 'list', valueName: 'net:id=file', description: 'The key of a private network given with --also-serve' },
 ];
+
+/** The networks a directory serves (issue 12 §2): --network first, then --also-serve, each scoped. */
+async function servedNetworks(args: ParsedArgs, cwd: string, primary: DirectoryNetworkOptions | undefined): Promise<DirectoryNetworkOptions[]> {
+  const keys = new Map<string, string>();
+  for (const text of (args.options['also-serve-psk'] as string[] | undefined) ?? []) {
+    const eq = text.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--also-serve-psk needs net:<id>=<file>, got ${JSON.stringify(text)}`);
+    keys.set(text.slice(0, eq), resolve(cwd, text.slice(eq + 1)));
+  }
+  const networks: DirectoryNetworkOptions[] = primary ? [primary] : [];
+  for (const file of (args.options['also-serve'] as string[] | undefined) ?? []) {
+    const descriptor = await readNetworkDescriptorFile(resolve(cwd, file), { option: '--also-serve' });
+    const id = descriptor['network/id'];
+    if (networks.some((n) => n.id === id)) throw new UsageError(`network ${id} is served twice`);
+    const keyFile = keys.get(id);
+    if (descriptor['join/policy'] === 'psk' && keyFile === undefined) throw new UsageError(`network ${id} is private: give its key with --also-serve-psk ${id}=<file>`);
+    networks.push({ id, descriptor, ...(keyFile ? { psk: await readPskFile(keyFile, '--also-serve-psk') } : {}) });
+  }
+  return networks;
+}
 
 function positiveRate(args: ParsedArgs, name: string): number | undefined {
   const value = args.options[name];
@@ -54,7 +80,11 @@ export const directoryCommand: CommandSpec = {
     };
     // The node options' --listen is the peer listener; here it is --peer-listen.
     const nodeArgs: ParsedArgs = { positionals: args.positionals, options: { ...args.options, listen: args.options['peer-listen'] ?? [] } };
-    const config = nodeConfigFrom(nodeArgs, 'directory', context.cwd, (line) => context.stderr(`${line}\n`));
+    const base = nodeConfigFrom(nodeArgs, 'directory', context.cwd, (line) => context.stderr(`${line}\n`));
+    // Its own network (gossip, handshakes) is the first it serves.
+    const config = await applyNetwork(base, args, { cwd: context.cwd });
+    const primary = config.network ? { id: config.network.id, psk: config.network.psk, descriptor: config.network.descriptor } : undefined;
+    const networks = await servedNetworks(args, context.cwd, primary);
     const authorityKeys = (args.options['authority-key'] as string[] | undefined) ?? [];
     for (const key of authorityKeys) {
       try {
@@ -64,8 +94,8 @@ export const directoryCommand: CommandSpec = {
       }
     }
     return hostNodeUntilSignal(
-      () => directoryNode({ ...config, directory: { listen, limits, tls: config.tls, authorityKeys } }),
-      { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined, newDashboardLink: args.options['new-dashboard-link'] === true },
+      () => directoryNode({ ...config, directory: { listen, limits, tls: config.tls, authorityKeys, ...(networks.length > 0 ? { networks } : {}) } }),
+      hostOptionsFrom(args),
       context,
     );
   },

@@ -9,7 +9,7 @@
 // Exit codes (run.ts): 0 done; 1 a descriptor was refused (its protocol code is printed);
 // 2 bad usage, an unreadable file, or an existing file in the way.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { CommandContext, CommandSpec } from '../args.js';
 import { UsageError } from '../args.js';
 import { EXIT_OK } from '../run.js';
@@ -33,7 +33,15 @@ import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
 import { type Clock, systemClock } from '../../kernel/util/clock.js';
 import { FileExistsError, createFileAtomic } from '../../kernel/storage/exclusive-file.js';
 import { writeFileAtomic } from '../../kernel/storage/atomic-file.js';
-import { SECRET_FILE_MAX_BYTES, readNetworkDescriptorFile, readableByOthers } from '../config/network-flags.js';
+import { SECRET_FILE_MAX_BYTES, readNetworkDescriptorFile, readPskFile, readableByOthers } from '../config/network-flags.js';
+import { EXIT_REJECTED } from '../run.js';
+import { ProtocolError } from '../../../src-shared/protocol/errors.js';
+import { acceptNetworkDescriptor, httpsInviteLink, inviteLink, parseInvite, referenceInviteLink } from '../../../src-shared/network/invite.js';
+import { NETWORK_TRUST_ROOT_MAX_CHARS } from '../../../src-shared/network/network-descriptor.js';
+import { fetchNetworkDescriptor } from '../../kernel/network/descriptor-fetch.js';
+import { runNetworkDoctor } from '../../kernel/network/network-doctor.js';
+import { inviteQrText, INVITE_QR_MAX_CHARS } from '../qr-text.js';
+import { invitePage } from '../invite-page.js';
 
 /** Owner keys and network keys are written readable by their owner only. */
 export const SECRET_FILE_MODE = 0o600;
@@ -100,6 +108,38 @@ function joinPolicy(context: CommandContext): JoinPolicy {
   return value as JoinPolicy;
 }
 
+async function trustRootsFrom(context: CommandContext): Promise<{ pem: string; label: string }[]> {
+  const files = (context.args.options['trust-ca'] as string[] | undefined) ?? [];
+  return Promise.all(
+    files.map(async (name) => {
+      const file = resolve(context.cwd, name);
+      let pem: string;
+      try {
+        pem = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new UsageError(`cannot read --trust-ca ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+      if (pem.length > NETWORK_TRUST_ROOT_MAX_CHARS) throw new UsageError(`--trust-ca ${file} is larger than ${NETWORK_TRUST_ROOT_MAX_CHARS} characters; give the CA certificate alone`);
+      return { pem, label: basename(file) };
+    }),
+  );
+}
+
+/** A descriptor from a file or any invite form (a d1 link carries it; a u1 link is fetched and checked). */
+async function descriptorFrom(text: string, context: CommandContext, crypto: CryptoProvider, now: number): Promise<NetworkDescriptor> {
+  if (!/^(pnode:|https:\/\/)/i.test(text.trim())) return readNetworkDescriptorFile(resolve(context.cwd, text), { crypto, now, option: 'descriptor' });
+  const parsed = parseInvite(text);
+  if (!parsed.ok) throw parsed.error;
+  if (parsed.value.kind === 'reference') {
+    const fetched = await fetchNetworkDescriptor(parsed.value.url, { crypto, now, expectedHash: parsed.value.hash });
+    if (!fetched.ok) throw new ProtocolError(fetched.error.code, `invite refused: ${fetched.error.detail}`);
+    return fetched.value;
+  }
+  const accepted = acceptNetworkDescriptor(parsed.value.descriptor, { crypto, now });
+  if (!accepted.ok) throw new ProtocolError(accepted.error.code, `invite refused: ${accepted.error.detail}`);
+  return accepted.value;
+}
+
 /** Readable lines of a verified descriptor. */
 export function describeNetwork(descriptor: NetworkDescriptor, now: number): string[] {
   const days = Math.floor((Date.parse(descriptor['expires-at']) - now) / DAY_MS);
@@ -116,7 +156,10 @@ export function describeNetwork(descriptor: NetworkDescriptor, now: number): str
     ...descriptor.directories.map((d) => `  ${d}`),
     `orchestrators  ${descriptor.orchestrators.length}`,
     ...descriptor.orchestrators.map((o) => `  ${o['node/id']} ${o['endpoint/url']}`),
+    `trust roots    ${(descriptor['trust/roots'] ?? []).length}`,
+    ...(descriptor['trust/roots'] ?? []).map((r, i) => `  ${r.label ?? `CA certificate ${i + 1}`}`),
   ];
+  if (descriptor['descriptor/url']) lines.push(`published at   ${descriptor['descriptor/url']}`);
   if (descriptor['registration-authority/key']) lines.push(`registration-authority/key  ${descriptor['registration-authority/key']}`);
   lines.push('signature      ok (ed25519, by the owner)');
   return lines;
@@ -166,6 +209,9 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
       { name: 'registration-authority-key', type: 'string', valueName: 'z…', description: 'did:key fingerprint of the registration authority (trusted registration)' },
       { name: 'project', type: 'list', valueName: 'z…=name', description: 'A project allowed to submit work: its key (pnode project keygen) and name' },
       { name: 'valid-days', type: 'number', valueName: 'days', description: `Validity (default ${NETWORK_DESCRIPTOR_DEFAULT_VALID_DAYS}, at most ${NETWORK_DESCRIPTOR_MAX_VALID_DAYS})` },
+      { name: 'trust-ca', type: 'list', valueName: 'file', description: "A private CA certificate (PEM) members trust for the network's wss:// and https:// services" },
+      { name: 'descriptor-url', type: 'string', valueName: 'url', description: 'Where you will publish this descriptor (and its renewals): members fetch newer versions from it' },
+      { name: 'created-at', type: 'string', valueName: 'rfc3339', description: 'Date the descriptor from this time instead of now (pre-dating; tests)' },
     ],
     async run(context) {
       const out = path(context, 'out');
@@ -175,7 +221,8 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
       const seed = await ownerSeed(context);
       const signer = crypto.ed25519Signer(seed);
       seed.fill(0);
-      const now = clock.now();
+      const now = context.args.options['created-at'] === undefined ? clock.now() : timestampArgument(context.args.options['created-at'], 'created-at');
+      const trustRoots = await trustRootsFrom(context);
       const built = buildNetworkDescriptor(
         {
           id: context.args.options['id'] as string,
@@ -191,6 +238,8 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
             if (eq <= 0 || eq === text.length - 1) throw new UsageError(`--project ${JSON.stringify(text)}: expected <key>=<name>`);
             return { key: text.slice(0, eq), name: text.slice(eq + 1) };
           }),
+          trustRoots,
+          descriptorUrl: context.args.options['descriptor-url'] as string | undefined,
           createdAt: now,
           validForMs: validDays(context) * DAY_MS,
         },
@@ -238,6 +287,77 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
     },
   };
 
+  const invite: CommandSpec = {
+    name: 'invite',
+    summary: 'Print the invite of a network: a pnode://join/ link, its https page form, and a QR code',
+    description:
+      'The invite is the signed descriptor in a link members open (or paste) in PNode. With --url, the link only\n' +
+      'names where the descriptor is published and its hash (a short link, a small QR code). With --page, the https\n' +
+      'address of your invite page (write the page itself with --page-out).',
+    positionals: [{ name: 'descriptor', description: 'The network descriptor file', required: true }],
+    options: [
+      { name: 'url', type: 'string', valueName: 'url', description: 'Where the descriptor is published: print the short (u1) link' },
+      { name: 'page', type: 'string', valueName: 'https-url', description: 'Your invite page: print the https form of the link' },
+      { name: 'page-out', type: 'string', valueName: 'file', description: 'Write the invite page (static HTML: an "Open in PNode" link and the QR code)' },
+      { name: 'no-qr', type: 'boolean', description: 'Do not print the QR code' },
+    ],
+    async run(context) {
+      const now = clock.now();
+      const descriptor = await readNetworkDescriptorFile(resolve(context.cwd, context.args.positionals[0]!), { crypto, now, option: 'descriptor' });
+      const url = context.args.options['url'] as string | undefined;
+      let link: string;
+      try {
+        link = url === undefined ? inviteLink(descriptor) : referenceInviteLink(url, descriptor, crypto);
+        if (url !== undefined && !parseInvite(link).ok) throw new UsageError(`--url ${url}: ${(parseInvite(link) as { error: ProtocolError }).error.detail}`);
+      } catch (error) {
+        if (error instanceof ProtocolError) throw new UsageError(`--url: ${error.detail}`);
+        throw error;
+      }
+      context.stdout(`${descriptor['network/name']} (${descriptor['network/id']}), valid until ${descriptor['expires-at']}\n\n${link}\n`);
+      const page = context.args.options['page'] as string | undefined;
+      if (page !== undefined) {
+        try {
+          context.stdout(`\n${httpsInviteLink(page, link)}\n`);
+        } catch (error) {
+          throw new UsageError(`--page ${page}: ${error instanceof ProtocolError ? error.detail : String(error)}`);
+        }
+      }
+      const pageOut = context.args.options['page-out'] as string | undefined;
+      if (pageOut !== undefined) {
+        const file = resolve(context.cwd, pageOut);
+        await writeFileAtomic(file, invitePage());
+        context.stdout(`\nwrote the invite page to ${file}; publish it at ${page ?? 'your https:// address'} and share the https form of the link\n`);
+      }
+      if (context.args.options['no-qr'] !== true) {
+        if (link.length > INVITE_QR_MAX_CHARS) context.stdout(`\n(no QR code: the link is ${link.length} characters, more than a QR code holds; publish the descriptor and use --url for a short link)\n`);
+        else context.stdout(`\n${await inviteQrText(link)}`);
+      }
+      return EXIT_OK;
+    },
+  };
+
+  const doctor: CommandSpec = {
+    name: 'doctor',
+    summary: "Check that every service a network's descriptor (or invite) names answers, verifies its TLS and is who it says",
+    positionals: [{ name: 'invite', description: 'A pnode://join/ link, an https invite address, or a descriptor file', required: true }],
+    options: [
+      { name: 'psk-file', type: 'string', valueName: 'file', description: "A private network's key: its handshakes can then be checked too" },
+      { name: 'now', type: 'string', valueName: 'rfc3339', description: 'The time to check validity against (default: the clock)' },
+    ],
+    async run(context) {
+      const now = context.args.options['now'] === undefined ? clock.now() : timestampArgument(context.args.options['now'], 'now');
+      const descriptor = await descriptorFrom(context.args.positionals[0]!, context, crypto, now);
+      const pskFile = context.args.options['psk-file'] as string | undefined;
+      const psk = pskFile === undefined ? undefined : await readPskFile(resolve(context.cwd, pskFile));
+      context.stdout(`${descriptor['network/name']} (${descriptor['network/id']})\nsigned by ${descriptor['owner/node-id']}; valid until ${descriptor['expires-at']}\n\n`);
+      const checks = await runNetworkDoctor(descriptor, { crypto, psk });
+      for (const check of checks) context.stdout(`${check.ok ? 'ok  ' : 'FAIL'}  ${check.service.padEnd(12)} ${check.target}\n      ${check.detail} (${check.ms} ms)\n`);
+      const failed = checks.filter((c) => !c.ok).length;
+      context.stdout(`\n${failed === 0 ? `all ${checks.length} services answer` : `${failed} of ${checks.length} services failed`}\n`);
+      return failed === 0 ? EXIT_OK : EXIT_REJECTED;
+    },
+  };
+
   return {
     name: 'network',
     summary: 'Make and read network descriptors (owner key, seeds, directories, join policy)',
@@ -246,7 +366,7 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
       'orchestrators and join policy (open, or psk: a pre-shared key every member holds). Nodes join with\n' +
       '"pnode node --network <file> [--psk-file <key>]".\n' +
       'Exit status: 0 ok; 1 a descriptor was refused (the line starts with the E_… code); 2 bad usage or unreadable input.',
-    subcommands: [keygen, create, show],
+    subcommands: [keygen, create, show, invite, doctor],
   };
 }
 

@@ -2,7 +2,7 @@
 // registrations and heartbeats, keeps leases, places VNodes, and serves the admin API on loopback.
 import type { CommandSpec } from '../args.js';
 import { UsageError } from '../args.js';
-import { NODE_FLAGS, nodeConfigFrom } from '../config/node-flags.js';
+import { NODE_FLAGS, hostOptionsFrom, nodeConfigFrom } from '../config/node-flags.js';
 import { NETWORK_OPTIONS, applyNetwork } from '../config/network-flags.js';
 import { AUTHORITY_FLAGS, ORCHESTRATOR_FLAGS, WORK_FLAGS, orchestratorSetupFrom } from '../config/orchestrator-flags.js';
 import { DIRECTORY_CLIENT_FLAGS } from '../config/discovery-flags.js';
@@ -24,6 +24,6 @@ export const orchestratorCommand: CommandSpec = {
     const orchestrator = await orchestratorSetupFrom(args, context.cwd, base.dataDir);
     // In a private (psk) network the orchestrator needs the key like every member.
     const config = await applyNetwork({ ...base, orchestrator }, args, { cwd: context.cwd });
-    return hostNodeUntilSignal(() => orchestratorNode(config), { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined, newDashboardLink: args.options['new-dashboard-link'] === true }, context);
+    return hostNodeUntilSignal(() => orchestratorNode(config), hostOptionsFrom(args), context);
   },
 };

@@ -19,6 +19,7 @@ const discoveryCommand: CommandSpec = {
     { name: 'partition', type: 'boolean', description: 'Split the network in two, let nodes join both halves, then heal it' },
     { name: 'workers', type: 'number', valueName: 'W', description: 'Worker processes hosting the nodes (default 2)' },
     { name: 'timeout-s', type: 'number', valueName: 's', description: 'Longest wait for each phase to converge (default 120)' },
+    { name: 'steady-s', type: 'number', valueName: 's', description: 'After joining, measure bytes sent and memory per node at rest for this long (default 60; 0: skip)' },
   ],
   async run({ args, stdout }) {
     const nodes = (args.options['nodes'] as number | undefined) ?? 30;
@@ -33,12 +34,17 @@ const discoveryCommand: CommandSpec = {
       partition: args.options['partition'] === true,
       workers,
       phaseTimeoutMs: ((args.options['timeout-s'] as number | undefined) ?? 120) * 1000,
+      steadyWindowMs: ((args.options['steady-s'] as number | undefined) ?? 60) * 1000,
       pnodeBin: join(packageRoot(fileURLToPath(import.meta.url)), 'bin', 'pnode.js'),
       print: (line) => stdout(`${line}\n`),
     });
     stdout(`\nsummary: ${result.nodes} nodes, ${result.runningNodes === result.nodes ? 'all' : `${result.runningNodes}`} running after ${(result.startupMs / 1000).toFixed(1)} s, workers' RSS ${(result.workerRssBytes / 2 ** 20).toFixed(0)} MiB\n`);
     for (const phase of result.phases) {
       stdout(`  ${phase.phase.padEnd(8)} ${phase.convergedAfterMs === null ? 'no convergence point' : `converged ${(phase.convergedAfterMs / 1000).toFixed(1)} s after it began`}; final share ${(phase.finalShare * 100).toFixed(1)} %\n`);
+    }
+    if (result.steady) {
+      const s = result.steady;
+      stdout(`  steady   ${(s.bytesPerNodePerMinute / 1024).toFixed(1)} KiB sent per node per minute (busiest ${(s.maxBytesPerNodePerMinute / 1024).toFixed(1)} KiB), ${(s.memoryPerNodeBytes / 2 ** 20).toFixed(2)} MiB per node, over ${Math.round(s.windowMs / 1000)} s with ${s.nodes} nodes\n`);
     }
     const failed = result.phases.some((p) => p.phase !== 'churn' && p.convergedAfterMs === null);
     return failed ? EXIT_REJECTED : EXIT_OK;

@@ -46,7 +46,15 @@ export const CONTROL_FLAGS: readonly OptionSpec[] = [
   { name: 'control-port', type: 'number', valueName: 'port', description: 'Port of the local control server on 127.0.0.1 (default: any free port)' },
   { name: 'ui', type: 'boolean', description: 'Serve the dashboard from the control server and print its URL (the same address across restarts)' },
   { name: 'new-dashboard-link', type: 'boolean', description: 'With --ui: make a new dashboard token, so the old link stops working' },
+  { name: 'parent-pid', type: 'number', valueName: 'pid', description: 'Stop when this process is gone (children of a local test network)' },
 ];
+
+/** The host options every node-running command takes from its flags. */
+export function hostOptionsFrom(args: ParsedArgs): { ui: boolean; controlPort: number | undefined; parentPid: number | undefined } {
+  const parentPid = args.options['parent-pid'];
+  if (parentPid !== undefined && (typeof parentPid !== 'number' || !Number.isInteger(parentPid) || parentPid <= 0)) throw new UsageError('--parent-pid must be a process id');
+  return { ui: args.options['ui'] === true, controlPort: args.options['control-port'] as number | undefined, parentPid: parentPid as number | undefined };
+}
 
 export const KEEPALIVE_FLAGS: readonly OptionSpec[] = [
   { name: 'keepalive-interval-ms', type: 'number', valueName: 'ms', description: 'Ping interval (default 30000)' },

@@ -84,6 +84,8 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
   private pendingClose: ConnectionCloseInfo | undefined;
   framesIn = 0;
   framesOut = 0;
+  /** Bytes of sealed session messages sent (WebSocket and TCP framing aside): the simulation's traffic figure. */
+  bytesOut = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -145,6 +147,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     const frame = this.session.channel.seal(encodeSessionMessage(kind, body));
     this.socket.send(frame, { binary: true });
     this.framesOut++;
+    this.bytesOut += frame.length;
     return true;
   }
 

@@ -100,7 +100,7 @@ export interface BootstrapOptions {
   readonly directories?: readonly string[];
 }
 
-export type BootstrapComponents = Pick<KernelComponents, 'identity' | 'peers' | 'settings' | 'traces' | 'network' | 'warn'>;
+export type BootstrapComponents = Pick<KernelComponents, 'identity' | 'peers' | 'settings' | 'traces' | 'network' | 'warn'> & Partial<Pick<KernelComponents, 'role'>>;
 
 /** The inputs of a running node: its config, settings, network and peer store. */
 export function bootstrapInputsOf(runtime: BootstrapComponents, options: BootstrapOptions): BootstrapInputs {
@@ -150,7 +150,9 @@ export class BootstrapModule implements RuntimeModule {
         remembered: plan.remembered,
       },
     });
-    if (plan.sources.length === 0) runtime.warn(`warning: bootstrap: ${describeBootstrap(plan)}`);
+    // A service (orchestrator, directory) with no source is simply waiting to be dialed.
+    const dials = runtime.role === undefined || runtime.role === 'contributor' || runtime.role === 'seed';
+    if (plan.sources.length === 0 && dials) runtime.warn(`warning: bootstrap: ${describeBootstrap(plan)}`);
   }
 
   stop(): void {}

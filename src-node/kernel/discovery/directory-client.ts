@@ -33,6 +33,7 @@
 //   `error/occurred` for a directory that cannot be reached or refuses us.
 import type { Agent } from 'node:http';
 import { type ErrorCode, ProtocolError, isErrorCode } from '../../../src-shared/protocol/errors.js';
+import { DIRECTORY_PROOF_HEADER, directoryProof } from '../../../src-shared/network/directory-proof.js';
 import { isNodeId } from '../../../src-shared/protocol/did-key.js';
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import type { NodeAdvertisement } from '../advertisement/advertisement-types.js';
@@ -74,6 +75,9 @@ export const DIRECTORY_MAX_REJECTIONS_TRACED = 8;
 export type DirectoryClientComponents = Pick<
   KernelComponents,
   'dataDir' | 'warn' | 'insecureLoopback' | 'trustCa' | 'identity' | 'advertisements' | 'peers' | 'settings' | 'traces' | 'advertiser' | 'clock'
+> &
+  // A private network's proof for its directories (issue 12 §2); tests of open networks may leave them out.
+  Partial<Pick<KernelComponents, 'network' | 'crypto'>
 >;
 
 export interface DirectoryClientTiming {
@@ -366,7 +370,11 @@ export class DirectoryClient implements RuntimeModule {
   }
 
   private request(link: DirectoryLink, method: 'GET' | 'PUT', path: string, body?: string): Promise<DirectoryResponse> {
-    return directoryRequest(`${link.url}${path}`, { method, agent: link.agent, timeoutMs: this.timing.requestTimeoutMs, ...(body !== undefined ? { body } : {}) });
+    const url = `${link.url}${path}`;
+    // A private network's directory answers its members only: prove the key (issue 12 §2).
+    const { network, crypto, clock } = this.components;
+    const proof = network?.psk && crypto ? { [DIRECTORY_PROOF_HEADER]: directoryProof(crypto, network.psk, network.id, method, new URL(url).pathname, (clock ?? { now: Date.now }).now()) } : undefined;
+    return directoryRequest(url, { method, agent: link.agent, timeoutMs: this.timing.requestTimeoutMs, ...(body !== undefined ? { body } : {}), ...(proof ? { headers: proof } : {}) });
   }
 
   private schedule(link: DirectoryLink, kind: ScheduleKind, delayMs: number, reason: ScheduleReason, run: () => void): void {

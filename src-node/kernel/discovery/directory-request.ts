@@ -27,6 +27,8 @@ export interface DirectoryRequestOptions {
   readonly agent: HttpAgent;
   readonly timeoutMs: number;
   readonly maxBytes?: number;
+  /** More request headers (a private network's proof). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A keep-alive agent for one directory, trusting the node's roots (system + --trust-ca). */
@@ -41,7 +43,7 @@ export function directoryRequest(url: string, options: DirectoryRequestOptions):
   const maxBytes = options.maxBytes ?? DIRECTORY_MAX_RESPONSE_BYTES;
   return new Promise<DirectoryResponse>((resolve, reject) => {
     let settled = false;
-    const headers: Record<string, string> = { Accept: 'application/json' };
+    const headers: Record<string, string> = { ...options.headers, Accept: 'application/json' };
     if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(options.body));

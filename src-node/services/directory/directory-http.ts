@@ -38,7 +38,15 @@
 //     429 E_TRANSPORT_REJECTED  the per-IP PUT limit, or DIRECTORY_REVOCATION_PUTS_PER_SECOND per key
 //                           (counted only for lists that verify and are newer: only the authority spends it)
 //     503 E_TRANSPORT_UNAVAILABLE  the list could not be stored
-//   GET /healthz            200 {"status":"ok","node/id","entries","uptime-seconds","epoch"}
+//   GET /healthz            200 {"status":"ok","node/id","entries","uptime-seconds","epoch"[,"networks"]}
+//
+// Network-scoped (issue 12 §2): a directory given networks serves each under
+// /networks/{network-id}/ — /adv, /adv/{node-id} as above, and GET /network (the network's
+// descriptor, for members' renewal) — from a store of its own: an advertisement whose federation/id
+// is not that network is refused (400 E_PROTO_INVALID), so networks never mix. A private (psk)
+// network's routes answer only requests proving its key (X-PNode-Network-Proof,
+// src-shared/network/directory-proof.ts): 403 E_TRANSPORT_REJECTED otherwise. The root /adv routes
+// are then not served (404).
 //   GET /metrics            200 Prometheus text
 //   anything else on these paths → 405 with Allow; other paths → 404 E_PROTO_INVALID.
 //
@@ -74,6 +82,8 @@ import { DIRECTORY_MAX_ENTRY_BYTES, type DirectoryEntry, type DirectoryStore, FE
 import { DirectoryMetrics } from './directory-metrics.js';
 import type { DirectoryRevocations } from './directory-revocations.js';
 import { MAX_DISTRIBUTED_REVOCATION_LIST_BYTES } from '../../../src-shared/trust/revocation-list.js';
+import type { CryptoProvider } from '../../../src-shared/protocol/crypto/provider.js';
+import { DIRECTORY_PROOF_HEADER, checkDirectoryProof } from '../../../src-shared/network/directory-proof.js';
 
 /** Largest PUT body: the largest row the directory keeps (413 before anything is parsed). */
 export const DIRECTORY_MAX_BODY_BYTES = DIRECTORY_MAX_ENTRY_BYTES;
@@ -141,8 +151,25 @@ export const DEFAULT_DIRECTORY_LIMITS: DirectoryLimits = {
   maxBodyBytes: DIRECTORY_MAX_BODY_BYTES,
 };
 
-export interface DirectoryServerOptions {
+/** Where a network-scoped directory serves one network. */
+export const DIRECTORY_NETWORKS_PREFIX = '/networks/';
+
+/** One network a directory serves (issue 12 §2). */
+export interface DirectoryNetworkScope {
+  readonly id: string;
   readonly store: DirectoryStore;
+  /** A private network's key: only requests proving it are answered. */
+  readonly psk?: Uint8Array | undefined;
+  /** The network's descriptor as the directory holds it (served at …/network), if any. */
+  readonly descriptor?: () => unknown;
+}
+
+export interface DirectoryServerOptions {
+  /** The store of an unscoped directory (no networks); with networks, each has its own. */
+  readonly store: DirectoryStore;
+  readonly networks?: readonly DirectoryNetworkScope[];
+  /** For private networks' proofs. */
+  readonly crypto?: Pick<CryptoProvider, 'hmacSha256'>;
   readonly listen: DirectoryUrl;
   readonly tls?: ServerTls | undefined;
   readonly clock: Clock;
@@ -249,6 +276,7 @@ export class DirectoryServer {
   private readonly bodiesRead = new WeakSet<IncomingMessage>();
   private urlNow = '';
   private portNow = 0;
+  private readonly scopes: ReadonlyMap<string, DirectoryNetworkScope>;
 
   private constructor(
     private readonly server: Server,
@@ -261,6 +289,8 @@ export class DirectoryServer {
     this.publishers = new KeyedBuckets({ perKey: { perSecond: l.publisherPutsPerSecond, capacity: l.publisherBurst }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
     this.revocationPuts = new KeyedBuckets({ perKey: { perSecond: DIRECTORY_REVOCATION_PUTS_PER_SECOND, capacity: DIRECTORY_REVOCATION_PUT_BURST }, maxKeys: DIRECTORY_RATE_MAX_KEYS });
     this.startedAt = options.clock.now();
+    this.scopes = new Map((options.networks ?? []).map((n) => [n.id, n]));
+    if (this.scopes.size > 0 && [...this.scopes.values()].some((n) => n.psk) && !options.crypto) throw new Error('a directory serving a private network needs crypto for its proofs');
   }
 
   static async start(options: DirectoryServerOptions): Promise<DirectoryServer> {
@@ -313,7 +343,9 @@ export class DirectoryServer {
     this.ipGets.sweep(now);
     this.publishers.sweep(now);
     this.revocationPuts.sweep(now);
-    await this.options.store.maintain().catch((error: unknown) => this.options.traces?.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_TRANSPORT_UNAVAILABLE', `directory log: ${String(error)}`)) }));
+    for (const store of [this.options.store, ...[...this.scopes.values()].map((n) => n.store)]) {
+      await store.maintain().catch((error: unknown) => this.options.traces?.emit('error/occurred', { detail: errorDetail(new ProtocolError('E_TRANSPORT_UNAVAILABLE', `directory log: ${String(error)}`)) }));
+    }
   }
 
   async close(): Promise<void> {
@@ -352,21 +384,10 @@ export class DirectoryServer {
       return this.rateLimited(res, limited.retryAfterMs, detail);
     }
 
-    if (path.startsWith('/adv/')) {
-      let nodeId: string;
-      try {
-        nodeId = decodeURIComponent(path.slice('/adv/'.length));
-      } catch {
-        this.metrics.badRequests++;
-        return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', 'the node-id in the path is not valid percent-encoding'));
-      }
-      if (method === 'GET') return this.getOne(res, nodeId);
-      if (method === 'PUT') return this.putOne(req, res, nodeId);
-      return this.notAllowed(res, 'GET, PUT', method);
-    }
-    if (path === '/adv') {
-      if (method === 'GET') return this.getFeed(res, query);
-      return this.notAllowed(res, 'GET', method);
+    if (path.startsWith(DIRECTORY_NETWORKS_PREFIX)) return this.routeNetwork(req, res, method, path, query);
+    if (this.scopes.size > 0 && (path === '/adv' || path.startsWith('/adv/'))) {
+      this.metrics.badRequests++;
+      return this.error(res, 404, new ProtocolError('E_PROTO_INVALID', `this directory serves networks (${[...this.scopes.keys()].join(', ')}): use ${DIRECTORY_NETWORKS_PREFIX}<network-id>/adv`));
     }
     if (path.startsWith('/revocations/')) {
       let key: string;
@@ -380,14 +401,17 @@ export class DirectoryServer {
       if (method === 'PUT') return this.putRevocations(req, res, key);
       return this.notAllowed(res, 'GET, PUT', method);
     }
+    const advertisements = this.routeAdvertisements(req, res, method, path, query, this.options.store, undefined);
+    if (advertisements !== false) return advertisements;
     if (path === '/healthz') {
       if (method !== 'GET') return this.notAllowed(res, 'GET', method);
       const body = {
         status: 'ok',
         'node/id': this.options.nodeId,
-        entries: this.options.store.size,
+        entries: this.options.store.size + [...this.scopes.values()].reduce((sum, n) => sum + n.store.size, 0),
         'uptime-seconds': Math.floor((this.options.clock.now() - this.startedAt) / 1000),
         epoch: this.options.store.epoch,
+        ...(this.scopes.size > 0 ? { networks: [...this.scopes.keys()] } : {}),
       };
       return this.json(res, 200, JSON.stringify(body));
     }
@@ -412,8 +436,65 @@ export class DirectoryServer {
     return this.error(res, 404, new ProtocolError('E_PROTO_INVALID', `no such route: ${path.slice(0, 128)}`));
   }
 
-  private getOne(res: ServerResponse, nodeId: string): void {
-    const entry = this.options.store.get(nodeId);
+  /** The /adv routes over one store; false when the path is none of them. */
+  private routeAdvertisements(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string, store: DirectoryStore, network: string | undefined): Promise<void> | void | false {
+    if (path.startsWith('/adv/')) {
+      let nodeId: string;
+      try {
+        nodeId = decodeURIComponent(path.slice('/adv/'.length));
+      } catch {
+        this.metrics.badRequests++;
+        return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', 'the node-id in the path is not valid percent-encoding'));
+      }
+      if (method === 'GET') return this.getOne(res, store, nodeId);
+      if (method === 'PUT') return this.putOne(req, res, nodeId, store, network);
+      return this.notAllowed(res, 'GET, PUT', method);
+    }
+    if (path === '/adv') {
+      if (method === 'GET') return this.getFeed(res, store, query);
+      return this.notAllowed(res, 'GET', method);
+    }
+    return false;
+  }
+
+  /** /networks/{id}/…: the network's own store, behind its key's proof when it is private. */
+  private routeNetwork(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: string): Promise<void> | void {
+    const tail = path.slice(DIRECTORY_NETWORKS_PREFIX.length);
+    const slash = tail.indexOf('/');
+    let id: string;
+    try {
+      id = decodeURIComponent(slash < 0 ? tail : tail.slice(0, slash));
+    } catch {
+      this.metrics.badRequests++;
+      return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', 'the network id in the path is not valid percent-encoding'));
+    }
+    const scope = this.scopes.get(id);
+    if (!scope) {
+      this.metrics.badRequests++;
+      return this.error(res, 404, new ProtocolError('E_PROTO_INVALID', `this directory does not serve network ${JSON.stringify(id.slice(0, 64))}`));
+    }
+    if (scope.psk) {
+      const header = req.headers[DIRECTORY_PROOF_HEADER];
+      if (!checkDirectoryProof(this.options.crypto!, scope.psk, id, method, path, typeof header === 'string' ? header : undefined, this.options.clock.now())) {
+        this.metrics.badRequests++;
+        return this.error(res, 403, new ProtocolError('E_TRANSPORT_REJECTED', `network ${id} is private: this directory answers only its members (a valid ${DIRECTORY_PROOF_HEADER} header)`));
+      }
+    }
+    const rest = slash < 0 ? '' : tail.slice(slash);
+    if (rest === '/network') {
+      if (method !== 'GET') return this.notAllowed(res, 'GET', method);
+      const descriptor = scope.descriptor?.();
+      if (descriptor === undefined || descriptor === null) return this.json(res, 404, JSON.stringify({ status: 'not-found', 'network/id': id }));
+      return this.json(res, 200, JSON.stringify(descriptor));
+    }
+    const routed = this.routeAdvertisements(req, res, method, rest, query, scope.store, id);
+    if (routed !== false) return routed;
+    this.metrics.badRequests++;
+    return this.error(res, 404, new ProtocolError('E_PROTO_INVALID', `no such route: ${path.slice(0, 128)}`));
+  }
+
+  private getOne(res: ServerResponse, store: DirectoryStore, nodeId: string): void {
+    const entry = store.get(nodeId);
     if (entry) {
       this.metrics.get('id-hit');
       res.writeHead(200, ['Content-Type', JSON_TYPE, 'Content-Length', String(entry.body.length)]);
@@ -428,14 +509,14 @@ export class DirectoryServer {
     return this.json(res, 404, JSON.stringify({ status: 'not-found', 'node/id': nodeId }));
   }
 
-  private getFeed(res: ServerResponse, query: string): void {
+  private getFeed(res: ServerResponse, store: DirectoryStore, query: string): void {
     const params = new URLSearchParams(query);
     const since = params.getAll('since');
     if (since.length > 1) {
       this.metrics.badRequests++;
       return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', 'give since at most once'));
     }
-    const page = this.options.store.feed(since[0]);
+    const page = store.feed(since[0]);
     if (!page.ok) {
       this.metrics.badRequests++;
       return this.error(res, 400, page.error);
@@ -452,7 +533,7 @@ export class DirectoryServer {
     res.end(body);
   }
 
-  private async putOne(req: IncomingMessage, res: ServerResponse, pathNodeId: string): Promise<void> {
+  private async putOne(req: IncomingMessage, res: ServerResponse, pathNodeId: string, store: DirectoryStore, network: string | undefined): Promise<void> {
     if (!isNodeId(pathNodeId)) {
       this.metrics.put('E_PROTO_INVALID');
       return this.error(res, 400, new ProtocolError('E_PROTO_INVALID', `not a node-id: ${JSON.stringify(pathNodeId.slice(0, 128))}`));
@@ -485,10 +566,13 @@ export class DirectoryServer {
     if (typeof bodyNodeId === 'string' && bodyNodeId !== pathNodeId) {
       return this.rejected(res, new ProtocolError('E_PROTO_INVALID', `the path names ${pathNodeId} but the body's node/id is ${bodyNodeId}`), pathNodeId);
     }
-    const store = this.options.store;
     const verified = store.verify(value);
     if (!verified.ok) return this.rejected(res, verified.error, pathNodeId);
     const ad = verified.value;
+    // Networks never mix: a network's store takes only advertisements that name it.
+    if (network !== undefined && ad['federation/id'] !== network) {
+      return this.rejected(res, new ProtocolError('E_PROTO_INVALID', `the advertisement names network ${JSON.stringify(ad['federation/id'] ?? null)}, not ${network}`), pathNodeId);
+    }
 
     const publisher = this.publishers.take(pathNodeId, this.options.clock.now());
     if (!publisher.ok) {

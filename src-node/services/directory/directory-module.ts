@@ -10,7 +10,8 @@ import type { KernelComponents } from '../../kernel/runtime/components.js';
 import { requireComponents } from '../../kernel/runtime/components.js';
 import type { RuntimeModule } from '../../kernel/runtime/runtime-module.js';
 import { loadServerTls } from '../../kernel/transport/tls.js';
-import { DirectoryServer, type DirectoryLimits } from './directory-http.js';
+import { join } from 'node:path';
+import { DirectoryServer, type DirectoryLimits, type DirectoryNetworkScope } from './directory-http.js';
 import { DirectoryStore } from './directory-store.js';
 import { DirectoryRevocations } from './directory-revocations.js';
 import { parseDirectoryListenUrl } from '../../kernel/discovery/directory-url.js';
@@ -28,11 +29,27 @@ export interface DirectoryModuleOptions {
   readonly maintenanceIntervalMs?: number;
   /** Registration authorities whose revocation lists it serves (--authority-key); the network's is added. */
   readonly authorityKeys?: readonly string[];
+  /**
+   * The networks this directory serves (issue 12 §2), each under /networks/<id>/ from a store of its
+   * own; a private one only to requests proving its key. None: one unscoped store at the root.
+   */
+  readonly networks?: readonly DirectoryNetworkOptions[];
 }
+
+export interface DirectoryNetworkOptions {
+  readonly id: string;
+  readonly psk?: Uint8Array | undefined;
+  /** Its signed descriptor, served at /networks/<id>/network (members renew from it). */
+  readonly descriptor?: unknown;
+}
+
+/** Where a network's store lives under the directory's data dir. */
+export const DIRECTORY_NETWORKS_DIR = 'directory-networks';
 
 export class DirectoryModule implements RuntimeModule {
   readonly name = 'directory';
   private storeNow: DirectoryStore | undefined;
+  private scopes: DirectoryNetworkScope[] = [];
   private serverNow: DirectoryServer | undefined;
   private detach: (() => void) | undefined;
   private revocationsNow: DirectoryRevocations | undefined;
@@ -84,10 +101,23 @@ export class DirectoryModule implements RuntimeModule {
       warn: runtime.warn,
     });
     this.revocationsNow = revocations;
+    const scopes: DirectoryNetworkScope[] = [];
     let server: DirectoryServer;
     try {
+      for (const network of this.options.networks ?? []) {
+        const scoped = await DirectoryStore.open({
+          dataDir: join(runtime.dataDir, DIRECTORY_NETWORKS_DIR, network.id.replace(/[^a-z0-9-]/g, '_')),
+          clock: runtime.clock,
+          crypto: runtime.crypto,
+          ...(this.options.fsync === false ? { fsync: false } : {}),
+          onError: (error) => runtime.warn(`warning: directory log of ${network.id}: ${error.message}`),
+        });
+        scopes.push({ id: network.id, store: scoped, psk: network.psk, descriptor: () => network.descriptor ?? null });
+      }
       server = await DirectoryServer.start({
         store,
+        networks: scopes,
+        crypto: runtime.crypto,
         listen,
         tls,
         clock: runtime.clock,
@@ -99,8 +129,10 @@ export class DirectoryModule implements RuntimeModule {
       });
     } catch (error) {
       await store.close();
+      for (const scope of scopes) await scope.store.close();
       throw error;
     }
+    this.scopes = scopes;
     this.storeNow = store;
     this.serverNow = server;
     if (runtime.advertiser.advertisement) this.storeOwn(runtime.advertiser.advertisement);
@@ -111,13 +143,15 @@ export class DirectoryModule implements RuntimeModule {
     this.detach?.();
     await this.serverNow?.close();
     await this.storeNow?.close();
+    for (const scope of this.scopes.splice(0)) await scope.store.close();
     this.serverNow = undefined;
     this.storeNow = undefined;
   }
 
   /** Our own advertisement goes through the same checks as anyone's (no rate limit). */
   private storeOwn(advertisement: NodeAdvertisement): void {
-    const store = this.storeNow;
+    const scoped = this.scopes.find((s) => s.id === advertisement['federation/id']);
+    const store = this.scopes.length > 0 ? scoped?.store : this.storeNow;
     const runtime = this.components;
     if (!store) return;
     const verified = store.verify(advertisement);

@@ -8,8 +8,8 @@
 // ws:// on loopback (--insecure-loopback). Children run in their own process group, so Ctrl-C
 // reaches the devnet only, which then stops them: SIGINT, and SIGKILL after STOP_GRACE_MS. Each
 // holds a lifeline to the devnet (kernel/process/lifeline.ts): if the devnet dies without stopping
-// them (SIGKILL), they stop by themselves, and their sandboxes with them.
-import { type ChildProcess } from 'node:child_process';
+// them (SIGKILL), they stop by themselves, and their sandboxes with them. Children the desktop app
+// starts as utility processes (no extra pipe) get --parent-pid instead.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -34,6 +34,30 @@ const OUTPUT_TAIL_LINES = 40;
 export interface PnodeCli {
   readonly command: string;
   readonly args: readonly string[];
+  /**
+   * How a child is started (default: a child process of `command args…`). The desktop app passes
+   * Electron utility processes: a packaged app cannot run its binary as plain Node.
+   */
+  readonly spawn?: DevnetSpawn;
+}
+
+/** The part of a child process the devnet uses (node's ChildProcess has it; so can an adapter). */
+export interface DevnetProcess {
+  readonly pid?: number | undefined;
+  readonly exitCode: number | null;
+  readonly signalCode: NodeJS.Signals | null;
+  readonly stdout: NodeJS.ReadableStream | null;
+  readonly stderr: NodeJS.ReadableStream | null;
+  kill(signal?: NodeJS.Signals): boolean;
+  once(event: 'exit', listener: (code: number | null) => void): unknown;
+  once(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+export type DevnetSpawn = (args: readonly string[], options: { readonly detached: boolean }) => DevnetProcess;
+
+function spawnPnode(cli: PnodeCli, args: readonly string[], detached: boolean): DevnetProcess {
+  if (cli.spawn) return cli.spawn(args, { detached });
+  return spawnSupervised(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached });
 }
 
 export interface DevnetOptions {
@@ -43,6 +67,8 @@ export interface DevnetOptions {
   readonly heartbeatIntervalMs?: number;
   /** Serve each node's dashboard (`pnode node --ui`). */
   readonly ui?: boolean;
+  /** Every child stops when this process is gone (SIGKILL included): `--parent-pid`. */
+  readonly parentPid?: number;
   /** Progress lines for the operator. */
   readonly log?: (line: string) => void;
   /** Aborting it while the devnet starts stops what has started and rejects with DevnetAborted. */
@@ -73,13 +99,21 @@ export interface DevnetFile {
    * `pnode job submit <manifest> --api <url> --key <project-key>`. Null when this binary has none.
    */
   readonly jobs?: { readonly url: string; readonly 'project-key': string; readonly project: string } | null;
-  readonly nodes: ReadonlyArray<{ readonly 'node-id': string; readonly pid: number; readonly 'data-dir': string; readonly 'control-url': string; readonly 'control-token': string }>;
+  readonly nodes: ReadonlyArray<{
+    readonly 'node-id': string;
+    readonly pid: number;
+    readonly 'data-dir': string;
+    readonly 'control-url': string;
+    readonly 'control-token': string;
+    /** The node's peer endpoint (a seed for a network descriptor). */
+    readonly 'peer-url': string;
+  }>;
 }
 
 export interface DevnetChild {
   readonly name: string;
   readonly dataDir: string;
-  readonly process: ChildProcess;
+  readonly process: DevnetProcess;
   readonly logFile: string;
   nodeId: string | null;
   /** The dashboard URL (with --ui). */
@@ -121,7 +155,7 @@ function freePort(): Promise<number> {
 /** Runs `pnode <args>` to completion (a help text, a probe): exit code and output. */
 function runToEnd(cli: PnodeCli, args: readonly string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
-    const child = spawnSupervised(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnPnode(cli, args, false);
     let output = '';
     child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -140,7 +174,7 @@ function runToEnd(cli: PnodeCli, args: readonly string[], timeoutMs = 20_000): P
 function spawnChild(cli: PnodeCli, name: string, dataDir: string, args: readonly string[]): DevnetChild {
   const logFile = join(dataDir, 'devnet-output.log');
   const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
-  const child = spawnSupervised(cli.command, [...cli.args, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawnPnode(cli, args, true);
   const tail: string[] = [];
   let text = '';
   const take = (chunk: Buffer): void => {
@@ -175,7 +209,7 @@ function spawnChild(cli: PnodeCli, name: string, dataDir: string, args: readonly
   };
 }
 
-function isRunning(child: ChildProcess): boolean {
+function isRunning(child: DevnetProcess): boolean {
   return child.exitCode === null && child.signalCode === null && child.pid !== undefined;
 }
 
@@ -251,7 +285,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     if (signal?.aborted) throw new DevnetAborted();
   };
   try {
-    const common = ['--insecure-loopback', '--keystore', 'file'];
+    const common = ['--insecure-loopback', '--keystore', 'file', ...(options.parentPid !== undefined ? ['--parent-pid', String(options.parentPid)] : [])];
     const nodeHelp = (await runToEnd(options.cli, ['node', '--help'])).output;
     if (!nodeHelp.includes('--orchestrator')) throw new Error('this pnode binary has no "node --orchestrator" option; rebuild it (npm run build)');
     const hasDirectoryOption = /--directory\b/.test(nodeHelp);
@@ -343,7 +377,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       child.nodeId = nodeId!;
       const control = await readControlFile(dataDir);
       child.uiUrl = control.uiUrl;
-      nodes[i - 1] = { 'node-id': nodeId!, pid: child.process.pid!, 'data-dir': dataDir, 'control-url': control.url, 'control-token': control.token };
+      nodes[i - 1] = { 'node-id': nodeId!, pid: child.process.pid!, 'data-dir': dataDir, 'control-url': control.url, 'control-token': control.token, 'peer-url': url! };
       log(`${name.padEnd(13)} ${nodeId}  pid ${child.process.pid}${control.uiUrl ? `  dashboard ${control.uiUrl}` : ''}`);
       return `${nodeId}@${url}`;
     };

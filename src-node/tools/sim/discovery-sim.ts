@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { directoryNode } from '../../recipes/directory-node.js';
 import { discoveryNode } from '../../recipes/discovery-node.js';
 import { startTcpGate, type TcpGate } from './tcp-gate.js';
-import type { CoordinatorMessage, SimNodeSpec, WorkerMessage } from './sim-protocol.js';
+import { type CoordinatorMessage, type SimNodeSpec, type WorkerMessage, SIM_REPORT_INTERVAL_MS } from './sim-protocol.js';
 
 /** A node "knows" the network when it holds current advertisements of this share of the live peers… */
 export const KNOWS_SHARE = 0.95;
@@ -27,6 +27,13 @@ export const CHURN_INTERVAL_MS = 2_000;
 export const CHURN_WINDOW_MS = 10_000;
 /** Share of the nodes that join during a partition (half on each side). */
 export const PARTITION_JOINERS = 0.1;
+/**
+ * After the join phase, the network is left alone this long to measure what full-membership gossip
+ * costs each node at rest (issue 12 §4): session bytes sent per node per minute, and memory per node.
+ */
+export const STEADY_WINDOW_MS = 60_000;
+/** Before the steady window: no node has started for this long (or all run). */
+export const STEADY_QUIET_MS = 10_000;
 
 export interface DiscoverySimOptions {
   readonly nodes: number;
@@ -38,6 +45,8 @@ export interface DiscoverySimOptions {
   readonly phaseTimeoutMs?: number;
   /** Longest wait for the nodes of a phase to be running (default: twice the phase timeout). */
   readonly startTimeoutMs?: number;
+  /** The steady-state measurement after the join phase (default STEADY_WINDOW_MS; 0: none). */
+  readonly steadyWindowMs?: number;
   /** Where the worker entry is (the built `pnode` binary). */
   readonly pnodeBin: string;
   readonly print?: (line: string) => void;
@@ -50,6 +59,19 @@ export interface PhaseFigure {
   readonly finalShare: number;
 }
 
+/** What gossip costs each node once the network has converged, measured over a quiet window. */
+export interface SteadyFigure {
+  readonly windowMs: number;
+  /** Live nodes through the whole window. */
+  readonly nodes: number;
+  /** Sealed session bytes sent per node per minute (mean; WebSocket/TCP framing aside). */
+  readonly bytesPerNodePerMinute: number;
+  /** The busiest node's bytes per minute (the seed-adjacent ones carry more). */
+  readonly maxBytesPerNodePerMinute: number;
+  /** Workers' RSS less their size before any node started, per node. */
+  readonly memoryPerNodeBytes: number;
+}
+
 export interface DiscoverySimResult {
   readonly nodes: number;
   /** How many of them were running when the first phase began (fewer when start-up timed out). */
@@ -57,6 +79,7 @@ export interface DiscoverySimResult {
   readonly startupMs: number;
   readonly phases: readonly PhaseFigure[];
   readonly workerRssBytes: number;
+  readonly steady: SteadyFigure | null;
 }
 
 interface SimNode extends SimNodeSpec {
@@ -76,6 +99,7 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
   const nodes = new Map<string, SimNode>();
   const known = new Map<string, number>();
   const rss = new Map<number, number>();
+  const sent = new Map<string, number>();
   const phases: PhaseFigure[] = [];
 
   const base = { insecureLoopback: true, trustCa: [], keystore: 'file' as const, warn: () => undefined, version: 'sim', seeds: [] };
@@ -137,6 +161,7 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
           known.delete(message.name);
         } else if (message.type === 'knowledge') {
           for (const [name, count] of Object.entries(message.known)) known.set(name, count);
+          for (const [name, bytes] of Object.entries(message.sentBytes)) sent.set(name, bytes);
           rss.set(w, message.rssBytes);
         }
       });
@@ -196,6 +221,11 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
       return { phase, convergedAfterMs: null, finalShare: share().share };
     };
 
+    // The workers' size before any node starts: what memory per node is measured against.
+    const reportedFrom = Date.now();
+    while (rss.size < workersCount && Date.now() - reportedFrom < 30_000) await sleep(50);
+    const baselineRss = [...rss.values()].reduce((a, b) => a + b, 0);
+
     // Phase 1: everyone joins (group A; group B also starts in A's network — the split comes later).
     const initial = Array.from({ length: options.nodes }, (_, i) => newNode(options.partition && i % 2 === 1 ? 'B' : 'A'));
     startNodes(initial, true);
@@ -207,6 +237,43 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
         : `only ${runningNodes} of ${options.nodes} nodes running after ${(startupMs / 1000).toFixed(1)} s (start-up timed out; the rest keep starting)`,
     );
     phases.push(await watch('join', Date.now()));
+
+    // At rest: what each node sends per minute and holds in memory once it knows the network.
+    let steady: SteadyFigure | null = null;
+    const windowMs = options.steadyWindowMs ?? STEADY_WINDOW_MS;
+    if (windowMs > 0) {
+      // At rest means no node still starting: their news would be counted as the others' cost.
+      const quietFrom = Date.now();
+      let lastCount = runningCount();
+      let stableSince = Date.now();
+      while (runningCount() < options.nodes && Date.now() - quietFrom < startTimeoutMs) {
+        await sleep(1_000);
+        if (runningCount() !== lastCount) {
+          lastCount = runningCount();
+          stableSince = Date.now();
+        } else if (Date.now() - stableSince > STEADY_QUIET_MS) break;
+      }
+      print(`steady   measuring ${Math.round(windowMs / 1000)} s of gossip at rest with ${runningCount()} nodes running…`);
+      const liveNames = (): Set<string> => new Set([...nodes.values()].filter((n) => n.running).map((n) => n.name));
+      const before = new Map(sent);
+      const atStart = liveNames();
+      await sleep(windowMs + 2 * SIM_REPORT_INTERVAL_MS);
+      const atEnd = liveNames();
+      const steadyNodes = [...atStart].filter((name) => atEnd.has(name) && before.has(name) && sent.has(name));
+      const perMinute = steadyNodes.map((name) => ((sent.get(name)! - before.get(name)!) * 60_000) / windowMs);
+      const workersRss = [...rss.values()].reduce((a, b) => a + b, 0);
+      steady = {
+        windowMs,
+        nodes: steadyNodes.length,
+        bytesPerNodePerMinute: perMinute.length ? perMinute.reduce((a, b) => a + b, 0) / perMinute.length : 0,
+        maxBytesPerNodePerMinute: perMinute.length ? Math.max(...perMinute) : 0,
+        memoryPerNodeBytes: atEnd.size ? Math.max(0, workersRss - baselineRss) / atEnd.size : 0,
+      };
+      print(
+        `steady   ${steady.nodes} nodes: ${(steady.bytesPerNodePerMinute / 1024).toFixed(1)} KiB sent per node per minute (busiest ${(steady.maxBytesPerNodePerMinute / 1024).toFixed(1)} KiB), ` +
+          `${(steady.memoryPerNodeBytes / 2 ** 20).toFixed(2)} MiB memory per node`,
+      );
+    }
 
     if ((options.churnPercent ?? 0) > 0) {
       const churnCount = Math.max(1, Math.round((options.nodes * (options.churnPercent ?? 0)) / 100));
@@ -267,7 +334,7 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
       phases.push(await watch('heal', Date.now()));
     }
 
-    return { nodes: options.nodes, runningNodes, startupMs, phases, workerRssBytes: [...rss.values()].reduce((a, b) => a + b, 0) };
+    return { nodes: options.nodes, runningNodes, startupMs, phases, workerRssBytes: [...rss.values()].reduce((a, b) => a + b, 0), steady };
   } finally {
     await Promise.all(
       workers.map(

@@ -29,7 +29,8 @@ export type WorkerMessage =
   | { readonly type: 'node-stopped'; readonly name: string }
   | { readonly type: 'node-failed'; readonly name: string; readonly error: string }
   /** For each running node: how many of the live node-ids (other than itself) it knows. */
-  | { readonly type: 'knowledge'; readonly known: Readonly<Record<string, number>>; readonly rssBytes: number }
+  /** `sentBytes`: session bytes each running node has sent since it started (issue 12 §4 figures). */
+  | { readonly type: 'knowledge'; readonly known: Readonly<Record<string, number>>; readonly rssBytes: number; readonly sentBytes: Readonly<Record<string, number>> }
   | { readonly type: 'shutdown-done' };
 
 /** How often workers report what their nodes know. */

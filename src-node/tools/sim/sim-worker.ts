@@ -13,7 +13,7 @@ export async function runSimWorker(): Promise<void> {
     if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
   };
   let shuttingDown = false;
-  const running = new Map<string, { runtime: NodeRuntime; stop: () => Promise<void>; group: 'A' | 'B' }>();
+  const running = new Map<string, { runtime: NodeRuntime; stop: () => Promise<void>; group: 'A' | 'B'; retiredBytes: { value: number } }>();
   let settings: SimStartMessage | undefined;
   let live = new Set<string>();
   const allowed: { A: readonly string[] | null; B: readonly string[] | null } = { A: null, B: null };
@@ -45,7 +45,10 @@ export async function runSimWorker(): Promise<void> {
       }
       const ids = allowed[spec.group];
       if (ids) runtime.setAllowlist(allowlistPolicy(ids as NodeId[]));
-      running.set(spec.name, { runtime, stop: () => node.stop(), group: spec.group });
+      // Bytes of sessions that ended are kept; open ones are read at each report.
+      const retiredBytes = { value: 0 };
+      runtime.connections.on('disconnected', (connection) => (retiredBytes.value += connection.bytesOut));
+      running.set(spec.name, { runtime, stop: () => node.stop(), group: spec.group, retiredBytes });
       send({ type: 'node-started', name: spec.name, nodeId: runtime.identity.nodeId });
     } catch (error) {
       send({ type: 'node-failed', name: spec.name, error: error instanceof Error ? error.message : String(error) });
@@ -63,12 +66,14 @@ export async function runSimWorker(): Promise<void> {
 
   const reporter = setInterval(() => {
     const known: Record<string, number> = {};
-    for (const [name, { runtime }] of running) {
+    const sentBytes: Record<string, number> = {};
+    for (const [name, { runtime, retiredBytes }] of running) {
+      sentBytes[name] = retiredBytes.value + runtime.connections.connections().reduce((sum, c) => sum + c.bytesOut, 0);
       let count = 0;
       for (const id of live) if (id !== runtime.identity.nodeId && runtime.advertisements.get(id)) count++;
       known[name] = count;
     }
-    send({ type: 'knowledge', known, rssBytes: process.memoryUsage().rss });
+    send({ type: 'knowledge', known, rssBytes: process.memoryUsage().rss, sentBytes });
   }, SIM_REPORT_INTERVAL_MS);
 
   // The coordinator is gone (it crashed or was killed): nobody will ask for a shutdown.
