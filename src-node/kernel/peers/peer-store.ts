@@ -60,6 +60,7 @@ import {
 import { encodePeersFile, moveCorruptFileAside, readPeersFile } from './peers-file.js';
 import { scorePeer, smoothRtt } from './score.js';
 import { dialCandidates } from './working-set.js';
+import { isDhtEndpoint } from '../../../src-shared/protocol/dht-endpoint.js';
 
 /** Peers remembered at most (DESIGN.md §5). */
 export const MAX_REMEMBERED_PEERS = 1_000;
@@ -185,7 +186,7 @@ function evictionReach(source: PeerSource): number {
   return source === 'seed' || source === 'inbound' ? 3 : 0;
 }
 
-/** Endpoints of an advertisement we can use: transport wss, a sane URL, a known role. */
+/** Endpoints of an advertisement we can use: transport wss (a ws(s):// URL) or dht (a dht:// key, issue 16), a sane URL, a known role. */
 export function endpointsFromAdvertisement(advertisement: JsonObject): PeerEndpoint[] {
   const list = advertisement['endpoints'];
   if (!Array.isArray(list)) return [];
@@ -197,8 +198,9 @@ export function endpointsFromAdvertisement(advertisement: JsonObject): PeerEndpo
     const url = e['endpoint/url'];
     const role = e['endpoint/role'];
     const priority = e['endpoint/priority'];
-    if (e['endpoint/transport'] !== 'wss') continue;
-    if (typeof url !== 'string' || url.length > MAX_ENDPOINT_URL_LENGTH || !isUrl(url) || seen.has(url)) continue;
+    if (e['endpoint/transport'] !== 'wss' && e['endpoint/transport'] !== 'dht') continue;
+    if (typeof url !== 'string' || (e['endpoint/transport'] === 'dht') !== isDhtEndpoint(url)) continue;
+    if (url.length > MAX_ENDPOINT_URL_LENGTH || !isUrl(url) || seen.has(url)) continue;
     if (typeof role !== 'string' || !(ENDPOINT_ROLES as readonly string[]).includes(role)) continue;
     if (typeof priority !== 'number' || !Number.isSafeInteger(priority) || priority < 0) continue;
     seen.add(url);
@@ -339,7 +341,7 @@ export class PeerStore {
     }
     if (size > MAX_ADVERTISEMENT_BYTES) return { outcome: 'invalid', detail: `advertisement larger than ${MAX_ADVERTISEMENT_BYTES} bytes` };
     const advertised = endpointsFromAdvertisement(advertisement);
-    if (advertised.length === 0) return { outcome: 'invalid', detail: 'no usable wss endpoint' };
+    if (advertised.length === 0) return { outcome: 'invalid', detail: 'no usable wss or dht endpoint' };
 
     const current = this.peers.get(nodeId);
     const currentSequence = current?.advertisement?.['sequence/no'];
