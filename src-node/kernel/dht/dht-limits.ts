@@ -34,6 +34,14 @@ export const DHT_REQUESTS_PER_SOURCE_PER_SECOND = 50;
 export const DHT_REQUESTS_PER_SOURCE_BURST = 200;
 /** Announcements stored per source per minute (each needs a signature check and a record slot). */
 export const DHT_ANNOUNCES_PER_SOURCE_PER_MINUTE = 120;
+/** The engine keeps an announcement this long unless it is refreshed (hyperdht's record maxAge). */
+export const DHT_RECORD_LIFETIME_MS = 20 * 60_000;
+/**
+ * Announcements stored per source and topic per record lifetime: room for a household or a small
+ * office of PNodes behind one address, refreshing every DHT_ANNOUNCE_REFRESH_MS, while one address
+ * with thousands of DHT keys holds at most this many of a topic's records.
+ */
+export const DHT_ANNOUNCES_PER_SOURCE_PER_TOPIC = 16;
 /** Sources whose buckets are kept (least recently seen forgotten first). */
 export const DHT_MAX_TRACKED_SOURCES = 16_384;
 

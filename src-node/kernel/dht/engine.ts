@@ -7,8 +7,10 @@
 // name. IPv4 UDP only.
 //
 // Every node of ours that answers DHT requests answers at most DHT_REQUESTS_PER_SOURCE_* requests
-// and DHT_ANNOUNCES_PER_SOURCE_PER_MINUTE announcements per source address; the rest are dropped
-// unanswered (the engine has no per-source limit of its own) and counted.
+// and DHT_ANNOUNCES_PER_SOURCE_PER_MINUTE announcements per source address, and stores at most
+// DHT_ANNOUNCES_PER_SOURCE_PER_TOPIC announcements per source and topic per record lifetime (so one
+// address with many DHT keys cannot crowd the honest records out of a topic's 20-record answers);
+// the rest are dropped unanswered (the engine has no per-source limit of its own) and counted.
 //
 // The engine is loaded on first use: a node whose network names no DHT never loads it (nor its
 // native modules), and one whose native modules fail to load runs without the DHT.
@@ -18,7 +20,9 @@ import type { DhtBootstrapNode } from '../../../src-shared/network/network-descr
 import { KeyedBuckets } from '../util/keyed-buckets.js';
 import {
   DHT_ANNOUNCES_PER_SOURCE_PER_MINUTE,
+  DHT_ANNOUNCES_PER_SOURCE_PER_TOPIC,
   DHT_MAX_TRACKED_SOURCES,
+  DHT_RECORD_LIFETIME_MS,
   DHT_REQUESTS_PER_SOURCE_BURST,
   DHT_REQUESTS_PER_SOURCE_PER_SECOND,
 } from './dht-limits.js';
@@ -87,6 +91,7 @@ export interface DhtConnectOptions {
 export interface DhtRequest {
   readonly command: number;
   readonly from: DhtAddress;
+  readonly target: Buffer | null;
 }
 
 export interface DhtEngine {
@@ -185,6 +190,10 @@ export function openDhtEngine(options: OpenEngineOptions): GuardedEngine {
   const clock = options.clock ?? Date.now;
   const requests = new KeyedBuckets({ perKey: { capacity: DHT_REQUESTS_PER_SOURCE_BURST, perSecond: DHT_REQUESTS_PER_SOURCE_PER_SECOND }, maxKeys: DHT_MAX_TRACKED_SOURCES });
   const announces = new KeyedBuckets({ perKey: { capacity: DHT_ANNOUNCES_PER_SOURCE_PER_MINUTE, perSecond: DHT_ANNOUNCES_PER_SOURCE_PER_MINUTE / 60 }, maxKeys: DHT_MAX_TRACKED_SOURCES });
+  const perTopic = new KeyedBuckets({
+    perKey: { capacity: DHT_ANNOUNCES_PER_SOURCE_PER_TOPIC, perSecond: DHT_ANNOUNCES_PER_SOURCE_PER_TOPIC / (DHT_RECORD_LIFETIME_MS / 1000) },
+    maxKeys: DHT_MAX_TRACKED_SOURCES,
+  });
   const figures = { droppedRequests: 0, droppedAnnounces: 0 };
 
   class GuardedDht extends HyperDHT {
@@ -194,9 +203,12 @@ export function openDhtEngine(options: OpenEngineOptions): GuardedEngine {
         figures.droppedRequests++;
         return true; // handled: dropped unanswered
       }
-      if (request.command === DHT_COMMAND_ANNOUNCE && !announces.take(request.from.host, now).ok) {
-        figures.droppedAnnounces++;
-        return true;
+      if (request.command === DHT_COMMAND_ANNOUNCE) {
+        const topicKey = `${request.from.host}|${request.target ? request.target.toString('hex') : ''}`;
+        if (!announces.take(request.from.host, now).ok || !perTopic.take(topicKey, now).ok) {
+          figures.droppedAnnounces++;
+          return true;
+        }
       }
       return super.onrequest(request);
     }
