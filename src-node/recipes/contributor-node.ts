@@ -18,6 +18,7 @@ import { VNodeHostModule, type VNodeHostModuleOptions } from '../contributor/vno
 import { WorkRunner, type WorkRunnerOptions } from '../contributor/work/work-runner.js';
 import { CreditModule, type CreditModuleOptions } from '../contributor/credit/credit-module.js';
 import { ContributionHistoryModule } from '../contributor/history/history-module.js';
+import { contributorCapabilities } from '../contributor/dht-capabilities.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts, type DiscoverySetup } from './discovery.js';
 
@@ -68,12 +69,13 @@ export function contributorNode(config: ContributorNodeConfig, control: ControlS
     config,
     (runtime) => {
       const kernel = runtime.components;
-      const discovery = discoveryParts(runtime, setup);
       const hardware = new HardwareModule(kernel, setup.hardware);
       const availability = new Availability(
         { ...kernel, logicalCores: () => hardware.logicalCores(), ...(setup.activity === 'headless' ? { activitySource: headlessActivity } : {}) },
         setup.availability,
       );
+      // The DHT announces the compute profiles that follow from the hardware and availability.
+      const discovery = discoveryParts(runtime, setup, contributorCapabilities(hardware, availability));
       const vnodes = new VNodeHostModule({ ...kernel, availability }, { host: { ...setup.vnodeHost, ...(setup.launcher ? { launcher: setup.launcher } : {}) } });
       const membership = new MembershipModule({ ...kernel, availability, hardware, vnodes }, { ...setup.membership, orchestrators: contributorOrchestrators(config) });
       const work = new WorkRunner({ ...kernel, vnodes, membership }, setup.work);

@@ -13,6 +13,8 @@ import { WorkSchedulerModule, type WorkSchedulerModuleOptions } from '../service
 import { CreditOutboxModule, type CreditOutboxModuleOptions } from '../services/orchestrator/credit/credit-outbox-module.js';
 import { AuthorityModule, type AuthorityModuleOptions } from '../services/authority/authority-module.js';
 import { adminFilePath } from '../services/orchestrator/admin-file.js';
+import { CapabilitySearch } from '../services/orchestrator/capability-search.js';
+import { DhtModule, type DhtModuleOptions } from '../kernel/dht/dht-module.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 
 export interface OrchestratorSetup {
@@ -23,6 +25,8 @@ export interface OrchestratorSetup {
   readonly authority?: AuthorityModuleOptions | null;
   readonly work?: WorkSchedulerModuleOptions;
   readonly credit?: CreditOutboxModuleOptions;
+  /** The network's DHT (issue 16), when its descriptor names one: bind address and port. */
+  readonly dht?: DhtModuleOptions;
 }
 
 export interface OrchestratorNodeConfig extends NodeConfig {
@@ -36,6 +40,9 @@ export interface OrchestratorParts {
   readonly work: WorkSchedulerModule;
   /** Credit receipts: the scheduler's onValidated hook issues them, the outbox delivers them. */
   readonly credit: CreditOutboxModule;
+  /** The network's DHT (off when the descriptor names none), and the search by capability over it and the registrations. */
+  readonly dht: DhtModule;
+  readonly capabilities: CapabilitySearch;
   /** In start order. The authority starts after the orchestrator: its first revocations reach a trust check that listens. */
   readonly modules: readonly RuntimeModule[];
 }
@@ -49,7 +56,9 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   const orchestrator = new OrchestratorModule({ ...kernel, admin, trust }, setup.orchestrator);
   const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator }, setup.work);
   const credit = new CreditOutboxModule(kernel, setup.credit);
-  return { orchestrator, trust, authority, work, credit, modules: [trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
+  const dht = new DhtModule(kernel, setup.dht);
+  const capabilities = new CapabilitySearch({ registered: () => orchestrator.orchestrator.registry.all(), finder: dht, admin });
+  return { orchestrator, trust, authority, work, credit, dht, capabilities, modules: [trust, orchestrator, ...(authority ? [authority] : []), credit, work, dht] };
 }
 
 export type OrchestratorNode = AssembledNode & OrchestratorParts & { readonly signals: SignalMarkers };

@@ -24,8 +24,11 @@ export const DHT_CONNECT_TIMEOUT_MS = 10_000;
 export const DHT_FAILED_KEY_COOLDOWN_MS = 10 * 60_000;
 /** …and at most this many such keys are remembered (oldest forgotten first). */
 export const DHT_MAX_FAILED_KEYS = 4_096;
-/** How long a node start waits for the DHT to bootstrap before it goes on without it (it keeps trying). */
-export const DHT_START_WAIT_MS = 5_000;
+/**
+ * How long a node start waits for the DHT to join before it goes on (the DHT keeps joining in the
+ * background and adds its endpoint when it is up): none, so a node whose UDP is blocked starts as fast.
+ */
+export const DHT_START_WAIT_MS = 0;
 
 // Per source (a remote IPv4 address), on every node of ours that answers DHT requests:
 /** DHT requests (lookups, announces, handshakes, …) answered per source per second, sustained… */
