@@ -118,6 +118,7 @@ export function describeNetwork(descriptor: NetworkDescriptor, now: number): str
     ...descriptor.orchestrators.map((o) => `  ${o['node/id']} ${o['endpoint/url']}`),
   ];
   if (descriptor['registration-authority/key']) lines.push(`registration-authority/key  ${descriptor['registration-authority/key']}`);
+  if (descriptor['dht/bootstrap']) lines.push(`dht/bootstrap  ${descriptor['dht/bootstrap'].join(', ')}`);
   lines.push('signature      ok (ed25519, by the owner)');
   return lines;
 }
@@ -164,6 +165,7 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
       { name: 'psk-out', type: 'string', valueName: 'file', description: 'Write a new random network key here (mode 0600, never overwritten)' },
       { name: 'psk-hint', type: 'string', valueName: 'text', description: 'Where members get the key (never the key itself)' },
       { name: 'registration-authority-key', type: 'string', valueName: 'z…', description: 'did:key fingerprint of the registration authority (trusted registration)' },
+      { name: 'dht-bootstrap', type: 'list', valueName: 'a.b.c.d:port', description: "A bootstrap node of the network's own DHT (pnode dht-bootstrap); none: the network runs no DHT" },
       { name: 'valid-days', type: 'number', valueName: 'days', description: `Validity (default ${NETWORK_DESCRIPTOR_DEFAULT_VALID_DAYS}, at most ${NETWORK_DESCRIPTOR_MAX_VALID_DAYS})` },
     ],
     async run(context) {
@@ -185,6 +187,7 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
           joinPolicy: policy,
           pskHint: context.args.options['psk-hint'] as string | undefined,
           registrationAuthorityKey: context.args.options['registration-authority-key'] as string | undefined,
+          dhtBootstrap: context.args.options['dht-bootstrap'] as string[] | undefined,
           createdAt: now,
           validForMs: validDays(context) * DAY_MS,
         },
