@@ -11,6 +11,14 @@ import { requireComponents } from '../runtime/components.js';
 import type { RuntimeModule } from '../runtime/runtime-module.js';
 import { openDhtEngine, type DhtGuardFigures, type GuardedEngine } from './engine.js';
 
+/**
+ * Bootstrap nodes started one after another miss each other at first (the first one finds nobody);
+ * each pings the network's other bootstrap nodes it does not have yet, this often…
+ */
+export const DHT_BOOTSTRAP_PEER_PING_MS = 2_000;
+/** …this many times, after its start. */
+export const DHT_BOOTSTRAP_PEER_PING_ROUNDS = 30;
+
 export type DhtBootstrapComponents = Pick<KernelComponents, 'network' | 'traces' | 'clock'>;
 
 export interface DhtBootstrapOptions {
@@ -32,6 +40,7 @@ export interface DhtBootstrapStatus {
 export class DhtBootstrapModule implements RuntimeModule {
   readonly name = 'dht-bootstrap';
   private guarded: GuardedEngine | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
   private readonly peers: DhtBootstrapNode[];
 
   constructor(
@@ -52,13 +61,31 @@ export class DhtBootstrapModule implements RuntimeModule {
     const { clock } = this.components;
     this.guarded = openDhtEngine({ mode: 'bootstrap', host: this.options.host, port: this.options.port, bootstrap: this.peers, clock: () => clock.now() });
     try {
-      await this.guarded.engine.ready();
+      // Bound, not bootstrapped: the other bootstrap nodes may not be up yet (they are pinged below).
+      await this.guarded.engine.bind();
     } catch (error) {
       const failure = new ProtocolError('E_TRANSPORT_UNAVAILABLE', `the DHT bootstrap node could not bind ${this.address}: ${error instanceof Error ? error.message : String(error)}`);
       this.components.traces.emit('error/occurred', { detail: errorDetail(failure, { phase: 'dht-bootstrap' }) });
       await this.guarded.engine.destroy().catch(() => undefined);
       throw failure;
     }
+    let rounds = 0;
+    const pingMissing = (): void => {
+      const engine = this.guarded?.engine;
+      if (!engine || engine.destroyed || ++rounds > DHT_BOOTSTRAP_PEER_PING_ROUNDS) return this.stopPinging();
+      const known = new Set(engine.toArray().map((n) => `${n.host}:${n.port}`));
+      const missing = this.peers.filter((p) => !known.has(`${p.host}:${p.port}`));
+      if (missing.length === 0) return this.stopPinging();
+      for (const peer of missing) engine.ping(peer).catch(() => undefined);
+    };
+    this.pingTimer = setInterval(pingMissing, DHT_BOOTSTRAP_PEER_PING_MS);
+    this.pingTimer.unref();
+    pingMissing();
+  }
+
+  private stopPinging(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
   }
 
   status(): DhtBootstrapStatus {
@@ -72,6 +99,7 @@ export class DhtBootstrapModule implements RuntimeModule {
   }
 
   async stop(): Promise<void> {
+    this.stopPinging();
     await this.guarded?.engine.destroy().catch(() => undefined);
   }
 }

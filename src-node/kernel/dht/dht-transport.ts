@@ -51,8 +51,15 @@ export class DhtDialer implements StreamDialer {
     const key = parseDhtEndpoint(url);
     if (!key) return Promise.reject(new ProtocolError('E_PROTO_INVALID', `not a dht endpoint: ${url.slice(0, 80)}`));
     if (this.options.selfKey && Buffer.from(key).equals(this.options.selfKey)) return Promise.reject(new ProtocolError('E_TRANSPORT_REJECTED', 'that dht endpoint is this node'));
+    // Whether a holepunch made the path: the engine calls `holepunch` before its punch rounds, but a
+    // first-round (fast-open) punch between two consistent NATs happens before that call. So: our
+    // node reachable, or the engine counting an "open" peer (dialled directly), is `direct`; a
+    // firewalled node that got a stream otherwise got it by a holepunch. (Counters are per engine;
+    // two dials finishing at the same moment may swap labels, never the outcome.)
+    const engine = this.options.engine;
+    const openBefore = engine.stats.punches.open;
     let punching = false;
-    const stream = this.options.engine.connect(Buffer.from(key), {
+    const stream = engine.connect(Buffer.from(key), {
       holepunch: () => {
         punching = true;
         return true;
@@ -82,11 +89,12 @@ export class DhtDialer implements StreamDialer {
         stream.off('error', fail);
         stream.on('error', () => undefined); // the StreamSocket takes errors from here on
         this.figures.opened++;
-        if (punching) this.figures.punched++;
+        const punched = punching || (engine.firewalled && engine.stats.punches.open === openBefore);
+        if (punched) this.figures.punched++;
         const { host, port } = remoteOf(stream);
         resolve({
           socket: new StreamSocket(stream, host, port),
-          path: { transport: 'dht', holepunch: punching ? 'punched' : 'direct', ...(host ? { remote: `${host}:${port ?? 0}` } : {}) },
+          path: { transport: 'dht', holepunch: punched ? 'punched' : 'direct', ...(host ? { remote: `${host}:${port ?? 0}` } : {}) },
         });
       });
     });

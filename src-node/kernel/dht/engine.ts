@@ -101,6 +101,8 @@ export interface DhtEngine {
   readonly destroyed: boolean;
   readonly stats: { readonly punches: { readonly consistent: number; readonly random: number; readonly open: number } };
   ready(): Promise<void>;
+  /** Binds the UDP sockets (the bootstrap goes on in the background). */
+  bind(): Promise<void>;
   fullyBootstrapped(): Promise<void>;
   address(): { readonly host: string; readonly port: number };
   announce(topic: Buffer, keyPair: DhtKeyPair, relayAddresses?: readonly DhtAddress[]): DhtQuery;
@@ -110,6 +112,8 @@ export interface DhtEngine {
   createServer(options: DhtServerOptions, onConnection: (stream: DhtStream) => void): DhtServer;
   destroy(): Promise<void>;
   toArray(): DhtAddress[];
+  /** Pings a node; a reachable one that answers joins the routing table. */
+  ping(address: DhtAddress): Promise<unknown>;
 }
 
 interface EngineConstructorOptions {
