@@ -16,7 +16,7 @@ import { OFFERED_CAPABILITIES } from '../../../src-shared/protocol/profile.js';
 import type { KernelComponents } from '../runtime/components.js';
 import { requireComponents } from '../runtime/components.js';
 import type { RuntimeModule } from '../runtime/runtime-module.js';
-import { CapabilityIndex, type IndexFigures, type VerifiedPeer } from './capability-index.js';
+import { CapabilityIndex, type CapabilityCandidate, type IndexFigures, type VerifiedPeer } from './capability-index.js';
 import { DhtDialer, DhtInbound, type DhtInboundFigures } from './dht-transport.js';
 import { newDhtKeyPair, openDhtEngine, type DhtGuardFigures, type GuardedEngine } from './engine.js';
 import { DHT_START_WAIT_MS, DHT_STOP_WAIT_MS } from './dht-limits.js';
@@ -177,6 +177,12 @@ export class DhtModule implements RuntimeModule {
   async find(capability: string, want: number): Promise<VerifiedPeer[]> {
     if (this.state !== 'on' || !this.index) return [];
     return this.index.find(capability, want);
+  }
+
+  /** Unverified candidates for `capability` (DHT keys, as dht:// endpoints); none when the DHT is not on. */
+  async lookup(capability: string): Promise<CapabilityCandidate[]> {
+    if (this.state !== 'on' || !this.index) return [];
+    return (await this.index.lookup(capability)).candidates;
   }
 
   status(): DhtStatus {
