@@ -56,6 +56,8 @@ export interface DhtStatus {
   /** The engine has found its place in the DHT. */
   readonly bootstrapped: boolean;
   readonly firewalled?: boolean;
+  /** UDP bytes the engine sent and received so far (DHT traffic and the sessions over it). */
+  readonly udp?: { readonly sent: number; readonly received: number };
   readonly dial?: { readonly opened: number; readonly punched: number; readonly punchFailed: number; readonly failed: number };
   readonly inbound?: DhtInboundFigures;
   readonly guard?: DhtGuardFigures;
@@ -193,7 +195,7 @@ export class DhtModule implements RuntimeModule {
       bootstrap: [...this.bootstrap],
       ...(this.endpoint ? { endpoint: this.endpoint } : {}),
       bootstrapped: this.bootstrapped,
-      ...(engine && !engine.destroyed ? { firewalled: engine.firewalled } : {}),
+      ...(engine && !engine.destroyed ? { firewalled: engine.firewalled, udp: { sent: engine.udx.bytesTransmitted, received: engine.udx.bytesReceived } } : {}),
       ...(this.dialer ? { dial: { ...this.dialer.figures } } : {}),
       ...(this.inbound ? { inbound: this.inbound.figures() } : {}),
       ...(this.guarded ? { guard: this.guarded.guardFigures() } : {}),

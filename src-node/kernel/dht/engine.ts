@@ -100,6 +100,8 @@ export interface DhtEngine {
   readonly ephemeral: boolean;
   readonly destroyed: boolean;
   readonly stats: { readonly punches: { readonly consistent: number; readonly random: number; readonly open: number } };
+  /** The engine's UDP layer: bytes over all its sockets and streams. */
+  readonly udx: { readonly bytesTransmitted: number; readonly bytesReceived: number };
   ready(): Promise<void>;
   /** Binds the UDP sockets (the bootstrap goes on in the background). */
   bind(): Promise<void>;
