@@ -34,6 +34,8 @@ export const SIM_CAPABILITIES = ['vnode/cpu-1', 'vnode/cpu-2', 'vnode/cpu-4', 'v
 export const SIM_SETTLE_MS = 20_000;
 /** Finds in flight at once. */
 export const SIM_FIND_CONCURRENCY = 8;
+/** Finds are spread: one starts every this often at most (SIM_FIND_CONCURRENCY bounds them too). */
+export const SIM_FIND_GAP_MS = 50;
 /** A find with no answer after this counts as failed. */
 export const SIM_FIND_TIMEOUT_MS = 30_000;
 
@@ -47,6 +49,8 @@ export interface CapabilitySimOptions {
   /** Finds while quiet, and again during churn. */
   readonly finds: number;
   readonly startTimeoutMs: number;
+  /** Wait after start before measuring (default SIM_SETTLE_MS; tests at small N shorten it). */
+  readonly settleMs?: number;
   readonly pnodeBin: string;
   readonly print: (line: string) => void;
 }
@@ -90,6 +94,22 @@ function freeUdpPort(host: string): Promise<number> {
   });
 }
 
+/**
+ * Mean bytes per node per minute between two snapshots of the nodes' cumulative byte counters; only
+ * nodes present in both count (a node that restarted in between starts its counter again).
+ */
+export function bytesPerNodePerMinuteBetween(before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>, windowMs: number): number {
+  let moved = 0;
+  let counted = 0;
+  for (const [name, bytes] of after) {
+    const was = before.get(name);
+    if (was === undefined || bytes < was) continue;
+    moved += bytes - was;
+    counted++;
+  }
+  return counted > 0 ? moved / counted / (windowMs / 60_000) : NaN;
+}
+
 /** The loopback address of the i-th simulated node's DHT (127.1.0.1 onward: one per "home"). */
 export function simDhtHost(i: number): string {
   const n = i + 1;
@@ -111,7 +131,9 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
   const nodes = new Map<string, SimNode>();
   const traffic = new Map<string, number>();
   const rss = new Map<number, number>();
+  const ready = new Map<number, number>();
   const pendingFinds = new Map<number, (message: Extract<WorkerMessage, { type: 'found' }>) => void>();
+  let capabilityTimer: NodeJS.Timeout | undefined;
   const base = { insecureLoopback: true, trustCa: [], keystore: 'file' as const, warn: () => undefined, version: 'sim', seeds: [] };
 
   try {
@@ -183,12 +205,13 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
         } else if (message.type === 'traffic') {
           for (const [name, bytes] of Object.entries(message.bytes)) traffic.set(name, bytes);
           rss.set(w, message.rssBytes);
+          ready.set(w, message.ready);
         } else if (message.type === 'found') {
           pendingFinds.get(message.id)?.(message);
         }
       });
     }
-    const capabilityTimer = setInterval(() => {
+    capabilityTimer = setInterval(() => {
       if (!capabilitiesDirty) return;
       capabilitiesDirty = false;
       const byNodeId: Record<string, string> = {};
@@ -223,9 +246,14 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
       }
     }
     const running = runningCount();
+    // DHT nodes announce in the background after they start: wait until they all have (bounded).
+    const readyCount = (): number => [...ready.values()].reduce((a, b) => a + b, 0);
+    while (readyCount() < running && Date.now() - started < options.startTimeoutMs) await sleep(500);
+    if (readyCount() < running) print(`only ${readyCount()} of ${running} nodes announced before the start timeout`);
     const startupMs = Date.now() - started;
-    print(`${running} nodes running after ${(startupMs / 1000).toFixed(1)} s; settling ${SIM_SETTLE_MS / 1000} s`);
-    await sleep(SIM_SETTLE_MS);
+    const settleMs = options.settleMs ?? SIM_SETTLE_MS;
+    print(`${running} nodes running${options.mode === 'dht' ? ' and announced' : ''} after ${(startupMs / 1000).toFixed(1)} s; settling ${settleMs / 1000} s`);
+    await sleep(settleMs);
 
     // --- finds ---
     let findId = 0;
@@ -271,24 +299,18 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
       return { attempts: count, succeeded, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
     };
 
-    // --- a quiet window: bytes, memory, finds ---
+    // --- a quiet window with no finds: what staying in the network costs (bytes, memory) ---
     const snapshot = (): Map<string, number> => new Map(traffic);
     const before = snapshot();
-    const quietFinds = runFinds(options.finds, options.measureMs * 0.8);
     await sleep(options.measureMs);
     const after = snapshot();
-    const quiet = await quietFinds;
-    let moved = 0;
-    let counted = 0;
-    for (const [name, bytes] of after) {
-      const was = before.get(name);
-      if (was === undefined) continue;
-      moved += Math.max(0, bytes - was);
-      counted++;
-    }
-    const bytesPerNodePerMinute = counted > 0 ? moved / counted / (options.measureMs / 60_000) : NaN;
+    const bytesPerNodePerMinute = bytesPerNodePerMinuteBetween(before, after, options.measureMs);
     const rssPerNodeBytes = [...rss.values()].reduce((a, b) => a + b, 0) / Math.max(1, runningCount());
-    print(`quiet ${(options.measureMs / 1000).toFixed(0)} s: ${(bytesPerNodePerMinute / 1024).toFixed(1)} KiB per node per minute; ${(rssPerNodeBytes / 2 ** 20).toFixed(2)} MiB RSS per node; finds ${quiet.succeeded}/${quiet.attempts}, p50 ${quiet.p50Ms.toFixed(0)} ms, p99 ${quiet.p99Ms.toFixed(0)} ms`);
+    print(`quiet ${(options.measureMs / 1000).toFixed(0)} s: ${(bytesPerNodePerMinute / 1024).toFixed(1)} KiB per node per minute; ${(rssPerNodeBytes / 2 ** 20).toFixed(2)} MiB RSS per node`);
+
+    // --- finds while quiet ---
+    const quiet = await runFinds(options.finds, options.finds * SIM_FIND_GAP_MS);
+    print(`quiet finds ${quiet.succeeded}/${quiet.attempts}, p50 ${quiet.p50Ms.toFixed(0)} ms, p99 ${quiet.p99Ms.toFixed(0)} ms`);
 
     // --- churn ---
     const churnCount = Math.max(1, Math.round((options.nodes * options.churnPercent) / 100));
@@ -313,9 +335,9 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
     }
     const churn = await churnFinds;
     print(`churn ${options.churnPercent} % every ${CHURN_INTERVAL_MS / 1000} s: finds ${churn.succeeded}/${churn.attempts}, p50 ${churn.p50Ms.toFixed(0)} ms, p99 ${churn.p99Ms.toFixed(0)} ms`);
-    clearInterval(capabilityTimer);
     return { mode: options.mode, nodes: options.nodes, running, startupMs, rssPerNodeBytes, bytesPerNodePerMinute, quiet, churn };
   } finally {
+    if (capabilityTimer) clearInterval(capabilityTimer);
     await Promise.all(
       workers.map(
         (worker) =>

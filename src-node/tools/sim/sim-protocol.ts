@@ -49,7 +49,7 @@ export type WorkerMessage =
   | { readonly type: 'knowledge'; readonly known: Readonly<Record<string, number>>; readonly rssBytes: number }
   | { readonly type: 'shutdown-done' }
   /** Mode runs: per running node, the bytes its sessions and (mode dht) its DHT moved so far. */
-  | { readonly type: 'traffic'; readonly bytes: Readonly<Record<string, number>>; readonly rssBytes: number; readonly running: number }
+  | { readonly type: 'traffic'; readonly bytes: Readonly<Record<string, number>>; readonly rssBytes: number; readonly running: number; /** Running nodes others can find (dht: announced once). */ readonly ready: number }
   | { readonly type: 'found'; readonly id: number; readonly nodeId: string | null; readonly ms: number; readonly error?: string };
 
 /** How often workers report what their nodes know. */

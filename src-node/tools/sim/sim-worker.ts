@@ -97,11 +97,14 @@ export async function runSimWorker(): Promise<void> {
   const trafficReporter = setInterval(() => {
     if (!settings?.mode) return;
     const bytes: Record<string, number> = {};
+    let ready = 0;
     for (const [name, { node, traffic }] of running) {
-      const udp = node.dht.status().udp;
-      bytes[name] = traffic.bytes() + (udp ? udp.sent + udp.received : 0);
+      const status = node.dht.status();
+      bytes[name] = traffic.bytes() + (status.udp ? status.udp.sent + status.udp.received : 0);
+      // Findable: in gossip, once running; in the DHT, once its first announce round is done.
+      if (settings.mode === 'gossip' || (status.index?.announceRounds ?? 0) > 0) ready++;
     }
-    send({ type: 'traffic', bytes, rssBytes: process.memoryUsage().rss, running: running.size });
+    send({ type: 'traffic', bytes, rssBytes: process.memoryUsage().rss, running: running.size, ready });
   }, SIM_REPORT_INTERVAL_MS);
 
   async function find(id: number, name: string, capability: string): Promise<void> {
