@@ -23,6 +23,7 @@ import { CreditModule, type CreditModuleOptions } from '../contributor/credit/cr
 import { ContributionHistoryModule } from '../contributor/history/history-module.js';
 import { WorkViewModule } from '../contributor/work/work-view-module.js';
 import { ActivityModule } from '../contributor/activity/activity-module.js';
+import { contributorCapabilities } from '../contributor/dht-capabilities.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 import { RevocationSync, type RevocationSyncOptions } from '../kernel/revocation/revocation-sync.js';
 import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts, type DiscoverySetup } from './discovery.js';
@@ -78,12 +79,13 @@ export function contributorNode(config: ContributorNodeConfig, control: ControlS
     config,
     (runtime) => {
       const kernel = runtime.components;
-      const discovery = discoveryParts(runtime, setup);
       const hardware = new HardwareModule(kernel, setup.hardware);
       const availability = new Availability(
         { ...kernel, logicalCores: () => hardware.logicalCores(), ...(setup.activity === 'headless' ? { activitySource: headlessActivity } : {}) },
         setup.availability,
       );
+      // The DHT announces the compute profiles that follow from the hardware and availability.
+      const discovery = discoveryParts(runtime, setup, contributorCapabilities(hardware, availability));
       const vnodes = new VNodeHostModule({ ...kernel, availability }, { host: { ...setup.vnodeHost, ...(setup.launcher ? { launcher: setup.launcher } : {}) } });
       const membership = new MembershipModule({ ...kernel, availability, hardware, vnodes }, { ...setup.membership, orchestrators: contributorOrchestrators(config) });
       const work = new WorkRunner({ ...kernel, vnodes, membership }, setup.work);

@@ -6,6 +6,8 @@ import { discoveryBanner, discoveryModules, discoveryParts, type DiscoveryParts,
 
 export interface DiscoveryNodeConfig extends NodeConfig {
   readonly discovery?: DiscoverySetup;
+  /** What the node announces on the network's DHT beyond core/messaging (simulations). */
+  readonly dhtCapabilities?: readonly string[];
 }
 
 export type DiscoveryNode = AssembledNode & DiscoveryParts;
@@ -14,7 +16,8 @@ export function discoveryNode(config: DiscoveryNodeConfig, control: ControlSetup
   return assembleNode<DiscoveryParts>(
     config,
     (runtime) => {
-      const parts = discoveryParts(runtime, config.discovery);
+      const capabilities = config.dhtCapabilities ?? [];
+      const parts = discoveryParts(runtime, config.discovery, { current: () => capabilities, subscribe: () => () => undefined });
       return { modules: discoveryModules(parts), sources: [parts.signals], banner: () => discoveryBanner(config, parts), parts };
     },
     control,

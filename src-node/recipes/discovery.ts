@@ -8,6 +8,7 @@ import { BootstrapModule } from '../kernel/discovery/bootstrap.js';
 import { DirectoryClient, type DirectoryClientOptions } from '../kernel/discovery/directory-client.js';
 import { PeerExchange, type PeerExchangeOptions } from '../kernel/discovery/peer-exchange.js';
 import { SignalMarkers } from '../kernel/messaging/signal-markers.js';
+import { DhtModule, type CapabilitySource, type DhtModuleOptions } from '../kernel/dht/dht-module.js';
 
 export interface DiscoverySetup {
   /** Directories from the command line; the network descriptor's follow, the volunteer's settings add more. */
@@ -15,6 +16,8 @@ export interface DiscoverySetup {
   /** Tuning for tests and simulations. */
   readonly peerExchange?: PeerExchangeOptions;
   readonly directoryClient?: Omit<DirectoryClientOptions, 'directories'>;
+  /** The DHT's bind address and port (tests, simulations); it runs when the network names DHT bootstrap nodes. */
+  readonly dht?: DhtModuleOptions;
 }
 
 export interface DiscoveryParts {
@@ -22,6 +25,8 @@ export interface DiscoveryParts {
   readonly directoryClient: DirectoryClient;
   readonly peerExchange: PeerExchange;
   readonly signals: SignalMarkers;
+  /** The network's DHT (issue 16): off when the descriptor names no bootstrap nodes. */
+  readonly dht: DhtModule;
 }
 
 /** The directories a node uses from its configuration: the command line's, then the network's, once each. */
@@ -30,7 +35,8 @@ export function configuredDirectories(config: NodeConfig, extra: readonly string
   return [...new Set([...extra, ...(descriptor ? networkDirectories(descriptor) : [])])];
 }
 
-export function discoveryParts(runtime: NodeRuntime, setup: DiscoverySetup = {}): DiscoveryParts {
+/** `capabilities`: what the node offers beyond core/messaging on the DHT (a contributor's compute profiles). */
+export function discoveryParts(runtime: NodeRuntime, setup: DiscoverySetup = {}, capabilities?: CapabilitySource): DiscoveryParts {
   const kernel = runtime.components;
   const directories = configuredDirectories(runtime.config, setup.directories);
   const directoryClient = new DirectoryClient(kernel, { ...setup.directoryClient, directories });
@@ -39,12 +45,13 @@ export function discoveryParts(runtime: NodeRuntime, setup: DiscoverySetup = {})
     directoryClient,
     peerExchange: new PeerExchange(kernel, setup.peerExchange),
     signals: new SignalMarkers({ ...kernel, lookup: directoryClient }),
+    dht: new DhtModule({ ...kernel, capabilities }, setup.dht),
   };
 }
 
-/** In start order. */
-export function discoveryModules(parts: DiscoveryParts): [BootstrapModule, DirectoryClient, PeerExchange, SignalMarkers] {
-  return [parts.bootstrap, parts.directoryClient, parts.peerExchange, parts.signals];
+/** In start order (the DHT joins in the background: a node whose UDP is blocked starts as fast). */
+export function discoveryModules(parts: DiscoveryParts): [BootstrapModule, DirectoryClient, PeerExchange, SignalMarkers, DhtModule] {
+  return [parts.bootstrap, parts.directoryClient, parts.peerExchange, parts.signals, parts.dht];
 }
 
 /** Banner lines for a node in a network. */
@@ -55,5 +62,5 @@ export function networkBannerLines(config: NodeConfig): string[] {
 }
 
 export function discoveryBanner(config: NodeConfig, parts: DiscoveryParts): string[] {
-  return [...networkBannerLines(config), ...parts.bootstrap.bannerLines()];
+  return [...networkBannerLines(config), ...parts.bootstrap.bannerLines(), ...(config.network?.descriptor?.['dht/bootstrap'] ? [parts.dht.bannerLine()] : [])];
 }

@@ -20,6 +20,8 @@ import { networkProjects } from '../../src-shared/network/network-descriptor.js'
 import { loadServerTls } from '../kernel/transport/tls.js';
 import { RevocationSync, type RevocationSyncOptions } from '../kernel/revocation/revocation-sync.js';
 import { configuredDirectories } from './discovery.js';
+import { CapabilitySearch } from '../services/orchestrator/capability-search.js';
+import { DhtModule, type DhtModuleOptions } from '../kernel/dht/dht-module.js';
 import { assembleNode, type AssembledNode, type ControlSetup } from './assembled-node.js';
 
 export interface OrchestratorSetup {
@@ -36,6 +38,8 @@ export interface OrchestratorSetup {
   readonly credit?: CreditOutboxModuleOptions;
   /** Gossip like any node (issue 12 §2): its seeds and directories, tuning for tests. */
   readonly discovery?: DiscoverySetup;
+  /** The network's DHT (issue 16), when its descriptor names one: bind address and port. */
+  readonly dht?: DhtModuleOptions;
 }
 
 export interface OrchestratorNodeConfig extends NodeConfig {
@@ -50,6 +54,9 @@ export interface OrchestratorParts {
   readonly revocations: RevocationSync;
   /** Credit receipts: the scheduler's onValidated hook issues them, the outbox delivers them. */
   readonly credit: CreditOutboxModule;
+  /** The network's DHT (off when the descriptor names none), and the search by capability over it and the registrations. */
+  readonly dht: DhtModule;
+  readonly capabilities: CapabilitySearch;
   /** In start order. The authority starts after the orchestrator: its first revocations reach a trust check that listens. */
   readonly modules: readonly RuntimeModule[];
 }
@@ -73,7 +80,9 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   const credit = new CreditOutboxModule(kernel, setup.credit);
   // Credit starts before the scheduler (its outbox is open for the first validated result) and stops after it.
   const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator, credit }, { ...setup.work, projects, ...(jobsTls ? { tls: jobsTls } : {}) });
-  return { orchestrator, trust, authority, work, revocations, credit, modules: [revocations, trust, orchestrator, ...(authority ? [authority] : []), credit, work] };
+  const dht = new DhtModule(kernel, setup.dht);
+  const capabilities = new CapabilitySearch({ registered: () => orchestrator.orchestrator.registry.all(), finder: dht, admin });
+  return { orchestrator, trust, authority, work, revocations, credit, dht, capabilities, modules: [revocations, trust, orchestrator, ...(authority ? [authority] : []), credit, work, dht] };
 }
 
 export type OrchestratorNode = AssembledNode & OrchestratorParts & DiscoveryParts & { readonly signals: SignalMarkers };

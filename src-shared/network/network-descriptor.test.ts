@@ -14,9 +14,11 @@ import {
   buildNetworkDescriptor,
   descriptorExpiresAt,
   formatPsk,
+  networkDhtBootstrap,
   networkDirectories,
   networkOrchestrators,
   networkProjects,
+  parseDhtBootstrapNode,
   networkSeeds,
   parseNodeAtUrl,
   parsePsk,
@@ -229,5 +231,40 @@ describe('the network key (PSK)', () => {
         expect(parsePsk(formatPsk(bytes))).toEqual({ ok: true, value: bytes });
       }),
     );
+  });
+});
+
+describe('DHT bootstrap nodes (issue 16)', () => {
+  it('are optional: a descriptor without them names no DHT (and so runs none)', () => {
+    const descriptor = build();
+    expect(descriptor['dht/bootstrap']).toBeUndefined();
+    expect(networkDhtBootstrap(descriptor)).toEqual([]);
+  });
+
+  it('are signed with the rest and read back as host and port', () => {
+    const descriptor = build({ dhtBootstrap: ['203.0.113.7:49737', '127.0.0.1:30001'] });
+    expect(descriptor['dht/bootstrap']).toEqual(['203.0.113.7:49737', '127.0.0.1:30001']);
+    expect(networkDhtBootstrap(descriptor)).toEqual([
+      { host: '203.0.113.7', port: 49737 },
+      { host: '127.0.0.1', port: 30001 },
+    ]);
+    expect(verifyNetworkDescriptor(descriptor, { crypto, now: NOW }).ok).toBe(true);
+  });
+
+  it('refuses what is not an IPv4 unicast host:port, and a node listed twice', () => {
+    for (const bad of ['node1.hyperdht.org:49737', '[::1]:49737', '10.0.0.1', '10.0.0.1:0', '10.0.0.1:65536', '256.1.1.1:1', '0.0.0.0:49737', '224.0.0.1:49737', '255.255.255.255:1', '01.2.3.4:5']) {
+      expect(parseDhtBootstrapNode(bad).ok, bad).toBe(false);
+      expect(buildNetworkDescriptor(input({ dhtBootstrap: [bad] }), owner, crypto).ok, bad).toBe(false);
+    }
+    expectRefused({ dhtBootstrap: ['198.51.100.1:49737', '198.51.100.1:49737'] }, 'dht/bootstrap');
+    expectRefused({ dhtBootstrap: [] }, 'dht/bootstrap');
+  });
+
+  it('a forged list (changed after signing) fails the signature', () => {
+    const descriptor = build({ dhtBootstrap: ['198.51.100.1:49737'] });
+    const forged = { ...descriptor, 'dht/bootstrap': ['198.51.100.66:49737'] };
+    const verified = verifyNetworkDescriptor(forged, { crypto, now: NOW });
+    expect(verified.ok).toBe(false);
+    if (!verified.ok) expect(verified.error.code).toBe('E_SIG_INVALID');
   });
 });

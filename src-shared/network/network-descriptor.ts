@@ -18,6 +18,9 @@
 //   services beside the system's roots — certificate blocks only (never a private key), each
 //   well-formed base64 inside its armour;
 // - descriptor/url (issue 12): where the owner publishes renewed versions, http(s)://.
+// - dht/bootstrap (optional, issue 16): the network's own DHT bootstrap nodes as IPv4 host:port,
+//   unique, a usable unicast address (not 0.0.0.0, multicast or broadcast) and a port 1…65535. A
+//   network without it runs no DHT; one that wants the public Holepunch DHT lists its nodes here.
 import { ProtocolError, type Result, attempt, fail, ok } from '../protocol/errors.js';
 import { verifyArtifact } from '../protocol/verify.js';
 import { signArtifact } from '../protocol/signing.js';
@@ -90,6 +93,8 @@ export interface NetworkDescriptor {
   readonly projects?: readonly NetworkProject[];
   readonly 'trust/roots'?: readonly NetworkTrustRoot[];
   readonly 'descriptor/url'?: string;
+  /** The network's DHT bootstrap nodes, `a.b.c.d:port` (docs/DHT.md). */
+  readonly 'dht/bootstrap'?: readonly string[];
   readonly signature: { readonly alg: 'ed25519'; readonly value: string };
   readonly [extra: string]: unknown;
 }
@@ -107,6 +112,8 @@ export interface NetworkDescriptorInput {
   readonly projects?: readonly NetworkProject[] | undefined;
   readonly trustRoots?: readonly { readonly pem: string; readonly label?: string | undefined }[];
   readonly descriptorUrl?: string | undefined;
+  /** DHT bootstrap nodes as `a.b.c.d:port`; none: the network runs no DHT. */
+  readonly dhtBootstrap?: readonly string[] | undefined;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
   readonly validForMs: number;
@@ -119,6 +126,8 @@ export interface VerifyDescriptorOptions {
 }
 
 const PEER_SCHEMES = ['ws:', 'wss:'];
+/** DHT bootstrap nodes one descriptor may list (the schema says the same). */
+export const MAX_DHT_BOOTSTRAP_NODES = 16;
 const DIRECTORY_SCHEMES = ['http:', 'https:'];
 const CREDENTIALS = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*@/;
 const KEYLIKE_RUN = new RegExp(`[A-Za-z0-9_-]{${PSK_HINT_MAX_KEYLIKE_RUN},}`);
@@ -162,6 +171,26 @@ function checkTrustRoot(pem: string, path: string): void {
   if (rest.trim() !== '') throw invalid(path, 'holds text outside its certificate blocks');
 }
 
+export interface DhtBootstrapNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+const IPV4_HOST_PORT = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/;
+
+/** One `a.b.c.d:port` DHT bootstrap node: IPv4 only, a unicast address, a port from 1 to 65535. */
+export function parseDhtBootstrapNode(text: string): Result<DhtBootstrapNode> {
+  const match = IPV4_HOST_PORT.exec(text);
+  if (!match) return fail('E_PROTO_INVALID', `a DHT bootstrap node is IPv4 a.b.c.d:port, got ${JSON.stringify(text.slice(0, 64))}`);
+  const octets = match.slice(1, 5).map(Number);
+  const port = Number(match[5]);
+  if (octets.some((o, i) => o > 255 || (match[i + 1]!.length > 1 && match[i + 1]!.startsWith('0')))) return fail('E_PROTO_INVALID', `${text}: not an IPv4 address`);
+  if (octets[0] === 0) return fail('E_PROTO_INVALID', `${text}: 0.x.x.x is not a host`);
+  if (octets[0]! >= 224) return fail('E_PROTO_INVALID', `${text}: a multicast or reserved address is not a host`);
+  if (!(port >= 1 && port <= 65_535)) return fail('E_PROTO_INVALID', `${text}: the port is from 1 to 65535`);
+  return ok({ host: octets.join('.'), port });
+}
+
 /** The rules beyond the schema (see the head of this file); throws E_PROTO_INVALID. */
 export function checkNetworkDescriptorSemantics(descriptor: NetworkDescriptor): void {
   if (!(parseTimestamp(descriptor['expires-at']) > parseTimestamp(descriptor['created-at']))) {
@@ -191,6 +220,17 @@ export function checkNetworkDescriptorSemantics(descriptor: NetworkDescriptor): 
   if (hint !== undefined) {
     if (descriptor['join/policy'] !== 'psk') throw invalid('$["psk/hint"]', 'only a psk network has a psk hint');
     if (KEYLIKE_RUN.test(hint)) throw invalid('$["psk/hint"]', 'looks like a key; a hint says where to get the key, never the key itself');
+  }
+  const dht = descriptor['dht/bootstrap'];
+  if (dht !== undefined) {
+    const seen = new Set<string>();
+    dht.forEach((text, i) => {
+      const parsed = parseDhtBootstrapNode(text);
+      if (!parsed.ok) throw invalid(`$["dht/bootstrap"][${i}]`, parsed.error.detail);
+      const key = `${parsed.value.host}:${parsed.value.port}`;
+      if (seen.has(key)) throw invalid(`$["dht/bootstrap"][${i}]`, `${key} is listed twice`);
+      seen.add(key);
+    });
   }
   const authority = descriptor['registration-authority/key'];
   if (authority !== undefined) {
@@ -258,6 +298,7 @@ export function buildNetworkDescriptor(input: NetworkDescriptorInput, signer: Ed
       ? { 'trust/roots': input.trustRoots.map((r) => ({ pem: r.pem, ...(r.label !== undefined ? { label: r.label } : {}) })) }
       : {}),
     ...(input.descriptorUrl !== undefined ? { 'descriptor/url': input.descriptorUrl } : {}),
+    ...(input.dhtBootstrap !== undefined ? { 'dht/bootstrap': [...input.dhtBootstrap] } : {}),
   };
   const signed = signArtifact(NETWORK_DESCRIPTOR_SCHEMA, payload, signer);
   return verifyNetworkDescriptor(signed, { crypto, now: input.createdAt });
@@ -299,6 +340,16 @@ export function networkProjects(descriptor: NetworkDescriptor): NetworkProject[]
 /** The trust roots' PEM texts (empty when the network's services use publicly trusted certificates). */
 export function networkTrustRoots(descriptor: NetworkDescriptor): string[] {
   return (descriptor['trust/roots'] ?? []).map((root) => root.pem);
+}
+
+/** The network's DHT bootstrap nodes (verified already); empty: the network runs no DHT. */
+export function networkDhtBootstrap(descriptor: NetworkDescriptor): DhtBootstrapNode[] {
+  const nodes: DhtBootstrapNode[] = [];
+  for (const text of descriptor['dht/bootstrap'] ?? []) {
+    const parsed = parseDhtBootstrapNode(text);
+    if (parsed.ok) nodes.push(parsed.value);
+  }
+  return nodes;
 }
 
 export function descriptorExpiresAt(descriptor: NetworkDescriptor): number {

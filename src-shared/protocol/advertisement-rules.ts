@@ -10,9 +10,10 @@
 // Endpoints: at most MAX_ADVERTISED_ENDPOINTS, each URL at most MAX_ENDPOINT_URL_BYTES of printable
 // ASCII, scheme wss (ws only to a loopback host, DESIGN.md §5), a host, a port from 1 to 65535 if
 // given, no credentials, no query, no fragment. `javascript:`, `file:`, `https://user:pw@…` and a
-// 12 KB URL are all E_PROTO_INVALID.
+// 12 KB URL are all E_PROTO_INVALID. A `dht` endpoint (issue 16) is exactly dht://<64 hex digits>.
 import { type Result, fail, ok } from './errors.js';
 import { parseTimestamp } from './time.js';
+import { DHT_ENDPOINT_SCHEME, isDhtEndpoint } from './dht-endpoint.js';
 
 /** Longest lifetime (expires-at − advertised-at) accepted: the bootstrap-anchor TTL class (digest §f). */
 export const ADVERTISEMENT_MAX_LIFETIME_MS = 6 * 60 * 60_000;
@@ -57,6 +58,9 @@ export function checkEndpointUrl(text: unknown): Result<void> {
   // Printable ASCII: one byte a character, so the length is the byte count.
   if (text.length > MAX_ENDPOINT_URL_BYTES) return fail('E_PROTO_INVALID', `an endpoint URL is at most ${MAX_ENDPOINT_URL_BYTES} bytes (got ${text.length})`);
   if (!PRINTABLE_ASCII.test(text)) return fail('E_PROTO_INVALID', 'an endpoint URL is printable ASCII with no spaces');
+  if (text.startsWith(DHT_ENDPOINT_SCHEME)) {
+    return isDhtEndpoint(text) ? ok(undefined) : fail('E_PROTO_INVALID', 'a dht endpoint is dht://<64 lowercase hex digits>');
+  }
   let url: URL;
   try {
     url = new URL(text);

@@ -75,8 +75,11 @@ export interface ChildNode {
 }
 
 /** Runs `pnode <args>` and resolves once its banner names its node-id. */
-export function spawnPnode(args: readonly string[], options: { readyPattern?: RegExp; timeoutMs?: number } = {}): Promise<ChildNode> {
-  const child = spawnSupervised(process.execPath, [PNODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnPnode(args: readonly string[], options: { readyPattern?: RegExp; timeoutMs?: number; netns?: string } = {}): Promise<ChildNode> {
+  // In a network namespace of the test's own (`ip netns exec` becomes the node process itself).
+  const child = options.netns
+    ? spawnSupervised('ip', ['netns', 'exec', options.netns, process.execPath, PNODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawnSupervised(process.execPath, [PNODE_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -7,6 +7,8 @@ import { nodeCommand } from './node.js';
 import { signalCommand } from './signal.js';
 import { networkCommand } from './network.js';
 import { directoryCommand } from './directory.js';
+import { dhtBootstrapCommand } from './dht-bootstrap.js';
+import { dhtFindCommand } from './dht-find.js';
 import { simCommand } from './sim.js';
 import { orchestratorCommand } from './orchestrator.js';
 import { devnetCommand } from './devnet.js';
@@ -22,5 +24,5 @@ export const rootCommand: CommandSpec = {
   summary: 'PNode: donate compute to a decentralized network',
   version: PNODE_VERSION,
   description: `pnode ${PNODE_VERSION}: the PNode node stack without a window, and the network's own services.`,
-  subcommands: [nodeCommand, orchestratorCommand, directoryCommand, authorityCommand, devnetCommand, jobCommand, projectCommand, networkCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand, simCommand],
+  subcommands: [nodeCommand, orchestratorCommand, directoryCommand, dhtBootstrapCommand, dhtFindCommand, authorityCommand, devnetCommand, jobCommand, projectCommand, networkCommand, signalCommand, identityCommand, hwCommand, protocolCommand, idCommand, simCommand],
 };

@@ -161,6 +161,7 @@ export function describeNetwork(descriptor: NetworkDescriptor, now: number): str
   ];
   if (descriptor['descriptor/url']) lines.push(`published at   ${descriptor['descriptor/url']}`);
   if (descriptor['registration-authority/key']) lines.push(`registration-authority/key  ${descriptor['registration-authority/key']}`);
+  if (descriptor['dht/bootstrap']) lines.push(`dht/bootstrap  ${descriptor['dht/bootstrap'].join(', ')}`);
   lines.push('signature      ok (ed25519, by the owner)');
   return lines;
 }
@@ -208,6 +209,7 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
       { name: 'psk-hint', type: 'string', valueName: 'text', description: 'Where members get the key (never the key itself)' },
       { name: 'registration-authority-key', type: 'string', valueName: 'z…', description: 'did:key fingerprint of the registration authority (trusted registration)' },
       { name: 'project', type: 'list', valueName: 'z…=name', description: 'A project allowed to submit work: its key (pnode project keygen) and name' },
+      { name: 'dht-bootstrap', type: 'list', valueName: 'a.b.c.d:port', description: "A bootstrap node of the network's own DHT (pnode dht-bootstrap); none: the network runs no DHT" },
       { name: 'valid-days', type: 'number', valueName: 'days', description: `Validity (default ${NETWORK_DESCRIPTOR_DEFAULT_VALID_DAYS}, at most ${NETWORK_DESCRIPTOR_MAX_VALID_DAYS})` },
       { name: 'trust-ca', type: 'list', valueName: 'file', description: "A private CA certificate (PEM) members trust for the network's wss:// and https:// services" },
       { name: 'descriptor-url', type: 'string', valueName: 'url', description: 'Where you will publish this descriptor (and its renewals): members fetch newer versions from it' },
@@ -240,6 +242,7 @@ export function makeNetworkCommand(deps: NetworkCommandDeps = {}): CommandSpec {
           }),
           trustRoots,
           descriptorUrl: context.args.options['descriptor-url'] as string | undefined,
+          dhtBootstrap: context.args.options['dht-bootstrap'] as string[] | undefined,
           createdAt: now,
           validForMs: validDays(context) * DAY_MS,
         },

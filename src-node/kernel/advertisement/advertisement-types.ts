@@ -1,7 +1,9 @@
+import type { EndpointTransport } from '../../../src-shared/protocol/dht-endpoint.js';
+
 /** node-advertisement.v1 as the node handles it after the schema gate. */
 export interface AdvertisementEndpoint {
   readonly 'endpoint/url': string;
-  readonly 'endpoint/transport': 'wss';
+  readonly 'endpoint/transport': EndpointTransport;
   readonly 'endpoint/role': 'listener' | 'relay';
   readonly 'endpoint/priority': number;
 }
@@ -17,15 +19,15 @@ export interface NodeAdvertisement {
   readonly 'key/public': string;
   readonly 'federation/id'?: string;
   readonly endpoints: readonly AdvertisementEndpoint[];
-  readonly 'transports/supported': readonly 'wss'[];
+  readonly 'transports/supported': readonly EndpointTransport[];
   readonly signature: { readonly alg: 'ed25519'; readonly value: string };
   readonly [extra: string]: unknown;
 }
 
-/** Endpoints in the sender's preference order (lower priority first), wss transport only (digest §c.2). */
-export function dialableEndpoints(advertisement: NodeAdvertisement): string[] {
+/** Endpoints in the sender's preference order (lower priority first), of the given transports (digest §c.2: wss; issue 16: dht too). */
+export function dialableEndpoints(advertisement: NodeAdvertisement, transports: readonly EndpointTransport[] = ['wss']): string[] {
   return advertisement.endpoints
-    .filter((e) => e['endpoint/transport'] === 'wss')
+    .filter((e) => transports.includes(e['endpoint/transport']))
     .slice()
     .sort((a, b) => a['endpoint/priority'] - b['endpoint/priority'])
     .map((e) => e['endpoint/url']);

@@ -10,6 +10,7 @@ import type { NodeIdentity } from '../identity/node-identity.js';
 import { CorruptFileError, jsonText, readJsonFile, writeFileAtomic } from '../storage/atomic-file.js';
 import type { Clock } from '../util/clock.js';
 import type { NodeAdvertisement } from './advertisement-types.js';
+import { endpointTransport } from '../../../src-shared/protocol/dht-endpoint.js';
 
 export const ADVERTISEMENT_STATE_FILE = 'advertisement-state.json';
 
@@ -92,11 +93,11 @@ export class OwnAdvertisement {
       ...(this.options.federationId ? { 'federation/id': this.options.federationId } : {}),
       endpoints: endpoints.map((e) => ({
         'endpoint/url': e.url,
-        'endpoint/transport': 'wss' as const,
+        'endpoint/transport': endpointTransport(e.url),
         'endpoint/role': e.role ?? ('listener' as const),
         'endpoint/priority': e.priority,
       })),
-      'transports/supported': ['wss' as const],
+      'transports/supported': [...new Set(endpoints.map((e) => endpointTransport(e.url)))],
     };
     return signArtifact('node-advertisement.v1', payload, identity.signer) as NodeAdvertisement;
   }

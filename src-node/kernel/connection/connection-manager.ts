@@ -16,6 +16,8 @@ import type { InboundConnectionInfo } from '../transport/ws-listener.js';
 import { CLOSE_TRY_AGAIN_LATER, closeSocket } from '../transport/close-codes.js';
 import { addressKey } from '../transport/address-key.js';
 import { SlotTable } from '../transport/slot-table.js';
+import { sessionPathOf } from '../transport/stream-transports.js';
+import { endpointTransport } from '../../../src-shared/protocol/dht-endpoint.js';
 import type { PeerStore } from '../peers/peer-store.js';
 import type { PeerRateLimiter } from '../peers/rate-limiter.js';
 import { planWorkingSet, type SessionView, type WorkingSetLimits } from '../peers/working-set.js';
@@ -232,6 +234,15 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
   private async dialEndpoints(urls: readonly string[], nodeId: string | undefined, intent: SessionIntent | undefined): Promise<PeerConnection> {
     if (this.stopped) throw new ProtocolError('E_TRANSPORT_UNAVAILABLE', 'node is stopping');
     if (urls.length === 0) throw new ProtocolError('E_TRANSPORT_UNAVAILABLE', `no endpoint known for ${nodeId ?? 'the peer'}`);
+    // Endpoints of a transport this node lacks (dht:// on a node without the DHT) are skipped, not failed.
+    const transports = this.options.transport.streams?.available() ?? ['wss'];
+    const usable = urls.filter((url) => transports.includes(endpointTransport(url)));
+    if (usable.length === 0) {
+      const error = new ProtocolError('E_TRANSPORT_UNAVAILABLE', `no endpoint of ${nodeId ?? 'the peer'} uses a transport this node has (${transports.join(', ')})`);
+      if (nodeId) this.options.peers.dialFailed(nodeId, `${error.code} ${error.detail}`);
+      throw error;
+    }
+    urls = usable;
     let last: ProtocolError = new ProtocolError('E_TRANSPORT_UNAVAILABLE', 'no endpoint answered');
     for (const url of urls) {
       if (nodeId) this.options.peers.dialStarted(nodeId, url);
@@ -290,7 +301,18 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     // Only a peer we dialed becomes tried (issue 15 §1); an inbound session proves its identity, not its address.
     if (outbound) this.options.peers.dialSucceeded(peer);
     else if (this.options.recordInbound !== false) this.options.peers.inboundAccepted(peer, connection.address);
-    this.ctx.trace?.emit('peer/connected', { peer, detail: { direction: connection.direction, address: connection.address, 'session/id': connection.session.sessionId } });
+    const path = sessionPathOf(connection.socket);
+    this.ctx.trace?.emit('peer/connected', {
+      peer,
+      detail: {
+        direction: connection.direction,
+        address: connection.address,
+        'session/id': connection.session.sessionId,
+        transport: path.transport,
+        ...(path.holepunch ? { holepunch: path.holepunch } : {}),
+        ...(path.remote ? { remote: path.remote } : {}),
+      },
+    });
     if (this.lostPeers.delete(peer)) this.ctx.trace?.emit('keepalive/restored', { peer, detail: { 'session/id': connection.session.sessionId } });
     if (this.dispatching) connection.start();
     else this.waitingForDispatch.push(connection);

@@ -74,6 +74,7 @@ import { CONFIG_SOURCE, UNKNOWN_SOURCE, inboundSource, peerSourceKey, withSource
 import { SourceLedger } from './source-ledger.js';
 import { scorePeer, smoothRtt } from './score.js';
 import { dialCandidates } from './working-set.js';
+import { isDhtEndpoint } from '../../../src-shared/protocol/dht-endpoint.js';
 
 /** Peers remembered at most (DESIGN.md §5). */
 export const MAX_REMEMBERED_PEERS = 1_000;
@@ -237,7 +238,7 @@ function worstOf(records: Iterable<PeerRecord>, now: number): PeerRecord | undef
   return victim?.record;
 }
 
-/** Endpoints of an advertisement we can use: transport wss, a sane URL, a known role. */
+/** Endpoints of an advertisement we can use: transport wss (a ws(s):// URL) or dht (a dht:// key, issue 16), a sane URL, a known role. */
 export function endpointsFromAdvertisement(advertisement: JsonObject): PeerEndpoint[] {
   const list = advertisement['endpoints'];
   if (!Array.isArray(list)) return [];
@@ -249,8 +250,9 @@ export function endpointsFromAdvertisement(advertisement: JsonObject): PeerEndpo
     const url = e['endpoint/url'];
     const role = e['endpoint/role'];
     const priority = e['endpoint/priority'];
-    if (e['endpoint/transport'] !== 'wss') continue;
-    if (typeof url !== 'string' || url.length > MAX_ENDPOINT_URL_LENGTH || !isUrl(url) || seen.has(url)) continue;
+    if (e['endpoint/transport'] !== 'wss' && e['endpoint/transport'] !== 'dht') continue;
+    if (typeof url !== 'string' || (e['endpoint/transport'] === 'dht') !== isDhtEndpoint(url)) continue;
+    if (url.length > MAX_ENDPOINT_URL_LENGTH || !isUrl(url) || seen.has(url)) continue;
     if (typeof role !== 'string' || !(ENDPOINT_ROLES as readonly string[]).includes(role)) continue;
     if (typeof priority !== 'number' || !Number.isSafeInteger(priority) || priority < 0) continue;
     seen.add(url);
@@ -418,7 +420,7 @@ export class PeerStore {
     const endpointRule = checkAdvertisedEndpoints(Array.isArray(listed) ? (listed as Array<{ 'endpoint/url'?: unknown }>) : []);
     if (!endpointRule.ok) return { outcome: 'invalid', detail: endpointRule.error.detail };
     const advertised = endpointsFromAdvertisement(advertisement);
-    if (advertised.length === 0) return { outcome: 'invalid', detail: 'no usable wss endpoint' };
+    if (advertised.length === 0) return { outcome: 'invalid', detail: 'no usable wss or dht endpoint' };
 
     const current = this.peers.get(nodeId);
     const currentSequence = current?.advertisement?.['sequence/no'];

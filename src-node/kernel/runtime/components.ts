@@ -8,6 +8,7 @@ import type { NotificationKind } from '../../../src-shared/control/messages.js';
 import type { NodeAdvertisement } from '../advertisement/advertisement-types.js';
 import type { AdvertisementCache } from '../advertisement/advertisement-cache.js';
 import type { ConnectionManager } from '../connection/connection-manager.js';
+import type { StreamTransports } from '../transport/stream-transports.js';
 import type { NodeIdentity } from '../identity/node-identity.js';
 import type { Keystore } from '../identity/keystore.js';
 import type { KeychainLoader } from '../identity/keychain-keystore.js';
@@ -48,6 +49,12 @@ export interface Advertiser {
   onAdvertisement(listener: (advertisement: NodeAdvertisement) => void): () => void;
 }
 
+/** Endpoints a component adds to our advertisement beside the listeners' (the DHT's dht://, issue 16). */
+export interface EndpointRegistry {
+  /** Adds `url` and re-publishes the advertisement; returns the function that takes it away again. */
+  addEndpoint(url: string): () => void;
+}
+
 /** The kernel's parts: what every node has, whatever its role. */
 export interface KernelComponents {
   readonly role: NodeRole;
@@ -69,6 +76,9 @@ export interface KernelComponents {
   readonly peers: PeerStore;
   readonly advertisements: AdvertisementCache;
   readonly connections: ConnectionManager;
+  /** Stream transports the connection manager may dial through (the DHT registers one). */
+  readonly streams: StreamTransports;
+  readonly endpoints: EndpointRegistry;
   readonly advertiser: Advertiser;
   readonly ui: StateChanges;
   /** The URLs peers dial to reach this node. */

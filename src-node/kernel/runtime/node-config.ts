@@ -9,7 +9,7 @@ import type { SeedPeer } from '../peers/peer-store.js';
 import type { Settings } from './settings.js';
 
 /** A seed is a bootstrap anchor: it accepts many sessions and gossips, but keeps no working set. */
-export type NodeRole = 'contributor' | 'seed' | 'orchestrator' | 'directory';
+export type NodeRole = 'contributor' | 'seed' | 'orchestrator' | 'directory' | 'dht-bootstrap';
 
 export interface RuntimeTiming {
   readonly keepalive: KeepaliveTiming;

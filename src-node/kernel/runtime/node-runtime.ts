@@ -30,6 +30,7 @@ import { parsePeerEndpoint, type EndpointPolicy } from '../transport/endpoint-ur
 import { listen, type PeerListener } from '../transport/ws-listener.js';
 import { loadServerTls, trustWithExtraCas } from '../transport/tls.js';
 import type { DialOptions as TransportDialOptions } from '../transport/ws-dialer.js';
+import { StreamTransports } from '../transport/stream-transports.js';
 import { ConnectionManager } from '../connection/connection-manager.js';
 import { CapabilityAdvertiser } from '../connection/capability-advertisement.js';
 import { DEFAULT_KEEPALIVE } from '../connection/keepalive.js';
@@ -56,6 +57,8 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
   readonly startedAt: number;
   private readonly peerListeners: PeerListener[] = [];
   private readonly modules: RuntimeModule[] = [];
+  /** Endpoints components added beside the listeners' (the DHT's dht:// endpoint). */
+  private readonly extraEndpoints: string[] = [];
   private reannounceTimer: NodeJS.Timeout | undefined;
   private advertisementNow: NodeAdvertisement | null = null;
   private stopping: Promise<void> | undefined;
@@ -77,6 +80,7 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     readonly clock: Clock,
     readonly timing: RuntimeTiming,
     allowlist: PeerPolicy,
+    readonly streams: StreamTransports,
   ) {
     super();
     this.startedAt = clock.now();
@@ -151,7 +155,8 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     });
 
     const endpointPolicy: EndpointPolicy = { insecureLoopback: config.insecureLoopback };
-    const transport: TransportDialOptions = { policy: endpointPolicy, trust: trustWithExtraCas(config.trustCa) };
+    const streams = new StreamTransports();
+    const transport: TransportDialOptions = { policy: endpointPolicy, trust: trustWithExtraCas(config.trustCa), streams };
     // The allowlist can change at run time (settings); the closures read the runtime's current one.
     const current: { runtime?: NodeRuntime } = {};
     const policy: HandshakePolicy = (claim) => {
@@ -176,7 +181,7 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     });
     const ownAdvertisement = new OwnAdvertisement({ identity, dataDir: config.dataDir, clock, ttlMs: timing.advertisementTtlMs, ...(config.network ? { federationId: config.network.id } : {}) });
 
-    const runtime = new NodeRuntime(config, identity, keystore, traces, settings, peers, advertisements, ownAdvertisement, connections, crypto, clock, timing, allowlist);
+    const runtime = new NodeRuntime(config, identity, keystore, traces, settings, peers, advertisements, ownAdvertisement, connections, crypto, clock, timing, allowlist, streams);
     current.runtime = runtime;
     return runtime;
   }
@@ -215,6 +220,8 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
       peers: this.peers,
       advertisements: this.advertisements,
       connections: this.connections,
+      streams: this.streams,
+      endpoints: this,
       advertiser: this,
       ui: this,
       listenUrls: () => this.listenUrls(),
@@ -258,9 +265,25 @@ export class NodeRuntime extends EventEmitter<NodeRuntimeEvents> {
     return () => this.off('advertisement', listener);
   }
 
-  /** The URLs peers dial to reach this node (listeners, or the configured public ones). */
+  /** The URLs peers dial to reach this node (listeners, or the configured public ones), then the ones components added. */
   listenUrls(): string[] {
-    return this.config.advertise?.length ? [...this.config.advertise] : this.peerListeners.map((l) => l.url);
+    const listeners = this.config.advertise?.length ? [...this.config.advertise] : this.peerListeners.map((l) => l.url);
+    return [...listeners, ...this.extraEndpoints.filter((url) => !listeners.includes(url))];
+  }
+
+  addEndpoint(url: string): () => void {
+    this.extraEndpoints.push(url);
+    const republish = (): void => {
+      if (!this.started || this.stopping) return;
+      void this.publishAdvertisement().catch((error: unknown) => this.config.warn(`warning: re-announce failed: ${error instanceof Error ? error.message : String(error)}`));
+    };
+    republish();
+    return () => {
+      const at = this.extraEndpoints.indexOf(url);
+      if (at < 0) return;
+      this.extraEndpoints.splice(at, 1);
+      republish();
+    };
   }
 
   get advertisement(): NodeAdvertisement | null {
