@@ -69,6 +69,8 @@ export interface FloodResult {
   readonly pingsSent: number;
   readonly pingsLost: number;
   readonly healthySurvived: boolean;
+  /** Why the victim closed the healthy peer's session, when it did. */
+  readonly healthyCloseReason: string | null;
   readonly flood: FloodReport;
 }
 
@@ -139,6 +141,7 @@ export async function runFlood(options: FloodOptions): Promise<FloodResult> {
       pingsSent: healthy.sent(wall(baselineFrom), wall(floodTo)),
       pingsLost: healthy.lost(wall(baselineFrom), wall(floodTo)),
       healthySurvived: healthy.isOpen,
+      healthyCloseReason: healthy.closeReason,
       flood,
     };
     return result;

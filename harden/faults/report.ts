@@ -72,7 +72,7 @@ export function formatStalls(result: StalledPeersResult): string {
     formatLeft(['case', 'the peer', 'limit', 'node let go', 'TCP gone', 'note', ''], rows),
     '',
     `healthy peer (ping every 100 ms), RTT p50 / p95 / max ms: before ${rtt(result.baselineRtt)}; during the stalls ${rtt(result.duringRtt)}; ` +
-      `${result.pingsLost} of ${result.pingsSent} pings lost; session ${result.healthySurvived ? 'kept' : 'LOST'}`,
+      `${result.pingsLost} of ${result.pingsSent} pings lost; session ${result.healthySurvived ? 'kept' : `LOST (${result.healthyCloseReason ?? 'no reason given'})`}`,
     slots
       ? `pending slots per address (${slots.limit}): ${slots.held} of ${slots.opened} silent peers from one address held one (none a session slot); ` +
         `another address ${slots.otherAddressServed ? 'served' : 'NOT SERVED'} meanwhile, the flooding address ${slots.sameAddressRefused ? 'refused' : 'NOT refused'} meanwhile and served again ${ms(slots.freedAfterMs)} after the flood`
@@ -102,7 +102,7 @@ export function formatFlood(result: FloodResult): string {
       `this (measuring) process's event loop ran late by p99 ${fixed(result.measuringLoopDelayMs.p99, 1)} / max ${fixed(result.measuringLoopDelayMs.max, 1)} ms` +
       (result.floodNiceness ? `; the flooder ran at niceness ${result.floodNiceness}` : ''),
     `orchestrator: victim ${result.stillRegistered ? 'still registered' : 'NOT REGISTERED'}, ${result.missedHeartbeats} heartbeats missed`,
-    `healthy peer RTT p50 / p95 / max ms: before ${rtt(result.baselineRtt)}; during the flood ${rtt(result.floodRtt)}; ${result.pingsLost} of ${result.pingsSent} pings lost; session ${result.healthySurvived ? 'kept' : 'LOST'}`,
+    `healthy peer RTT p50 / p95 / max ms: before ${rtt(result.baselineRtt)}; during the flood ${rtt(result.floodRtt)}; ${result.pingsLost} of ${result.pingsSent} pings lost; session ${result.healthySurvived ? 'kept' : `LOST (${result.healthyCloseReason ?? 'no reason given'})`}`,
     `flooder: ${grouped(f.sessions)} sessions (${grouped(f.refused)} refused), ${grouped(f.messages)} messages, ${grouped(f.badFrames)} bad frames; the node ended its sessions with:`,
     closes,
   ].join('\n');

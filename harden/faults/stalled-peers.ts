@@ -95,6 +95,8 @@ export interface StalledPeersResult {
   readonly pingsSent: number;
   readonly pingsLost: number;
   readonly healthySurvived: boolean;
+  /** Why the node closed the healthy peer's session, when it did. */
+  readonly healthyCloseReason: string | null;
   readonly slots: SlotFigures | null;
 }
 
@@ -205,6 +207,7 @@ export async function runStalledPeers(options: StalledPeersOptions): Promise<Sta
       pingsSent: healthy.sent(baselineFrom, stallTo),
       pingsLost: healthy.lost(baselineFrom, stallTo),
       healthySurvived: healthy.isOpen,
+      healthyCloseReason: healthy.closeReason,
       slots,
     };
   } finally {

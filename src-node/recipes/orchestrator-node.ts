@@ -61,8 +61,11 @@ export interface OrchestratorParts {
   readonly modules: readonly RuntimeModule[];
 }
 
-/** The deployment's components over a kernel, wired to each other (and to nothing else). */
-export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup): OrchestratorParts {
+/**
+ * The deployment's components over a kernel, wired to each other (and to nothing else). `dht`: the
+ * discovery stack's DHT, which runs it (one DHT per node); without it the parts run one of their own.
+ */
+export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup, shared?: { readonly dht: DhtModule }): OrchestratorParts {
   const kernel = runtime.components;
   const admin = new AdminExtensions();
   const directories = configuredDirectories(runtime.config, setup.directories);
@@ -80,9 +83,9 @@ export function orchestratorParts(runtime: NodeRuntime, setup: OrchestratorSetup
   const credit = new CreditOutboxModule(kernel, setup.credit);
   // Credit starts before the scheduler (its outbox is open for the first validated result) and stops after it.
   const work = new WorkSchedulerModule({ ...kernel, admin, orchestrator: orchestrator.orchestrator, credit }, { ...setup.work, projects, ...(jobsTls ? { tls: jobsTls } : {}) });
-  const dht = new DhtModule(kernel, setup.dht);
+  const dht = shared?.dht ?? new DhtModule(kernel, setup.dht);
   const capabilities = new CapabilitySearch({ registered: () => orchestrator.orchestrator.registry.all(), finder: dht, admin });
-  return { orchestrator, trust, authority, work, revocations, credit, dht, capabilities, modules: [revocations, trust, orchestrator, ...(authority ? [authority] : []), credit, work, dht] };
+  return { orchestrator, trust, authority, work, revocations, credit, dht, capabilities, modules: [revocations, trust, orchestrator, ...(authority ? [authority] : []), credit, work, ...(shared ? [] : [dht])] };
 }
 
 export type OrchestratorNode = AssembledNode & OrchestratorParts & DiscoveryParts & { readonly signals: SignalMarkers };
@@ -111,8 +114,8 @@ export function orchestratorNode(config: OrchestratorNodeConfig, control: Contro
   return assembleNode<OrchestratorParts & DiscoveryParts>(
     config,
     (runtime) => {
-      const parts = orchestratorParts(runtime, config.orchestrator);
-      const discovery = discoveryParts(runtime, config.orchestrator.discovery);
+      const discovery = discoveryParts(runtime, { ...config.orchestrator.discovery, ...(config.orchestrator.dht ? { dht: config.orchestrator.dht } : {}) });
+      const parts = orchestratorParts(runtime, config.orchestrator, { dht: discovery.dht });
       return {
         modules: [...discoveryModules(discovery), ...parts.modules],
         sources: [discovery.signals],

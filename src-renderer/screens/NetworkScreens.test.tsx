@@ -93,6 +93,12 @@ describe('first run with a network book', () => {
   });
 });
 
+/** The dashboard behind the dialog reads its history, receipts and log; what matters here is what the dialog changes. */
+const READS = new Set(['get-history', 'list-receipts', 'list-activity', 'get-receipt', 'get-result-picture', 'list-networks']);
+function changes(commands: readonly { readonly command: string }[]): readonly { readonly command: string }[] {
+  return commands.filter((c) => !READS.has(c.command));
+}
+
 describe('the Join confirmation', () => {
   it('shows who signed it, what joining means and the limits; nothing is sent before Join', () => {
     const { bridge } = renderWithNode(<App />, withBook(freshState(), { pendingInvite: preview('Lab Net') }));
@@ -108,7 +114,7 @@ describe('the Join confirmation', () => {
   it('Cancel forgets the invite', () => {
     const { bridge } = renderWithNode(<App />, withBook(sampleState(), { pendingInvite: preview('Lab Net') }));
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Cancel' }));
-    expect(bridge.commands).toEqual([{ command: 'dismiss-invite' }]);
+    expect(changes(bridge.commands)).toEqual([{ command: 'dismiss-invite' }]);
   });
 
   it('a private network asks for its key before joining', async () => {
@@ -127,7 +133,7 @@ describe('the Join confirmation', () => {
     const dialog = screen.getByRole('alertdialog', { name: 'This invite cannot be used' });
     expect(dialog.textContent).toContain('E_ADV_EXPIRED');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Close' }));
-    expect(bridge.commands).toEqual([{ command: 'dismiss-invite' }]);
+    expect(changes(bridge.commands)).toEqual([{ command: 'dismiss-invite' }]);
   });
 
   it('goes away when the node has no invite pending any more', () => {

@@ -23,10 +23,10 @@ describe('the operator kit', () => {
   it('systemd units run pnode with flags it has, hardened', () => {
     const dir = join(ROOT, 'deploy', 'systemd');
     const units = readdirSync(dir).filter((f) => f.startsWith('pnode-') && f.endsWith('.service') && !f.includes('backup'));
-    expect(units.sort()).toEqual(['pnode-directory.service', 'pnode-orchestrator.service']);
+    expect(units.sort()).toEqual(['pnode-dht-bootstrap.service', 'pnode-directory.service', 'pnode-orchestrator.service']);
     for (const unit of units) {
       const text = readFileSync(join(dir, unit), 'utf8');
-      const exec = /ExecStart=\/usr\/bin\/pnode (\w+)((?:.|\\\n)*?)\n(?!\s)/.exec(text);
+      const exec = /ExecStart=\/usr\/bin\/pnode ([\w-]+)((?:.|\\\n)*?)\n(?!\s)/.exec(text);
       expect(exec, unit).not.toBeNull();
       const flags = [...exec![2]!.matchAll(/(--[a-z-]+)/g)].map((m) => m[1]!);
       expectKnown(exec![1]!, flags, unit);

@@ -75,6 +75,8 @@ interface Live {
   readonly connection: PeerConnection;
   readonly keepalive: Keepalive;
   pins: number;
+  /** When the session came up (the working set protects the longest-connected inbound one). */
+  readonly connectedAt: number;
 }
 
 export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
@@ -290,7 +292,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
       onRtt: (ms) => this.options.peers.rttSample(peer, ms),
       onLost: () => this.lostPeers.add(peer),
     });
-    const entry: Live = { connection, keepalive, pins: 0 };
+    const entry: Live = { connection, keepalive, pins: 0, connectedAt: this.ctx.clock.now() };
     this.live.set(peer, entry);
     connection.on('message', (message) => this.onMessage(entry, message));
     connection.on('bad-message', (error) => {
@@ -420,7 +422,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     const sessions: SessionView[] = [];
     for (const [nodeId, entry] of this.live) {
       if (entry.pins > 0) continue;
-      sessions.push({ nodeId: nodeId as NodeId, state: 'connected', direction: entry.connection.direction });
+      sessions.push({ nodeId: nodeId as NodeId, state: 'connected', direction: entry.connection.direction, connectedAt: entry.connectedAt });
     }
     for (const nodeId of this.dialing.keys()) {
       if (!nodeId.startsWith('url:') && !this.live.has(nodeId)) sessions.push({ nodeId: nodeId as NodeId, state: 'dialing', direction: 'outbound' });

@@ -4,7 +4,7 @@ import type { NodeId } from '../../../src-shared/protocol/did-key.js';
 import { type PeerRecord, newPeerRecord } from './peer-record.js';
 import { scorePeer } from './score.js';
 import { nodeIdFor } from '../../../tests/support/peers.js';
-import { HOT_HYSTERESIS_POINTS, PROBE_MARGIN_POINTS, type SessionView, dialCandidates, planWorkingSet } from './working-set.js';
+import { HOT_HYSTERESIS_POINTS, INBOUND_PROTECTED_BY_AGE, PROBE_MARGIN_POINTS, type SessionView, dialCandidates, planWorkingSet } from './working-set.js';
 
 const NOW = Date.parse('2026-11-21T12:00:00Z');
 const id = nodeIdFor;
@@ -141,6 +141,20 @@ describe('the working set', () => {
     const plan = planWorkingSet({ records, sessions: [1, 2, 3, 4, 5, 6].map(inb), now: NOW });
     expect(plan.hot).toEqual([]);
     expect(plan.close.map((c) => c.nodeId)).toEqual([id(6), id(5)]);
+  });
+
+  it(`keeps the ${INBOUND_PROTECTED_BY_AGE} longest-connected inbound session whatever newcomers arrive, however they score`, () => {
+    // Peer 1 talked to us first and scores worst; peers 2…9 are a burst of fresh identities.
+    const records = [connectedPeer(1, 900), ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => connectedPeer(n, 5))];
+    const sessions = [{ ...inb(1), connectedAt: NOW - 60_000 }, ...[2, 3, 4, 5, 6, 7, 8, 9].map((n) => ({ ...inb(n), connectedAt: NOW - 10 + n }))];
+    const plan = planWorkingSet({ records, sessions, now: NOW });
+    expect(plan.close).toHaveLength(9 - MAX_LIVE_SESSIONS);
+    expect(plan.close.map((c) => c.nodeId)).not.toContain(id(1));
+    // Making room for peers it chose spares it too.
+    const tried = [peer(20, 300, { verifiedAt: NOW - 1, successes: 1 }), peer(21, 300, { verifiedAt: NOW - 1, successes: 1 })];
+    const room = planWorkingSet({ records: [...records, ...tried], sessions: sessions.slice(0, MAX_LIVE_SESSIONS), now: NOW });
+    expect(room.dial.length).toBeGreaterThan(0);
+    expect(room.close.map((c) => c.nodeId)).not.toContain(id(1));
   });
 
   it('never closes a hot session for the limit', () => {

@@ -43,7 +43,17 @@ export interface SessionView {
   readonly nodeId: NodeId;
   readonly state: 'dialing' | 'connected';
   readonly direction: 'inbound' | 'outbound';
+  /** When a connected session came up (ms); the longest-connected inbound ones are protected. */
+  readonly connectedAt?: number;
 }
+
+/**
+ * Inbound sessions protected from the limit's closes by age: the longest-connected ones stay however
+ * many newcomers arrive (as Bitcoin's inbound eviction protects its longest-connected peers). A
+ * flood of fresh identities is always newer than the honest peer already talking to us, so it can
+ * push out only other newcomers.
+ */
+export const INBOUND_PROTECTED_BY_AGE = 1;
 
 export interface WorkingSetLimits {
   readonly hotPeers: number;
@@ -179,12 +189,19 @@ export function planWorkingSet(input: WorkingSetInput): WorkingSetPlan {
   const connected = kept.filter((l) => l.session.state === 'connected').sort(byRank);
   const hot = connected.filter((l) => l.session.direction === 'outbound').slice(0, hotPeers);
   const hotIds = new Set(hot.map((l) => l.session.nodeId));
+  const protectedIds = new Set(
+    connected
+      .filter((l) => l.session.direction === 'inbound' && l.session.connectedAt !== undefined)
+      .sort((a, b) => a.session.connectedAt! - b.session.connectedAt! || byId(a.session.nodeId, b.session.nodeId))
+      .slice(0, INBOUND_PROTECTED_BY_AGE)
+      .map((l) => l.session.nodeId),
+  );
 
   // Over the limit: close warm sessions, dials first, then outbound, then inbound; lowest score first.
   let live = kept.length;
   if (live > maxLive) {
     const closable = kept
-      .filter((l) => !hotIds.has(l.session.nodeId))
+      .filter((l) => !hotIds.has(l.session.nodeId) && !protectedIds.has(l.session.nodeId))
       .sort((a, b) => closeOrder(a) - closeOrder(b) || a.score - b.score || byId(a.session.nodeId, b.session.nodeId));
     for (const l of closable) {
       if (live <= maxLive) break;
@@ -208,7 +225,7 @@ export function planWorkingSet(input: WorkingSetInput): WorkingSetPlan {
   if (wanted > 0 && maxLive - live < wanted) {
     // Inbound sessions make room for the peers we choose, lowest score first.
     const inbound = kept
-      .filter((l) => l.session.direction === 'inbound' && !closing.has(l.session.nodeId))
+      .filter((l) => l.session.direction === 'inbound' && !closing.has(l.session.nodeId) && !protectedIds.has(l.session.nodeId))
       .sort((a, b) => a.score - b.score || byId(a.session.nodeId, b.session.nodeId));
     for (const l of inbound) {
       if (maxLive - live >= wanted) break;
