@@ -26,7 +26,8 @@ test('the desktop app opens its window on the dashboard, locked down, with a rea
   });
   try {
     const window = await app.firstWindow();
-    await expect(window.getByRole('button', { name: 'Join network' })).toBeVisible({ timeout: 60_000 });
+    // First run: a build with no default network offers an invite and "Try it on this computer".
+    await expect(window.getByRole('heading', { level: 1, name: /spare power/ })).toBeVisible({ timeout: 60_000 });
     // The preload exposes exactly the bridge; Node stays out of the page.
     expect(await window.evaluate(() => typeof (window as unknown as { pnode?: unknown }).pnode)).toBe('object');
     expect(await window.evaluate(() => typeof (globalThis as unknown as { require?: unknown }).require)).toBe('undefined');

@@ -64,10 +64,11 @@ test('first run: refused invites change nothing; a valid one joins, registers an
   await shot('4-confirm');
   await dialog.getByRole('button', { name: 'Join E2E Lab' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByText('Registered').first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('Connected: a coordinator hands out work to this computer.')).toBeVisible({ timeout: 60_000 });
   await expect.poll(() => registeredAt(services!, nodeId), { timeout: 30_000 }).toBe('registered');
   await shot('5-joined');
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'Peers' }).click();
-  await expect(page.getByRole('row').filter({ hasText: 'connected' }).first()).toBeVisible({ timeout: 60_000 });
+  // A peer appears, named for people, with the quality of its connection.
+  await expect(page.getByRole('row').filter({ has: page.getByRole('button', { name: /^Rename / }) }).first()).toBeVisible({ timeout: 60_000 });
   await shot('6-peers');
 });

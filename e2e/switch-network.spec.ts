@@ -5,6 +5,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
 import { startPnode, tempDir, type Running } from './support/pnode.js';
 import { networkInvite, registeredAt, startDevnetServices, type DevnetServices } from './support/network.js';
+import { friendlyName } from '../src-shared/control/friendly-name.js';
 
 let services: DevnetServices | undefined;
 let node: (Running & { match: RegExpExecArray }) | undefined;
@@ -33,7 +34,7 @@ test('switch to another network from Settings, then leave after confirming', asy
   await page.getByRole('form', { name: 'Join with an invite' }).getByLabel('Invite link').fill(first);
   await page.getByRole('form', { name: 'Join with an invite' }).getByRole('button', { name: 'Continue' }).click();
   await page.getByRole('dialog', { name: 'Join First Lab?' }).getByRole('button', { name: 'Join First Lab' }).click();
-  await expect(page.getByText('Registered').first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('Connected: a coordinator hands out work to this computer.')).toBeVisible({ timeout: 60_000 });
 
   // Switch: Settings › Network, paste the other invite, confirm.
   await settings(page);
@@ -48,8 +49,8 @@ test('switch to another network from Settings, then leave after confirming', asy
   await expect(card.getByRole('heading', { name: 'Second Lab' })).toBeVisible({ timeout: 30_000 });
   await expect(page.getByRole('banner').getByText('Second Lab')).toBeVisible();
   await expect(card.getByRole('list', { name: 'Networks joined before' }).getByText('First Lab')).toBeVisible();
-  // Same identity in the new network.
-  await expect(page.getByRole('contentinfo').getByText(nodeId.slice('node:did:key:'.length, 'node:did:key:'.length + 8))).toBeVisible();
+  // Same identity in the new network: the footer names this computer as before.
+  await expect(page.getByRole('contentinfo').getByText(friendlyName(nodeId), { exact: true })).toBeVisible();
   await expect.poll(() => registeredAt(services!, nodeId), { timeout: 30_000 }).toBe('registered');
   await shot('2-switched');
 

@@ -1,5 +1,5 @@
 import { useId, useState, type ChangeEvent, type FormEvent } from 'react';
-import { INVITE_MAX_CHARS } from '../../src-shared/network/invite.js';
+import { INVITE_MAX_CHARS } from '../../src-shared/network/invite-limits.js';
 import { inviteTextFrom, inviteTextProblem } from '../network/invite-text.js';
 import { isPending } from '../store/node-store.js';
 import { useNode } from '../store/store-context.js';

@@ -3,7 +3,7 @@
 // d1 link that carries it. The node checks everything (signature, owner, validity).
 import { toBase64url } from '../../src-shared/protocol/encoding/base64url.js';
 import { utf8 } from '../../src-shared/protocol/encoding/bytes.js';
-import { INVITE_MAX_CHARS, INVITE_PREFIX } from '../../src-shared/network/invite.js';
+import { INVITE_MAX_CHARS, INVITE_PREFIX } from '../../src-shared/network/invite-limits.js';
 
 export function inviteTextFrom(input: string): string {
   const text = input.trim();

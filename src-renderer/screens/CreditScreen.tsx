@@ -151,7 +151,7 @@ export function CreditScreen({ node }: { node: NodeState }) {
           {receipts.length === 0 ? (
             <p className="empty">{credit.pending > 0 ? `No receipt yet: ${credit.pending} results wait for validation.` : 'No receipts yet. They arrive once results are validated.'}</p>
           ) : (
-            <div className="table-wrap" role="region" aria-label="Receipts" tabIndex={0}>
+            <div className="table-wrap" role="region" aria-label="Receipts, as a table" tabIndex={0}>
               <table className="table table-compact">
                 <thead>
                   <tr>

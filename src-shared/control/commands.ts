@@ -3,7 +3,7 @@
 // runtime checks is the model). Validators are hand-written so they also run under a strict CSP.
 import { CORES_MAX, CORES_MIN, PERCENT_MAX, PERCENT_MIN } from './limits.js';
 import type { ContributionLimits, InvitePreview, KnownNetworkView, NetworkDetailsView, NodeState, TrustedView } from './state.js';
-import { INVITE_MAX_CHARS } from '../network/invite.js';
+import { INVITE_MAX_CHARS } from '../network/invite-limits.js';
 import { MAX_RECEIPTS_PAGE, MAX_RECEIPT_ID_LENGTH, type ContributionHistoryDetail, type ReceiptDetail, type ReceiptPage } from './credit-view.js';
 import { MAX_ACTIVITY_PAGE, type ActivityPage } from './activity-view.js';
 import { MAX_TASK_ID_LENGTH, type ResultPicture } from './work-view.js';

@@ -18,14 +18,10 @@ import { fromUtf8, utf8 } from '../protocol/encoding/bytes.js';
 import type { CryptoProvider } from '../protocol/crypto/provider.js';
 import { NETWORK_DESCRIPTOR_MAX_BYTES, type NetworkDescriptor, verifyNetworkDescriptor, type VerifyDescriptorOptions } from './network-descriptor.js';
 
-export const INVITE_SCHEME = 'pnode:';
-export const INVITE_PREFIX = 'pnode://join/';
-/** The fragment an https invite page carries: `#join/<form>/<payload>`. */
-export const INVITE_FRAGMENT_PREFIX = 'join/';
-/** The longest invite text read (a link, an https page address, or the text of a QR code). */
-export const INVITE_MAX_CHARS = 16 * 1024;
-/** The longest descriptor URL a by-reference invite may name. */
-export const INVITE_MAX_URL_CHARS = 2_048;
+// The invite's text form and its bounds live apart (invite-limits.ts): the UI needs them without
+// this module's decoders and schema gates (cbor-x and ajv probe eval, which the UI's CSP refuses).
+export { INVITE_FRAGMENT_PREFIX, INVITE_MAX_CHARS, INVITE_MAX_URL_CHARS, INVITE_PREFIX, INVITE_SCHEME } from './invite-limits.js';
+import { INVITE_FRAGMENT_PREFIX, INVITE_MAX_CHARS, INVITE_MAX_URL_CHARS, INVITE_PREFIX } from './invite-limits.js';
 /** A descriptor dated this far ahead of our clock is refused as not yet valid (home clocks drift). */
 export const NETWORK_DESCRIPTOR_MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /** Bytes of a SHA-256 descriptor hash. */

@@ -13,10 +13,11 @@ export interface RenderedPicture {
   readonly png: Uint8Array;
 }
 
-/** The tile a Mandelbrot task computes, read from its 20-byte input; null when it is not one. */
+/** The tile a Mandelbrot task computes, read from its 20-byte input (the module's, or the WASI program's stdin); null when it is not one. */
 export function tileOf(task: AnyTask): TileSpec | null {
-  if (isWasiTask(task) || task.entry !== MANDELBROT_ENTRY || task.input.length !== MANDELBROT_INPUT_BYTES) return null;
-  const view = new DataView(task.input.buffer, task.input.byteOffset, task.input.byteLength);
+  const input = isWasiTask(task) ? (task.args.length === 0 && task.files.length === 0 ? task.stdin : null) : task.entry === MANDELBROT_ENTRY ? task.input : null;
+  if (input === null || input.length !== MANDELBROT_INPUT_BYTES) return null;
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   const [x, y, size, tiles, maxIterations] = [0, 1, 2, 3, 4].map((i) => view.getInt32(i * 4, true)) as [number, number, number, number, number];
   const spec = { x, y, size, tiles, maxIterations };
   return isValidTile(spec) && size <= MAX_PICTURE_SIDE ? spec : null;
@@ -24,11 +25,13 @@ export function tileOf(task: AnyTask): TileSpec | null {
 
 /** The picture of a Mandelbrot demo tile's result (the caller knows the task is of that demo). */
 export function mandelbrotTilePicture(task: AnyTask, result: TaskResult): RenderedPicture | null {
-  if (result.status !== 'ok' || result.output === null) return null;
+  if (result.status !== 'ok') return null;
+  // The WASI program writes the tile's iterations to stdout: the same bytes as the module's output.
+  const output = isWasiTask(task) ? (result.wasi?.stdout ?? null) : result.output;
   const spec = tileOf(task);
-  if (spec === null || result.output.length !== tileOutputBytes(spec.size)) return null;
+  if (output === null || spec === null || output.length !== tileOutputBytes(spec.size)) return null;
   const canvas = new MandelbrotCanvas(spec.size, 1, spec.maxIterations);
-  canvas.addTile(0, 0, result.output);
+  canvas.addTile(0, 0, output);
   return {
     info: { width: spec.size, height: spec.size, caption: `Tile ${spec.x + 1}, ${spec.y + 1} of a ${spec.tiles} × ${spec.tiles} picture of the Mandelbrot set` },
     png: canvas.toPng(),

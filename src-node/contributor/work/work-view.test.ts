@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { makeTaskResult } from '../../../src-shared/vnode/task-result.js';
 import type { VNodeTask } from '../../../src-shared/vnode/workload.js';
 import { encodeTileInput, mandelbrotTileReference, tileWorkload } from '../../kernel/workloads/demo/mandelbrot.js';
-import { loadDemoModule } from '../../kernel/workloads/demo/demo-workloads.js';
+import { loadDemoModule, loadWasiDemoModule } from '../../kernel/workloads/demo/demo-workloads.js';
+import { wasiTaskFor } from '../../../tests/support/vnode/wasi-fixtures.js';
 import { mandelbrotTilePicture, tileOf } from './result-picture.js';
 import { limitPermille, usedPermille } from './work-view-module.js';
 import { WorkloadCatalogue } from './workload-catalogue.js';
@@ -36,6 +37,20 @@ describe('a Mandelbrot tile as a picture', () => {
     expect(mandelbrotTilePicture(task, failed)).toBeNull();
     expect(tileOf({ ...task, input: encodeTileInput({ ...SPEC, size: 129 }) })).toBeNull();
     expect(tileOf({ ...task, entry: 'other' })).toBeNull();
+  });
+
+  it('is recognised too as the WASI program the demo project submits: its stdin is the tile, its stdout the picture', async () => {
+    const module = await loadWasiDemoModule('mandelbrot');
+    const task = wasiTaskFor(module, { taskId: 'wt:2', vnodeId: 'vn:1', stdin: encodeTileInput(SPEC) });
+    const catalogue = new WorkloadCatalogue();
+    await catalogue.load();
+    expect(catalogue.describe(task)).toMatchObject({ kind: 'mandelbrot-demo', name: 'Mandelbrot demo' });
+    expect(tileOf(task)).toEqual(SPEC);
+    const stdout = mandelbrotTileReference(SPEC);
+    const ok = makeTaskResult({ taskId: 'wt:2', vnodeId: 'vn:1', status: 'ok', wasi: { exitCode: 0, stdout, stderr: new Uint8Array(0), stderrTruncated: false, files: [] }, cpuMs: 1, wallMs: 1 });
+    expect(mandelbrotTilePicture(task, ok)?.info.caption).toBe('Tile 3, 2 of a 4 × 4 picture of the Mandelbrot set');
+    // A program given arguments or files is not the demo's tile, whatever its stdin.
+    expect(tileOf({ ...task, args: ['x'] })).toBeNull();
   });
 
   it('names a module it does not know as a program', async () => {

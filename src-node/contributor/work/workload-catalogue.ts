@@ -4,7 +4,7 @@
 // descriptor names projects and tasks name theirs, this is where that goes.
 import type { WorkloadInfo } from '../../../src-shared/control/work-view.js';
 import { isWasiTask, type AnyTask } from '../../../src-shared/vnode/workload.js';
-import { DEMO_WORKLOADS, type DemoWorkload, loadDemoModule } from '../../kernel/workloads/demo/demo-workloads.js';
+import { DEMO_WORKLOADS, type DemoWorkload, loadDemoModule, loadWasiDemoModule } from '../../kernel/workloads/demo/demo-workloads.js';
 
 const DEMO_INFO: Readonly<Record<DemoWorkload, Omit<WorkloadInfo, 'moduleHash'>>> = {
   mandelbrot: {
@@ -24,13 +24,18 @@ const DEMO_INFO: Readonly<Record<DemoWorkload, Omit<WorkloadInfo, 'moduleHash'>>
 export class WorkloadCatalogue {
   private readonly demos = new Map<string, DemoWorkload>();
 
-  /** Learns the demo modules' hashes (from the files the package ships; a missing one is simply not recognised). */
+  /**
+   * Learns the demo modules' hashes, as WebAssembly modules and as the WASI programs the demo
+   * project submits (from the files the package ships; a missing one is simply not recognised).
+   */
   async load(): Promise<void> {
     for (const name of DEMO_WORKLOADS) {
-      try {
-        this.demos.set((await loadDemoModule(name)).hash, name);
-      } catch {
-        // Not shipped here: tasks of it read as an ordinary program.
+      for (const load of [loadDemoModule, loadWasiDemoModule]) {
+        try {
+          this.demos.set((await load(name)).hash, name);
+        } catch {
+          // Not shipped here: tasks of it read as an ordinary program.
+        }
       }
     }
   }
