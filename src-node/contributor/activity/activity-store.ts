@@ -2,10 +2,10 @@
 // rename) after each change, coalesced (one write in flight, one more if it changed meanwhile), so
 // it survives a restart. Bounded by MAX_ACTIVITY_ENTRIES. A corrupt file is set aside, never lost,
 // and the log starts again; malformed entries in an otherwise good file are skipped.
-import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ACTIVITY_KINDS, MAX_ACTIVITY_ENTRIES, type ActivityEntry, type ActivityKind } from '../../../src-shared/control/activity-view.js';
-import { CorruptFileError, jsonText, readJsonFile, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
+import { type CorruptFileError, jsonText } from '../../kernel/storage/atomic-file.js';
+import { CoalescedFileWriter, readStateFile } from '../../kernel/storage/state-file.js';
 import type { Clock } from '../../kernel/util/clock.js';
 import { EMPTY_LOG, type ActivityLogData } from './activity-log.js';
 
@@ -65,29 +65,19 @@ export function encodeActivityLog(log: ActivityLogData): string {
 export class ActivityStore {
   readonly path: string;
   private data: ActivityLogData = EMPTY_LOG;
-  private writing: Promise<void> | null = null;
-  private dirty = false;
-  private closed = false;
+  private readonly writer: CoalescedFileWriter;
 
   constructor(
     dataDir: string,
     private readonly clock: Clock,
-    private readonly onError: (error: unknown) => void = () => undefined,
+    onError: (error: unknown) => void = () => undefined,
   ) {
     this.path = join(dataDir, ACTIVITY_FILE);
+    this.writer = new CoalescedFileWriter(this.path, () => encodeActivityLog(this.data), onError);
   }
 
   async load(onCorrupt?: (error: CorruptFileError, aside: string) => void): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = await readJsonFile(this.path);
-    } catch (error) {
-      if (!(error instanceof CorruptFileError)) throw error;
-      const aside = `${this.path}.corrupt-${this.clock.now()}`;
-      await rename(this.path, aside);
-      onCorrupt?.(error, aside);
-    }
-    this.data = decodeActivityLog(raw);
+    this.data = decodeActivityLog(await readStateFile(this.path, this.clock.now(), onCorrupt));
   }
 
   get(): ActivityLogData {
@@ -95,27 +85,18 @@ export class ActivityStore {
   }
 
   update(change: (data: ActivityLogData) => ActivityLogData): void {
-    if (this.closed) return;
+    if (this.writer.isClosed) return;
     const next = change(this.data);
     if (next === this.data) return;
     this.data = next;
-    this.dirty = true;
-    if (this.writing) return;
-    this.writing = (async () => {
-      while (this.dirty) {
-        this.dirty = false;
-        await writeFileAtomic(this.path, encodeActivityLog(this.data)).catch(this.onError);
-      }
-      this.writing = null;
-    })();
+    this.writer.changed();
   }
 
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
+  close(): Promise<void> {
+    return this.writer.close();
   }
 }

@@ -4,9 +4,9 @@
 // when more than MAX_PENDING_RESULTS wait (the oldest go). Kept across restarts in
 // <dataDir>/credit/pending.json (atomic writes, coalesced: one in flight, one more if changed).
 // A corrupt file is set aside and counting starts again: it holds nothing the ledger needs.
-import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptFileError, jsonText, readJsonFile, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
+import { type CorruptFileError, jsonText } from '../../kernel/storage/atomic-file.js';
+import { CoalescedFileWriter, readStateFile } from '../../kernel/storage/state-file.js';
 import type { Clock } from '../../kernel/util/clock.js';
 
 export const PENDING_FILE = join('credit', 'pending.json');
@@ -24,28 +24,27 @@ export class PendingResults {
   readonly path: string;
   /** key → finished at (ms), oldest first. */
   private readonly pending = new Map<string, number>();
-  private writing: Promise<void> | null = null;
-  private dirty = false;
-  private closed = false;
+  private readonly writer: CoalescedFileWriter;
 
   constructor(
     dataDir: string,
     private readonly clock: Clock,
-    private readonly onError: (error: unknown) => void = () => undefined,
+    onError: (error: unknown) => void = () => undefined,
   ) {
     this.path = join(dataDir, PENDING_FILE);
+    this.writer = new CoalescedFileWriter(this.path, () => this.encode(), onError);
+  }
+
+  private encode(): string {
+    const pending = [...this.pending].map(([key, at]) => {
+      const space = key.indexOf(' ');
+      return [key.slice(0, space), key.slice(space + 1), at];
+    });
+    return jsonText({ schema: PENDING_SCHEMA, pending });
   }
 
   async load(onCorrupt?: (error: CorruptFileError, aside: string) => void): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = await readJsonFile(this.path);
-    } catch (error) {
-      if (!(error instanceof CorruptFileError)) throw error;
-      const aside = `${this.path}.corrupt-${this.clock.now()}`;
-      await rename(this.path, aside);
-      onCorrupt?.(error, aside);
-    }
+    const raw = await readStateFile(this.path, this.clock.now(), onCorrupt);
     this.pending.clear();
     const list = typeof raw === 'object' && raw !== null && Array.isArray((raw as { pending?: unknown }).pending) ? ((raw as { pending: unknown[] }).pending) : [];
     for (const item of list.slice(-MAX_PENDING_RESULTS)) {
@@ -91,28 +90,14 @@ export class PendingResults {
   }
 
   private save(): void {
-    if (this.closed) return;
-    this.dirty = true;
-    if (this.writing) return;
-    this.writing = (async () => {
-      while (this.dirty) {
-        this.dirty = false;
-        const pending = [...this.pending].map(([key, at]) => {
-          const space = key.indexOf(' ');
-          return [key.slice(0, space), key.slice(space + 1), at];
-        });
-        await writeFileAtomic(this.path, jsonText({ schema: PENDING_SCHEMA, pending })).catch(this.onError);
-      }
-      this.writing = null;
-    })();
+    this.writer.changed();
   }
 
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
+  close(): Promise<void> {
+    return this.writer.close();
   }
 }

@@ -3,10 +3,10 @@
 // meanwhile). A crash loses at most the changes of that last write; receipts are replayed from the
 // ledger after `receiptsThrough` on start, so credit and validations are never lost or counted
 // twice. A corrupt file is set aside, never lost, and counting starts again.
-import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HISTORY_DAYS, HISTORY_HOURS } from '../../../src-shared/control/credit-view.js';
-import { CorruptFileError, jsonText, readJsonFile, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
+import { type CorruptFileError, jsonText } from '../../kernel/storage/atomic-file.js';
+import { CoalescedFileWriter, readStateFile } from '../../kernel/storage/state-file.js';
 import type { Clock } from '../../kernel/util/clock.js';
 import { type HistoryData, type Totals, emptyHistory, pruned } from './history-buckets.js';
 
@@ -54,31 +54,22 @@ export function encodeHistory(data: HistoryData): string {
 export class ContributionHistoryStore {
   readonly path: string;
   private data: HistoryData;
-  private writing: Promise<void> | null = null;
-  private dirty = false;
-  private closed = false;
+  private readonly writer: CoalescedFileWriter;
   /** Whether load() found a file (a first start seeds the totals from older counters). */
   existed = false;
 
   constructor(
     dataDir: string,
     private readonly clock: Clock,
-    private readonly onError: (error: unknown) => void = () => undefined,
+    onError: (error: unknown) => void = () => undefined,
   ) {
     this.path = join(dataDir, HISTORY_FILE);
     this.data = emptyHistory(clock.now());
+    this.writer = new CoalescedFileWriter(this.path, () => encodeHistory(this.data), onError);
   }
 
   async load(onCorrupt?: (error: CorruptFileError, aside: string) => void): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = await readJsonFile(this.path);
-    } catch (error) {
-      if (!(error instanceof CorruptFileError)) throw error;
-      const aside = `${this.path}.corrupt-${this.clock.now()}`;
-      await rename(this.path, aside);
-      onCorrupt?.(error, aside);
-    }
+    const raw = await readStateFile(this.path, this.clock.now(), onCorrupt);
     this.existed = raw !== undefined;
     this.data = decodeHistory(raw, this.clock.now());
   }
@@ -96,24 +87,14 @@ export class ContributionHistoryStore {
   }
 
   private save(): void {
-    if (this.closed) return;
-    this.dirty = true;
-    if (this.writing) return;
-    this.writing = (async () => {
-      while (this.dirty) {
-        this.dirty = false;
-        await writeFileAtomic(this.path, encodeHistory(this.data)).catch(this.onError);
-      }
-      this.writing = null;
-    })();
+    this.writer.changed();
   }
 
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
+  close(): Promise<void> {
+    return this.writer.close();
   }
 }

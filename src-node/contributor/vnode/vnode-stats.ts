@@ -2,10 +2,10 @@
 // the whole host, kept across restarts in <dataDir>/vnode-stats.json (atomic writes, coalesced).
 // "Today" is the local calendar day; counters roll over when the day changes. A corrupt file is
 // set aside, never lost, and counting starts again.
-import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { localDay } from '../../../src-shared/vnode/conditions.js';
-import { CorruptFileError, jsonText, readJsonFile, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
+import { type CorruptFileError, jsonText } from '../../kernel/storage/atomic-file.js';
+import { CoalescedFileWriter, readStateFile } from '../../kernel/storage/state-file.js';
 import type { Clock } from '../../kernel/util/clock.js';
 
 export const VNODE_STATS_FILE = 'vnode-stats.json';
@@ -72,17 +72,18 @@ export class VNodeStatsStore {
   readonly path: string;
   private totals: UsageCounters;
   private readonly vnodes = new Map<string, VNodeRecord>();
-  private writing: Promise<void> | null = null;
-  private closed = false;
-  private dirty = false;
+  // After close() the data dir may already be gone (a stopped node's cleanup): counts change in
+  // memory only.
+  private readonly writer: CoalescedFileWriter;
 
   constructor(
     dataDir: string,
     private readonly clock: Clock,
-    private readonly onError: (error: unknown) => void = () => undefined,
+    onError: (error: unknown) => void = () => undefined,
   ) {
     this.path = join(dataDir, VNODE_STATS_FILE);
     this.totals = { ...ZERO, day: this.today() };
+    this.writer = new CoalescedFileWriter(this.path, () => jsonText({ schema: VNODE_STATS_SCHEMA, total: this.totals, vnodes: [...this.vnodes.values()] }), onError);
   }
 
   private today(): string {
@@ -91,16 +92,7 @@ export class VNodeStatsStore {
 
   /** Loads the file; a corrupt one is renamed aside and reported through `onCorrupt`. */
   async load(onCorrupt?: (error: CorruptFileError, aside: string) => void): Promise<void> {
-    let raw: unknown;
-    try {
-      raw = await readJsonFile(this.path);
-    } catch (error) {
-      if (!(error instanceof CorruptFileError)) throw error;
-      const aside = `${this.path}.corrupt-${this.clock.now()}`;
-      await rename(this.path, aside);
-      onCorrupt?.(error, aside);
-      raw = undefined;
-    }
+    const raw = await readStateFile(this.path, this.clock.now(), onCorrupt);
     const day = this.today();
     const v = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     this.totals = decodeCounters(v['total'], day);
@@ -166,29 +158,16 @@ export class VNodeStatsStore {
 
   /** Writes the current counters (coalesced: one write in flight, one more if changed meanwhile). */
   private save(): void {
-    // After close() the data dir may already be gone (a stopped node's cleanup): counts change in
-    // memory only.
-    if (this.closed) return;
-    this.dirty = true;
-    if (this.writing) return;
-    this.writing = (async () => {
-      while (this.dirty) {
-        this.dirty = false;
-        const body = { schema: VNODE_STATS_SCHEMA, total: this.totals, vnodes: [...this.vnodes.values()] };
-        await writeFileAtomic(this.path, jsonText(body)).catch(this.onError);
-      }
-      this.writing = null;
-    })();
+    this.writer.changed();
   }
 
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   /** Writes what is pending and no more after it: the host has stopped. */
-  async close(): Promise<void> {
-    await this.flush();
-    this.closed = true;
+  close(): Promise<void> {
+    return this.writer.close();
   }
 
   private prune(): void {
