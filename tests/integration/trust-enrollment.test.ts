@@ -10,7 +10,10 @@ import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js'
 import { orchestratorParts, type OrchestratorParts } from '../../src-node/recipes/orchestrator-node.js';
 import { membershipParts, type MembershipParts } from '../support/contributors.js';
 import { NodeControl } from '../../src-node/control/node-control.js';
-import { TrustedRegistrationModule } from '../../src-node/contributor/trust/trusted-registration-module.js';
+import { EventEmitter } from 'node:events';
+import { TrustedRegistrationModule, type RevocationWatch } from '../../src-node/contributor/trust/trusted-registration-module.js';
+import { writeFileAtomic } from '../../src-node/kernel/storage/atomic-file.js';
+import { pause } from '../support/wait.js';
 import { MemoryKeychain } from '../support/memory-keychain.js';
 import { trustFilePath } from '../../src-node/contributor/trust/trust-file.js';
 import { openRoleKeystore, loadRoleKey } from '../../src-node/kernel/identity/role-keystore.js';
@@ -48,12 +51,12 @@ async function orchestrator(options: { credentialValidityMs?: number } = {}) {
   return { runtime, authority: authority!, trust, module, core: module.orchestrator, target: { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() } };
 }
 
-async function contributor(target: { nodeId: string; urls: readonly string[] }, options: { keychain?: MemoryKeychain; write?: FileWriter } = {}) {
+async function contributor(target: { nodeId: string; urls: readonly string[] }, options: { keychain?: MemoryKeychain; write?: FileWriter; revocations?: RevocationWatch } = {}) {
   let parts: (MembershipParts & { trusted: TrustedRegistrationModule }) | undefined;
   const runtime = await startTestNode({
     modules: (r) => {
       const built = membershipParts(r, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
-      parts = { ...built, trusted: new TrustedRegistrationModule({ ...r.components, membership: built.membership }, { requestTimeoutMs: 5_000, retry: { minMs: 100, maxMs: 1_000 }, ...(options.write ? { write: options.write } : {}) }) };
+      parts = { ...built, trusted: new TrustedRegistrationModule({ ...r.components, membership: built.membership, ...(options.revocations ? { revocations: options.revocations } : {}) }, { requestTimeoutMs: 5_000, retry: { minMs: 100, maxMs: 1_000 }, ...(options.write ? { write: options.write } : {}) }) };
       return [...built.modules, parts.trusted];
     },
     listenOn: false,
@@ -206,6 +209,43 @@ describe('renewal and rotation', () => {
     // And again: renewal keeps going while the credential is renewed in time.
     await expect.poll(() => node.trusted.credential?.['credential/id']).not.toBe(renewed['credential/id']);
     expect(node.trusted.view().state).toMatch(/^(trusted|expiring)$/);
+  });
+
+  it('rotation while the revocation of the old credential arrives: the trust file ends naming the new key, not revoked', async () => {
+    const orch = await orchestrator();
+    // The revocation list names the credential being rotated away, and arrives while the rotation
+    // writes the trust file; a record written from the old state would land after it.
+    const watch = Object.assign(new EventEmitter(), {
+      oldCredential: '',
+      asked: [] as string[],
+      revoked(credentialId: string) {
+        this.asked.push(credentialId);
+        return credentialId === this.oldCredential ? { credentialId, revokedAt: new Date().toISOString(), reason: 'rotated' } : undefined;
+      },
+      followsChanged: () => undefined,
+    });
+    let rotating = false;
+    const write: FileWriter = async (path, data, options) => {
+      const text = typeof data === 'string' ? data : '';
+      if (rotating && text.includes('"pending/key": null') && !text.includes(watch.oldCredential)) watch.emit('changed');
+      // A record that still names the old credential (as revoked) is slow to reach the disk.
+      if (rotating && text.includes(watch.oldCredential) && text.includes('"revoked": {')) await pause(200);
+      return writeFileAtomic(path, data, options);
+    };
+    const node = await contributor(orch.target, { write, revocations: watch as unknown as RevocationWatch });
+    const issued = await orch.authority.authority!.issueToken();
+    trusted(await node.control.execute({ command: 'enroll', token: issued.token }));
+    watch.oldCredential = node.trusted.credential!['credential/id'];
+    rotating = true;
+    const after = trusted(await node.control.execute({ command: 'rotate-operator-key' }));
+    expect(after.state).toBe('trusted');
+    // The list that came meanwhile is read once the rotation is done: against the new credential.
+    await expect.poll(() => watch.asked.includes(after.credentialId!)).toBe(true);
+    await pause(300);
+    const onDisk = JSON.parse(await readFile(trustFilePath(node.runtime.config.dataDir), 'utf8')) as Record<string, unknown>;
+    expect(onDisk['operator/key']).toBe(node.trusted.operatorKey);
+    expect(onDisk['revoked']).toBeNull();
+    expect(node.trusted.view().state).toBe('trusted');
   });
 
   it('rotation: a new operator key, the old credential revoked, and a descriptor with the old credential is not trusted', async () => {

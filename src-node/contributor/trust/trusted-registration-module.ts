@@ -125,6 +125,8 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
   private expiryTimer: NodeJS.Timeout | undefined;
   private renewAttempts = 0;
   private stopped = false;
+  /** A revocation list came while an enrollment, renewal or rotation was writing the trust file: checked once it is done. */
+  private revocationsDeferred = false;
   private readonly onRevocations = (): void => {
     void this.checkRevocations();
   };
@@ -408,8 +410,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       await this.note({ ...this.file, 'pending/key': null, 'last-error': `${failure.code} ${failure.detail}` });
       throw failure;
     } finally {
-      this.busy = null;
-      this.changed();
+      this.settled();
     }
   }
 
@@ -458,8 +459,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     } catch (error) {
       throw await this.failed('operator-renew', error);
     } finally {
-      this.busy = null;
-      this.changed();
+      this.settled();
     }
   }
 
@@ -493,8 +493,7 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       if (made !== null) this.file = { ...this.file, 'pending/key': null };
       throw await this.failed('operator-rotate', error);
     } finally {
-      this.busy = null;
-      this.changed();
+      this.settled();
     }
   }
 
@@ -513,8 +512,23 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
     return failure;
   }
 
+  /** An enrollment, renewal or rotation is over: the revocation lists that came meanwhile are read now. */
+  private settled(): void {
+    this.busy = null;
+    this.changed();
+    if (!this.revocationsDeferred) return;
+    this.revocationsDeferred = false;
+    void this.checkRevocations();
+  }
+
   /** The credential held is in its authority's revocation list: stop using it, and say so. */
   private async checkRevocations(): Promise<void> {
+    // Not while an operation writes the trust file: a record written from the state before it
+    // (naming a key the operation then removes) could land on disk after the operation's own.
+    if (this.busy !== null) {
+      this.revocationsDeferred = true;
+      return;
+    }
     const credential = this.file.credential;
     if (this.stopped || !credential || this.file.revoked) return;
     const entry = this.components.revocations?.revoked(credential['credential/id'], credential['issuer/key']);
