@@ -88,6 +88,7 @@ async function loadPolicies() {
       contents: [
         "export { mainWindowOptions, rendererContentSecurityPolicy, rendererResponseHeaders, externalHttpsUrl } from './src-main/window-policy.ts';",
         "export { APP_SCHEME_PRIVILEGES } from './src-main/app-protocol.ts';",
+        "export { INVITE_PROTOCOL, inviteFromArgv, inviteFromUrl } from './src-main/invite-links.ts';",
         "export { contentSecurityPolicy as controlServerContentSecurityPolicy } from './src-node/control/static-files.ts';",
       ].join('\n'),
       resolveDir: ROOT,
@@ -189,8 +190,23 @@ function verifyCsp(policies) {
   return { problems, facts: 'both policies pass the CSP evaluator; every app:// response carries the header; the scheme does not bypass CSP', notes };
 }
 
+function verifyInviteLinks(policies) {
+  const problems = [];
+  if (policies.INVITE_PROTOCOL !== 'pnode') problems.push(`the app registers ${JSON.stringify(policies.INVITE_PROTOCOL)}, not pnode`);
+  const foreign = ['https://evil.example/', 'file:///etc/passwd', 'javascript:alert(1)', '--inspect=0.0.0.0:9229', '--no-sandbox', 'pnodex://join/d1/x', 'vscode://x', `pnode://join/${'a'.repeat(20_000)}`];
+  for (const arg of foreign) if (policies.inviteFromArgv(['/app/pnode', arg]) !== null || policies.inviteFromUrl(arg) !== null) problems.push(`${arg.slice(0, 40)} is taken as an invite`);
+  if (policies.inviteFromArgv(['/app/pnode', '--flag', 'pnode://join/d1/abc']) !== 'pnode://join/d1/abc') problems.push('a pnode://join/ link in the command line is not found');
+  const sources = shellSources();
+  const registrations = sources.flatMap(({ name, text }) => [...text.matchAll(/setAsDefaultProtocolClient\(([^)]*)\)/g)].map((m) => `${name}(${m[1]})`));
+  if (registrations.length !== 1 || registrations[0] !== 'main.ts(INVITE_PROTOCOL)') problems.push(`expected one setAsDefaultProtocolClient(INVITE_PROTOCOL) in main.ts; found ${registrations.join(', ') || 'none'}`);
+  const main = sources.find(({ name }) => name === 'main.ts')?.text ?? '';
+  const handedOver = [...main.matchAll(/dispatch\(\{ command: '([a-z-]+)', invite/g)].map((m) => m[1]);
+  if (handedOver.length !== 1 || handedOver[0] !== 'open-invite') problems.push(`a link must reach the node only as open-invite (a preview); main.ts hands it as ${handedOver.join(', ') || 'nothing'}`);
+  return { problems, facts: `one scheme (pnode), registered once; ${foreign.length} foreign or oversized arguments refused; a link reaches the node only as open-invite` };
+}
+
 const policies = await loadPolicies();
-const verifications = { 'window-options': verifyWindowOptions(policies), 'external-url': verifyExternalUrl(policies), 'renderer-csp': verifyCsp(policies) };
+const verifications = { 'window-options': verifyWindowOptions(policies), 'external-url': verifyExternalUrl(policies), 'renderer-csp': verifyCsp(policies), 'invite-links': verifyInviteLinks(policies) };
 
 // --- judge every finding -----------------------------------------------------------------------------
 const allowlist = JSON.parse(readFileSync(ALLOWLIST_FILE, 'utf8'));
