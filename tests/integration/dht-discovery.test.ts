@@ -23,13 +23,13 @@ async function testnet(): Promise<DhtTestnet> {
 type DhtNode = TestNode & { dht: DhtModule };
 
 /** A node with no listener at all (dial-only, as behind NAT), with the DHT module and the given capabilities. */
-async function dhtNode(network: NetworkMembership, capabilities: readonly string[] = []): Promise<DhtNode> {
+async function dhtNode(network: NetworkMembership, capabilities: readonly string[] = [], startWaitMs = 15_000): Promise<DhtNode> {
   let dht: DhtModule | undefined;
   const node = await startTestNode({
     network,
     listenOn: false,
     modules: (runtime) => {
-      dht = new DhtModule({ ...runtime.components, capabilities: { current: () => capabilities, subscribe: () => () => undefined } }, { host: '127.0.0.1', startWaitMs: 15_000 });
+      dht = new DhtModule({ ...runtime.components, capabilities: { current: () => capabilities, subscribe: () => () => undefined } }, { host: '127.0.0.1', startWaitMs });
       return [dht];
     },
   });
@@ -58,6 +58,18 @@ describe('the capability index on a private DHT', () => {
     expect(['direct', 'punched']).toContain(connected?.detail?.['holepunch']);
     // A capability nobody offers finds nobody.
     expect(await seeker.dht.find('gpu/cuda', 4)).toEqual([]);
+  }, 60_000);
+
+  it('a find asked while the seeker is still joining the DHT waits for the join, then finds', async () => {
+    const net = await testnet();
+    const network = dhtNetwork(net.bootstrap);
+    const worker = await dhtNode(network, ['vnode/wasi']);
+    // The node start does not wait for the DHT at all (as in the product: DHT_START_WAIT_MS = 0).
+    const seeker = await dhtNode(network, [], 0);
+    expect(seeker.dht.status().state).toBe('starting');
+    const found = await seeker.dht.find('vnode/wasi', 4);
+    expect(found.map((f) => f.nodeId)).toEqual([worker.identity.nodeId]);
+    expect(seeker.dht.status().state).toBe('on');
   }, 60_000);
 
   it('a PSK network announces under keyed topics: the same capability in the open network is another topic', async () => {

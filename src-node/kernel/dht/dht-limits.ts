@@ -29,6 +29,12 @@ export const DHT_MAX_FAILED_KEYS = 4_096;
  * background and adds its endpoint when it is up): none, so a node whose UDP is blocked starts as fast.
  */
 export const DHT_START_WAIT_MS = 0;
+/**
+ * A find or lookup asked while our DHT is still joining waits this long at most for the join
+ * (a search right after start, or after a restart, would otherwise answer nobody); a DHT that
+ * has not joined by then answers as off.
+ */
+export const DHT_FIND_JOIN_WAIT_MS = 20_000;
 
 // Per source (a remote IPv4 address), on every node of ours that answers DHT requests:
 /** DHT requests (lookups, announces, handshakes, …) answered per source per second, sustained… */

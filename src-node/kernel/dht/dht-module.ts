@@ -19,7 +19,7 @@ import type { RuntimeModule } from '../runtime/runtime-module.js';
 import { CapabilityIndex, type CapabilityCandidate, type IndexFigures, type VerifiedPeer } from './capability-index.js';
 import { DhtDialer, DhtInbound, type DhtInboundFigures } from './dht-transport.js';
 import { newDhtKeyPair, openDhtEngine, type DhtGuardFigures, type GuardedEngine } from './engine.js';
-import { DHT_START_WAIT_MS, DHT_STOP_WAIT_MS } from './dht-limits.js';
+import { DHT_FIND_JOIN_WAIT_MS, DHT_START_WAIT_MS, DHT_STOP_WAIT_MS } from './dht-limits.js';
 
 /** How often dropped DHT requests (a flooding source) are summed up in one trace. */
 export const DHT_FLOOD_REPORT_INTERVAL_MS = 60_000;
@@ -43,6 +43,8 @@ export interface DhtModuleOptions {
   readonly reachable?: boolean;
   readonly startWaitMs?: number;
   readonly refreshMs?: number;
+  /** How long a find waits for a DHT that is still joining (default DHT_FIND_JOIN_WAIT_MS). */
+  readonly findJoinWaitMs?: number;
 }
 
 export type DhtState = 'off' | 'starting' | 'on' | 'unavailable' | 'stopped';
@@ -77,6 +79,8 @@ export class DhtModule implements RuntimeModule {
   private readonly undo: Array<() => void> = [];
   private floodTimer: NodeJS.Timeout | undefined;
   private lastDropped = 0;
+  /** The join in progress: finds asked meanwhile wait on it (bounded). */
+  private joining: Promise<void> | undefined;
   private readonly bootstrap: string[];
 
   constructor(
@@ -129,11 +133,15 @@ export class DhtModule implements RuntimeModule {
     this.floodTimer = setInterval(() => this.reportFlood(), DHT_FLOOD_REPORT_INTERVAL_MS);
     this.floodTimer.unref();
     // The node does not wait for the DHT beyond DHT_START_WAIT_MS: with UDP blocked it never comes.
-    const joining = this.join();
-    const waitMs = this.options.startWaitMs ?? DHT_START_WAIT_MS;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([joining, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    this.joining = this.join();
+    const announced = this.joining.then(() => this.announce());
+    await waitAtMost(announced, this.options.startWaitMs ?? DHT_START_WAIT_MS);
+  }
+
+  /** Whether the DHT is on, after waiting (bounded) for a join in progress. */
+  private async ready(): Promise<boolean> {
+    if (this.state === 'starting' && this.joining) await waitAtMost(this.joining, this.options.findJoinWaitMs ?? DHT_FIND_JOIN_WAIT_MS);
+    return this.state === 'on' && this.index !== undefined;
   }
 
   private async join(): Promise<void> {
@@ -147,14 +155,19 @@ export class DhtModule implements RuntimeModule {
       this.endpoint = formatDhtEndpoint(this.inbound!.publicKey);
       this.undo.push(this.components.endpoints.addEndpoint(this.endpoint));
       this.state = 'on';
-      const capabilities = (): string[] => [...OFFERED_CAPABILITIES.filter((c) => c === 'core/messaging'), ...(this.components.capabilities?.current() ?? [])];
       this.index!.start();
-      await this.index!.setCapabilities(capabilities());
-      const source = this.components.capabilities;
-      if (source) this.undo.push(source.subscribe(() => void this.index?.setCapabilities(capabilities())));
     } catch (error) {
       if (this.state === 'starting') this.unavailable(error);
     }
+  }
+
+  /** Announces our capabilities once joined, and again whenever the capability source changes. */
+  private async announce(): Promise<void> {
+    if (this.state !== 'on' || !this.index) return;
+    const capabilities = (): string[] => [...OFFERED_CAPABILITIES.filter((c) => c === 'core/messaging'), ...(this.components.capabilities?.current() ?? [])];
+    await this.index.setCapabilities(capabilities()); // never rejects: a failed announce is retried by the refresh loop
+    const source = this.components.capabilities;
+    if (source && this.state === 'on') this.undo.push(source.subscribe(() => void this.index?.setCapabilities(capabilities())));
   }
 
   private unavailable(error: unknown): void {
@@ -175,16 +188,16 @@ export class DhtModule implements RuntimeModule {
     this.components.traces.emit('error/occurred', { detail: errorDetail(error, { phase: 'dht-limits', ...(guard ? { 'requests/dropped': guard.droppedRequests, 'announces/dropped': guard.droppedAnnounces } : {}) }) });
   }
 
-  /** Peers offering `capability`, each verified by our handshake; none when the DHT is not on. */
+  /** Peers offering `capability`, each verified by our handshake; none when the DHT is not on (a join in progress is waited for). */
   async find(capability: string, want: number): Promise<VerifiedPeer[]> {
-    if (this.state !== 'on' || !this.index) return [];
-    return this.index.find(capability, want);
+    if (!(await this.ready())) return [];
+    return this.index!.find(capability, want);
   }
 
-  /** Unverified candidates for `capability` (DHT keys, as dht:// endpoints); none when the DHT is not on. */
+  /** Unverified candidates for `capability` (DHT keys, as dht:// endpoints); none when the DHT is not on (a join in progress is waited for). */
   async lookup(capability: string): Promise<CapabilityCandidate[]> {
-    if (this.state !== 'on' || !this.index) return [];
-    return (await this.index.lookup(capability)).candidates;
+    if (!(await this.ready())) return [];
+    return (await this.index!.lookup(capability)).candidates;
   }
 
   status(): DhtStatus {
@@ -215,12 +228,15 @@ export class DhtModule implements RuntimeModule {
     this.state = this.state === 'off' ? 'off' : 'stopped';
     if (this.floodTimer) clearInterval(this.floodTimer);
     for (const undo of this.undo.splice(0).reverse()) undo();
-    if (wasOn && this.index) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.index.stop().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, DHT_STOP_WAIT_MS)))]);
-      clearTimeout(timer);
-    }
+    if (wasOn && this.index) await waitAtMost(this.index.stop().catch(() => undefined), DHT_STOP_WAIT_MS);
     await this.inbound?.stop().catch(() => undefined);
     await this.guarded?.engine.destroy().catch(() => undefined);
   }
+}
+
+/** Waits for `work` or `ms`, whichever ends first (the work goes on; its failure is the caller's). */
+async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
