@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePrimesInput } from '../../src-node/kernel/workloads/demo/primes.js';
 import { BENCHMARK_FROM } from '../../src-node/services/orchestrator/work/benchmark.js';
 import type { ValidatedResult } from '../../src-node/services/orchestrator/work/work-scheduler.js';
+import { creditFactOf } from '../../src-node/services/orchestrator/work/credit-facts.js';
+import { computeCredit } from '../../src-shared/credit/credit-formula.js';
 import type { ReceiptSummary } from '../../src-shared/control/credit-view.js';
 import { isWasiTask } from '../../src-shared/vnode/workload.js';
 import { wasiModule } from '../support/vnode/wasi-fixtures.js';
@@ -14,6 +16,8 @@ import { stdinTask } from '../support/test-project.js';
 import { type WorkNet, lieWasi, startWorkNet, submitBatch, waitBatch, waitUntil } from '../support/work-net.js';
 
 const LIAR = 2;
+/** Numbers per task: ≈ 0.6 s of CPU near 2^29 on this machine's cores (above 432 ms: credit ≥ 1 µcs even at 1 MOPS). */
+const TASK_SPAN = 500_000;
 let net: WorkNet;
 const validated: ValidatedResult[] = [];
 const receipts = new Map<string, ReceiptSummary[]>();
@@ -46,9 +50,11 @@ afterAll(async () => {
 describe('credit for validated work', () => {
   it('a PNode gets a receipt for each result validation accepted, and none for a rejected one', async () => {
     const primes = wasiModule('primes-wasi');
-    // Tasks long enough to measure: credit is the CPU time claimed (in whole ms) times the benchmark,
-    // and a range of a few thousand numbers can run in under a millisecond (credit 0, rightly).
-    const ranges = Array.from({ length: 6 }, (_, i) => [i * 150_000, (i + 1) * 150_000] as const);
+    // Credit is floor(CPU ms × benchmark MOPS / 432) (credit-formula.ts), and the benchmark is timed
+    // by the orchestrator's wall clock: on a starved machine it can read as 1 MOPS. So each task
+    // spends more CPU than 432 ms (CPU time, which load does not shrink): windows of big numbers
+    // just under the benchmark's range, where trial division does its full work.
+    const ranges = Array.from({ length: 6 }, (_, i) => [BENCHMARK_FROM - (i + 1) * TASK_SPAN, BENCHMARK_FROM - i * TASK_SPAN] as const);
     const made = await submitBatch(net, 'credited', primes.bytes, ranges.map(([lo, hi], i) => stdinTask(primes.hash, encodePrimesInput(lo, hi), { name: `r-${i}` })));
     await waitBatch(net, made.batch);
     const results = await net.project.results(made.batch);
@@ -63,6 +69,9 @@ describe('credit for validated work', () => {
     for (const result of mine) {
       const receipt = receipts.get(result.pnode)!.find((r) => r.taskId === result.replica)!;
       expect(receipt).toMatchObject({ orchestrator: net.orchestratorRuntime.identity.nodeId, outcome: 'validated', projectName: 'test project', cpuMs: result.cpuMs });
+      // The award the formula gives for this result's claims, and not nothing.
+      const fact = creditFactOf(result, 'test project');
+      expect(receipt.credit).toBe(computeCredit({ outcome: 'validated', claim: fact.claim, budgetMs: fact.budgetMs, agreeing: fact.agreeing ?? [] }).creditMicro);
       expect(receipt.credit).toBeGreaterThan(0);
       // The replicas that agreed are credited alike (the lowest claim among them).
       expect(result.agreeing.length).toBeGreaterThanOrEqual(1);
