@@ -19,6 +19,7 @@ import type { RuntimeModule } from '../runtime/runtime-module.js';
 import { CapabilityIndex, type CapabilityCandidate, type IndexFigures, type VerifiedPeer } from './capability-index.js';
 import { DhtDialer, DhtInbound, type DhtInboundFigures } from './dht-transport.js';
 import { newDhtKeyPair, openDhtEngine, type DhtGuardFigures, type GuardedEngine } from './engine.js';
+import { waitAtMost } from '../util/time-limit.js';
 import { DHT_FIND_JOIN_WAIT_MS, DHT_START_WAIT_MS, DHT_STOP_WAIT_MS } from './dht-limits.js';
 
 /** How often dropped DHT requests (a flooding source) are summed up in one trace. */
@@ -228,15 +229,8 @@ export class DhtModule implements RuntimeModule {
     this.state = this.state === 'off' ? 'off' : 'stopped';
     if (this.floodTimer) clearInterval(this.floodTimer);
     for (const undo of this.undo.splice(0).reverse()) undo();
-    if (wasOn && this.index) await waitAtMost(this.index.stop().catch(() => undefined), DHT_STOP_WAIT_MS);
+    if (wasOn && this.index) await waitAtMost(this.index.stop(), DHT_STOP_WAIT_MS);
     await this.inbound?.stop().catch(() => undefined);
     await this.guarded?.engine.destroy().catch(() => undefined);
   }
-}
-
-/** Waits for `work` or `ms`, whichever ends first (the work goes on; its failure is the caller's). */
-async function waitAtMost(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

@@ -16,7 +16,6 @@ import {
   loadKeytar,
   probeKeychain,
   unansweredKeychainCalls,
-  withTimeout,
 } from './keychain-keystore.js';
 import { MemoryKeychain } from '../../../tests/support/memory-keychain.js';
 import { openKeystore } from './keystore.js';
@@ -194,13 +193,5 @@ describe('KeychainKeystore', () => {
     const forgetful: KeychainApi = { getPassword: async () => null, setPassword: async () => {}, deletePassword: async () => true };
     const { seed, nodeId } = freshKey();
     expect(await codeOf(new KeychainKeystore(forgetful).save(nodeId, seed))).toBe('keychain-unavailable');
-  });
-});
-
-describe('withTimeout', () => {
-  it('passes a value or an error through, and times out otherwise', async () => {
-    await expect(withTimeout(Promise.resolve(7), 1_000, 'x')).resolves.toBe(7);
-    await expect(withTimeout(Promise.reject(new Error('boom')), 1_000, 'x')).rejects.toThrow('boom');
-    await expect(withTimeout(new Promise(() => {}), 10, 'the thing')).rejects.toThrow('the thing did not answer within 10 ms');
   });
 });

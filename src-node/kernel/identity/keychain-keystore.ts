@@ -10,6 +10,7 @@ import { fromBase64url, toBase64url } from '../../../src-shared/protocol/encodin
 import { bytesEqual } from '../../../src-shared/protocol/encoding/bytes.js';
 import { IdentityError, reasonOf } from './identity-error.js';
 import type { Keystore } from './keystore.js';
+import { withTimeout } from '../util/time-limit.js';
 import { keychainStorageRef } from './node-identity.js';
 import { randomBytes } from 'node:crypto';
 
@@ -80,24 +81,6 @@ function keychainCall<T>(promise: Promise<T>, ms: number): Promise<T> {
       unanswered++;
     }
     throw error;
-  });
-}
-
-/** Resolves with `promise`, or rejects after `ms`; the timer never holds the process open. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
   });
 }
 
