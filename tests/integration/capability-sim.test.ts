@@ -3,7 +3,7 @@
 // each find counts only when it returns a running node that offers the capability, verified by our
 // handshake. The figures at 500 and 1,000 nodes come from the command (printed, not asserted here).
 import { describe, expect, it } from 'vitest';
-import { bytesPerNodePerMinuteBetween, runCapabilitySim, type CapabilitySimResult } from '../../src-node/tools/sim/capability-sim.js';
+import { bytesPerNodePerMinuteBetween, describeFailures, runCapabilitySim, type CapabilitySimResult } from '../../src-node/tools/sim/capability-sim.js';
 import { PEER_EXCHANGE_INTERVAL_MS } from '../../src-node/kernel/discovery/peer-exchange.js';
 import { PNODE_BIN } from '../support/nodes.js';
 
@@ -37,6 +37,10 @@ function expectFigures({ result, log }: { result: CapabilitySimResult; log: stri
   // Under churn finds still succeed, though not all (a fifth of the nodes restart every 2 s).
   expect(result.churn.attempts, log).toBe(FINDS);
   expect(result.churn.succeeded, log).toBeGreaterThan(0);
+  // Every failed find is accounted for by one reason.
+  const { none, stale, timedOut } = result.churn.failures;
+  expect(none + stale + timedOut, log).toBe(result.churn.attempts - result.churn.succeeded);
+  expect(result.quiet.failures, log).toEqual({ none: 0, stale: 0, timedOut: 0 });
   // Staying in the network moves bytes and holds memory: the counters are read, not zero.
   expect(result.bytesPerNodePerMinute, log).toBeGreaterThan(0);
   expect(result.rssPerNodeBytes, log).toBeGreaterThan(0);
@@ -64,5 +68,12 @@ describe('the capability simulation (sim discovery --mode)', () => {
     ]);
     expect(bytesPerNodePerMinuteBetween(before, after, 30_000)).toBe(6_000);
     expect(bytesPerNodePerMinuteBetween(new Map(), after, 30_000)).toBeNaN();
+  });
+
+  it('says why finds failed, reason by reason, and nothing when none did', () => {
+    const figures = { attempts: 10, succeeded: 4, p50Ms: 1, p99Ms: 2, failures: { none: 3, stale: 2, timedOut: 1 } };
+    expect(describeFailures(figures)).toBe(' (3 found none, 2 found a peer stopped by the answer, 1 timed out)');
+    expect(describeFailures({ ...figures, succeeded: 7, failures: { none: 0, stale: 3, timedOut: 0 } })).toBe(' (3 found a peer stopped by the answer)');
+    expect(describeFailures({ ...figures, succeeded: 10, failures: { none: 0, stale: 0, timedOut: 0 } })).toBe('');
   });
 });

@@ -60,6 +60,15 @@ export interface FindFigures {
   readonly succeeded: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
+  /** Why the others failed: no peer found, the peer found had stopped (or offers another capability) by the answer, no answer in time. */
+  readonly failures: { readonly none: number; readonly stale: number; readonly timedOut: number };
+}
+
+/** "3 found none, 2 found a stopped peer, 1 timed out" (empty when nothing failed). */
+export function describeFailures(figures: FindFigures): string {
+  const { none, stale, timedOut } = figures.failures;
+  const parts = [none ? `${none} found none` : '', stale ? `${stale} found a peer stopped by the answer` : '', timedOut ? `${timedOut} timed out` : ''].filter(Boolean);
+  return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 export interface CapabilitySimResult {
@@ -261,6 +270,7 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
     const runFinds = async (count: number, spreadMs: number): Promise<FindFigures> => {
       const latencies: number[] = [];
       let succeeded = 0;
+      const failures = { none: 0, stale: 0, timedOut: 0 };
       let issued = 0;
       const gap = count > 0 ? spreadMs / count : 0;
       const one = async (): Promise<void> => {
@@ -284,6 +294,9 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
         latencies.push(answer?.ms ?? SIM_FIND_TIMEOUT_MS);
         const target = answer?.nodeId ? [...nodes.values()].find((n) => n.nodeId === answer.nodeId) : undefined;
         if (target && target.running && target.capability === capability) succeeded++;
+        else if (!answer) failures.timedOut++;
+        else if (!answer.nodeId) failures.none++;
+        else failures.stale++;
       };
       const inFlight = new Set<Promise<void>>();
       const from = Date.now();
@@ -296,7 +309,7 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
         inFlight.add(p);
       }
       await Promise.all(inFlight);
-      return { attempts: count, succeeded, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+      return { attempts: count, succeeded, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), failures };
     };
 
     // --- a quiet window with no finds: what staying in the network costs (bytes, memory) ---
@@ -310,7 +323,7 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
 
     // --- finds while quiet ---
     const quiet = await runFinds(options.finds, options.finds * SIM_FIND_GAP_MS);
-    print(`quiet finds ${quiet.succeeded}/${quiet.attempts}, p50 ${quiet.p50Ms.toFixed(0)} ms, p99 ${quiet.p99Ms.toFixed(0)} ms`);
+    print(`quiet finds ${quiet.succeeded}/${quiet.attempts}${describeFailures(quiet)}, p50 ${quiet.p50Ms.toFixed(0)} ms, p99 ${quiet.p99Ms.toFixed(0)} ms`);
 
     // --- churn ---
     const churnCount = Math.max(1, Math.round((options.nodes * options.churnPercent) / 100));
@@ -334,7 +347,7 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
       await sleep(CHURN_INTERVAL_MS);
     }
     const churn = await churnFinds;
-    print(`churn ${options.churnPercent} % every ${CHURN_INTERVAL_MS / 1000} s: finds ${churn.succeeded}/${churn.attempts}, p50 ${churn.p50Ms.toFixed(0)} ms, p99 ${churn.p99Ms.toFixed(0)} ms`);
+    print(`churn ${options.churnPercent} % every ${CHURN_INTERVAL_MS / 1000} s: finds ${churn.succeeded}/${churn.attempts}${describeFailures(churn)}, p50 ${churn.p50Ms.toFixed(0)} ms, p99 ${churn.p99Ms.toFixed(0)} ms`);
     return { mode: options.mode, nodes: options.nodes, running, startupMs, rssPerNodeBytes, bytesPerNodePerMinute, quiet, churn };
   } finally {
     if (capabilityTimer) clearInterval(capabilityTimer);
