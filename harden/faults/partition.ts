@@ -3,7 +3,7 @@
 // nodes joining on both sides, then the heal), reused as it is. Figure: from the heal until ≥ 95 %
 // of the live nodes know ≥ 95 % of the live peers again (the simulation looks once a second, so
 // the figure is in whole seconds).
-import { CONVERGED_SHARE, KNOWS_SHARE, runDiscoverySim, type PhaseFigure } from '../../src-node/tools/sim/discovery-sim.js';
+import { CONVERGED_SHARE, KNOWS_SHARE, runDiscoverySim, type DiscoverySimResult, type PhaseFigure } from '../../src-node/tools/sim/discovery-sim.js';
 import { pnodeBin } from './pnode-child.js';
 
 /** The longest wait for each phase of the simulation to converge. */
@@ -49,6 +49,11 @@ export async function runPartition(options: PartitionOptions): Promise<Partition
     pnodeBin: pnodeBin(),
     print: options.log ? changesOnly(options.log) : () => undefined,
   });
+  return partitionResultOf(result);
+}
+
+/** The scenario's figures from a partition run of the discovery simulation. */
+export function partitionResultOf(result: DiscoverySimResult): PartitionResult {
   return {
     nodes: result.nodes,
     startupMs: result.startupMs,

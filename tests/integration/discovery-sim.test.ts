@@ -1,10 +1,14 @@
 // Issue 4 §4: the discovery simulation with about 30 nodes converges, and reconverges after a
-// partition heals. How fast is the simulation's printed figure (`npm run sim`); here it only has to
+// partition heals; the same run is the hardening harness's partition scenario (harden/faults).
+// How fast is the simulation's printed figure (`npm run sim`); here it only has to
 // happen within the simulation's own wait per phase, twice the directory's 60 s poll (a heal that
 // no session carries waits for that poll), so that a starved CPU does not fail it.
 import { describe, expect, it } from 'vitest';
 import { runDiscoverySim } from '../../src-node/tools/sim/discovery-sim.js';
 import { PNODE_BIN } from '../support/nodes.js';
+import { partitionResultOf } from '../../harden/faults/partition.js';
+import { formatPartition } from '../../harden/faults/report.js';
+import { partitionGoals } from '../../harden/faults/verdicts.js';
 
 /** The simulation's own default wait per phase. */
 const SIM_PHASE_PATIENCE_MS = 120_000;
@@ -27,5 +31,13 @@ describe('the discovery simulation', () => {
     expect(result.steady!.bytesPerNodePerMinute).toBeGreaterThan(0);
     expect(result.steady!.maxBytesPerNodePerMinute).toBeGreaterThanOrEqual(result.steady!.bytesPerNodePerMinute);
     expect(result.steady!.memoryPerNodeBytes).toBeGreaterThan(0);
+
+    // The same run is the harness's partition scenario (`npm run harden -- faults`, smoke): its
+    // figures and its verdict that the network converged again after the heal.
+    const partition = partitionResultOf(result);
+    const table = formatPartition(partition);
+    expect(partition.join?.convergedAfterMs, table).not.toBeNull();
+    expect(partition.heal?.convergedAfterMs, table).not.toBeNull();
+    expect(partitionGoals(partition)[0]!.pass, table).toBe(true);
   }, SIM_TEST_PATIENCE_MS);
 });
