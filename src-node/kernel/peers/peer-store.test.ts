@@ -48,12 +48,19 @@ beforeEach(async () => {
   errors = [];
 });
 
+/** Stores a test opened: closed (their last save awaited) before the directory goes. */
+const opened: PeerStore[] = [];
+
 afterEach(async () => {
+  // A save the test's clock set off may still be writing; removing the directory under it fails.
+  await Promise.all(opened.splice(0).map((store) => store.close().catch(() => undefined)));
   await rm(dir, { recursive: true, force: true });
 });
 
-function open(extra: Partial<PeerStoreOptions> = {}): Promise<PeerStore> {
-  return PeerStore.open({ dataDir: dir, clock, schedule: timers.schedule, random: () => 0.5, onError: (e) => errors.push(e), ...extra });
+async function open(extra: Partial<PeerStoreOptions> = {}): Promise<PeerStore> {
+  const store = await PeerStore.open({ dataDir: dir, clock, schedule: timers.schedule, random: () => 0.5, onError: (e) => errors.push(e), ...extra });
+  opened.push(store);
+  return store;
 }
 
 function gossip(store: PeerStore, n: number, sequence = 1, from: SourceRef = UNKNOWN_SOURCE) {
