@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { PATIENCE_MS, TEST_PATIENCE_MS } from './tests/support/wait.js';
-import LongRunningFirstSequencer from './tests/support/sequencer.js';
+import LongestFirstSequencer from './tests/support/sequencer.js';
 
 /**
  * Test files run at once, at least. Most of the suite's time goes to files that wait on processes,
@@ -22,7 +22,7 @@ export default defineConfig({
     expect: { poll: { timeout: PATIENCE_MS } },
     pool: 'forks',
     maxWorkers: Math.max(MIN_TEST_WORKERS, availableParallelism()),
-    sequence: { sequencer: LongRunningFirstSequencer },
+    sequence: { sequencer: LongestFirstSequencer },
     globalSetup: ['tests/global-setup.ts'],
     setupFiles: ['tests/support/leak-check.ts'],
   },
