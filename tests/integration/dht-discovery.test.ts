@@ -2,10 +2,9 @@
 // candidate is verified by our signed handshake over the DHT stream, a PSK network's topics cannot
 // be computed without the key, and a node whose network names no DHT runs none.
 import { afterEach, describe, expect, it } from 'vitest';
-import { DhtModule } from '../../src-node/kernel/dht/dht-module.js';
 import { capabilityTopic } from '../../src-node/kernel/dht/topics.js';
-import { startTestNode, traceCount, type TestNode } from '../support/nodes.js';
-import { dhtNetwork, startDhtTestnet, type DhtTestnet } from '../support/dht.js';
+import { traceCount } from '../support/nodes.js';
+import { dhtNetwork, startDhtTestNode, startDhtTestnet, type DhtTestNode, type DhtTestnet } from '../support/dht.js';
 import type { NetworkMembership } from '../../src-node/kernel/runtime/node-config.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 
@@ -20,21 +19,12 @@ async function testnet(): Promise<DhtTestnet> {
   return net;
 }
 
-type DhtNode = TestNode & { dht: DhtModule };
+type DhtNode = DhtTestNode;
 
-/** A node with no listener at all (dial-only, as behind NAT), with the DHT module and the given capabilities. */
-async function dhtNode(network: NetworkMembership, capabilities: readonly string[] = [], startWaitMs = 15_000): Promise<DhtNode> {
-  let dht: DhtModule | undefined;
-  const node = await startTestNode({
-    network,
-    listenOn: false,
-    modules: (runtime) => {
-      dht = new DhtModule({ ...runtime.components, capabilities: { current: () => capabilities, subscribe: () => () => undefined } }, { host: '127.0.0.1', startWaitMs });
-      return [dht];
-    },
-  });
+async function dhtNode(network: NetworkMembership, capabilities: readonly string[] = [], startWaitMs?: number): Promise<DhtNode> {
+  const node = await startDhtTestNode(network, capabilities, startWaitMs);
   cleanups.push(() => node.cleanup());
-  return Object.assign(node, { dht: dht! });
+  return node;
 }
 
 describe('the capability index on a private DHT', () => {

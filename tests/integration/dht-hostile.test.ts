@@ -3,12 +3,11 @@
 // lookups. Each is bounded and traced, and none makes a node accept a peer our handshake did not
 // verify. Honest nodes sit on 127.0.0.1; each attacker has an address of its own in 127/8.
 import { afterEach, describe, expect, it } from 'vitest';
-import { DhtModule } from '../../src-node/kernel/dht/dht-module.js';
 import { capabilityTopic } from '../../src-node/kernel/dht/topics.js';
 import { DHT_MAX_CANDIDATES_PER_LOOKUP, DHT_ANNOUNCES_PER_SOURCE_PER_TOPIC } from '../../src-node/kernel/dht/dht-limits.js';
 import { openDhtEngine } from '../../src-node/kernel/dht/engine.js';
-import { startTestNode, traceCount, type TestNode } from '../support/nodes.js';
-import { dhtNetwork, freeUdpPort, startDhtTestnet } from '../support/dht.js';
+import { traceCount } from '../support/nodes.js';
+import { dhtNetwork, freeUdpPort, startDhtTestNode, startDhtTestnet, type DhtTestNode } from '../support/dht.js';
 import { floodAnnouncements, floodLookups, forgingCandidate, garbageBootstrap, lyingRecordNode } from '../support/dht-attackers.js';
 import { testIdentity } from '../support/identities.js';
 import type { NetworkMembership } from '../../src-node/kernel/runtime/node-config.js';
@@ -18,20 +17,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-type DhtNode = TestNode & { dht: DhtModule };
+type DhtNode = DhtTestNode;
 
-async function dhtNode(network: NetworkMembership, capabilities: readonly string[] = [], startWaitMs = 15_000): Promise<DhtNode> {
-  let dht: DhtModule | undefined;
-  const node = await startTestNode({
-    network,
-    listenOn: false,
-    modules: (runtime) => {
-      dht = new DhtModule({ ...runtime.components, capabilities: { current: () => capabilities, subscribe: () => () => undefined } }, { host: '127.0.0.1', startWaitMs });
-      return [dht];
-    },
-  });
+async function dhtNode(network: NetworkMembership, capabilities: readonly string[] = [], startWaitMs?: number): Promise<DhtNode> {
+  const node = await startDhtTestNode(network, capabilities, startWaitMs);
   cleanups.push(() => node.cleanup());
-  return Object.assign(node, { dht: dht! });
+  return node;
 }
 
 async function testnet() {

@@ -6,7 +6,9 @@ import { DAY_MS, buildNetworkDescriptor, type DhtBootstrapNode, type NetworkDesc
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { openDhtEngine, type DhtEngine } from '../../src-node/kernel/dht/engine.js';
 import type { NetworkMembership } from '../../src-node/kernel/runtime/node-config.js';
+import { DhtModule } from '../../src-node/kernel/dht/dht-module.js';
 import { testIdentity } from './identities.js';
+import { startTestNode, type TestNode } from './nodes.js';
 
 /** A UDP port the OS says is free on `host` right now. */
 export function freeUdpPort(host = '127.0.0.1'): Promise<number> {
@@ -68,4 +70,24 @@ export function dhtNetwork(bootstrap: readonly DhtBootstrapNode[], change: Parti
   );
   if (!built.ok) throw built.error;
   return { id: built.value['network/id'], name: built.value['network/name'], descriptor: built.value, ...(psk ? { psk } : {}) };
+}
+
+export type DhtTestNode = TestNode & { dht: DhtModule };
+
+/**
+ * A node with no listener at all (dial-only, as behind NAT), with the DHT module offering
+ * `capabilities`; its start waits up to `startWaitMs` for the DHT (0: not at all, as the product).
+ * The caller stops it (`cleanup`).
+ */
+export async function startDhtTestNode(network: NetworkMembership, capabilities: readonly string[] = [], startWaitMs = 15_000): Promise<DhtTestNode> {
+  let dht: DhtModule | undefined;
+  const node = await startTestNode({
+    network,
+    listenOn: false,
+    modules: (runtime) => {
+      dht = new DhtModule({ ...runtime.components, capabilities: { current: () => capabilities, subscribe: () => () => undefined } }, { host: '127.0.0.1', startWaitMs });
+      return [dht];
+    },
+  });
+  return Object.assign(node, { dht: dht! });
 }

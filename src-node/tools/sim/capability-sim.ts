@@ -18,8 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSupervised } from '../../kernel/process/lifeline.js';
-import { directoryNode } from '../../recipes/directory-node.js';
-import { discoveryNode } from '../../recipes/discovery-node.js';
+import { startSimServices } from './sim-services.js';
 import { nativeCrypto } from '../../kernel/crypto/native-provider.js';
 import { identityFromSeed } from '../../kernel/identity/node-identity.js';
 import { openDhtEngine, type DhtEngine } from '../../kernel/dht/engine.js';
@@ -143,22 +142,12 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
   const ready = new Map<number, number>();
   const pendingFinds = new Map<number, (message: Extract<WorkerMessage, { type: 'found' }>) => void>();
   let capabilityTimer: NodeJS.Timeout | undefined;
-  const base = { insecureLoopback: true, trustCa: [], keystore: 'file' as const, warn: () => undefined, version: 'sim', seeds: [] };
 
   try {
     // --- the network's way in ---
     let start: Omit<Extract<CoordinatorMessage, { type: 'start' }>, 'nodes' | 'type'>;
     if (options.mode === 'gossip') {
-      const directory = await directoryNode({
-        ...base,
-        dataDir: join(root, 'directory'),
-        role: 'directory',
-        listen: ['ws://127.0.0.1:0/peer'],
-        directory: { listen: 'http://127.0.0.1:0', fsync: false, limits: { ipPutsPerSecond: 100_000, ipGetsPerSecond: 100_000, ipBurstSeconds: 5, publisherPutsPerSecond: 10, publisherBurst: 10 } },
-      });
-      services.push(directory);
-      const seed = await discoveryNode({ ...base, dataDir: join(root, 'seed'), role: 'seed', listen: ['ws://127.0.0.1:0/peer'], discovery: { directories: [directory.directory.url] } });
-      services.push(seed);
+      const { directory, seed } = await startSimServices(root, services);
       const seedText = `${seed.runtime.identity.nodeId}@${seed.runtime.listenUrls()[0]}`;
       start = { seeds: { A: seedText, B: seedText }, directories: { A: directory.directory.url, B: directory.directory.url }, concurrency: SIM_START_CONCURRENCY, mode: 'gossip' };
     } else {

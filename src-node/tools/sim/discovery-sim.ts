@@ -8,8 +8,7 @@ import { spawnSupervised } from '../../kernel/process/lifeline.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { directoryNode } from '../../recipes/directory-node.js';
-import { discoveryNode } from '../../recipes/discovery-node.js';
+import { startSimServices } from './sim-services.js';
 import { startTcpGate, type TcpGate } from './tcp-gate.js';
 import { type CoordinatorMessage, type SimNodeSpec, type WorkerMessage, SIM_REPORT_INTERVAL_MS } from './sim-protocol.js';
 
@@ -102,20 +101,10 @@ export async function runDiscoverySim(options: DiscoverySimOptions): Promise<Dis
   const sent = new Map<string, number>();
   const phases: PhaseFigure[] = [];
 
-  const base = { insecureLoopback: true, trustCa: [], keystore: 'file' as const, warn: () => undefined, version: 'sim', seeds: [] };
   try {
     // The services: a directory (HTTP) and a seed, in this process.
-    const directory = await directoryNode({
-      ...base,
-      dataDir: join(root, 'directory'),
-      role: 'directory',
-      listen: ['ws://127.0.0.1:0/peer'],
-      directory: { listen: 'http://127.0.0.1:0', fsync: false, limits: { ipPutsPerSecond: 100_000, ipGetsPerSecond: 100_000, ipBurstSeconds: 5, publisherPutsPerSecond: 10, publisherBurst: 10 } },
-    });
-    services.push(directory);
+    const { directory, seed: seedNode } = await startSimServices(root, services);
     const directoryModule = directory.directory;
-    const seedNode = await discoveryNode({ ...base, dataDir: join(root, 'seed'), role: 'seed', listen: ['ws://127.0.0.1:0/peer'], discovery: { directories: [directoryModule.url] } });
-    services.push(seedNode);
     const seed = seedNode.runtime;
     const seedPort = Number(new URL(seed.listenUrls()[0]!).port);
     const directoryPort = Number(new URL(directoryModule.url).port);
