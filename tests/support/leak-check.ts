@@ -9,6 +9,7 @@
 // real functions). PNODE_LEAK_STACKS=1 records where each timer was made, for the report.
 import { beforeAll } from 'vitest';
 import { PATIENCE_MS } from './wait.js';
+import { describeNetHandles } from './net-handles.js';
 
 /** Handle types a test may start (Node's names for them); timers are followed apart. */
 const WATCHED = new Set(['TCPSocketWrap', 'TCPServerWrap', 'PipeWrap', 'ProcessWrap', 'UDPWrap', 'FSEventWrap', 'StatWatcher', 'TTYWrap']);
@@ -112,7 +113,8 @@ async function expectNothingLeft(before: ReadonlyMap<string, number>): Promise<v
   if (extra === '') return;
   const stacks = liveTimers().filter((s) => s !== '');
   const where = stacks.length > 0 ? `\n${stacks.slice(0, 5).join('\n---\n')}` : ' (PNODE_LEAK_STACKS=1 says where its timers were made)';
-  throw new Error(`this file left running after its tests: ${extra}${where}`);
+  const sockets = /TCP/.test(extra) ? `\nopen now: ${describeNetHandles().join('; ') || '(not described)'}` : '';
+  throw new Error(`this file left running after its tests: ${extra}${where}${sockets}`);
 }
 
 // The check is this hook's teardown: it runs after every afterAll hook and after the teardowns the
