@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LONG_RUNNING_DEFAULT_S, isLongRunning, longestFirst, readFileDurations } from './sequencer.js';
+import { fileDurationsText, MIN_RECORDED_SECONDS } from './durations-reporter.js';
 
 const same = (path: string): string => path;
 
@@ -49,6 +50,17 @@ describe('the order test files start in', () => {
     const durations = readFileDurations(new URL('./file-durations.json', import.meta.url));
     expect(Object.keys(durations).length).toBeGreaterThan(0);
     const missing = Object.keys(durations).filter((file) => !existsSync(new URL(`../../${file}`, import.meta.url)));
-    expect(missing, 'tests/support/file-durations.json names files that are gone: node scripts/test-durations.mjs <a vitest JSON report> writes it afresh').toEqual([]);
+    expect(missing, 'tests/support/file-durations.json names files that are gone: npx vitest run --reporter=default --reporter=./tests/support/durations-reporter.ts writes it afresh').toEqual([]);
+  });
+
+  it('records files longest first, in whole seconds, leaving out the quick ones', () => {
+    const seconds = new Map([
+      ['src-a/quick.test.ts', MIN_RECORDED_SECONDS / 4],
+      ['tests/integration/b.test.ts', 12.4],
+      ['tests/harden/a.test.ts', 12.2],
+      ['tests/integration/sim.test.ts', 90.6],
+    ]);
+    expect(JSON.parse(fileDurationsText(seconds))).toEqual({ 'tests/integration/sim.test.ts': 91, 'tests/harden/a.test.ts': 12, 'tests/integration/b.test.ts': 12 });
+    expect(Object.keys(JSON.parse(fileDurationsText(seconds)))).toEqual(['tests/integration/sim.test.ts', 'tests/harden/a.test.ts', 'tests/integration/b.test.ts']);
   });
 });

@@ -3,7 +3,7 @@
 // start first, so that the many short files fill the gaps instead of one long file running alone at
 // the end. Vitest orders by the previous run's timings, which a fresh clone (CI) has not got: there
 // it orders by file size, and the simulations are short files. So the order comes from
-// file-durations.json (a past run's timings, written by scripts/test-durations.mjs), longest first;
+// file-durations.json (a past run's timings, written by durations-reporter.ts), longest first;
 // files it does not list count as LONG_RUNNING_DEFAULT_S if they are of a long-running kind, else 0;
 // ties keep vitest's order.
 import { readFileSync } from 'node:fs';
