@@ -63,7 +63,7 @@ export interface FindFigures {
   readonly failures: { readonly none: number; readonly stale: number; readonly timedOut: number };
 }
 
-/** "3 found none, 2 found a stopped peer, 1 timed out" (empty when nothing failed). */
+/** " (3 found none, 2 found a peer stopped by the answer, 1 timed out)" (empty when nothing failed). */
 export function describeFailures(figures: FindFigures): string {
   const { none, stale, timedOut } = figures.failures;
   const parts = [none ? `${none} found none` : '', stale ? `${stale} found a peer stopped by the answer` : '', timedOut ? `${timedOut} timed out` : ''].filter(Boolean);

@@ -5,7 +5,7 @@ import { directoryNode, type DirectoryNode } from '../../recipes/directory-node.
 import { discoveryNode, type DiscoveryNode } from '../../recipes/discovery-node.js';
 
 /** What the simulations' in-process services share: loopback, keys in files, no seeds of their own. */
-export const SIM_SERVICE_BASE = { insecureLoopback: true, trustCa: [], keystore: 'file' as const, warn: () => undefined, version: 'sim', seeds: [] };
+const SIM_SERVICE_BASE = { insecureLoopback: true, trustCa: [], keystore: 'file' as const, warn: () => undefined, version: 'sim', seeds: [] };
 
 /** The directory's limits: every simulated node comes from 127.0.0.1, so the per-address ones are out of reach. */
 const SIM_DIRECTORY_LIMITS = { ipPutsPerSecond: 100_000, ipGetsPerSecond: 100_000, ipBurstSeconds: 5, publisherPutsPerSecond: 10, publisherBurst: 10 };
