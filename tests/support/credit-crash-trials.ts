@@ -79,7 +79,9 @@ export async function killedCreditWriter(writer: string, args: readonly string[]
       }
     }
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': 'exit' can come before the last of the child's stdout is read, and a
+  // `settle`/`dropped` line lost that way made the outbox trial count a settled receipt as lost.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let timer: NodeJS.Timeout | undefined;
   try {
     const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, preReady ? random() * 400 : CRASH_READY_TIMEOUT_MS)));

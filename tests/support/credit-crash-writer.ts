@@ -12,6 +12,7 @@
 //                      disk) and settles the oldest waiting one every other turn (`settle <id>`,
 //                      printed before the settle); `dropped <id>` when the bound drops one.
 // `ready` once opened. It gives up by itself after CREDIT_WRITER_MAX_MS.
+import { writeSync } from 'node:fs';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { systemClock } from '../../src-node/kernel/util/clock.js';
 import { CreditLedger } from '../../src-node/contributor/credit/credit-ledger.js';
@@ -28,8 +29,27 @@ export const CRASH_PNODE = testIdentity(0x71);
 export const CRASH_ORCHESTRATOR = testIdentity(0x72);
 export const CRASH_OUTBOX_PNODES = [testIdentity(0x73), testIdentity(0x74), testIdentity(0x75)].map((i) => i.nodeId);
 
+/** The pause before trying a full pipe again (a synchronous wait: the line must be out before anything else runs). */
+const SAY_RETRY_MS = 1;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Puts the line in the pipe before going on: a line the child has said is then one the parent gets,
+ * even if the kill comes next. process.stdout queues a write in the process when the pipe is full
+ * (a busy parent reads late), and the kill loses it, while the change the line announced may already
+ * be on disk (a settled receipt the parent then counted as lost).
+ */
 function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+  const bytes = Buffer.from(`${line}\n`);
+  for (let written = 0; written < bytes.length; ) {
+    try {
+      written += writeSync(1, bytes, written);
+    } catch (error) {
+      // stdout may be a non-blocking pipe: full for now, so try again until the parent reads.
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(PAUSE, 0, 0, SAY_RETRY_MS);
+    }
+  }
 }
 
 async function runLedger(dataDir: string): Promise<void> {
