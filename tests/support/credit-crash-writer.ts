@@ -17,7 +17,7 @@ import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { systemClock } from '../../src-node/kernel/util/clock.js';
 import { CreditLedger } from '../../src-node/contributor/credit/credit-ledger.js';
 import { ContributionHistoryStore } from '../../src-node/contributor/history/contribution-history.js';
-import { withReceipt } from '../../src-node/contributor/history/history-buckets.js';
+import { receiptCount, withLedgerSince, withReceipt } from '../../src-node/contributor/history/history-buckets.js';
 import { CreditOutbox } from '../../src-node/services/orchestrator/credit/credit-outbox.js';
 import { testIdentity } from './identities.js';
 import { receiptSource, validatedFact } from './credit.js';
@@ -59,9 +59,7 @@ async function runLedger(dataDir: string): Promise<void> {
   const source = receiptSource(CRASH_ORCHESTRATOR, CRASH_PNODE.nodeId, { now: () => Date.now() - 1_000 });
   let sequence = ledger.totals.orchestrators[CRASH_ORCHESTRATOR.nodeId]?.seq ?? 0;
   // As the history module does on start: count what the ledger stored after the history's last write.
-  for (const summary of ledger.since(history.get().receiptsThrough)) {
-    history.update((data) => withReceipt(data, { index: summary.index, at: summary.receivedAt, validated: true, credit: summary.credit }, Date.now()));
-  }
+  history.update((data) => withLedgerSince(data, ledger.rotatedAway, ledger.since(data.receiptsThrough), Date.now()));
   say('ready');
   for (;;) {
     const receipt = source.numbered(++sequence, { taskId: `att:crash${sequence}` });
@@ -69,7 +67,7 @@ async function runLedger(dataDir: string): Promise<void> {
     if (!result.ok) throw new Error(`receipt ${sequence} refused: ${result.error.code} ${result.error.detail}`);
     say(`done ${sequence}`);
     const { summary } = result.value;
-    history.update((data) => withReceipt(data, { index: summary.index, at: summary.receivedAt, validated: true, credit: summary.credit }, Date.now()));
+    history.update((data) => withReceipt(data, receiptCount(summary), Date.now()));
   }
 }
 

@@ -205,6 +205,27 @@ describe('the credit ledger', () => {
     await again.close();
   });
 
+  it('gives the totals of the receipts it rotated away, which since() no longer answers', async () => {
+    const dir = dataDir();
+    const options = { segmentBytes: 3_000, maxSegments: 3, fsync: false };
+    const ledger = await open(dir, options);
+    expect(ledger.rotatedAway).toEqual({ entries: 0, credit: 0, validated: 0, rejected: 0, gaps: 0, orchestrators: {} });
+    const source = receiptSource(orchestrator, pnode.nodeId);
+    const receipts = Array.from({ length: 30 }, (_, i) => source.next({ cpuMs: 1_000 * (i + 1), outcome: i % 4 === 3 ? 'invalid' : 'validated' }));
+    for (const receipt of receipts) expect(await codeOf(ledger, receipt)).toBe('ok');
+    const away = ledger.rotatedAway!;
+    const oldestHeld = ledger.since(0)[0]!.index;
+    expect(oldestHeld).toBeGreaterThan(1);
+    expect(away.entries).toBe(oldestHeld - 1);
+    const gone = receipts.slice(0, away.entries);
+    const validated = gone.filter((r) => r['result/outcome'] === 'validated');
+    expect(away).toMatchObject({ credit: validated.reduce((sum, r) => sum + r['credit/micro'], 0), validated: validated.length, rejected: gone.length - validated.length });
+    await ledger.close();
+    const again = await open(dir, options);
+    expect(again.rotatedAway).toEqual(away);
+    await again.close();
+  });
+
   it('pages through the receipts it holds, newest first', async () => {
     const ledger = await open(dataDir(), { fsync: false });
     const source = receiptSource(orchestrator, pnode.nodeId);

@@ -106,6 +106,8 @@ export class CreditLedger extends EventEmitter<CreditLedgerEvents> {
   private readonly index: Indexed[] = [];
   private readonly byId = new Map<string, Indexed>();
   private segments: number[] = [];
+  /** The valid head of each segment on disk, by segment number. */
+  private readonly heads = new Map<number, LedgerTotals>();
   private appender: RecordAppender | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -172,6 +174,7 @@ export class CreditLedger extends EventEmitter<CreditLedgerEvents> {
           } else {
             if (head.totals.entries < this.totalsNow.entries) problems.push(`${segmentName(segment)}: its head counts fewer receipts than the segments before it`);
             this.totalsNow = head.totals;
+            this.heads.set(segment, head.totals);
           }
           continue;
         }
@@ -247,6 +250,7 @@ export class CreditLedger extends EventEmitter<CreditLedgerEvents> {
     const next = this.segments.at(-1)! + 1;
     const head = encodeHead({ segment: next, first: this.totalsNow.entries + 1, totals: this.totalsNow });
     await writeRecordFileAtomic(this.path(next), head);
+    this.heads.set(next, this.totalsNow);
     const appender = await RecordAppender.open(this.path(next), Buffer.byteLength(head), { fsync: this.options.fsync ?? true });
     const previous = this.appender;
     this.appender = appender;
@@ -260,6 +264,7 @@ export class CreditLedger extends EventEmitter<CreditLedgerEvents> {
     while (this.segments.length > this.maxSegments) {
       const oldest = this.segments.shift()!;
       await rm(this.path(oldest), { force: true });
+      this.heads.delete(oldest);
       removed = true;
       while (this.index.length > 0 && this.index[0]!.segment === oldest) this.byId.delete(this.index.shift()!.summary.receiptId);
     }
@@ -287,6 +292,16 @@ export class CreditLedger extends EventEmitter<CreditLedgerEvents> {
     const start = Math.max(0, end - limit);
     const receipts = this.index.slice(start, end).reverse().map((item) => item.summary);
     return { receipts, nextBefore: start > 0 ? this.index[start]!.summary.index : null };
+  }
+
+  /**
+   * The totals of the receipts before the oldest segment it holds, those rotated away (`entries` is
+   * the index of the last of them); undefined when that segment's head is damaged. A reader that
+   * counted receipts up to some index before these went (the contribution history) makes up the
+   * difference from here: since() no longer answers them.
+   */
+  get rotatedAway(): LedgerTotals | undefined {
+    return this.heads.get(this.segments[0]!);
   }
 
   /** Receipts stored after index `n` that the ledger still holds, oldest first. */

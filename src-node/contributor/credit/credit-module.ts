@@ -25,6 +25,7 @@ import type { ControlSource, RuntimeModule } from '../../kernel/runtime/runtime-
 import type { TaskFinished } from '../vnode/vnode-host.js';
 import type { VNodeHostModule } from '../vnode/vnode-module.js';
 import { type Appended, CreditLedger, type CreditLedgerOptions } from './credit-ledger.js';
+import type { LedgerTotals } from './ledger-totals.js';
 import { PendingResults } from './pending-results.js';
 
 export const CREDIT_MODULE = 'credit';
@@ -121,6 +122,11 @@ export class CreditModule extends EventEmitter<CreditModuleEvents> implements Ru
   /** Receipts stored after ledger index `n` that the ledger still holds, oldest first. */
   receiptsSince(n: number): ReceiptSummary[] {
     return this.ledgerNow?.since(n) ?? [];
+  }
+
+  /** The totals of the receipts the ledger has rotated away (see CreditLedger.rotatedAway). */
+  receiptsRotatedAway(): LedgerTotals | undefined {
+    return this.ledgerNow?.rotatedAway;
   }
 
   state(): Partial<Pick<NodeState, StateSection>> {

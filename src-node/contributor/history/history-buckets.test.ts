@@ -5,7 +5,7 @@ process.env['TZ'] = 'America/New_York';
 import { describe, expect, it } from 'vitest';
 import { HISTORY_DAYS, HISTORY_HOURS, ZERO_TOTALS } from '../../../src-shared/control/credit-view.js';
 import { localDay } from '../../../src-shared/vnode/conditions.js';
-import { HOUR_MS, dayBefore, dayBuckets, emptyHistory, hourBuckets, hourStart, nextDayStart, pruned, spread, summary, withReceipt, withTask } from './history-buckets.js';
+import { HOUR_MS, dayBefore, dayBuckets, emptyHistory, hourBuckets, hourStart, nextDayStart, pruned, spread, summary, withLedgerSince, withReceipt, withReceiptsUpTo, withTask } from './history-buckets.js';
 
 /** A local wall-clock time in the test zone. */
 const local = (y: number, mo: number, d: number, h = 0, mi = 0) => new Date(y, mo - 1, d, h, mi).getTime();
@@ -103,6 +103,26 @@ describe('the history', () => {
     expect(data.total).toEqual({ ...ZERO_TOTALS, tasksValidated: 1, tasksRejected: 1, credit: 500 });
     expect(data.receiptsThrough).toBe(2);
     expect(summary(data, T0).today).toEqual(data.total);
+  });
+
+  it('makes up, in all time only, the receipts the ledger rotated away before the history counted them', () => {
+    let data = emptyHistory(T0);
+    data = withReceipt(data, { index: 1, at: T0, validated: true, credit: 500 }, T0);
+    // The ledger has since stored receipts 2–9 and rotated away 1–6: 6 receipts, 5 validated, 2,600 µcs.
+    const upTo6 = { entries: 6, credit: 2_600, validated: 5, rejected: 1 };
+    const caughtUp = withReceiptsUpTo(data, upTo6, T0);
+    expect(caughtUp.total).toEqual({ ...ZERO_TOTALS, tasksValidated: 5, tasksRejected: 1, credit: 2_600 });
+    expect(caughtUp.receiptsThrough).toBe(6);
+    expect(caughtUp.days.get(localDay(T0))).toEqual(data.days.get(localDay(T0)));
+    // Counted already (or an older view of the ledger): nothing changes.
+    expect(withReceiptsUpTo(caughtUp, upTo6, T0)).toBe(caughtUp);
+    expect(withReceiptsUpTo(caughtUp, { entries: 3, credit: 1_000, validated: 3, rejected: 0 }, T0)).toBe(caughtUp);
+    // Then the receipts it holds, each in its hour.
+    const held = [7, 8, 9].map((index) => ({ index, receiptId: `r${index}`, orchestrator: 'o', projectKey: 'p', projectName: 'P', taskId: `t${index}`, outcome: 'validated' as const, credit: 100, cpuMs: 1, validatedAt: T0, receivedAt: T0 + HOUR_MS }));
+    const all = withLedgerSince(data, upTo6, held, T0 + HOUR_MS);
+    expect(all.total).toEqual({ ...ZERO_TOTALS, tasksValidated: 8, tasksRejected: 1, credit: 2_900 });
+    expect(all.receiptsThrough).toBe(9);
+    expect(all.hours.get(hourStart(T0 + HOUR_MS))).toEqual({ ...ZERO_TOTALS, tasksValidated: 3, credit: 300 });
   });
 
   it('sums today, the last 7 days and all time', () => {

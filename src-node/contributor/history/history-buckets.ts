@@ -8,7 +8,7 @@
 // CPU time is spread over the hours and days a task ran in, in proportion to the time it spent in
 // each (the parts add up to the whole exactly); a task counts as done, and a receipt as validated
 // or rejected, in the bucket of the moment it happened.
-import { HISTORY_DAYS, HISTORY_HOURS, HISTORY_WEEK_DAYS, type ContributionTotals, type DayBucket, type HourBucket, ZERO_TOTALS } from '../../../src-shared/control/credit-view.js';
+import { HISTORY_DAYS, HISTORY_HOURS, HISTORY_WEEK_DAYS, type ContributionTotals, type DayBucket, type HourBucket, type ReceiptSummary, ZERO_TOTALS } from '../../../src-shared/control/credit-view.js';
 import { localDay } from '../../../src-shared/vnode/conditions.js';
 
 export const HOUR_MS = 60 * 60_000;
@@ -122,6 +122,47 @@ export function withReceipt(data: HistoryData, receipt: { readonly index: number
   addAt(hours, hourStart(receipt.at), change);
   addAt(days, localDay(receipt.at), change);
   return pruned({ ...data, revision: data.revision + 1, receiptsThrough: receipt.index, total: addTotals(data.total, change), hours, days }, now);
+}
+
+/** The ledger's totals of the receipts up to index `entries` (what a history may have missed). */
+export interface ReceiptTotals {
+  readonly entries: number;
+  readonly credit: number;
+  readonly validated: number;
+  readonly rejected: number;
+}
+
+/**
+ * The history once it has counted every receipt up to `upTo.entries`, the ledger's totals there.
+ * For receipts the ledger no longer holds (rotated away while the history's file lagged behind, or
+ * stored before the history existed): the history's receipt totals are the ledger's up to its
+ * receiptsThrough, so the difference is what it missed. Their times are gone with them, so they
+ * count in all time only, not in an hour or a day.
+ */
+export function withReceiptsUpTo(data: HistoryData, upTo: ReceiptTotals, now: number): HistoryData {
+  if (upTo.entries <= data.receiptsThrough) return data;
+  const missed: Partial<Totals> = {
+    credit: Math.max(0, upTo.credit - data.total.credit),
+    tasksValidated: Math.max(0, upTo.validated - data.total.tasksValidated),
+    tasksRejected: Math.max(0, upTo.rejected - data.total.tasksRejected),
+  };
+  return pruned({ ...data, revision: data.revision + 1, receiptsThrough: upTo.entries, total: addTotals(data.total, missed) }, now);
+}
+
+/**
+ * The history after what the ledger stored past its receiptsThrough (a crash between the ledger's
+ * append and the history's write): the receipts rotated away since, by their totals, then the ones
+ * the ledger holds, each in its hour.
+ */
+export function withLedgerSince(data: HistoryData, rotatedAway: ReceiptTotals | undefined, held: readonly ReceiptSummary[], now: number): HistoryData {
+  let caughtUp = rotatedAway ? withReceiptsUpTo(data, rotatedAway, now) : data;
+  for (const receipt of held) caughtUp = withReceipt(caughtUp, receiptCount(receipt), now);
+  return caughtUp;
+}
+
+/** What the history counts of a stored receipt. */
+export function receiptCount(receipt: ReceiptSummary): { index: number; at: number; validated: boolean; credit: number } {
+  return { index: receipt.index, at: receipt.receivedAt, validated: receipt.outcome === 'validated', credit: receipt.credit };
 }
 
 /** HISTORY_HOURS hour buckets ending with the current hour, oldest first (zeros where nothing happened). */

@@ -19,7 +19,7 @@ import { DEFAULT_SETTINGS } from '../../kernel/runtime/settings.js';
 import { HISTORY_DAYS, HISTORY_HOURS } from '../../../src-shared/control/credit-view.js';
 import type { VNodeHost } from '../vnode/vnode-host.js';
 import { CreditModule } from '../credit/credit-module.js';
-import { CreditLedger } from '../credit/credit-ledger.js';
+import { CreditLedger, type CreditLedgerOptions } from '../credit/credit-ledger.js';
 import { ContributionHistoryModule } from './history-module.js';
 import { HISTORY_FILE } from './contribution-history.js';
 
@@ -40,7 +40,10 @@ interface Contributor {
   stop(): Promise<void>;
 }
 
-async function contributor(dataDir: string): Promise<Contributor> {
+/** Small ledger segments, so a few receipts rotate some away. */
+const SMALL_LEDGER = { segmentBytes: 3_000, maxSegments: 2 } as const;
+
+async function contributor(dataDir: string, ledger: Partial<Pick<CreditLedgerOptions, 'segmentBytes' | 'maxSegments'>> = {}): Promise<Contributor> {
   let credit: CreditModule | undefined;
   let history: ContributionHistoryModule | undefined;
   let host: VNodeHost | undefined;
@@ -51,7 +54,7 @@ async function contributor(dataDir: string): Promise<Contributor> {
     modules: (runtime) => {
       const parts = membershipParts(runtime, { orchestrators: [{ nodeId: orchestrator.nodeId, urls: ['ws://127.0.0.1:9/peer'] }] }, { vnodeHost: { host: { totalMemoryMb: 8192, logicalCores: 4 } } });
       host = parts.vnodes!.host;
-      credit = new CreditModule({ ...runtime.components, membership: parts.membership, vnodes: parts.vnodes! });
+      credit = new CreditModule({ ...runtime.components, membership: parts.membership, vnodes: parts.vnodes! }, { ledger });
       history = new ContributionHistoryModule({ ...runtime.components, vnodes: parts.vnodes!, credit });
       return [...parts.modules, credit, history];
     },
@@ -128,6 +131,28 @@ describe('credit and contribution history on a running node', () => {
     expect(after.credit).toMatchObject({ receipts: 4, validated: 3, rejected: 1, total: 3 * source.next()['credit/micro'] });
     expect(after.contributionHistory.allTime).toMatchObject({ tasksValidated: 3, tasksRejected: 1, credit: after.credit.total });
     expect(after.contributionHistory.since).toBe(before.contributionHistory.since);
+  }, 60_000);
+
+  it('count, after a crash, receipts the ledger stored and rotated away while the history lagged', async () => {
+    const dir = makeTempDir('pnode-history-');
+    cleanups.push(dir.cleanup);
+    const first = await contributor(dir.path, SMALL_LEDGER);
+    const source = receiptSource(orchestrator, first.node.identity.nodeId, { now: () => Date.now() });
+    expect((await first.credit.ledger!.append(source.next(), () => true)).ok).toBe(true);
+    await first.history.store.flush();
+    const historyBefore = readFileSync(join(dir.path, HISTORY_FILE), 'utf8');
+    await first.stop();
+    // The node went on storing receipts, and its history file stayed as it was (killed each time before the write).
+    const ledger = await CreditLedger.open({ ...SMALL_LEDGER, dataDir: dir.path, crypto: nativeCrypto, self: first.node.identity.nodeId, clock: systemClock });
+    for (let i = 0; i < 30; i++) expect((await ledger.append(source.next({ outcome: i % 5 === 4 ? 'invalid' : 'validated', cpuMs: 1_000 + i }), () => true)).ok).toBe(true);
+    expect(ledger.rotatedAway!.entries).toBeGreaterThan(1);
+    await ledger.close();
+    writeFileSync(join(dir.path, HISTORY_FILE), historyBefore);
+
+    const second = await contributor(dir.path, SMALL_LEDGER);
+    const after = second.control.snapshot();
+    expect(after.credit).toMatchObject({ receipts: 31, validated: 25, rejected: 6 });
+    expect(after.contributionHistory.allTime).toMatchObject({ tasksValidated: 25, tasksRejected: 6, credit: after.credit.total });
   }, 60_000);
 
   it('refuse a corrupt history file by setting it aside and starting again', async () => {

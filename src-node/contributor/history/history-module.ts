@@ -16,15 +16,16 @@ import type { ControlSource, RuntimeModule } from '../../kernel/runtime/runtime-
 import type { TaskFinished } from '../vnode/vnode-host.js';
 import type { VNodeHostModule } from '../vnode/vnode-module.js';
 import { ContributionHistoryStore } from './contribution-history.js';
-import { HOUR_MS, type HistoryData, addTotals, dayBuckets, hourBuckets, hourStart, summary, withReceipt, withTask } from './history-buckets.js';
+import { HOUR_MS, type HistoryData, addTotals, dayBuckets, hourBuckets, hourStart, type ReceiptTotals, receiptCount, summary, withLedgerSince, withReceipt, withTask } from './history-buckets.js';
 
 export const HISTORY_MODULE = 'contribution-history';
 
-/** What the history needs of the credit module: its receipts as they are stored, and those it holds. */
+/** What the history needs of the credit module: its receipts as they are stored, those it holds, and the totals of those it no longer holds. */
 export interface ReceiptFeed {
   on(event: 'receipt', listener: (summary: ReceiptSummary) => void): unknown;
   off(event: 'receipt', listener: (summary: ReceiptSummary) => void): unknown;
   receiptsSince(index: number): ReceiptSummary[];
+  receiptsRotatedAway(): ReceiptTotals | undefined;
 }
 
 export type HistoryComponents = Pick<KernelComponents, 'dataDir' | 'clock' | 'ui' | 'warn'> & {
@@ -44,7 +45,7 @@ export class ContributionHistoryModule implements RuntimeModule, ControlSource {
   };
 
   private readonly onReceipt = (receipt: ReceiptSummary): void => {
-    this.change((data, now) => withReceipt(data, { index: receipt.index, at: receipt.receivedAt, validated: receipt.outcome === 'validated', credit: receipt.credit }, now));
+    this.change((data, now) => withReceipt(data, receiptCount(receipt), now));
   };
 
   readonly commands: CommandHandlers = {
@@ -64,7 +65,9 @@ export class ContributionHistoryModule implements RuntimeModule, ControlSource {
       this.store.update((data) => ({ ...data, total: addTotals(data.total, { cpuMs: before.cpuMsTotal, tasksDone: before.tasksDone }) }));
     }
     // Receipts the ledger stored while the history's last write did not make it to disk.
-    for (const receipt of credit.receiptsSince(this.store.get().receiptsThrough)) this.onReceipt(receipt);
+    const rotatedAway = credit.receiptsRotatedAway();
+    const held = credit.receiptsSince(this.store.get().receiptsThrough);
+    if (rotatedAway || held.length > 0) this.change((data, now) => withLedgerSince(data, rotatedAway, held, now));
     vnodes.host.on('task-finished', this.onTask);
     credit.on('receipt', this.onReceipt);
     this.scheduleHour();
