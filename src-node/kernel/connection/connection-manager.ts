@@ -335,11 +335,12 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     return a < b;
   }
 
-  private retire(entry: Live, reason: string): void {
+  private retire(entry: Live, reason: string, busy = false): void {
     entry.keepalive.stop();
     this.inboundSlots.release(entry.connection);
     this.live.delete(entry.connection.peerNodeId);
-    entry.connection.close(undefined, reason);
+    if (busy) entry.connection.closeBusy(reason);
+    else entry.connection.close(undefined, reason);
   }
 
   private onMessage(entry: Live, message: SessionMessage): void {
@@ -393,7 +394,7 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     // dialed again. A session replaced by a newer one to the same peer is not the peer's end.
     if (!this.live.has(peer)) {
       const lost = info.code === 'E_TRANSPORT_UNAVAILABLE' || (info.by === 'remote' && info.code !== undefined) || this.lostPeers.has(peer);
-      this.options.peers.sessionClosed(peer, { lost, reason: info.reason });
+      this.options.peers.sessionClosed(peer, { lost, busy: info.by === 'remote' && info.busy === true, reason: info.reason });
       this.options.rateLimiter.reset(peer);
     }
     this.ctx.trace?.emit('peer/disconnected', { peer, detail: { reason: info.reason, by: info.by, ...(info.code ? { code: info.code } : {}) } });
@@ -438,7 +439,8 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     this.options.peers.applyHotSet(plan.hot);
     for (const close of plan.close) {
       const entry = this.live.get(close.nodeId);
-      if (entry && entry.pins === 0) this.retire(entry, `working set: ${close.reason}`);
+      // Over the limit, the peer is told this node is full (1013), so it dials another, and this one later.
+      if (entry && entry.pins === 0) this.retire(entry, `working set: ${close.reason}`, close.reason === 'over-limit');
     }
     for (const dial of plan.dial) {
       if (this.dialing.has(dial.nodeId) || this.live.has(dial.nodeId)) continue;

@@ -12,7 +12,7 @@ import { errorBody } from '../../../src-shared/protocol/messages/core-bodies.js'
 import { type DialOptions, type EstablishedSession, type HandshakeContext, answerHello, startHandshake } from '../session/handshake-flow.js';
 import type { SessionIntent } from '../session/handshake.js';
 import { dial, type DialOptions as TransportDialOptions } from '../transport/ws-dialer.js';
-import { CLOSE_GOING_AWAY, CLOSE_NORMAL, closeCodeFor, closeReason, closeSocket, errorCodeForClose } from '../transport/close-codes.js';
+import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_TRY_AGAIN_LATER, closeCodeFor, closeReason, closeSocket, errorCodeForClose } from '../transport/close-codes.js';
 import { HELLO_WAIT_TIMEOUT_MS } from '../transport/limits.js';
 
 export type ConnectionDirection = 'inbound' | 'outbound';
@@ -33,6 +33,8 @@ export interface ConnectionCloseInfo {
   readonly reason: string;
   /** Who ended it. */
   readonly by: 'local' | 'remote';
+  /** Ended because its node was full (close code 1013, try again later): not a failure of either side. */
+  readonly busy?: boolean;
 }
 
 export interface PeerConnectionEvents {
@@ -108,7 +110,7 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
       this.closed = true;
       session.channel.close();
       const text = reason.toString('utf8');
-      const info: ConnectionCloseInfo = { code: errorCodeForClose(code), reason: text || `closed by peer (${code})`, by: 'remote' };
+      const info: ConnectionCloseInfo = { code: errorCodeForClose(code), reason: text || `closed by peer (${code})`, by: 'remote', ...(code === CLOSE_TRY_AGAIN_LATER ? { busy: true } : {}) };
       if (this.pending) this.pendingClose = info;
       else this.emit('close', info);
     });
@@ -171,6 +173,15 @@ export class PeerConnection extends EventEmitter<PeerConnectionEvents> {
     }
     this.session.channel.close();
     this.emit('close', { code, reason: detail || 'closed', by: 'local' });
+  }
+
+  /** Ends the session because this node is full (close code 1013): the peer should try another node, and this one later. */
+  closeBusy(detail: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSocket(this.socket, CLOSE_TRY_AGAIN_LATER, closeReason(detail));
+    this.session.channel.close();
+    this.emit('close', { reason: detail, by: 'local', busy: true });
   }
 
   /** Drops the socket without a goodbye (process exit paths, tests that simulate a crash). */

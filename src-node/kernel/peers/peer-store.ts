@@ -94,6 +94,10 @@ export const PROTOCOL_VIOLATION_BLOCK_THRESHOLD = 3;
 export const PROTOCOL_VIOLATION_WINDOW_MS = 10 * 60_000;
 /** How long an automatic block lasts. */
 export const AUTO_BLOCK_DURATION_MS = 60 * 60_000;
+/** How long a peer that said it was full (close code 1013) is not dialed again. */
+export const BUSY_COOLDOWN_MS = 60_000;
+/** The share of BUSY_COOLDOWN_MS taken off at random, so the peers one full node turned away do not all come back at once. */
+export const BUSY_COOLDOWN_JITTER = 0.5;
 /** The codes that are misbehaviour, not bad luck or incompatibility. */
 export const STRIKE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_SIG_INVALID', 'E_SIG_UNKNOWN_SIGNER', 'E_HS_REPLAY', 'E_HS_UNKNOWN_REF', 'E_PROTO_INVALID']);
 
@@ -169,6 +173,8 @@ export interface PeerStoreOptions {
 export interface SessionCloseInfo {
   /** True when the session ended abnormally (keepalive lost, transport error): counts as a failure. */
   readonly lost: boolean;
+  /** True when the peer ended it because it was full (1013): it cools down for a while, not counted as a failure. */
+  readonly busy?: boolean;
   readonly reason?: string;
 }
 
@@ -488,6 +494,7 @@ export class PeerStore {
         lastSeen: Math.max(record.lastSeen, now),
       };
       if (info.lost) next = this.failed(next, now, info.reason ?? 'session lost');
+      else if (info.busy) next = this.busy(next, now);
       return next;
     });
   }
@@ -663,6 +670,16 @@ export class PeerStore {
       cooldownUntil: null,
       lastSeen: Math.max(record.lastSeen, now),
     };
+  }
+
+  /**
+   * A peer that closed our session because it was full: not dialed again until a jittered
+   * BUSY_COOLDOWN_MS has passed, so the dialer turns to other peers instead of a handshake loop
+   * with a full one (each redial took a session slot the peer then closed at once).
+   */
+  private busy(record: PeerRecord, now: number): PeerRecord {
+    const until = now + Math.round(BUSY_COOLDOWN_MS * (1 - BUSY_COOLDOWN_JITTER * this.random()));
+    return { ...record, cooldownUntil: Math.max(record.cooldownUntil ?? 0, until) };
   }
 
   private failed(record: PeerRecord, now: number, reason: string): PeerRecord {
