@@ -68,6 +68,9 @@ describe('gossip convergence', () => {
         expect(runtime.peers.get(other.identity.nodeId)?.endpoints.map((e) => e.url)).toContain(other.listenUrls()[0]);
       }
     }
+    // The seed, full with five newcomers, turned some away (close code 1013), each with other peers
+    // to go to: without them, a newcomer turned away by its only seed knew no one for a minute.
+    expect(exchanges.get(seed)!.stats().turnedAwayWithPeers).toBeGreaterThan(0);
     // Nodes that first heard of each other through gossip traced it.
     const discovered = network.reduce((n, r) => n + r.traces.recent(10_000).filter((e) => e['event/type'] === 'peer/discovered' && e.detail?.['via'] === 'gossip').length, 0);
     expect(discovered).toBeGreaterThan(0);

@@ -69,6 +69,12 @@ export interface ConnectionManagerEvents {
   disconnected: [connection: PeerConnection, info: ConnectionCloseInfo];
   message: [connection: PeerConnection, message: SessionMessage];
   changed: [];
+  /**
+   * A session about to be closed because this node is full (the working set's live limit), still
+   * open: a listener may send its peer where else to go (peer exchange does, as gossipsub's prune
+   * does), and the close follows at once.
+   */
+  'turning-away': [connection: PeerConnection];
 }
 
 interface Live {
@@ -339,8 +345,10 @@ export class ConnectionManager extends EventEmitter<ConnectionManagerEvents> {
     entry.keepalive.stop();
     this.inboundSlots.release(entry.connection);
     this.live.delete(entry.connection.peerNodeId);
-    if (busy) entry.connection.closeBusy(reason);
-    else entry.connection.close(undefined, reason);
+    if (busy) {
+      this.emit('turning-away', entry.connection);
+      entry.connection.closeBusy(reason);
+    } else entry.connection.close(undefined, reason);
   }
 
   private onMessage(entry: Live, message: SessionMessage): void {

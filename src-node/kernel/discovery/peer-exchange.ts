@@ -221,6 +221,8 @@ export interface PeerExchangeStats {
   /** Responses to no request of ours (or too late, or from another peer): ignored. */
   readonly unsolicited: number;
   readonly requestsAnswered: number;
+  /** Peers turned away for this node being full, each sent where else to go. */
+  readonly turnedAwayWithPeers: number;
   readonly pushesSent: number;
   readonly pushesReceived: number;
   /** Requests and pushes ignored for the per-peer rate. */
@@ -249,6 +251,7 @@ function zeroCounters(): Counters {
     timeouts: 0,
     unsolicited: 0,
     requestsAnswered: 0,
+    turnedAwayWithPeers: 0,
     pushesSent: 0,
     pushesReceived: 0,
     throttled: 0,
@@ -324,11 +327,14 @@ export class PeerExchange implements RuntimeModule {
     const onConnected = (connection: PeerConnection): void => this.greet(connection);
     const onDisconnected = (connection: PeerConnection): void => this.forgetPeer(connection.peerNodeId);
     const onAdvertisement = (advertisement: NodeAdvertisement): void => this.pushToAll(advertisement);
+    const onTurningAway = (connection: PeerConnection): void => this.sendElsewhere(runtime, connection);
     runtime.connections.on('connected', onConnected);
     runtime.connections.on('disconnected', onDisconnected);
+    runtime.connections.on('turning-away', onTurningAway);
     this.detach.push(
       () => runtime.connections.off('connected', onConnected),
       () => runtime.connections.off('disconnected', onDisconnected),
+      () => runtime.connections.off('turning-away', onTurningAway),
       runtime.advertiser.onAdvertisement(onAdvertisement),
     );
     // Sessions adopted before this module started (inbound ones can be) are greeted now.
@@ -516,7 +522,30 @@ export class PeerExchange implements RuntimeModule {
     return network === undefined || advertisement['federation/id'] === network;
   }
 
+  /**
+   * A peer this node turns away because it is full gets, as a parting push, the peers it would
+   * answer a request with: it cools this node for a while (1013), and needs somewhere else to go;
+   * a newcomer turned away by its only seed would otherwise know no one (gossipsub's prune does
+   * the same). The receiver takes it as any push: verified, rate-limited, never forwarded unless it
+   * reached this node itself.
+   */
+  private sendElsewhere(runtime: PeerExchangeComponents, connection: PeerConnection): void {
+    const sample = this.sample(runtime, connection, this.want);
+    if (sample.length > 0 && connection.send('peer-exchange', { advertisements: sample })) this.counters.turnedAwayWithPeers++;
+  }
+
   private answer(runtime: PeerExchangeComponents, connection: PeerConnection, requestId: string, want: number): void {
+    const sample = this.sample(runtime, connection, want);
+    try {
+      if (connection.send('peer-exchange', { 're/id': requestId, advertisements: sample })) this.counters.requestsAnswered++;
+    } catch (error) {
+      // Only an encoding bound can throw here; the sample is kept within it, so this is a bug to report.
+      runtime.traces.emit('error/occurred', { peer: connection.peerNodeId, detail: errorDetail(error instanceof ProtocolError ? error : new ProtocolError('E_PROTO_INVALID', String(error)), { phase: 'peer-exchange answer' }) });
+    }
+  }
+
+  /** The advertisements an answer to the peer of `connection` carries: tried peers first, each source group in turn. */
+  private sample(runtime: PeerExchangeComponents, connection: PeerConnection, want: number): Readonly<Record<string, unknown>>[] {
     const candidates: AnswerCandidate[] = runtime.advertisements
       .all()
       .filter((a) => this.inNetwork(runtime, a))
@@ -525,13 +554,7 @@ export class PeerExchange implements RuntimeModule {
         return { advertisement, tried: runtime.peers.isTried(advertisement['node/id']), group: record?.sources[0]?.group ?? '' };
       });
     const ordered = answerOrder(runtime.advertiser.advertisement, candidates, Math.ceil(want * PEER_EXCHANGE_TRIED_SHARE), this.random);
-    const sample = sampleAdvertisements(ordered, { want, exclude: connection.peerNodeId, keepOrder: true });
-    try {
-      if (connection.send('peer-exchange', { 're/id': requestId, advertisements: sample })) this.counters.requestsAnswered++;
-    } catch (error) {
-      // Only an encoding bound can throw here; the sample is kept within it, so this is a bug to report.
-      runtime.traces.emit('error/occurred', { peer: connection.peerNodeId, detail: errorDetail(error instanceof ProtocolError ? error : new ProtocolError('E_PROTO_INVALID', String(error)), { phase: 'peer-exchange answer' }) });
-    }
+    return sampleAdvertisements(ordered, { want, exclude: connection.peerNodeId, keepOrder: true });
   }
 
   private merge(runtime: PeerExchangeComponents, connection: PeerConnection, advertisements: readonly Readonly<Record<string, unknown>>[], pushed: boolean): void {
