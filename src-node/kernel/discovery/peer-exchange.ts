@@ -523,14 +523,14 @@ export class PeerExchange implements RuntimeModule {
   }
 
   /**
-   * A peer this node turns away because it is full gets, as a parting push, the peers it would
-   * answer a request with: it cools this node for a while (1013), and needs somewhere else to go;
-   * a newcomer turned away by its only seed would otherwise know no one (gossipsub's prune does
-   * the same). The receiver takes it as any push: verified, rate-limited, never forwarded unless it
-   * reached this node itself.
+   * A peer this node turns away because it is full gets, as a parting push, peers to go to instead:
+   * it cools this node for a while (1013), and a newcomer turned away by its only seed would
+   * otherwise know no one (gossipsub's prune does the same). Only peers this node reached itself:
+   * a push is news the receiver may pass on, and news is forwarded only from peers one reached
+   * (the eclipse harness holds this: no attacker entry is ever pushed to an honest peer).
    */
   private sendElsewhere(runtime: PeerExchangeComponents, connection: PeerConnection): void {
-    const sample = this.sample(runtime, connection, this.want);
+    const sample = this.sample(runtime, connection, this.want, (nodeId) => runtime.peers.isTried(nodeId));
     if (sample.length > 0 && connection.send('peer-exchange', { advertisements: sample })) this.counters.turnedAwayWithPeers++;
   }
 
@@ -545,10 +545,10 @@ export class PeerExchange implements RuntimeModule {
   }
 
   /** The advertisements an answer to the peer of `connection` carries: tried peers first, each source group in turn. */
-  private sample(runtime: PeerExchangeComponents, connection: PeerConnection, want: number): Readonly<Record<string, unknown>>[] {
+  private sample(runtime: PeerExchangeComponents, connection: PeerConnection, want: number, include: (nodeId: string) => boolean = () => true): Readonly<Record<string, unknown>>[] {
     const candidates: AnswerCandidate[] = runtime.advertisements
       .all()
-      .filter((a) => this.inNetwork(runtime, a))
+      .filter((a) => this.inNetwork(runtime, a) && include(a['node/id']))
       .map((advertisement) => {
         const record = runtime.peers.get(advertisement['node/id']);
         return { advertisement, tried: runtime.peers.isTried(advertisement['node/id']), group: record?.sources[0]?.group ?? '' };

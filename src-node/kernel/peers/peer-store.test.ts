@@ -16,8 +16,7 @@ import {
 } from './peer-record.js';
 import {
   AUTO_BLOCK_DURATION_MS,
-  BUSY_COOLDOWN_JITTER,
-  BUSY_COOLDOWN_MS,
+  BUSY_BACKOFF,
   MAX_NEW_PEERS_PER_GROUP,
   MAX_NEW_PEERS_PER_SOURCE,
   MAX_REMEMBERED_PEERS,
@@ -225,18 +224,27 @@ describe('session events', () => {
     expect(peer).toMatchObject({ lifecycle: 'cooldown', failures: 1, consecutiveFailures: 1, connectedMs: 10_000, lastFailureReason: 'keepalive lost', cooldownUntil: T0 + 10_000 + 500 });
   });
 
-  it('cools a peer that closed the session because it was full, without counting a failure', async () => {
+  it('cools a peer that closed the session because it was full, longer each time in a row, without counting a failure', async () => {
     const store = await open();
     gossip(store, 1);
+    const turnedAway = () => {
+      store.dialStarted(id(1), 'wss://peer-1.example/peer');
+      store.dialSucceeded(id(1));
+      return store.sessionClosed(id(1), { lost: false, busy: true, reason: 'working set: over-limit' });
+    };
+    // random 0.5: half the ceiling, which doubles from BUSY_BACKOFF.minMs each time in a row.
+    expect(turnedAway()).toMatchObject({ lifecycle: 'cooldown', failures: 0, consecutiveFailures: 0, cooldownUntil: T0 + BUSY_BACKOFF.minMs / 2 });
+    expect(store.candidates()).toEqual([]);
+    clock.advance(BUSY_BACKOFF.minMs / 2);
+    expect(store.candidates().map((p) => p.nodeId)).toEqual([id(1)]);
+    const now = clock.now();
+    expect(turnedAway()?.cooldownUntil).toBe(now + BUSY_BACKOFF.minMs);
+    clock.advance(BUSY_BACKOFF.minMs);
+    // A session that ends any other way starts the count again.
     store.dialStarted(id(1), 'wss://peer-1.example/peer');
     store.dialSucceeded(id(1));
-    clock.advance(1_000);
-    // random 0.5: a quarter off BUSY_COOLDOWN_MS (the jitter takes up to half).
-    const peer = store.sessionClosed(id(1), { lost: false, busy: true, reason: 'working set: over-limit' });
-    expect(peer).toMatchObject({ lifecycle: 'cooldown', failures: 0, consecutiveFailures: 0, cooldownUntil: T0 + 1_000 + BUSY_COOLDOWN_MS * (1 - BUSY_COOLDOWN_JITTER / 2) });
-    expect(store.candidates()).toEqual([]);
-    clock.advance(BUSY_COOLDOWN_MS);
-    expect(store.candidates().map((p) => p.nodeId)).toEqual([id(1)]);
+    store.sessionClosed(id(1), { lost: false });
+    expect(turnedAway()?.cooldownUntil).toBe(clock.now() + BUSY_BACKOFF.minMs / 2);
   });
 
   it('resets consecutive failures on success', async () => {

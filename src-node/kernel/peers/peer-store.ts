@@ -42,7 +42,7 @@ import type { ErrorCode } from '../../../src-shared/protocol/errors.js';
 import { checkAdvertisedEndpoints, checkAdvertisementLifetime } from '../../../src-shared/protocol/advertisement-rules.js';
 import { type CorruptFileError, writeFileAtomic, writeFileAtomicSync } from '../storage/atomic-file.js';
 import { type Clock, systemClock } from '../util/clock.js';
-import { type RandomSource, backoffDelayMs } from './backoff.js';
+import { type BackoffBounds, type RandomSource, backoffDelayMs } from './backoff.js';
 import {
   ENDPOINT_ROLES,
   MAX_ADVERTISEMENT_BYTES,
@@ -94,10 +94,13 @@ export const PROTOCOL_VIOLATION_BLOCK_THRESHOLD = 3;
 export const PROTOCOL_VIOLATION_WINDOW_MS = 10 * 60_000;
 /** How long an automatic block lasts. */
 export const AUTO_BLOCK_DURATION_MS = 60 * 60_000;
-/** How long a peer that said it was full (close code 1013) is not dialed again. */
-export const BUSY_COOLDOWN_MS = 60_000;
-/** The share of BUSY_COOLDOWN_MS taken off at random, so the peers one full node turned away do not all come back at once. */
-export const BUSY_COOLDOWN_JITTER = 0.5;
+/**
+ * How long a peer that said it was full (close code 1013) is not dialed again: a backoff from 1 s
+ * doubling per time in a row to 5 minutes, full jitter. Short at first, so a newcomer whose only
+ * seed turned it away tries again soon (with the peers the seed sent it meanwhile); doubling, so a
+ * peer that stays full is not asked a hundred times a minute.
+ */
+export const BUSY_BACKOFF: BackoffBounds = { minMs: 1_000, maxMs: 5 * 60_000 };
 /** The codes that are misbehaviour, not bad luck or incompatibility. */
 export const STRIKE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['E_SIG_INVALID', 'E_SIG_UNKNOWN_SIGNER', 'E_HS_REPLAY', 'E_HS_UNKNOWN_REF', 'E_PROTO_INVALID']);
 
@@ -286,6 +289,8 @@ export class PeerStore {
   private readonly saveDelayMs: number;
   private readonly onError: (error: unknown) => void;
   private readonly peers = new Map<string, PeerRecord>();
+  /** Times in a row each peer turned us away as full (in memory: a restart may ask each once more). */
+  private readonly busyInARow = new Map<string, number>();
   /** New peers by the source charged for them (issue 15 §1). */
   private readonly ledger = new SourceLedger();
   private readonly listeners = new Set<PeerStoreListener>();
@@ -486,16 +491,16 @@ export class PeerStore {
   /** A session ended. A lost session counts as a failure and starts a backoff; a clean close does not. */
   sessionClosed(nodeId: string, info: SessionCloseInfo): PeerRecord | undefined {
     return this.update(nodeId, (record, now) => {
-      let next: PeerRecord = {
+      const next: PeerRecord = {
         ...record,
         connectedMs: connectedMsAt(record, now),
         connectedSince: null,
         lifecycle: 'idle',
         lastSeen: Math.max(record.lastSeen, now),
       };
-      if (info.lost) next = this.failed(next, now, info.reason ?? 'session lost');
-      else if (info.busy) next = this.busy(next, now);
-      return next;
+      if (info.busy) return this.busy(next, now);
+      this.busyInARow.delete(nodeId);
+      return info.lost ? this.failed(next, now, info.reason ?? 'session lost') : next;
     });
   }
 
@@ -673,12 +678,14 @@ export class PeerStore {
   }
 
   /**
-   * A peer that closed our session because it was full: not dialed again until a jittered
-   * BUSY_COOLDOWN_MS has passed, so the dialer turns to other peers instead of a handshake loop
-   * with a full one (each redial took a session slot the peer then closed at once).
+   * A peer that closed our session because it was full cools down for BUSY_BACKOFF, without a
+   * failure counted: the dialer turns to other peers instead of a handshake loop with a full one
+   * (each redial took a session slot the peer then closed at once).
    */
   private busy(record: PeerRecord, now: number): PeerRecord {
-    const until = now + Math.round(BUSY_COOLDOWN_MS * (1 - BUSY_COOLDOWN_JITTER * this.random()));
+    const inARow = this.busyInARow.get(record.nodeId) ?? 0;
+    this.busyInARow.set(record.nodeId, inARow + 1);
+    const until = now + backoffDelayMs(inARow, this.random, BUSY_BACKOFF);
     return { ...record, cooldownUntil: Math.max(record.cooldownUntil ?? 0, until) };
   }
 
@@ -782,6 +789,7 @@ export class PeerStore {
 
   private remove(record: PeerRecord, reason: RemovalReason): void {
     this.peers.delete(record.nodeId);
+    this.busyInARow.delete(record.nodeId);
     this.ledger.release(record.nodeId);
     this.changed({ type: 'removed', peer: record, reason }, null);
   }
