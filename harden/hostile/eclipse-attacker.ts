@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
 import type { PeerConnection } from '../../src-node/kernel/connection/peer-connection.js';
+import { CLOSE_NORMAL, closeSocket } from '../../src-node/kernel/transport/close-codes.js';
 import type { SessionMessage } from '../../src-shared/protocol/messages/session-message.js';
 import type { PeerExchangeBody } from '../../src-shared/protocol/messages/discovery-bodies.js';
 import { MAX_PEER_EXCHANGE_ADVERTISEMENTS } from '../../src-shared/protocol/messages/discovery-bodies.js';
@@ -36,6 +37,14 @@ export const ATTACKER_ROTATE_EVERY_MS = 5_000;
 export const FAR_FUTURE_MS = 10 * 365 * 24 * 3_600_000;
 /** After a refused or ended session, a lane waits this long before its next identity. */
 const LANE_RETRY_MS = 200;
+/**
+ * At the end, sessions closed with the close handshake get this long to finish it before they are
+ * dropped: the victim reads every push sent before the close frame, while a drop (a reset) can
+ * throw away what a starved victim had not read yet, and the figures would miss it.
+ */
+const CLOSE_PATIENCE_MS = 60_000;
+/** How often the end checks whether the sessions have closed. */
+const CLOSE_POLL_MS = 50;
 
 export interface EclipseAttackerPlan {
   readonly seed: number;
@@ -110,6 +119,14 @@ export async function runEclipseAttacker(args: readonly string[]): Promise<void>
   const counts = { sessionIdentitiesUsed: 0, sessionsOpened: 0, sessionsRefused: 0, sessionsEndedByVictim: 0, pushes: 0, advertisementsPushed: 0, answers: 0 };
   const deadline = started + plan.durationMs;
   const open = new Set<PeerConnection>();
+  /** Every session's socket, to wait at the end for the closing handshakes. */
+  const sockets: Array<PeerConnection['socket']> = [];
+  const closedByUs = new Set<PeerConnection>();
+  /** Ends a session with the close handshake, waiting for the victim's answer as long as CLOSE_PATIENCE_MS. */
+  const closeGently = (connection: PeerConnection): void => {
+    closedByUs.add(connection);
+    closeSocket(connection.socket, CLOSE_NORMAL, 'attack over', CLOSE_PATIENCE_MS);
+  };
 
   const lane = async (address: string): Promise<void> => {
     const victim = plan.victim!;
@@ -125,11 +142,12 @@ export async function runEclipseAttacker(args: readonly string[]): Promise<void>
       }
       counts.sessionsOpened++;
       open.add(connection);
+      sockets.push(connection.socket);
       let ended = false;
       connection.once('close', (info) => {
         ended = true;
         open.delete(connection);
-        if (info.by === 'remote') counts.sessionsEndedByVictim++;
+        if (info.by === 'remote' && !closedByUs.has(connection)) counts.sessionsEndedByVictim++;
       });
       connection.on('message', (message: SessionMessage) => {
         if (message.kind !== 'peer-exchange') return;
@@ -149,7 +167,7 @@ export async function runEclipseAttacker(args: readonly string[]): Promise<void>
         }
         await sleep(ATTACKER_PUSH_EVERY_MS);
       }
-      if (!ended) connection.close(undefined, 'attack over');
+      if (!ended) closeGently(connection);
       await sleep(LANE_RETRY_MS);
     }
   };
@@ -162,7 +180,11 @@ export async function runEclipseAttacker(args: readonly string[]): Promise<void>
     }
   })();
   await Promise.all([...lanes, rotations, sleep(Math.max(0, deadline - Date.now()))]);
-  for (const connection of open) connection.terminate();
+  for (const connection of open) if (!closedByUs.has(connection)) closeGently(connection);
+  // Each session is closing by now; its socket is done once the victim has answered the close.
+  const closing = () => sockets.filter((socket) => socket.readyState !== socket.CLOSED);
+  for (const giveUpAt = Date.now() + CLOSE_PATIENCE_MS; closing().length > 0 && Date.now() < giveUpAt; ) await sleep(CLOSE_POLL_MS);
+  for (const socket of closing()) socket.terminate();
   const figures: AttackerFigures = {
     identities: plan.identities + counts.sessionIdentitiesUsed,
     advertisements: pool.length,
