@@ -105,10 +105,12 @@ function advertisementOf(identity: NodeIdentity, index: number, plan: EclipseAtt
 
 export async function runEclipseAttacker(args: readonly string[]): Promise<void> {
   const plan = JSON.parse(args[0] ?? '{}') as EclipseAttackerPlan;
-  const started = Date.now();
   const pool = Array.from({ length: plan.identities }, (_, i) => advertisementOf(identityAt(plan.seed, 'pool', i), i, plan, plan.addresses));
   const directory = plan.directoryHost === null ? null : await startHostileDirectory(pool, undefined, plan.directoryHost);
   process.stdout.write(`directory ${directory?.url ?? 'none'}\nready\n`);
+  // The attack's time starts once it is ready: signing the pool can take longer than the attack
+  // itself on a starved machine, and an attack that ended before it began would prove nothing.
+  const started = Date.now();
 
   let cursor = 0;
   const batch = (): Record<string, unknown>[] => {
@@ -159,14 +161,15 @@ export async function runEclipseAttacker(args: readonly string[]): Promise<void>
           counts.advertisementsPushed += answer.length;
         }
       });
-      while (!ended && Date.now() < deadline) {
+      // Every session pushes at least once, though a starved handshake took it past the deadline.
+      do {
         const push = batch();
         if (connection.send('peer-exchange', { advertisements: push } as never)) {
           counts.pushes++;
           counts.advertisementsPushed += push.length;
         }
         await sleep(ATTACKER_PUSH_EVERY_MS);
-      }
+      } while (!ended && Date.now() < deadline);
       if (!ended) closeGently(connection);
       await sleep(LANE_RETRY_MS);
     }

@@ -190,9 +190,11 @@ describe('VNodeHost: pausing and throttling', () => {
 
   it('does not count suspended time against the budget', async () => {
     const { host } = await hostWithVNode();
+    // Paused as the task starts, so its sandbox starts stopped: waiting to see it run first could
+    // miss the whole 800 ms budget on a starved machine (a poll every few seconds).
+    host.once('task-started', () => host.pauseAll('contribution-off'));
     const pending = host.runTask(taskFor(await cacheWat(host, wat.ENDLESS_YIELDING_LOOP_WAT), { needs: { maxMs: 800 } }));
     await waitFor(() => host.running()[0]?.pid != null, 'the sandbox to start');
-    host.pauseAll('contribution-off');
     const activeAtPause = host.running()[0]!.activeMs;
     await sleep(1_000);
     expect(host.running()[0]!.activeMs).toBe(activeAtPause);
