@@ -16,7 +16,7 @@ import type { NodeIdentity } from '../../src-node/kernel/identity/node-identity.
 import type { Ed25519Signer } from '../../src-shared/protocol/crypto/provider.js';
 import type { JsonObject } from '../../src-shared/protocol/artifacts.js';
 import { encodeDeterministic } from '../../src-shared/protocol/encoding/dcbor.js';
-import { pause } from '../support/wait.js';
+import { PATIENCE_MS, pause } from '../support/wait.js';
 
 type Running = NodeRuntime & { cleanup: () => Promise<void> };
 const nodes: Running[] = [];
@@ -233,13 +233,24 @@ describe('attestation refusals (the orchestrator trust check)', () => {
   });
 
   it('an expired credential registers untrusted (E_ADV_EXPIRED), and a trusted PNode whose credential ends is re-checked to untrusted', async () => {
-    // A long lease: the hand-made PNode sends no heartbeats.
-    const orch = await orchestrator({ credentialValidityMs: 1_000, recheckIntervalMs: 100, heartbeatIntervalMs: 5_000 });
     const me = testIdentity(0x6d);
-    const { raw, operator, credential } = await enrolled(orch, me);
-    expect((await register(raw, attestedDescriptor(me, credential, operator), 'reg:fresh')).body['trust']).toBe('trusted');
+    // The credential must still be valid when the PNode registers: on a starved machine enrolling
+    // and registering can outlast a short validity, and then the test starts again with a longer one.
+    let validityMs = 1_000;
+    let trusted: { orch: Orch; raw: RawSession; operator: Ed25519Signer; credential: OperatorCredential } | undefined;
+    for (let attempt = 0; attempt < 4 && !trusted; attempt++, validityMs *= 4) {
+      // A long lease: the hand-made PNode sends no heartbeats.
+      const orch = await orchestrator({ credentialValidityMs: validityMs, recheckIntervalMs: 100, heartbeatIntervalMs: 5_000 });
+      const { raw, operator, credential } = await enrolled(orch, me);
+      const trust = (await register(raw, attestedDescriptor(me, credential, operator), 'reg:fresh')).body['trust'];
+      if (trust === 'trusted') trusted = { orch, raw, operator, credential };
+      // Untrusted only because the credential had ended by then.
+      else expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(credential['valid-until']));
+    }
+    expect(trusted, 'registered before a credential of 64 s ended').toBeDefined();
+    const { orch, raw, operator, credential } = trusted!;
     // No new registration: the periodic re-check takes the trust away once the credential ends.
-    await expect.poll(() => orch.core.registry.get(me.nodeId)?.trust).toBe('untrusted');
+    await expect.poll(() => orch.core.registry.get(me.nodeId)?.trust, { timeout: validityMs + PATIENCE_MS }).toBe('untrusted');
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(credential['valid-until']));
     const late = attestedDescriptor(me, credential, operator);
     expect((await register(raw, late, 'reg:late')).body['trust']).toBe('untrusted');
