@@ -10,7 +10,7 @@
 //     validated result belongs to a task that is not accepted;
 // and after the drain, every acknowledged task is accepted with the right answer: what was in
 // flight at each kill was run again.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { countPrimesReference, decodePrimesOutput } from '../../src-node/kernel/workloads/demo/primes.js';
@@ -18,6 +18,7 @@ import { decodeTaskResult } from '../../src-shared/vnode/task-result.js';
 import type { JobStore } from '../../src-node/services/orchestrator/jobs/job-store.js';
 import { PostgresJobStore } from '../../src-node/services/orchestrator/jobs/postgres-store.js';
 import { SQLITE_FILE, SqliteJobStore } from '../../src-node/services/orchestrator/jobs/sqlite-store.js';
+import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { bundleChild } from '../lib/bundle-child.js';
 import { Rng, deriveSeed } from '../lib/random.js';
 import { JOBS_SPAN } from './writer.js';
@@ -27,7 +28,11 @@ export const JOBS_PRE_READY_EVERY = 5;
 /** After ready, the kill comes within this many ms. */
 export const JOBS_MAX_KILL_DELAY_MS = 1_500;
 export const JOBS_READY_TIMEOUT_MS = 60_000;
-export const JOBS_DRAIN_TIMEOUT_MS = 90_000;
+/**
+ * The drain is given up on only when it stops making progress: this long without a task accepted.
+ * Its work is bounded (JOBS_MAX_OPEN_TASKS), so a slow machine takes longer but always ends.
+ */
+export const JOBS_DRAIN_STALL_MS = 30_000;
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -79,12 +84,14 @@ function sleep(ms: number): Promise<void> {
 
 /** Runs the writer; kills it (kill mode) or waits for its end (drain); feeds its acks in. */
 async function runWriter(options: JobsCrashOptions, args: readonly string[], acked: Acked, rng: Rng, kill: 'pre-ready' | 'after-ready' | 'drain'): Promise<{ ready: boolean; exit: number | null; err: string }> {
-  const child: ChildProcess = spawn(process.execPath, [options.writer, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawnSupervised(process.execPath, [options.writer, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let buffered = '';
   let ready = false;
   let markReady: () => void = () => undefined;
   const readySignal = new Promise<void>((resolve) => (markReady = resolve));
+  // When the drain last accepted a task (set at ready, then by each `accepted` line).
+  let lastProgress: number;
   child.stderr!.on('data', (chunk: Buffer) => (err = (err + chunk.toString('utf8')).slice(-4_000)));
   child.stdout!.on('data', (chunk: Buffer) => {
     buffered += chunk.toString('utf8');
@@ -97,7 +104,10 @@ async function runWriter(options: JobsCrashOptions, args: readonly string[], ack
         markReady();
       } else if (word === 'batch' && a && b) acked.batches.set(a, b.split(',').map(Number));
       else if (word === 'fact' && a && b) acked.facts.add(`${a} ${b}`);
-      else if (word === 'accepted' && a) acked.accepted.add(a);
+      else if (word === 'accepted' && a) {
+        acked.accepted.add(a);
+        lastProgress = Date.now();
+      }
     }
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -105,7 +115,15 @@ async function runWriter(options: JobsCrashOptions, args: readonly string[], ack
   const limit = (ms: number) => new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   try {
     if (kill === 'drain') {
-      await Promise.race([exited, limit(JOBS_DRAIN_TIMEOUT_MS)]);
+      await Promise.race([readySignal, exited, limit(JOBS_READY_TIMEOUT_MS)]);
+      clearTimeout(timer);
+      lastProgress = Date.now();
+      // Until it ends, or stalls: the wait is as long as the drain keeps accepting tasks.
+      for (let stalled = false; ready && !stalled && child.exitCode === null && child.signalCode === null; ) {
+        await Promise.race([exited, limit(Math.max(1, lastProgress + JOBS_DRAIN_STALL_MS - Date.now()))]);
+        clearTimeout(timer);
+        stalled = Date.now() - lastProgress >= JOBS_DRAIN_STALL_MS;
+      }
     } else if (kill === 'pre-ready') {
       await Promise.race([readySignal, exited, limit(rng.next() * 1_500)]);
     } else {
@@ -202,7 +220,8 @@ export async function runJobsCrashTrials(options: JobsCrashOptions): Promise<Job
   // The last run: no kill; it finishes what the killed ones left in flight.
   const drain = await runWriter(options, [store, dataDir, String(laneSeed), String(options.trials), 'drain'], acked, rng, 'drain');
   if (drain.exit !== 0) {
-    report.problems.push(`${options.kind} drain: exit ${String(drain.exit)} ${drain.err.slice(-500)}`);
+    const how = drain.exit !== null ? `exit ${drain.exit}` : drain.ready ? `stalled: no task accepted for ${JOBS_DRAIN_STALL_MS} ms` : `not ready within ${JOBS_READY_TIMEOUT_MS} ms`;
+    report.problems.push(`${options.kind} drain: ${how} ${drain.err.slice(-500)}`);
     report.lost++;
   }
   await check(options, dataDir, acked, report, options.trials);

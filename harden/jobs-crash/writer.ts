@@ -9,6 +9,7 @@
 //   accepted <task-id>           the task-accepted event (the store has the decision)
 // Before the loop: `identity <node-id>`, then `ready`. With `drain` it submits nothing and exits
 // once no task is open (`drained <open>`): a restarted orchestrator finishes what was in flight.
+// It holds a lifeline to the trials (spawnSupervised): it never outlives them, however they end.
 //
 //   <store: sqlite | postgres://…> <dataDir> <lane seed> <trial> <kill | drain>
 import { join } from 'node:path';
@@ -29,8 +30,13 @@ import { Rng, deriveSeed } from '../lib/random.js';
 
 /** Numbers each task counts the primes of (cheap for the light PNodes to answer). */
 export const JOBS_SPAN = 2_000;
-/** An orphaned writer gives up by itself after this long. */
-export const JOBS_WRITER_MAX_MS = 90_000;
+/**
+ * The project keeps at most this many tasks open (it waits for results, as a real one would): the
+ * drain's work is then bounded whatever the machine's speed, not whatever the kills let pile up.
+ */
+export const JOBS_MAX_OPEN_TASKS = 120;
+/** How often the project looks again when it is at that bound. */
+export const JOBS_BACKPRESSURE_POLL_MS = 50;
 export const JOBS_WRITER_PNODES = 3;
 export const JOBS_HEARTBEAT_MS = 200;
 
@@ -47,8 +53,6 @@ export async function runJobsWriter(argv: readonly string[]): Promise<void> {
   const [store, dataDir, laneSeedText, trialText, mode] = argv as [string, string, string, string, string];
   const laneSeed = Number(laneSeedText);
   const rng = new Rng(deriveSeed(laneSeed, `trial-${trialText}`));
-  const giveUp = setTimeout(() => process.exit(3), JOBS_WRITER_MAX_MS);
-  giveUp.unref();
   const signer = laneProject(laneSeed);
   const key = fingerprintFromPublicKey(signer.publicKey);
   let work: WorkSchedulerModule | undefined;
@@ -90,6 +94,7 @@ export async function runJobsWriter(argv: readonly string[]): Promise<void> {
     }
   }
   for (let round = 0; ; round++) {
+    while ((await work!.store.counts(runtime.identity.nodeId)).openTasks >= JOBS_MAX_OPEN_TASKS) await new Promise((r) => setTimeout(r, JOBS_BACKPRESSURE_POLL_MS));
     const created = await call('POST', '/v1/batches', utf8(JSON.stringify({ name: `trial ${trialText} round ${round}` })));
     const batch = String(created['batch-id']);
     const path = `/v1/batches/${encodeURIComponent(batch)}`;

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { contentHash } from '../../../src-shared/vnode/content-hash.js';
 import { MAX_OUTPUT_BYTES } from '../../../src-shared/vnode/limits.js';
 import { VNODE_STATS_FILE } from './vnode-stats.js';
+import { type SandboxLauncher, nodeLauncher } from './sandbox-process.js';
 import * as wat from '../../../tests/support/vnode/fixtures.js';
 import { type TestHost, TEST_LIMITS, cacheWat, cpuTicks, processExists, processState, sleep, startTestHost, taskFor, u32, waitFor, waitForCpuToSettle } from '../../../tests/support/vnode/host-fixtures.js';
 
@@ -121,6 +122,38 @@ describe('VNodeHost: isolation', () => {
     expect(result.cpuMs).toBeGreaterThan(0);
     expect(processExists(pid)).toBe(false);
     expect(host.running()).toEqual([]);
+  });
+
+  it('counts the budget from when the sandbox has the task, not while its process starts', async () => {
+    // A sandbox whose start takes as long as the host's CPU allows: its 'ready' is held back here.
+    let startHeld = false;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slowStart: SandboxLauncher = (spec) => {
+      const child = nodeLauncher()(spec);
+      return {
+        ...child,
+        get pid() {
+          return child.pid;
+        },
+        onMessage: (listener) =>
+          child.onMessage((message) => {
+            if ((message as { type?: unknown }).type !== 'ready') return listener(message);
+            startHeld = true;
+            void released.then(() => listener(message));
+          }),
+      };
+    };
+    const { host } = await hostWithVNode({ launcher: slowStart });
+    const pending = host.runTask(taskFor(await cacheWat(host, wat.ENDLESS_LOOP_WAT), { needs: { maxMs: 300 } }));
+    await waitFor(() => startHeld, 'the sandbox to be started');
+    await sleep(600);
+    expect(host.running()).toMatchObject([{ pid: null, activeMs: 0 }]);
+    release();
+    const result = await pending;
+    expect(result).toMatchObject({ status: 'timeout', detail: 'ran longer than its 300 ms budget and was stopped' });
+    // Started at least 600 ms before the sandbox was ready, then ran its whole budget.
+    expect(result.wallMs).toBeGreaterThanOrEqual(890);
   });
 
   it.each([

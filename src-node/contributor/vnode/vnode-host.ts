@@ -14,7 +14,9 @@
 // down; that is the point of having a process: the host survives and reports `memory-exceeded`.
 //
 // Stopping. An endless loop or a task past its running-time budget (needs.max-ms; suspended time
-// does not count) is stopped by killing its process (SIGKILL; the next task gets a new one).
+// does not count) is stopped by killing its process (SIGKILL; the next task gets a new one). The
+// budget counts from the moment the sandbox has the task: starting a sandbox process (a Node boot,
+// seconds on a starved machine) is the host's cost, not the task's.
 //
 // CPU share (BOINC's throttle). All running tasks share one duty cycle of DUTY_CYCLE_PERIOD_MS:
 // they run for cpuPercent of it and are suspended for the rest; at most coreSlots(maxCores) tasks
@@ -558,7 +560,10 @@ export class VNodeHost extends EventEmitter<VNodeHostEvents> {
     running.sandbox = sandbox;
     // A reused sandbox may have been stopped just as its last task ended: set it to this task's state.
     if (running.suspended) sandbox.suspend();
-    else sandbox.resume();
+    else {
+      sandbox.resume();
+      this.startClock(running);
+    }
     return sandbox;
   }
 
@@ -669,8 +674,9 @@ export class VNodeHost extends EventEmitter<VNodeHostEvents> {
     return running.activeMs + (running.runningSince !== null ? performance.now() - running.runningSince : 0);
   }
 
+  /** Counts running time, once the task has its sandbox (see Stopping, above). */
   private startClock(running: RunningTask): void {
-    if (running.runningSince !== null || running.finished) return;
+    if (running.runningSince !== null || running.finished || running.sandbox === null) return;
     running.runningSince = performance.now();
     const left = Math.max(0, running.task.needs.maxMs - running.activeMs);
     running.budgetTimer = unrefTimer(setTimeout(() => void this.stopTask(running, 'timeout', `ran longer than its ${running.task.needs.maxMs} ms budget and was stopped`), left));
