@@ -3,7 +3,7 @@
 // found; base58 finds the key encoded on its own; wrapped, spaced and UTF-16 text is found; random
 // bytes and other keys are not; the one-pass index finds exactly what a naive search finds.
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createPrivateKey, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
@@ -27,6 +27,24 @@ function tempDir(): string {
 
 function seed(): Uint8Array {
   return Uint8Array.from(randomBytes(32));
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a).equals(Buffer.from(b));
+}
+
+/** The X25519 secret is not the scalar (clamping changed it): every form has bytes of its own. */
+function formsDiffer(forms: Map<string, Uint8Array>): boolean {
+  return !sameBytes(forms.get('x25519-secret')!, forms.get('ed25519-scalar')!);
+}
+
+/** The first of a fixed series of seeds whose key forms pass `wanted` (bounded: a test needs one). */
+function seedWhere(wanted: (forms: Map<string, Uint8Array>) => boolean): Uint8Array {
+  for (let i = 0; i < 10_000; i++) {
+    const candidate = Uint8Array.from(createHash('sha256').update(`secrets-encodings seed ${i}`).digest());
+    if (wanted(new Map(keyForms(candidate).map((f) => [f.form, f.bytes])))) return candidate;
+  }
+  throw new Error('no seed in the series has the forms wanted');
 }
 
 /** The encodings names that found `key` in `data`. */
@@ -95,7 +113,7 @@ describe('needles', () => {
   });
 
   it('base58 finds every form encoded on its own (did:key / multibase style)', () => {
-    const s = seed();
+    const s = seedWhere(formsDiffer);
     const index = new SecretIndex(needlesFor('k', s));
     for (const form of keyForms(s)) {
       expect(found(index, `{"key": "z${toBase58(form.bytes)}"}`)).toContain(`${form.form}/base58`);
@@ -103,12 +121,20 @@ describe('needles', () => {
   });
 
   it('the derived forms are found too: the X25519 secret in hex, the expanded key in base64', () => {
-    const s = seed();
+    const s = seedWhere(formsDiffer);
     const index = new SecretIndex(needlesFor('k', s));
     const forms = new Map(keyForms(s).map((f) => [f.form, f.bytes]));
     expect(found(index, `dh2 secret ${Buffer.from(forms.get('x25519-secret')!).toString('hex')}`)).toContain('x25519-secret/hex');
     expect(found(index, Buffer.from(forms.get('sha512-expanded')!).toString('base64')).some((h) => h.startsWith('sha512-expanded/base64'))).toBe(true);
     expect(found(index, Buffer.from(forms.get('ed25519-pkcs8')!).toString('base64')).some((h) => h.startsWith('seed/base64'))).toBe(true);
+  });
+
+  it('reports bytes two forms share once, under the first form (a scalar that is already clamped is its X25519 secret)', () => {
+    // One seed in 32 has an Ed25519 scalar that clamping leaves as it is.
+    const s = seedWhere((forms) => !formsDiffer(forms));
+    const index = new SecretIndex(needlesFor('k', s));
+    const secret = keyForms(s).find((f) => f.form === 'x25519-secret')!.bytes;
+    expect(found(index, `dh2 secret ${Buffer.from(secret).toString('hex')}`)).toEqual(['ed25519-scalar/hex']);
   });
 
   it('text that was wrapped, spaced, inspected or stored as UTF-16 is found', () => {
