@@ -75,5 +75,6 @@ describe('the capability simulation (sim discovery --mode)', () => {
     expect(describeFailures(figures)).toBe(' (3 found none, 2 found a peer stopped by the answer, 1 timed out)');
     expect(describeFailures({ ...figures, succeeded: 7, failures: { none: 0, stale: 3, timedOut: 0 } })).toBe(' (3 found a peer stopped by the answer)');
     expect(describeFailures({ ...figures, succeeded: 10, failures: { none: 0, stale: 0, timedOut: 0 } })).toBe('');
+    expect(describeFailures({ ...figures, noneWhy: ['2 lookups, 0 candidates', 'none known'] })).toBe(' (3 found none: 2 lookups, 0 candidates; none known, 2 found a peer stopped by the answer, 1 timed out)');
   });
 });

@@ -4,7 +4,7 @@
 // verify. Honest nodes sit on 127.0.0.1; each attacker has an address of its own in 127/8.
 import { afterEach, describe, expect, it } from 'vitest';
 import { capabilityTopic } from '../../src-node/kernel/dht/topics.js';
-import { DHT_MAX_CANDIDATES_PER_LOOKUP, DHT_ANNOUNCES_PER_SOURCE_PER_TOPIC } from '../../src-node/kernel/dht/dht-limits.js';
+import { DHT_ANNOUNCES_PER_SOURCE_PER_TOPIC, DHT_FIND_LOOKUPS, DHT_MAX_CANDIDATES_PER_LOOKUP } from '../../src-node/kernel/dht/dht-limits.js';
 import { openDhtEngine } from '../../src-node/kernel/dht/engine.js';
 import { traceCount } from '../support/nodes.js';
 import { dhtNetwork, freeUdpPort, startDhtTestNode, startDhtTestnet, type DhtTestNode } from '../support/dht.js';
@@ -65,7 +65,9 @@ describe('hostile DHT participants', () => {
 
     const found = await seeker.dht.find('vnode/wasi', 1);
     expect(liar.lies()).toBeGreaterThan(0);
-    expect(seeker.dht.status().index!.candidatesSeen).toBeLessThanOrEqual(DHT_MAX_CANDIDATES_PER_LOOKUP);
+    const index = seeker.dht.status().index!;
+    expect(index.lookups).toBeLessThanOrEqual(DHT_FIND_LOOKUPS);
+    expect(index.candidatesSeen).toBeLessThanOrEqual(index.lookups * DHT_MAX_CANDIDATES_PER_LOOKUP);
     // Whatever was found, it is a node whose handshake we ran: no made-up key became a peer.
     for (const peer of found) expect(peer.nodeId).toBe(honest.identity.nodeId);
     expect(seeker.connections.connections().length - before).toBe(found.length);

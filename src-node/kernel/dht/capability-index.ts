@@ -11,7 +11,7 @@
 //
 // Bounds: a lookup reads at most DHT_MAX_RECORDS_PER_LOOKUP records within DHT_LOOKUP_TIMEOUT_MS
 // and keeps DHT_MAX_CANDIDATES_PER_LOOKUP distinct keys; `find` verifies DHT_VERIFY_CONCURRENCY at
-// a time. Announcements are refreshed every DHT_ANNOUNCE_REFRESH_MS (± jitter), within the
+// a time, and makes at most DHT_FIND_LOOKUPS lookups (a second only when the first verified none). Announcements are refreshed every DHT_ANNOUNCE_REFRESH_MS (± jitter), within the
 // engine's 20-minute record life.
 import { formatDhtEndpoint } from '../../../src-shared/protocol/dht-endpoint.js';
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
@@ -26,6 +26,7 @@ import {
   DHT_ANNOUNCE_JITTER,
   DHT_ANNOUNCE_REFRESH_MS,
   DHT_FAILED_KEY_COOLDOWN_MS,
+  DHT_FIND_LOOKUPS,
   DHT_LOOKUP_TIMEOUT_MS,
   DHT_MAX_ANNOUNCED_CAPABILITIES,
   DHT_MAX_CANDIDATES_PER_LOOKUP,
@@ -71,7 +72,11 @@ export interface IndexFigures {
   readonly announceRounds: number;
   readonly announceFailures: number;
   readonly lookups: number;
+  /** Lookups stopped at DHT_LOOKUP_TIMEOUT_MS or DHT_MAX_RECORDS_PER_LOOKUP, with what they had. */
+  readonly lookupsStopped: number;
   readonly candidatesSeen: number;
+  /** Candidates a find did not dial: their key failed verification within DHT_FAILED_KEY_COOLDOWN_MS. */
+  readonly coolingDown: number;
   readonly verified: number;
   readonly refused: number;
 }
@@ -89,7 +94,7 @@ export class CapabilityIndex {
   /** DHT keys (hex) whose holder failed verification, with when (insertion order = age). */
   private readonly failedKeys = new Map<string, number>();
   private readonly selfKey: string;
-  private readonly counts = { announceRounds: 0, announceFailures: 0, lookups: 0, candidatesSeen: 0, verified: 0, refused: 0 };
+  private readonly counts = { announceRounds: 0, announceFailures: 0, lookups: 0, lookupsStopped: 0, candidatesSeen: 0, coolingDown: 0, verified: 0, refused: 0 };
 
   constructor(private readonly options: CapabilityIndexOptions) {
     this.selfKey = options.keyPair.publicKey.toString('hex');
@@ -186,6 +191,7 @@ export class CapabilityIndex {
       query.destroy();
     }
     this.counts.candidatesSeen += candidates.length;
+    if (truncated) this.counts.lookupsStopped++;
     this.options.trace?.emit('peer/discovered', { detail: { via: 'dht', capability, candidates: candidates.length, records, truncated, verified: false } });
     return { candidates, figures: { records, candidates: candidates.length, truncated } };
   }
@@ -195,18 +201,25 @@ export class CapabilityIndex {
    * (see the head of this file). Candidates in their cooldown are skipped.
    */
   async find(capability: string, want: number): Promise<VerifiedPeer[]> {
-    const { candidates } = await this.lookup(capability);
-    const now = this.now();
-    this.forgetOldFailures(now);
-    const queue = candidates.filter((c) => !this.failedKeys.has(c.key));
     const found: VerifiedPeer[] = [];
-    const worker = async (): Promise<void> => {
-      for (let next = queue.shift(); next !== undefined && found.length < want && !this.stopped; next = queue.shift()) {
-        const verified = await this.verify(next, capability);
-        if (verified && found.length < want && !found.some((f) => f.nodeId === verified.nodeId)) found.push(verified);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(DHT_VERIFY_CONCURRENCY, queue.length) }, worker));
+    const dialled = new Set<string>();
+    // A lookup sees what the nodes it reached answered in time: on a loaded network one can come
+    // back short. With nothing verified, one more (DHT_FIND_LOOKUPS) dials only keys new to this find.
+    for (let round = 0; round < DHT_FIND_LOOKUPS && found.length === 0 && !this.stopped; round++) {
+      const { candidates } = await this.lookup(capability);
+      this.forgetOldFailures(this.now());
+      const fresh = candidates.filter((c) => !dialled.has(c.key));
+      const queue = fresh.filter((c) => !this.failedKeys.has(c.key));
+      this.counts.coolingDown += fresh.length - queue.length;
+      for (const candidate of queue) dialled.add(candidate.key);
+      const worker = async (): Promise<void> => {
+        for (let next = queue.shift(); next !== undefined && found.length < want && !this.stopped; next = queue.shift()) {
+          const verified = await this.verify(next, capability);
+          if (verified && found.length < want && !found.some((f) => f.nodeId === verified.nodeId)) found.push(verified);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(DHT_VERIFY_CONCURRENCY, queue.length) }, worker));
+    }
     return found;
   }
 

@@ -16,6 +16,8 @@ export const DHT_MAX_CANDIDATES_PER_LOOKUP = 32;
 export const DHT_MAX_RECORDS_PER_LOOKUP = 256;
 /** A lookup that has not finished by then is stopped with what it has. */
 export const DHT_LOOKUP_TIMEOUT_MS = 10_000;
+/** Lookups one find makes at most: a second when the first gave no verified peer. */
+export const DHT_FIND_LOOKUPS = 2;
 /** Candidates verified (dialled, handshake run) at once per lookup. */
 export const DHT_VERIFY_CONCURRENCY = 4;
 /** Opening a DHT stream (lookup of the key, holepunch) must be done within this. */

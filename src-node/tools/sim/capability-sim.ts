@@ -35,6 +35,8 @@ export const SIM_SETTLE_MS = 20_000;
 export const SIM_FIND_CONCURRENCY = 8;
 /** Finds are spread: one starts every this often at most (SIM_FIND_CONCURRENCY bounds them too). */
 export const SIM_FIND_GAP_MS = 50;
+/** Reasons kept for finds that found none. */
+export const SIM_SHORTFALLS_KEPT = 3;
 /** A find with no answer after this counts as failed. */
 export const SIM_FIND_TIMEOUT_MS = 30_000;
 
@@ -61,12 +63,15 @@ export interface FindFigures {
   readonly p99Ms: number;
   /** Why the others failed: no peer found, the peer found had stopped (or offers another capability) by the answer, no answer in time. */
   readonly failures: { readonly none: number; readonly stale: number; readonly timedOut: number };
+  /** Why finds found none, as the seeking nodes said (the first SIM_SHORTFALLS_KEPT). */
+  readonly noneWhy?: readonly string[];
 }
 
 /** " (3 found none, 2 found a peer stopped by the answer, 1 timed out)" (empty when nothing failed). */
 export function describeFailures(figures: FindFigures): string {
   const { none, stale, timedOut } = figures.failures;
-  const parts = [none ? `${none} found none` : '', stale ? `${stale} found a peer stopped by the answer` : '', timedOut ? `${timedOut} timed out` : ''].filter(Boolean);
+  const why = figures.noneWhy?.length ? `: ${figures.noneWhy.join('; ')}` : '';
+  const parts = [none ? `${none} found none${why}` : '', stale ? `${stale} found a peer stopped by the answer` : '', timedOut ? `${timedOut} timed out` : ''].filter(Boolean);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
@@ -260,6 +265,7 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
       const latencies: number[] = [];
       let succeeded = 0;
       const failures = { none: 0, stale: 0, timedOut: 0 };
+      const noneWhy: string[] = [];
       let issued = 0;
       const gap = count > 0 ? spreadMs / count : 0;
       const one = async (): Promise<void> => {
@@ -284,7 +290,10 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
         const target = answer?.nodeId ? [...nodes.values()].find((n) => n.nodeId === answer.nodeId) : undefined;
         if (target && target.running && target.capability === capability) succeeded++;
         else if (!answer) failures.timedOut++;
-        else if (!answer.nodeId) failures.none++;
+        else if (!answer.nodeId) {
+          failures.none++;
+          if (answer.error && noneWhy.length < SIM_SHORTFALLS_KEPT) noneWhy.push(answer.error);
+        }
         else failures.stale++;
       };
       const inFlight = new Set<Promise<void>>();
@@ -298,7 +307,7 @@ export async function runCapabilitySim(options: CapabilitySimOptions): Promise<C
         inFlight.add(p);
       }
       await Promise.all(inFlight);
-      return { attempts: count, succeeded, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), failures };
+      return { attempts: count, succeeded, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), failures, noneWhy };
     };
 
     // --- a quiet window with no finds: what staying in the network costs (bytes, memory) ---

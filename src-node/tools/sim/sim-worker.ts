@@ -9,6 +9,7 @@ import type { PeerConnection } from '../../kernel/connection/peer-connection.js'
 import { parseSeed } from '../../cli/config/node-flags.js';
 import { allowlistPolicy, OPEN_POLICY } from '../../kernel/peers/allowlist.js';
 import type { NodeId } from '../../../src-shared/protocol/did-key.js';
+import { dhtFindShortfall } from './find-shortfall.js';
 import { type CoordinatorMessage, type SimNodeSpec, type SimStartMessage, type WorkerMessage, SIM_REPORT_INTERVAL_MS } from './sim-protocol.js';
 
 export async function runSimWorker(): Promise<void> {
@@ -119,8 +120,9 @@ export async function runSimWorker(): Promise<void> {
     if (!entry) return done(null, 'not running');
     try {
       if (settings?.mode === 'dht') {
+        const before = entry.node.dht.status().index;
         const peers = await entry.node.dht.find(capability, 1);
-        return done(peers[0]?.nodeId ?? null);
+        return done(peers[0]?.nodeId ?? null, peers.length === 0 ? dhtFindShortfall(before, entry.node.dht.status().index) : undefined);
       }
       // Gossip: the node looks in what it holds (every advertisement it heard) for a peer offering
       // the capability, and dials until one answers (at most FIND_GOSSIP_DIALS).
