@@ -34,7 +34,8 @@ describe('a small network of nodes', () => {
     const b = await node({ seeds: [seedOf(seed)] });
     await expect.poll(() => seed.connections.connections().length).toBe(2);
     for (const peer of [a, b]) {
-      expect(peer.connections.get(seed.identity.nodeId)?.isOpen).toBe(true);
+      // The seed may hold the session before the dialer has read the seed's last handshake message.
+      await expect.poll(() => peer.connections.get(seed.identity.nodeId)?.isOpen).toBe(true);
       await expect.poll(() => traceCount(peer, 'capability/exchanged', seed.identity.nodeId)).toBeGreaterThan(0);
       await expect.poll(() => peer.peers.get(seed.identity.nodeId)?.capabilities).toContain('core/messaging');
     }

@@ -3,7 +3,7 @@
 import { resolve } from 'node:path';
 import type { CommandSpec } from '../args.js';
 import { UsageError } from '../args.js';
-import { DevnetAborted, startDevnet, type PnodeCli } from '../../tools/devnet/devnet.js';
+import { DevnetAborted, STOP_GRACE_MS, startDevnet, type PnodeCli } from '../../tools/devnet/devnet.js';
 import { checkHeartbeatInterval } from '../../services/orchestrator/orchestrator-module.js';
 
 /** Most contributors one devnet starts (each is a process with its own runtime). */
@@ -81,7 +81,7 @@ export const devnetCommand: CommandSpec = {
       .then((n) => say(`ready         ${n} of ${nodes} nodes registered with the orchestrator; Ctrl-C stops everything`))
       .catch((error: unknown) => context.stderr(`devnet: ${error instanceof Error ? error.message : String(error)}\n`));
     await stopped;
-    say('stopping: SIGINT to every child, SIGKILL after 5 s');
+    say(`stopping: SIGINT to every child, SIGKILL after ${STOP_GRACE_MS / 1000} s`);
     await devnet.stop();
     say('stopped');
     return 0;

@@ -2,6 +2,7 @@
 // set by the test; the real index decides what to dial and when to look again.
 import { describe, expect, it } from 'vitest';
 import { formatDhtEndpoint } from '../../../src-shared/protocol/dht-endpoint.js';
+import { ProtocolError } from '../../../src-shared/protocol/errors.js';
 import type { ConnectionManager } from '../connection/connection-manager.js';
 import type { PeerConnection } from '../connection/peer-connection.js';
 import { CapabilityIndex } from './capability-index.js';
@@ -28,8 +29,10 @@ function scriptedDht(answers: readonly (readonly number[])[]): { engine: DhtEngi
   return { engine: { lookup } as unknown as DhtEngine, lookups: () => lookups };
 }
 
-/** Dials succeed for the keys in `answering` (node-id node-<n>), and fail for the rest. */
-function scriptedConnections(answering: ReadonlySet<number>): { connections: Pick<ConnectionManager, 'connect' | 'get'>; dialled: number[] } {
+type Holder = 'answers' | 'unreachable' | 'unreachable-once' | 'refuses';
+
+/** Dials as each key's holder behaves (node-id node-<n>); keys not named are unreachable. */
+function scriptedConnections(holders: Readonly<Record<number, Holder>>): { connections: Pick<ConnectionManager, 'connect' | 'get'>; dialled: number[] } {
   const dialled: number[] = [];
   const byUrl = new Map(Array.from({ length: 256 }, (_, n) => [formatDhtEndpoint(key(n)), n]));
   return {
@@ -38,7 +41,9 @@ function scriptedConnections(answering: ReadonlySet<number>): { connections: Pic
       connect: async (urls: readonly string[]) => {
         const n = byUrl.get(urls[0]!)!;
         dialled.push(n);
-        if (!answering.has(n)) throw new Error('PEER_NOT_FOUND: Peer not found');
+        const holder = holders[n] ?? 'unreachable';
+        if (holder === 'refuses') throw new ProtocolError('E_SIG_UNKNOWN_SIGNER', 'key/public does not match sender/node-id');
+        if (holder === 'unreachable' || (holder === 'unreachable-once' && dialled.filter((d) => d === n).length === 1)) throw new Error('PEER_NOT_FOUND: Peer not found');
         return { peerNodeId: `node-${n}`, peerCapabilities: [] } as unknown as PeerConnection;
       },
       get: () => undefined,
@@ -53,7 +58,7 @@ function index(engine: DhtEngine, connections: Pick<ConnectionManager, 'connect'
 describe('CapabilityIndex.find', () => {
   it('looks up once when the first lookup gives a verified peer', async () => {
     const dht = scriptedDht([[1, 2], [3]]);
-    const net = scriptedConnections(new Set([1, 2, 3]));
+    const net = scriptedConnections({ 1: 'answers', 2: 'answers', 3: 'answers' });
     const found = await index(dht.engine, net.connections).find('vnode/cpu-4', 1);
     expect(found.map((f) => f.nodeId)).toEqual(['node-1']);
     expect(dht.lookups()).toBe(1);
@@ -61,25 +66,36 @@ describe('CapabilityIndex.find', () => {
 
   it('looks up again when the first lookup came back short, and finds the peer the second one sees', async () => {
     const dht = scriptedDht([[], [4]]);
-    const net = scriptedConnections(new Set([4]));
+    const net = scriptedConnections({ 4: 'answers' });
     const found = await index(dht.engine, net.connections).find('vnode/cpu-4', 1);
     expect(found.map((f) => f.nodeId)).toEqual(['node-4']);
     expect(dht.lookups()).toBe(2);
   });
 
-  it('dials in the second lookup only keys the first did not, and stops after DHT_FIND_LOOKUPS', async () => {
+  it('dials once more in the second round a key it could not reach, and takes it off the cooldown when it answers', async () => {
+    const dht = scriptedDht([[5], [5], [5]]);
+    const net = scriptedConnections({ 5: 'unreachable-once' });
+    const idx = index(dht.engine, net.connections);
+    expect((await idx.find('vnode/cpu-4', 1)).map((f) => f.nodeId)).toEqual(['node-5']);
+    expect(net.dialled).toEqual([5, 5]);
+    // A later find dials it at once: it is not cooling down.
+    expect((await idx.find('vnode/cpu-4', 1)).map((f) => f.nodeId)).toEqual(['node-5']);
+    expect(idx.figures()).toMatchObject({ coolingDown: 0, refused: 1, verified: 2 });
+  });
+
+  it('never dials again, in the same find, a key that refused it; stops after DHT_FIND_LOOKUPS', async () => {
     const dht = scriptedDht([[5, 6], [5, 6, 7], [8]]);
-    const net = scriptedConnections(new Set([8]));
+    const net = scriptedConnections({ 5: 'refuses', 6: 'unreachable', 8: 'answers' });
     const idx = index(dht.engine, net.connections);
     expect(await idx.find('vnode/cpu-4', 1)).toEqual([]);
     expect(dht.lookups()).toBe(DHT_FIND_LOOKUPS);
-    expect(net.dialled.sort()).toEqual([5, 6, 7]);
-    expect(idx.figures()).toMatchObject({ lookups: 2, candidatesSeen: 5, refused: 3, verified: 0 });
+    expect(net.dialled.sort()).toEqual([5, 6, 6, 7]);
+    expect(idx.figures()).toMatchObject({ lookups: 2, candidatesSeen: 5, refused: 4, verified: 0 });
   });
 
   it('does not dial again, in a later find, keys that failed (they cool down) and says how many it skipped', async () => {
     const dht = scriptedDht([[5], [], [5, 9], []]);
-    const net = scriptedConnections(new Set([9]));
+    const net = scriptedConnections({ 5: 'refuses', 9: 'answers' });
     const idx = index(dht.engine, net.connections);
     expect(await idx.find('vnode/cpu-4', 1)).toEqual([]);
     expect((await idx.find('vnode/cpu-4', 1)).map((f) => f.nodeId)).toEqual(['node-9']);

@@ -11,7 +11,8 @@
 //
 // Bounds: a lookup reads at most DHT_MAX_RECORDS_PER_LOOKUP records within DHT_LOOKUP_TIMEOUT_MS
 // and keeps DHT_MAX_CANDIDATES_PER_LOOKUP distinct keys; `find` verifies DHT_VERIFY_CONCURRENCY at
-// a time, and makes at most DHT_FIND_LOOKUPS lookups (a second only when the first verified none). Announcements are refreshed every DHT_ANNOUNCE_REFRESH_MS (± jitter), within the
+// a time, and makes at most DHT_FIND_LOOKUPS lookups (a second only when the first verified none,
+// dialling keys new to the find and those it could not reach; never one that refused it). Announcements are refreshed every DHT_ANNOUNCE_REFRESH_MS (± jitter), within the
 // engine's 20-minute record life.
 import { formatDhtEndpoint } from '../../../src-shared/protocol/dht-endpoint.js';
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
@@ -203,19 +204,30 @@ export class CapabilityIndex {
   async find(capability: string, want: number): Promise<VerifiedPeer[]> {
     const found: VerifiedPeer[] = [];
     const dialled = new Set<string>();
-    // A lookup sees what the nodes it reached answered in time: on a loaded network one can come
-    // back short. With nothing verified, one more (DHT_FIND_LOOKUPS) dials only keys new to this find.
+    // Keys whose dial failed for want of a path (not a refusal) in this find's first round.
+    const unreachable = new Set<string>();
+    // A lookup sees what the nodes it reached answered in time, and a DHT dial can miss a node that
+    // is there: on a loaded network either comes back short. With nothing verified, one more round
+    // (DHT_FIND_LOOKUPS) dials keys new to this find and, once more, the ones it could not reach;
+    // never one that refused us. Each round dials at most one lookup's candidates.
     for (let round = 0; round < DHT_FIND_LOOKUPS && found.length === 0 && !this.stopped; round++) {
       const { candidates } = await this.lookup(capability);
       this.forgetOldFailures(this.now());
-      const fresh = candidates.filter((c) => !dialled.has(c.key));
-      const queue = fresh.filter((c) => !this.failedKeys.has(c.key));
-      this.counts.coolingDown += fresh.length - queue.length;
+      const queue: CapabilityCandidate[] = [];
+      for (const candidate of candidates) {
+        if (unreachable.delete(candidate.key)) queue.push(candidate);
+        else if (dialled.has(candidate.key)) continue;
+        else if (this.failedKeys.has(candidate.key)) this.counts.coolingDown++;
+        else queue.push(candidate);
+      }
       for (const candidate of queue) dialled.add(candidate.key);
+      const firstRound = round === 0;
       const worker = async (): Promise<void> => {
         for (let next = queue.shift(); next !== undefined && found.length < want && !this.stopped; next = queue.shift()) {
           const verified = await this.verify(next, capability);
-          if (verified && found.length < want && !found.some((f) => f.nodeId === verified.nodeId)) found.push(verified);
+          if (verified instanceof ProtocolError) {
+            if (firstRound && verified.code === 'E_TRANSPORT_UNAVAILABLE') unreachable.add(next.key);
+          } else if (found.length < want && !found.some((f) => f.nodeId === verified.nodeId)) found.push(verified);
         }
       };
       await Promise.all(Array.from({ length: Math.min(DHT_VERIFY_CONCURRENCY, queue.length) }, worker));
@@ -223,14 +235,15 @@ export class CapabilityIndex {
     return found;
   }
 
-  /** Dials one candidate; the handshake decides who it is. Undefined (and a cooldown) when it fails. */
-  private async verify(candidate: CapabilityCandidate, capability: string): Promise<VerifiedPeer | undefined> {
+  /** Dials one candidate; the handshake decides who it is. The error (and a cooldown) when it fails. */
+  private async verify(candidate: CapabilityCandidate, capability: string): Promise<VerifiedPeer | ProtocolError> {
     try {
       const connection = await this.options.connections.connect([candidate.url]);
       if (capability.startsWith('core/') && !connection.peerCapabilities.includes(capability)) {
         throw new ProtocolError('E_PROTO_CAP_MISSING', `the peer's handshake does not offer ${capability}`);
       }
       this.counts.verified++;
+      this.failedKeys.delete(candidate.key);
       this.options.trace?.emit('peer/discovered', { peer: connection.peerNodeId, detail: { via: 'dht', capability, 'dht/key': candidate.key, verified: true } });
       return { nodeId: connection.peerNodeId as NodeId, url: candidate.url, connection };
     } catch (error) {
@@ -238,7 +251,7 @@ export class CapabilityIndex {
       this.remember(candidate.key);
       const failure = error instanceof ProtocolError ? error : new ProtocolError('E_TRANSPORT_UNAVAILABLE', error instanceof Error ? error.message : String(error));
       this.options.trace?.emit('error/occurred', { detail: errorDetail(failure, { phase: 'dht-verify', capability, 'dht/key': candidate.key }) });
-      return undefined;
+      return failure;
     }
   }
 

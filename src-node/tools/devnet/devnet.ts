@@ -18,13 +18,17 @@ import { jsonText, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
 import { readAdminFile } from '../../services/orchestrator/admin-file.js';
 import { readControlFile } from '../../control/control-file.js';
 import { readAuthorityRecord } from '../../services/authority/authority-key.js';
-import { spawnSupervised } from '../../kernel/process/lifeline.js';
+import { LIFELINE_GRACE_MS, spawnSupervised } from '../../kernel/process/lifeline.js';
 
 export const DEVNET_FILE = 'devnet.json';
 /** A child that has not printed its banner within this long failed to start. */
 export const CHILD_START_TIMEOUT_MS = 60_000;
-/** After SIGINT, a child gets this long to stop before SIGKILL. */
-export const STOP_GRACE_MS = 5_000;
+/**
+ * After SIGINT, a child gets this long to stop before SIGKILL: the same budget a node's graceful
+ * stop has when its supervisor vanishes (the lifeline's), so closing sessions and flushing files on
+ * a loaded machine is not cut short here sooner than there.
+ */
+export const STOP_GRACE_MS = LIFELINE_GRACE_MS;
 /** Contributors started at once (each detects its hardware on start). */
 export const START_BATCH = 8;
 /** Lines of a child's output kept to explain a failure. */
@@ -242,14 +246,17 @@ async function waitForHttp(url: string, child: DevnetChild, timeoutMs: number, s
   }
 }
 
-async function stopChildren(children: readonly DevnetChild[]): Promise<void> {
+/** SIGINT to every child, SIGKILL (named in the log) to each one still running after `graceMs`. */
+export async function stopChildren(children: readonly DevnetChild[], log: (line: string) => void, graceMs = STOP_GRACE_MS): Promise<void> {
   await Promise.all(
     children.map(async (child) => {
       if (!isRunning(child.process)) return child.exited;
       child.process.kill('SIGINT');
       const timer = setTimeout(() => {
-        if (isRunning(child.process)) child.process.kill('SIGKILL');
-      }, STOP_GRACE_MS);
+        if (!isRunning(child.process)) return;
+        log(`${child.name} did not stop within ${graceMs / 1000} s: killed (see ${child.logFile})`);
+        child.process.kill('SIGKILL');
+      }, graceMs);
       await child.exited;
       clearTimeout(timer);
     }),
@@ -273,7 +280,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     stopping ??= (async () => {
       // Contributors first, then the services they talk to.
       const order = [...children].reverse();
-      await stopChildren(order);
+      await stopChildren(order, log);
       process.off('exit', killAll);
       await rm(filePath, { force: true });
     })();
