@@ -12,8 +12,9 @@
 // Bounds: a lookup reads at most DHT_MAX_RECORDS_PER_LOOKUP records within DHT_LOOKUP_TIMEOUT_MS
 // and keeps DHT_MAX_CANDIDATES_PER_LOOKUP distinct keys; `find` verifies DHT_VERIFY_CONCURRENCY at
 // a time, and makes at most DHT_FIND_LOOKUPS lookups (a second only when the first verified none,
-// dialling keys new to the find and those it could not reach; never one that refused it). Announcements are refreshed every DHT_ANNOUNCE_REFRESH_MS (± jitter), within the
-// engine's 20-minute record life.
+// dialling keys new to the find and those it could not reach; never one that refused it).
+// Announcements are refreshed every DHT_ANNOUNCE_REFRESH_MS (± jitter), within the engine's
+// 20-minute record life.
 import { formatDhtEndpoint } from '../../../src-shared/protocol/dht-endpoint.js';
 import { errorDetail } from '../../../src-shared/protocol/trace.js';
 import { ProtocolError } from '../../../src-shared/protocol/errors.js';
