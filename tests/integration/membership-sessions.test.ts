@@ -276,12 +276,16 @@ describe('several orchestrators', () => {
     let lost = 0;
     membership.on('orchestrators-lost', () => lost++);
     await expect.poll(() => membership.state().orchestrators?.[0]?.status).toBe('registered');
+    expect(membership.reconnecting).toBe(false);
     await nodes.splice(nodes.indexOf(orch.runtime), 1)[0]!.cleanup();
     await expect.poll(() => lost).toBe(1);
     expect(membership.suspendReasons()).toEqual(['no-orchestrator']);
     expect(membership.primary).toBeNull();
+    // Lost, and dialling again by itself.
+    expect(membership.reconnecting).toBe(true);
     await runtime.leave();
     expect(lost).toBe(1);
+    expect(membership.reconnecting).toBe(false);
   });
 
   it('re-registers with an orchestrator that restarted on the same data dir and address', async () => {

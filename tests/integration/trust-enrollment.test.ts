@@ -35,9 +35,11 @@ afterEach(async () => {
 
 const timing = { keepalive: { intervalMs: 1_000, timeoutMs: 10_000 } };
 
-async function orchestrator(options: { credentialValidityMs?: number } = {}) {
+async function orchestrator(options: { credentialValidityMs?: number; dataDir?: string; listen?: string[] } = {}) {
   let parts: OrchestratorParts | undefined;
   const runtime = await startTestNode({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.listen ? { listen: options.listen } : {}),
     role: 'orchestrator',
     modules: (r) =>
       (parts = orchestratorParts(r, {
@@ -51,12 +53,12 @@ async function orchestrator(options: { credentialValidityMs?: number } = {}) {
   return { runtime, authority: authority!, trust, module, core: module.orchestrator, target: { nodeId: runtime.identity.nodeId, urls: runtime.listenUrls() } };
 }
 
-async function contributor(target: { nodeId: string; urls: readonly string[] }, options: { keychain?: MemoryKeychain; write?: FileWriter; revocations?: RevocationWatch } = {}) {
+async function contributor(target: { nodeId: string; urls: readonly string[] }, options: { keychain?: MemoryKeychain; write?: FileWriter; revocations?: RevocationWatch; requestTimeoutMs?: number } = {}) {
   let parts: (MembershipParts & { trusted: TrustedRegistrationModule }) | undefined;
   const runtime = await startTestNode({
     modules: (r) => {
       const built = membershipParts(r, { orchestrators: [target], backoff: { minMs: 50, maxMs: 400 }, registerTimeoutMs: 2_000 });
-      parts = { ...built, trusted: new TrustedRegistrationModule({ ...r.components, membership: built.membership, ...(options.revocations ? { revocations: options.revocations } : {}) }, { requestTimeoutMs: 5_000, retry: { minMs: 100, maxMs: 1_000 }, ...(options.write ? { write: options.write } : {}) }) };
+      parts = { ...built, trusted: new TrustedRegistrationModule({ ...r.components, membership: built.membership, ...(options.revocations ? { revocations: options.revocations } : {}) }, { requestTimeoutMs: options.requestTimeoutMs ?? 5_000, retry: { minMs: 100, maxMs: 1_000 }, ...(options.write ? { write: options.write } : {}) }) };
       return [...built.modules, parts.trusted];
     },
     listenOn: false,
@@ -127,6 +129,24 @@ describe('trusted enrollment, the happy path', () => {
     expect(JSON.stringify(tokens.body)).not.toContain(token);
     const state = await readFile(join(orch.runtime.config.dataDir, 'authority', 'authority-state.json'), 'utf8');
     expect(state).not.toContain(token.slice('pnode-enroll-'.length));
+  });
+
+  it('waits, when asked to enroll, for an orchestrator whose lease lapsed to come back, rather than refusing', async () => {
+    const first = await orchestrator();
+    const dataDir = first.runtime.config.dataDir;
+    const url = first.target.urls[0]!;
+    // A request timeout long enough for the restart below on a loaded machine: it bounds the wait, the session ends it.
+    const node = await contributor(first.target, { requestTimeoutMs: 60_000 });
+    const issued = await first.authority.authority!.issueToken();
+    await first.runtime.stop();
+    nodes.splice(nodes.indexOf(first.runtime), 1);
+    await expect.poll(() => node.membership.state().orchestrators?.[0]?.status, { timeout: 30_000 }).toBe('lost');
+    expect(node.membership.reconnecting).toBe(true);
+    const asked = node.control.execute({ command: 'enroll', token: issued.token });
+    const again = await orchestrator({ dataDir, listen: [url] });
+    expect(again.target.nodeId).toBe(first.target.nodeId);
+    const view = trusted(await asked);
+    expect(view.state).toBe('trusted');
   });
 
   it('keeps the operator key in the keychain when the node key is there, and loads it again after a restart', async () => {

@@ -505,6 +505,11 @@ export class MembershipModule extends EventEmitter<MembershipEvents> implements 
   get registered(): boolean {
     return [...this.links.values()].some((l) => l.status === 'registered');
   }
+
+  /** True while no orchestrator holds a registration for us but one is being (re)dialled: a session should come. */
+  get reconnecting(): boolean {
+    return !this.registered && [...this.links.values()].some((l) => l.active);
+  }
 }
 
 /** One target per node-id, URLs merged in order. */

@@ -97,6 +97,11 @@ export class OrchestratorLink {
     return this.target.nodeId;
   }
 
+  /** Started and not stopped: dialling, registered, or waiting to dial again (after a lost lease, too). */
+  get active(): boolean {
+    return this.running;
+  }
+
   /** The lease is running by our clock (we may still be reconnecting). */
   leaseValid(now = this.host.clock.now()): boolean {
     return this.leaseExpiresAt !== null && this.leaseExpiresAt > now && this.status !== 'lost' && this.status !== 'idle';

@@ -62,7 +62,7 @@ export type TrustedRegistrationComponents = Pick<
   'dataDir' | 'identity' | 'keystore' | 'keychain' | 'crypto' | 'clock' | 'traces' | 'connections' | 'ui' | 'warn' | 'network'
 > & {
   /** The membership that carries the attestation to the orchestrators (start this module after it). */
-  readonly membership: Pick<MembershipModule, 'primary' | 'state' | 'setOperatorAttestation'>;
+  readonly membership: Pick<MembershipModule, 'primary' | 'state' | 'reconnecting' | 'setOperatorAttestation'>;
   /** Registration authorities' revocation lists as the node learns them (start this module after it). */
   readonly revocations?: RevocationWatch | undefined;
 };
@@ -325,8 +325,10 @@ export class TrustedRegistrationModule extends EventEmitter<TrustedRegistrationE
       try {
         return this.target();
       } catch (error) {
+        // A registered orchestrator whose session is being re-dialled, or one whose lease lapsed
+        // (its link dials again by itself): both are reconnecting, not refusing.
         const connecting = this.membership.state().orchestrators?.some((o) => o.status !== 'lost') ?? false;
-        if (!connecting || Date.now() >= deadline || this.stopped) throw error;
+        if (!(connecting || this.membership.reconnecting) || Date.now() >= deadline || this.stopped) throw error;
         await new Promise((r) => setTimeout(r, TARGET_POLL_MS));
       }
     }
