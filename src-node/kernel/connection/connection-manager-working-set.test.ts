@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_LIVE_SESSIONS } from '../../../src-shared/protocol/profile.js';
 import { seedOf, startTestNode, type TestNode } from '../../../tests/support/nodes.js';
+import type { PeerRecord } from '../peers/peer-record.js';
+import { dialCandidates } from '../peers/working-set.js';
 
 const nodes: TestNode[] = [];
 afterEach(async () => {
@@ -39,19 +41,29 @@ describe('sessions the working set closes', () => {
     nodes.push(full);
     const fullId = full.identity.nodeId;
     const dialers: TestNode[] = [];
+    // The record each dialer holds of the full node when a cooldown is set, and when: the cooldown
+    // starts at 1 s with full jitter, so it may be over before a test could look at it later.
+    const cooled = new Map<TestNode, { record: PeerRecord; at: number }>();
     for (let i = 0; i < MAX_LIVE_SESSIONS + 2; i++) {
       const dialer = await startTestNode({ role: 'seed', seeds: [seedOf(full)] });
       nodes.push(dialer);
       dialers.push(dialer);
+      dialer.peers.subscribe((event) => {
+        if (event.type === 'updated' && event.peer.nodeId === fullId && event.peer.cooldownUntil !== null && event.peer.cooldownUntil !== event.previous.cooldownUntil) {
+          cooled.set(dialer, { record: event.peer, at: Date.now() });
+        }
+      });
       await dialer.connections.connect(full.listenUrls(), { nodeId: fullId }).catch(() => undefined);
     }
     await expect.poll(() => full.connections.connections().length).toBeLessThanOrEqual(MAX_LIVE_SESSIONS);
     const turnedAway = () => dialers.filter((d) => !d.connections.connections().some((c) => c.peerNodeId === fullId));
     await expect.poll(() => turnedAway().length).toBeGreaterThan(0);
     for (const dialer of turnedAway()) {
-      await expect.poll(() => dialer.peers.get(fullId)?.cooldownUntil ?? 0).toBeGreaterThan(Date.now());
-      expect(dialer.peers.get(fullId)).toMatchObject({ failures: 0, consecutiveFailures: 0 });
-      expect(dialer.peers.candidates().map((p) => p.nodeId)).not.toContain(fullId);
+      await expect.poll(() => cooled.has(dialer)).toBe(true);
+      const { record, at } = cooled.get(dialer)!;
+      expect(record.cooldownUntil).toBeGreaterThan(at);
+      expect(record).toMatchObject({ failures: 0, consecutiveFailures: 0 });
+      expect(dialCandidates([record], at).map((c) => c.record.nodeId)).not.toContain(fullId);
     }
   });
 });
