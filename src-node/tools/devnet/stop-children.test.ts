@@ -5,11 +5,14 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { type DevnetChild, stopChildren } from './devnet.js';
 
-/** A node process that says "ready" once its SIGINT handler is in place. */
+/**
+ * A node process that says "ready" once its SIGINT handler is in place. It lives on its stdin, a
+ * pipe from this process: should the test runner die, the pipe closes and so does the child.
+ */
 async function child(name: string, onSigint: 'exit' | 'ignore'): Promise<DevnetChild> {
   const handler = onSigint === 'exit' ? '() => process.exit(0)' : '() => undefined';
-  const script = `process.on('SIGINT', ${handler}); console.log('ready'); setInterval(() => undefined, 1000);`;
-  const running = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const script = `process.on('SIGINT', ${handler}); process.stdin.on('end', () => process.exit(0)).resume(); console.log('ready');`;
+  const running = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
   const [first] = (await once(running.stdout, 'data')) as [Buffer];
   expect(first.toString()).toContain('ready');
