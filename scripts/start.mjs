@@ -35,6 +35,8 @@ const STOP_WAIT_MS = 30_000;
 const webOnly = process.argv.includes('--web');
 
 const children = [];
+/** Each child's 'close': it has exited and all it printed has been echoed. */
+const closed = new Map();
 let stopping = false;
 const { holdLifeline, spawnSupervised } = await loadLifeline();
 
@@ -53,6 +55,8 @@ function startChild(name, command, args, ready, env = {}) {
   if (stopping) return Promise.reject(new Stopping());
   const child = spawnSupervised(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.push(child);
+  // 'close' comes after 'exit' once the child's pipes have ended: its last lines ("stopped") are echoed by then.
+  closed.set(child, new Promise((done) => child.once('close', done)));
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output}`)), READY_TIMEOUT_MS);
@@ -99,7 +103,7 @@ async function stopAll(code = 0) {
   // Once, politely: a second SIGINT means "now" to pnode.
   for (const child of children) if (running(child)) child.kill('SIGINT');
   await Promise.race([
-    Promise.all(children.map((child) => (running(child) ? new Promise((done) => child.once('exit', done)) : undefined))),
+    Promise.all(children.map((child) => closed.get(child))),
     new Promise((done) => setTimeout(done, STOP_WAIT_MS)),
   ]);
   // Their own children hold lifelines to them, so this leaves nothing behind.

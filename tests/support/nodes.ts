@@ -11,6 +11,7 @@ import type { TraceEventType } from '../../src-shared/protocol/trace.js';
 import { makeTempDir } from './temp-dir.js';
 import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { PATIENCE_MS } from './wait.js';
+import { exitedWithOutput } from './child-exit.js';
 
 export const PNODE_BIN = fileURLToPath(new URL('../../bin/pnode.js', import.meta.url));
 
@@ -83,7 +84,7 @@ export function spawnPnode(args: readonly string[], options: { readyPattern?: Re
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = exitedWithOutput(child);
   const ready = options.readyPattern ?? /node\/id\s+(node:did:key:z\w+)[\s\S]*control/;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -109,7 +110,8 @@ export function spawnPnode(args: readonly string[], options: { readyPattern?: Re
       }
     };
     child.stdout!.on('data', check);
-    child.once('exit', () => {
+    // Its output is whole by then: the lines that say why.
+    void exited.then(() => {
       clearTimeout(timer);
       reject(new Error(`pnode ${args.join(' ')} exited early:\n${output}`));
     });

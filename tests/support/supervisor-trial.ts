@@ -4,9 +4,9 @@
 // fresh scan of the table for its supervision-tree id and the sessions of its members — until none
 // is left or the bound runs out. Used by tests/integration/supervision.test.ts and by
 // `npm run harden -- supervise`.
-import { type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { SUPERVISION_TREE_ENV, spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
+import { exitedWithOutput } from './child-exit.js';
 import { type ProcessEntry, ProcessWitness, descendantsOf, processTable, treeMembers, waitUntilGone } from './process-table.js';
 
 /** How often the table is read while the supervisor runs. */
@@ -44,11 +44,6 @@ export interface SupervisorTrial {
   readonly output: string;
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 export async function runSupervisorTrial(options: SupervisorTrialOptions): Promise<SupervisorTrial> {
   const tree = randomBytes(8).toString('hex');
   const started = performance.now();
@@ -63,6 +58,7 @@ export async function runSupervisorTrial(options: SupervisorTrialOptions): Promi
   };
   supervisor.stdout!.on('data', take);
   supervisor.stderr!.on('data', take);
+  const exitedWhole = exitedWithOutput(supervisor);
   const witness = new ProcessWitness();
   const look = (): void => {
     const table = processTable();
@@ -101,7 +97,8 @@ export async function runSupervisorTrial(options: SupervisorTrialOptions): Promi
       // Gone meanwhile.
     }
   }
-  await exited(supervisor);
+  // Its last lines ("stopped") can arrive after its exit.
+  await exitedWhole;
   return { signal: options.signal, killedAtMs, seen: witness.count, survivors: gone.survivors, lastGoneMs: gone.ms, output };
 }
 

@@ -10,7 +10,6 @@
 // holds a lifeline to the devnet (kernel/process/lifeline.ts): if the devnet dies without stopping
 // them (SIGKILL), they stop by themselves, and their sandboxes with them. Children the desktop app
 // starts as utility processes (no extra pipe) get --parent-pid instead.
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -19,6 +18,7 @@ import { readAdminFile } from '../../services/orchestrator/admin-file.js';
 import { readControlFile } from '../../control/control-file.js';
 import { readAuthorityRecord } from '../../services/authority/authority-key.js';
 import { LIFELINE_GRACE_MS, spawnSupervised } from '../../kernel/process/lifeline.js';
+import { childGone, followChildOutput } from './child-output.js';
 
 export const DEVNET_FILE = 'devnet.json';
 /** A child that has not printed its banner within this long failed to start. */
@@ -31,8 +31,6 @@ export const CHILD_START_TIMEOUT_MS = 60_000;
 export const STOP_GRACE_MS = LIFELINE_GRACE_MS;
 /** Contributors started at once (each detects its hardware on start). */
 export const START_BATCH = 8;
-/** Lines of a child's output kept to explain a failure. */
-const OUTPUT_TAIL_LINES = 40;
 
 /** How to run the `pnode` binary: `node bin/pnode.js`, or any build of it. */
 export interface PnodeCli {
@@ -123,6 +121,7 @@ export interface DevnetChild {
   /** The dashboard URL (with --ui). */
   uiUrl: string | null;
   output(): string;
+  /** The child has exited and its log file holds all it printed. */
   readonly exited: Promise<void>;
 }
 
@@ -156,51 +155,23 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs `pnode <args>` to completion (a help text, a probe): exit code and output. */
-function runToEnd(cli: PnodeCli, args: readonly string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
-  return new Promise((done) => {
-    const child = spawnPnode(cli, args, false);
-    let output = '';
-    child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', () => {
-      clearTimeout(timer);
-      done({ code: null, output });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      done({ code, output });
-    });
-  });
+/** Runs `pnode <args>` to completion (a help text, a probe): exit code and whole output. */
+async function runToEnd(cli: PnodeCli, args: readonly string[], timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
+  const child = spawnPnode(cli, args, false);
+  const gone = childGone(child);
+  let output = '';
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await gone;
+  clearTimeout(timer);
+  return { code: child.exitCode, output };
 }
 
 function spawnChild(cli: PnodeCli, name: string, dataDir: string, args: readonly string[]): DevnetChild {
   const logFile = join(dataDir, 'devnet-output.log');
-  const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
   const child = spawnPnode(cli, args, true);
-  const tail: string[] = [];
-  let text = '';
-  const take = (chunk: Buffer): void => {
-    log.write(chunk);
-    text += chunk.toString();
-    const lines = text.split('\n');
-    text = lines.pop() ?? '';
-    tail.push(...lines);
-    if (tail.length > OUTPUT_TAIL_LINES * 4) tail.splice(0, tail.length - OUTPUT_TAIL_LINES);
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
-  const exited = new Promise<void>((done) => {
-    child.once('exit', () => {
-      log.end();
-      done();
-    });
-    child.once('error', () => {
-      log.end();
-      done();
-    });
-  });
+  const output = followChildOutput(child, logFile);
   return {
     name,
     dataDir,
@@ -208,8 +179,8 @@ function spawnChild(cli: PnodeCli, name: string, dataDir: string, args: readonly
     logFile,
     nodeId: null,
     uiUrl: null,
-    output: () => [...tail.slice(-OUTPUT_TAIL_LINES), text].join('\n'),
-    exited,
+    output: output.text,
+    exited: output.exited,
   };
 }
 
@@ -225,7 +196,10 @@ async function waitForOutput(child: DevnetChild, patterns: readonly RegExp[], ti
     const found = patterns.map((p) => p.exec(all)?.[1]);
     if (found.every((f) => f !== undefined)) return found as string[];
     if (signal?.aborted) throw new DevnetAborted();
-    if (!isRunning(child.process)) throw new Error(`${child.name} exited before it was ready (see ${child.logFile}):\n${all}`);
+    if (!isRunning(child.process)) {
+      await child.exited; // its last lines, which say why
+      throw new Error(`${child.name} exited before it was ready (see ${child.logFile}):\n${child.output()}`);
+    }
     if (Date.now() > deadline) throw new Error(`${child.name} did not start within ${timeoutMs} ms (see ${child.logFile}):\n${all}`);
     await new Promise((r) => setTimeout(r, 50));
   }
