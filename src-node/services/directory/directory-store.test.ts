@@ -10,6 +10,7 @@ import { makePublisher, signedAdvertisement, type Publisher } from '../../../tes
 import type { NodeAdvertisement } from '../../kernel/advertisement/advertisement-types.js';
 import { canLimitFileSize, spawnWithFileSizeLimit } from '../../../tests/support/file-size-limit.js';
 import { quotaChild, type QuotaLine } from '../../../tests/support/quota-child-bundle.js';
+import { exitedWithOutput } from '../../../tests/support/child-exit.js';
 
 let dir: { path: string; cleanup: () => void };
 let clock: ManualClock;
@@ -250,11 +251,12 @@ describe('directory store', () => {
 describe('on a full disk (a real file-size quota on a child process: EFBIG)', () => {
   it.skipIf(!canLimitFileSize())('never serves, nor keeps, a row it answered as failed; the row it would have replaced stays current', async () => {
     const child = spawnWithFileSizeLimit(12 * 1024, [await quotaChild(), 'directory', dir.path]);
+    const exited = exitedWithOutput(child);
     let out = '';
     let err = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-    expect(await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c))), err).toBe(0);
+    expect(await exited, err).toBe(0);
     const lines = out.trim().split('\n').map((l) => JSON.parse(l) as QuotaLine);
     const puts = lines.filter((l) => l.op.startsWith('put')).map((l) => ({ ...l, memory: l.memory as { nodeId: string; sequence: number; served: number | null } }));
     const refused = puts.filter((p) => p.answer !== 'stored');
