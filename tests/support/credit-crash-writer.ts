@@ -10,7 +10,8 @@
 //   outbox <dataDir>   a CreditOutbox (small compaction threshold and per-PNode bound): issues
 //                      receipts to three PNodes in turn (`issued <pnode> <receipt id> <sequence>` once on
 //                      disk) and settles the oldest waiting one every other turn (`settle <id>`,
-//                      printed before the settle); `dropped <id>` when the bound drops one.
+//                      printed before the settle); `dropped <id>` when the bound drops one (the
+//                      outbox tells of a drop before it writes it).
 // `ready` once opened. It gives up by itself after CREDIT_WRITER_MAX_MS.
 import { writeSync } from 'node:fs';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { ManualClock } from '../../../kernel/util/clock.js';
 import { nativeCrypto } from '../../../kernel/crypto/native-provider.js';
 import { makeTempDir } from '../../../../tests/support/temp-dir.js';
@@ -113,6 +113,25 @@ describe('the credit outbox', () => {
     // The numbers of dropped receipts are never given out again: the PNode sees the gap.
     expect(again.sequenceOf(p1)?.next).toBe(6);
     await again.close();
+  });
+
+  it('tells of a drop before the drop is written, so a crash right after cannot leave one nobody heard of', async () => {
+    const dir = dataDir();
+    const onDisk: boolean[] = [];
+    const outbox = await open(dir, {
+      maxPerPNode: 1,
+      onDropped: (r) => {
+        // Give a write already started (on libuv's thread pool) time to land, then look at the file.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+        onDisk.push(readFileSync(outbox.path, 'utf8').includes(`"id":"${r['receipt/id']}"`));
+      },
+    });
+    await outbox.issue(validatedFact(p1, 'att:first'));
+    await outbox.issue(validatedFact(p1, 'att:second'));
+    await outbox.flush();
+    expect(onDisk).toEqual([false]);
+    expect(readFileSync(outbox.path, 'utf8')).toContain('"how":"dropped"');
+    await outbox.close();
   });
 
   it('drops receipts its PNode did not collect in time', async () => {

@@ -77,7 +77,7 @@ export interface CreditOutboxOptions {
   /** Compaction waits for the file to reach this size (default OUTBOX_COMPACT_MIN_BYTES). */
   readonly compactMinBytes?: number;
   readonly fsync?: boolean;
-  /** A waiting receipt was dropped to keep a bound. */
+  /** A waiting receipt is dropped to keep a bound (called before the drop is written). */
   readonly onDropped?: (receipt: CreditReceipt, why: string) => void;
   readonly onError?: (error: Error) => void;
 }
@@ -267,8 +267,10 @@ export class CreditOutbox {
   private drop(pnode: string, book: Book, why: string): void {
     const receipt = book.waiting.shift()!;
     this.waitingTotal--;
-    this.record({ t: 'done', pnode, id: receipt['receipt/id'], how: 'dropped' });
+    // Told first: the record's write starts at once, and a crash right after it must not leave a
+    // receipt gone that nobody was told of.
     this.options.onDropped?.(receipt, why);
+    this.record({ t: 'done', pnode, id: receipt['receipt/id'], how: 'dropped' });
   }
 
   /** Drops the receipts validated before now - OUTBOX_RECEIPT_TTL_MS; answers how many. */
