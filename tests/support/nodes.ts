@@ -11,7 +11,7 @@ import type { TraceEventType } from '../../src-shared/protocol/trace.js';
 import { makeTempDir } from './temp-dir.js';
 import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { PATIENCE_MS } from './wait.js';
-import { exitedWithOutput } from './child-exit.js';
+import { childGone } from '../../src-node/kernel/process/child-gone.js';
 
 export const PNODE_BIN = fileURLToPath(new URL('../../bin/pnode.js', import.meta.url));
 
@@ -84,7 +84,7 @@ export function spawnPnode(args: readonly string[], options: { readyPattern?: Re
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = exitedWithOutput(child);
+  const exited = childGone(child).then(() => child.exitCode);
   const ready = options.readyPattern ?? /node\/id\s+(node:did:key:z\w+)[\s\S]*control/;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

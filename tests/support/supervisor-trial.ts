@@ -6,7 +6,7 @@
 // `npm run harden -- supervise`.
 import { randomBytes } from 'node:crypto';
 import { SUPERVISION_TREE_ENV, spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
-import { exitedWithOutput } from './child-exit.js';
+import { childGone } from '../../src-node/kernel/process/child-gone.js';
 import { type ProcessEntry, ProcessWitness, descendantsOf, processTable, treeMembers, waitUntilGone } from './process-table.js';
 
 /** How often the table is read while the supervisor runs. */
@@ -58,7 +58,7 @@ export async function runSupervisorTrial(options: SupervisorTrialOptions): Promi
   };
   supervisor.stdout!.on('data', take);
   supervisor.stderr!.on('data', take);
-  const exitedWhole = exitedWithOutput(supervisor);
+  const exitedWhole = childGone(supervisor);
   const witness = new ProcessWitness();
   const look = (): void => {
     const table = processTable();

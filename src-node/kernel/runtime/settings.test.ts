@@ -6,7 +6,7 @@ import { DEFAULT_SETTINGS, MAX_SETTINGS_ALLOWLIST, MAX_SETTINGS_TEXT_CHARS, SETT
 import { FullDisk } from '../../../tests/support/full-disk.js';
 import { FSIZE_BLOCK_BYTES, canLimitFileSize, spawnWithFileSizeLimit } from '../../../tests/support/file-size-limit.js';
 import { quotaChild, type QuotaLine } from '../../../tests/support/quota-child-bundle.js';
-import { exitedWithOutput } from '../../../tests/support/child-exit.js';
+import { childGone } from '../process/child-gone.js';
 
 const dirs: string[] = [];
 function dataDir(): string {
@@ -99,7 +99,7 @@ describe('SettingsStore on a full disk', () => {
   it.skipIf(!canLimitFileSize())('under a real file-size quota (EFBIG), refuses the change that does not fit and keeps the ones that do', async () => {
     const dir = dataDir();
     const child = spawnWithFileSizeLimit(FSIZE_BLOCK_BYTES, [await quotaChild(), 'settings', dir]);
-    const exited = exitedWithOutput(child);
+    const exited = childGone(child).then(() => child.exitCode);
     let out = '';
     let err = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

@@ -10,7 +10,7 @@ import { makePublisher, signedAdvertisement, type Publisher } from '../../../tes
 import type { NodeAdvertisement } from '../../kernel/advertisement/advertisement-types.js';
 import { canLimitFileSize, spawnWithFileSizeLimit } from '../../../tests/support/file-size-limit.js';
 import { quotaChild, type QuotaLine } from '../../../tests/support/quota-child-bundle.js';
-import { exitedWithOutput } from '../../../tests/support/child-exit.js';
+import { childGone } from '../../kernel/process/child-gone.js';
 
 let dir: { path: string; cleanup: () => void };
 let clock: ManualClock;
@@ -251,7 +251,7 @@ describe('directory store', () => {
 describe('on a full disk (a real file-size quota on a child process: EFBIG)', () => {
   it.skipIf(!canLimitFileSize())('never serves, nor keeps, a row it answered as failed; the row it would have replaced stays current', async () => {
     const child = spawnWithFileSizeLimit(12 * 1024, [await quotaChild(), 'directory', dir.path]);
-    const exited = exitedWithOutput(child);
+    const exited = childGone(child).then(() => child.exitCode);
     let out = '';
     let err = '';
     child.stdout!.on('data', (c: Buffer) => (out += c.toString()));

@@ -1,12 +1,10 @@
 // A devnet child's output: copied to its log file and kept as a short tail to explain a failure.
-// A child's `exit` can come before its pipes have delivered its last lines (its "stopped" line, say),
-// so the child counts as gone only once its pipes have ended too and the log file holds everything
-// — bounded, since a grandchild that inherited a pipe could keep it open.
+// The child counts as gone once its output is over too (kernel/process/child-gone.ts) and the log
+// file holds all of it.
 import { createWriteStream } from 'node:fs';
+import { OUTPUT_DRAIN_MS, childGone } from '../../kernel/process/child-gone.js';
 import type { DevnetProcess } from './devnet.js';
 
-/** After a child's exit, how long its pipes may still take to end before the log is closed without them. */
-export const OUTPUT_DRAIN_MS = 2_000;
 /** Lines of a child's output kept to explain a failure. */
 export const OUTPUT_TAIL_LINES = 40;
 
@@ -15,39 +13,6 @@ export interface ChildOutput {
   text(): string;
   /** The child has exited (or failed to start), its output has ended and the log file holds it. */
   readonly exited: Promise<void>;
-}
-
-function ended(stream: NodeJS.ReadableStream | null): Promise<void> {
-  if (stream === null) return Promise.resolve();
-  return new Promise((done) => {
-    stream.once('end', done);
-    stream.once('close', done);
-    stream.once('error', () => done());
-  });
-}
-
-function exitOf(child: DevnetProcess): Promise<void> {
-  return new Promise((done) => {
-    child.once('exit', () => done());
-    child.once('error', () => done());
-  });
-}
-
-/**
- * Resolves once `child` has exited (or failed to start) and its stdout and stderr have ended, or
- * `drainMs` after the exit if they have not. Call it right after the spawn.
- */
-export function childGone(child: DevnetProcess, drainMs = OUTPUT_DRAIN_MS): Promise<void> {
-  const outputEnded = Promise.all([ended(child.stdout), ended(child.stderr)]);
-  return exitOf(child).then(async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const drainBound = new Promise<void>((done) => {
-      timer = setTimeout(done, drainMs);
-      timer.unref();
-    });
-    await Promise.race([outputEnded, drainBound]);
-    clearTimeout(timer);
-  });
 }
 
 /** Follows `child`'s stdout and stderr into `logFile` (appended); call it right after the spawn. */

@@ -18,7 +18,8 @@ import { readAdminFile } from '../../services/orchestrator/admin-file.js';
 import { readControlFile } from '../../control/control-file.js';
 import { readAuthorityRecord } from '../../services/authority/authority-key.js';
 import { LIFELINE_GRACE_MS, spawnSupervised } from '../../kernel/process/lifeline.js';
-import { childGone, followChildOutput } from './child-output.js';
+import { type ChildWithOutput, childGone } from '../../kernel/process/child-gone.js';
+import { followChildOutput } from './child-output.js';
 
 export const DEVNET_FILE = 'devnet.json';
 /** A child that has not printed its banner within this long failed to start. */
@@ -44,15 +45,11 @@ export interface PnodeCli {
 }
 
 /** The part of a child process the devnet uses (node's ChildProcess has it; so can an adapter). */
-export interface DevnetProcess {
+export interface DevnetProcess extends ChildWithOutput {
   readonly pid?: number | undefined;
   readonly exitCode: number | null;
   readonly signalCode: NodeJS.Signals | null;
-  readonly stdout: NodeJS.ReadableStream | null;
-  readonly stderr: NodeJS.ReadableStream | null;
   kill(signal?: NodeJS.Signals): boolean;
-  once(event: 'exit', listener: (code: number | null) => void): unknown;
-  once(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 export type DevnetSpawn = (args: readonly string[], options: { readonly detached: boolean }) => DevnetProcess;
