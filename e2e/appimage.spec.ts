@@ -10,24 +10,13 @@
 // DevTools endpoint is what the packaged app still offers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, expect, test } from '@playwright/test';
 import { tempDir } from './support/pnode.js';
 import { networkInvite, registeredAt, startDevnetServices, type DevnetServices } from './support/network.js';
+import { freeLoopbackPort } from '../src-node/kernel/transport/free-port.js';
 
 const APPIMAGE = process.env['PNODE_APPIMAGE'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let services: DevnetServices | undefined;
 let app: ChildProcess | undefined;
@@ -48,7 +37,7 @@ test('the packaged app opens a pnode:// invite, joins on one click and contribut
   const dir = tempDir('pnode-appimage-');
   services = await startDevnetServices(dir);
   const invite = networkInvite(services, { id: 'net:release-check', name: 'Release Check' });
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   // As the desktop starts the handler of a link: the app, the link. Its own user data dir; no PNODE_* variable.
   app = spawn(APPIMAGE!, [`--remote-debugging-port=${port}`, `--user-data-dir=${join(dir, 'userData')}`, '--no-sandbox', invite], {
     env: { ...process.env, APPIMAGE_EXTRACT_AND_RUN: '1' },

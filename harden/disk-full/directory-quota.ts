@@ -6,7 +6,6 @@
 // (disk). A row answered 201/200 must be served and survive; a row answered 503 must be nowhere,
 // and the row it would have replaced must still be served.
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { makePublisher, signedAdvertisement, type Publisher } from '../../tests/support/directory.js';
@@ -14,6 +13,7 @@ import { spawnWithFileSizeLimit } from '../../tests/support/file-size-limit.js';
 import { spawnSupervised } from '../../src-node/kernel/process/lifeline.js';
 import { packageRoot } from '../../src-node/kernel/util/package-root.js';
 import { figures, type DiskFullFigures } from './stores.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 
 /** About what one advertisement costs in the log: the quota is set so that about half the PUTs fit. */
 export const LOG_LINE_ESTIMATE_BYTES = 750;
@@ -22,17 +22,6 @@ const MIN_QUOTA_BYTES = 8 * 1024;
 const START_TIMEOUT_MS = 60_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 const FLAGS = ['--insecure-loopback', '--keystore', 'file', '--ip-put-rate', '100000', '--ip-get-rate', '100000'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function waitServing(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -69,7 +58,7 @@ export async function directoryOnFullDisk(dir: string, publishersCount: number, 
   const answers: Record<string, number> = {};
   const dataDir = join(dir, 'directory');
   await mkdir(dataDir, { recursive: true });
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const url = `http://127.0.0.1:${port}`;
   const argv = [join(packageRoot(), 'bin', 'pnode.js'), 'directory', '--data-dir', dataDir, '--listen', url, ...FLAGS];
   let output = '';

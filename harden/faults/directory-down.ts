@@ -10,7 +10,7 @@ import { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { discoveryModules, discoveryParts } from '../../src-node/recipes/discovery.js';
 import { DirectoryClient } from '../../src-node/kernel/discovery/directory-client.js';
 import { PEER_EXCHANGE_INTERVAL_MS, PEER_EXCHANGE_JITTER, PeerExchange } from '../../src-node/kernel/discovery/peer-exchange.js';
-import { freePort } from '../../tests/support/ports.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 import { loopbackConfig, seedOf, startRuntime, stopRuntimes, type RuntimeSpec } from '../lib/runtimes.js';
 import { startDirectoryChild } from './services.js';
 import { timeUntil } from './wait.js';
@@ -80,7 +80,7 @@ async function directoryAnswers(url: string): Promise<boolean> {
 
 export async function runDirectoryDown(options: DirectoryDownOptions): Promise<DirectoryDownResult> {
   const log = options.log ?? (() => undefined);
-  const directory = await startDirectoryChild(join(options.workDir, 'directory'), await freePort());
+  const directory = await startDirectoryChild(join(options.workDir, 'directory'), await freeLoopbackPort());
   const members: NodeRuntime[] = [];
   try {
     const seed = await startRuntime({ dataDir: join(options.workDir, 'seed'), role: 'seed', listen: true }, (r) => [new DirectoryClient(r.components, { directories: [directory.url] }), new PeerExchange(r.components)]);

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { membershipParts } from '../../tests/support/contributors.js';
-import { freePort } from '../../tests/support/ports.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 import { connectTcp } from './raw-ws.js';
 import { startRuntime, stopRuntimes } from '../lib/runtimes.js';
 import { adminPnodes, startOrchestratorChild, type OrchestratorChild } from './services.js';
@@ -88,7 +88,7 @@ export async function runOrchestratorRestart(options: OrchestratorRestartOptions
   const log = options.log ?? (() => undefined);
   const waitMs = options.registerWaitMs ?? REGISTER_WAIT_MS;
   const dataDir = join(options.workDir, 'orchestrator');
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   let orchestrator = await startOrchestratorChild({ dataDir, port, heartbeatIntervalMs: options.heartbeatIntervalMs });
   const target = { nodeId: orchestrator.nodeId, urls: [orchestrator.url] };
   const pnodes: NodeRuntime[] = [];

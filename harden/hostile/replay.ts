@@ -23,6 +23,7 @@ import { LOOPBACK_FLAGS, NODE_ID_LINE, spawnPnode, waitForBanner, type PnodeChil
 import { sleep } from '../faults/wait.js';
 import { Rng } from '../lib/random.js';
 import { rssMiB } from './process.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 
 /** Peers' clocks are off by at most this (inside the skew window, with a margin for the run's own time). */
 export const MAX_CLOCK_OFFSET_MS = HANDSHAKE_MAX_CLOCK_SKEW_MS - 5_000;
@@ -130,16 +131,6 @@ async function startNode(dataDir: string, port: number): Promise<{ child: PnodeC
   return { child, nodeId: nodeId!, startMs: Date.now() - from };
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** µs per remember() of a hello signed now: with a journal in a temp dir, and memory only. */
 export function measureJournalCost(count: number): { journalWriteUs: number; memoryOnlyUs: number } {
   const dir = mkdtempSync(join(tmpdir(), 'pnode-harden-journal-'));
@@ -167,7 +158,7 @@ export async function runReplay(options: ReplayOptions): Promise<ReplayResult> {
   const rng = new Rng(options.seed);
   const dataDir = join(options.workDir, 'node');
   mkdirSync(dataDir, { recursive: true });
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   const url = `ws://127.0.0.1:${port}/peer`;
   const maxOffset = Math.min(options.maxOffsetMs ?? MAX_CLOCK_OFFSET_MS, MAX_CLOCK_OFFSET_MS);
   const peers: Peer[] = Array.from({ length: options.identities }, (_, i) => {

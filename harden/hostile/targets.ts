@@ -15,6 +15,7 @@ import { LISTENING_LINE, LOOPBACK_FLAGS, NODE_ID_LINE, spawnPnode, waitForBanner
 import { startDirectoryChild, startOrchestratorChild } from '../faults/services.js';
 import { signedAdvertisement, makePublisher } from '../../tests/support/directory.js';
 import { HONEST_ADDRESS } from './loopback.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 
 /** One honest request gets this long. */
 export const HONEST_TIMEOUT_MS = 5_000;
@@ -26,25 +27,15 @@ export interface Targets {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 export async function startTargets(workDir: string): Promise<Targets> {
   const started: PnodeChild[] = [];
   try {
     const directoryDir = join(workDir, 'directory');
-    const directoryPort = await freePort();
+    const directoryPort = await freeLoopbackPort();
     const directory = await startDirectoryChild(directoryDir, directoryPort);
     started.push(directory.child);
     const orchestratorDir = join(workDir, 'orchestrator');
-    const orchestrator = await startOrchestratorChild({ dataDir: orchestratorDir, port: await freePort(), heartbeatIntervalMs: 10_000 });
+    const orchestrator = await startOrchestratorChild({ dataDir: orchestratorDir, port: await freeLoopbackPort(), heartbeatIntervalMs: 10_000 });
     started.push(orchestrator.child);
     const contributorDir = join(workDir, 'contributor');
     await mkdir(contributorDir, { recursive: true });

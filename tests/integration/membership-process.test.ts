@@ -3,7 +3,6 @@
 // placed elsewhere; restart the orchestrator → every PNode registers again; pause the primary
 // (SIGSTOP) → contributors fail over and no PNode ever holds VNodes of two orchestrators.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import { spawnPnode, type ChildNode as SpawnedPnode } from '../support/nodes.js';
 import { readAdminFile, type AdminFile } from '../../src-node/services/orchestrator/admin-file.js';
 import { readControlFile } from '../../src-node/control/control-file.js';
@@ -11,6 +10,7 @@ import { connectControl, type ControlClient } from '../../src-node/control/contr
 import { makeTempDir } from '../support/temp-dir.js';
 import { PATIENCE_MS } from '../support/wait.js';
 import type { PNodeView, VNodeAdminView } from '../../src-node/services/orchestrator/admin-views.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 
 const INTERVAL_MS = 200;
 /** VNode states in which a PNode holds a VNode (the VNode host shows an idle one as allocated). */
@@ -27,17 +27,6 @@ afterEach(async () => {
     }),
   );
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 interface Orchestrator {
   readonly child: SpawnedPnode;
@@ -130,7 +119,7 @@ describe('membership with processes', () => {
 
   it('after an orchestrator restart on the same data dir and address, every PNode registers again', async () => {
     const dataDir = makeTempDir('pnode-orch-').path;
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     let orchestrator = await startOrchestrator(dataDir, port);
     const contributors = await Promise.all([startContributor([orchestrator]), startContributor([orchestrator]), startContributor([orchestrator])]);
     const ids = contributors.map((c) => c.child.nodeId);

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { spawnPnode, PNODE_BIN, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
 import { PATIENCE_MS } from '../support/wait.js';
-import { freePort } from '../support/ports.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 import { readControlFile } from '../../src-node/control/control-file.js';
 import { connectControl, type ControlClient } from '../../src-node/control/control-client.js';
 import type { TraceEvent } from '../../src-shared/protocol/trace.js';
@@ -47,10 +47,10 @@ async function control(dataDir: string): Promise<{ client: ControlClient; traces
 describe('nodes as processes', () => {
   it('declares a paused peer lost after the keepalive timeout, and restored after it resumes', async () => {
     const dirB = makeTempDir().path;
-    const portB = await freePort();
+    const portB = await freeLoopbackPort();
     const b = await startNode(dirB, portB);
     const dirA = makeTempDir().path;
-    await startNode(dirA, await freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
+    await startNode(dirA, await freeLoopbackPort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
     const a = await control(dirA);
     await a.client.waitFor((s) => s.peers.some((p) => p.nodeId === b.nodeId && p.lifecycle === 'connected'), PATIENCE_MS);
 
@@ -65,10 +65,10 @@ describe('nodes as processes', () => {
 
   it('`pnode signal send` reaches a running node, which sends a verified marker to its peer', async () => {
     const dirB = makeTempDir().path;
-    const portB = await freePort();
+    const portB = await freeLoopbackPort();
     const b = await startNode(dirB, portB);
     const dirA = makeTempDir().path;
-    await startNode(dirA, await freePort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
+    await startNode(dirA, await freeLoopbackPort(), ['--seed', `${b.nodeId}@ws://127.0.0.1:${portB}/peer`]);
     const watchB = await control(dirB);
     const sent = await run(process.execPath, [PNODE_BIN, 'signal', 'send', '--data-dir', dirA, '--to', b.nodeId, '--marker-ref', 'signal-marker:01JCLI']);
     expect(sent.stdout).toMatch(/^sent msg:/);
@@ -84,7 +84,7 @@ describe('nodes as processes', () => {
 
   it('stops on SIGINT: closes sessions, flushes its files and removes its control file', async () => {
     const dir = makeTempDir().path;
-    const node = await startNode(dir, await freePort());
+    const node = await startNode(dir, await freeLoopbackPort());
     expect(existsSync(join(dir, 'control.json'))).toBe(true);
     expect(await node.stop('SIGINT')).toBe(0);
     expect(node.output()).toContain('stopped');

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { spawnPnode, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { freePort } from '../support/ports.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 import { nativeCrypto } from '../../src-node/kernel/crypto/native-provider.js';
 import { identityFromSeed, type NodeIdentity } from '../../src-node/kernel/identity/node-identity.js';
 import { HandshakeNonceCache } from '../../src-node/kernel/session/nonce-cache.js';
@@ -77,7 +77,7 @@ function hello(identity: NodeIdentity, clock: Clock, recipient: string): string 
 describe('replay across a restart', () => {
   it('refuses captured hellos after the node is SIGKILLed and restarted, and still takes fresh ones', async () => {
     const dataDir = makeTempDir('pnode-replay-').path;
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const url = `ws://127.0.0.1:${port}/peer`;
     const first = await startNode(dataDir, port);
     const nodeId = first.nodeId;

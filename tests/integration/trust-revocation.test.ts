@@ -7,7 +7,7 @@
 // trusted; C learns it from the directory.
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestNode } from '../support/nodes.js';
-import { freePort } from '../support/ports.js';
+import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 import type { NodeRuntime } from '../../src-node/kernel/runtime/node-runtime.js';
 import { orchestratorParts, type OrchestratorParts } from '../../src-node/recipes/orchestrator-node.js';
 import { membershipParts, type MembershipParts } from '../support/contributors.js';
@@ -51,7 +51,7 @@ async function orchestrator(directory: string, trustKeys: readonly string[], wit
 describe('revocation that reaches people (issue 15 §5)', () => {
   it('an authority revokes: the PNode learns it over its session, another orchestrator without the file and a node that only reads the directory learn it too', async () => {
     // The directory's port is chosen first: A publishes to it from its first start (retrying until it is up).
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const directoryUrl = `http://127.0.0.1:${port}`;
     const a = await orchestrator(directoryUrl, [], true);
     const authorityKey = a.parts.authority!.key!;

@@ -11,7 +11,7 @@ import { HandshakeNonceCache } from '../session/nonce-cache.js';
 import { nativeCrypto } from '../crypto/native-provider.js';
 import { systemClock } from '../util/clock.js';
 import type { PeerExchangeBody } from '../../../src-shared/protocol/messages/discovery-bodies.js';
-import { freePort } from '../../../tests/support/ports.js';
+import { freeLoopbackPort } from '../transport/free-port.js';
 import { makeTempDir } from '../../../tests/support/temp-dir.js';
 import { testIdentity } from '../../../tests/support/identities.js';
 import { pause, waitUntil } from '../../../tests/support/wait.js';
@@ -41,7 +41,7 @@ describe('a node whose modules are still starting', () => {
   it('keeps the messages of a session that arrives meanwhile for the handler a module registers', async () => {
     const dir = makeTempDir('pnode-runtime-');
     cleanups.push(dir.cleanup);
-    const port = await freePort();
+    const port = await freeLoopbackPort();
     const slow = slowModule();
     const config: NodeConfig = {
       dataDir: dir.path,

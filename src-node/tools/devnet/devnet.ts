@@ -11,7 +11,6 @@
 // them (SIGKILL), they stop by themselves, and their sandboxes with them. Children the desktop app
 // starts as utility processes (no extra pipe) get --parent-pid instead.
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { jsonText, writeFileAtomic } from '../../kernel/storage/atomic-file.js';
 import { readAdminFile } from '../../services/orchestrator/admin-file.js';
@@ -20,6 +19,7 @@ import { readAuthorityRecord } from '../../services/authority/authority-key.js';
 import { LIFELINE_GRACE_MS, spawnSupervised } from '../../kernel/process/lifeline.js';
 import { type ChildWithOutput, childGone } from '../../kernel/process/child-gone.js';
 import { followChildOutput } from './child-output.js';
+import { freeLoopbackPort } from '../../kernel/transport/free-port.js';
 
 export const DEVNET_FILE = 'devnet.json';
 /** A child that has not printed its banner within this long failed to start. */
@@ -138,18 +138,6 @@ export class DevnetAborted extends Error {
     super('the devnet was stopped while it was starting');
     this.name = 'DevnetAborted';
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** Runs `pnode <args>` to completion (a help text, a probe): exit code and whole output. */
@@ -274,7 +262,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     if (probe.code === 0) {
       const dataDir = join(root, 'directory');
       await mkdir(dataDir, { recursive: true });
-      const url = `http://127.0.0.1:${await freePort()}`;
+      const url = `http://127.0.0.1:${await freeLoopbackPort()}`;
       stillWanted();
       const child = spawnChild(options.cli, 'directory', dataDir, ['directory', '--data-dir', dataDir, '--listen', url, ...common]);
       children.push(child);
