@@ -30,7 +30,7 @@ const DEVNET_NODES = Number(process.env.PNODE_DEVNET_NODES ?? 3);
 /** A shorter heartbeat interval makes a demo (and the e2e test) react faster; default the design's 10 s. */
 const HEARTBEAT_MS = process.env.PNODE_DEVNET_HEARTBEAT_MS;
 const READY_TIMEOUT_MS = 120_000;
-/** After asking the children to stop, wait this long for them (a devnet takes up to ~5 s), then SIGKILL. */
+/** After asking the children to stop, wait this long for them (a devnet gives each of its own 10 s), then SIGKILL. */
 const STOP_WAIT_MS = 30_000;
 const webOnly = process.argv.includes('--web');
 
