@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { spawnPnode, PNODE_BIN, type ChildNode } from '../support/nodes.js';
 import { makeTempDir } from '../support/temp-dir.js';
-import { PATIENCE_MS } from '../support/wait.js';
+import { PATIENCE_MS, waitUntil } from '../support/wait.js';
 import { freeLoopbackPort } from '../../src-node/kernel/transport/free-port.js';
 import { readControlFile } from '../../src-node/control/control-file.js';
 import { connectControl, type ControlClient } from '../../src-node/control/control-client.js';
@@ -54,10 +54,12 @@ describe('nodes as processes', () => {
     const a = await control(dirA);
     await a.client.waitFor((s) => s.peers.some((p) => p.nodeId === b.nodeId && p.lifecycle === 'connected'), PATIENCE_MS);
 
+    // What A traced of B, to say what happened instead when a wait gives up.
+    const seen = (): string => a.traces.filter((e) => e.peer === b.nodeId).map((e) => `${e['event/type']} ${JSON.stringify(e.detail ?? {})}`).join('\n');
     b.process.kill('SIGSTOP');
-    await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId), { interval: 100 }).toBe(true);
+    await waitUntil(() => a.traces.some((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId), () => `keepalive/lost; A traced of B:\n${seen()}`);
     b.process.kill('SIGCONT');
-    await expect.poll(() => a.traces.some((e) => e['event/type'] === 'keepalive/restored' && e.peer === b.nodeId), { interval: 100 }).toBe(true);
+    await waitUntil(() => a.traces.some((e) => e['event/type'] === 'keepalive/restored' && e.peer === b.nodeId), () => `keepalive/restored; A traced of B:\n${seen()}`);
     // Restored by a fresh session (whichever side dialed it), after the loss.
     const lostAt = a.traces.findIndex((e) => e['event/type'] === 'keepalive/lost' && e.peer === b.nodeId);
     expect(a.traces.slice(lostAt).some((e) => e['event/type'] === 'session/established' && e.peer === b.nodeId)).toBe(true);

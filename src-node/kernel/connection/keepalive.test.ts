@@ -1,6 +1,8 @@
 // Keepalive loss is declared when the timeout runs out, not at the next tick after it (found by
 // `npm run harden -- faults`: a peer that stopped mid-frame was dropped after 120 s, not the 90 s
 // DESIGN.md §7 names, because the ticks every 30 s came just before the 90 s were up).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Keepalive } from './keepalive.js';
 import type { PeerConnection } from './peer-connection.js';
@@ -55,5 +57,43 @@ describe('keepalive', () => {
     }
     expect(closes).toEqual([]);
     keepalive.stop();
+  });
+});
+
+// Real timers and a real pipe: this process freezes (as on a starved or suspended machine) while
+// its peer goes on talking; when it wakes, the timers run before the waiting messages are read.
+describe('keepalive after this process was frozen', () => {
+  const STALL_TIMING = { intervalMs: 20, timeoutMs: 60 };
+
+  /** A child that writes a byte every 5 ms: each one reaches this process as I/O, like a peer's ping. */
+  function talkingPeer(): ChildProcess {
+    return spawn(process.execPath, ['-e', "setInterval(() => process.stdout.write('x'), 5); process.stdin.on('end', () => process.exit(0)).resume();"], { stdio: ['pipe', 'pipe', 'inherit'] });
+  }
+
+  it('does not blame a peer whose messages were waiting to be read', async () => {
+    const { connection, closes } = fakeConnection();
+    const lost = vi.fn();
+    const keepalive = new Keepalive(connection as unknown as PeerConnection, { timing: STALL_TIMING, clock: { now: () => Date.now() }, onLost: lost });
+    const peer = talkingPeer();
+    try {
+      peer.stdout!.on('data', () => keepalive.handle({ kind: 'ping', body: makePing(Date.now()) } as SessionMessage));
+      await once(peer.stdout!, 'data');
+      keepalive.start();
+      // Frozen for five timeouts; the peer's bytes pile up in the pipe meanwhile.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5 * STALL_TIMING.timeoutMs);
+      // The loop's next turn: the overdue timers, then the pipe read, then the verdict; look after it.
+      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(lost).not.toHaveBeenCalled();
+      expect(closes).toEqual([]);
+      // And a peer that does go silent is still declared lost.
+      peer.stdout!.removeAllListeners('data');
+      peer.stdin!.end();
+      await vi.waitFor(() => expect(lost).toHaveBeenCalledTimes(1), { timeout: 10_000 });
+    } finally {
+      keepalive.stop();
+      peer.stdin!.destroy();
+      peer.kill();
+    }
   });
 });

@@ -1,6 +1,9 @@
 // Keepalive on one session (spec digest §f): a ping every interval; no pong for the timeout
 // (three intervals by default) means the peer is lost: `keepalive/lost` is traced and the session
 // closed so the connection manager reconnects. Pongs give the RTT that feeds the peer score.
+// The verdict waits for one turn of the event loop's I/O: timers run before sockets are read, so
+// after this process was itself frozen (a starved or suspended machine) the peer's messages may be
+// sitting unread, and it is not the peer that went silent.
 import { KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS } from '../../../src-shared/protocol/profile.js';
 import { makePing, makePong } from '../../../src-shared/protocol/messages/core-bodies.js';
 import type { SessionMessage } from '../../../src-shared/protocol/messages/session-message.js';
@@ -32,6 +35,8 @@ export class Keepalive {
   private timer: NodeJS.Timeout | undefined;
   /** A check at the moment the timeout runs out, when that comes before the next tick. */
   private lossTimer: NodeJS.Timeout | undefined;
+  /** A loss verdict waiting for the I/O already there to be read. */
+  private verdict: NodeJS.Immediate | undefined;
   private lastHeard: number;
   private readonly outstanding = new Map<string, number>();
   private lost = false;
@@ -55,6 +60,8 @@ export class Keepalive {
     this.timer = undefined;
     if (this.lossTimer) clearTimeout(this.lossTimer);
     this.lossTimer = undefined;
+    if (this.verdict) clearImmediate(this.verdict);
+    this.verdict = undefined;
   }
 
   /** Any authenticated message proves the peer is alive; ping and pong are answered and measured here. */
@@ -76,9 +83,24 @@ export class Keepalive {
     return false;
   }
 
+  private silentTooLong(now: number): boolean {
+    return now - this.lastHeard >= this.timing.timeoutMs;
+  }
+
+  /** The peer seems silent for the timeout: judge once the I/O already there has been read. */
+  private judgeSoon(): void {
+    if (this.verdict || this.lost) return;
+    this.verdict = setImmediate(() => {
+      this.verdict = undefined;
+      if (!this.connection.isOpen) return this.stop();
+      const at = this.options.clock.now();
+      if (!this.checkLost(at)) this.armLossCheck(at);
+    });
+  }
+
   /** Declares the peer lost if it has been silent for the timeout; true if it was. */
   private checkLost(now: number): boolean {
-    if (this.lost || now - this.lastHeard < this.timing.timeoutMs) return false;
+    if (this.lost || !this.silentTooLong(now)) return false;
     this.lost = true;
     this.stop();
     this.options.trace?.emit('keepalive/lost', {
@@ -101,7 +123,8 @@ export class Keepalive {
       this.lossTimer = undefined;
       if (!this.connection.isOpen) return this.stop();
       const at = this.options.clock.now();
-      if (!this.checkLost(at)) this.armLossCheck(at);
+      if (this.silentTooLong(at)) this.judgeSoon();
+      else this.armLossCheck(at);
     }, Math.max(0, due));
     this.lossTimer.unref();
   }
@@ -109,7 +132,7 @@ export class Keepalive {
   private tick(): void {
     if (!this.connection.isOpen) return this.stop();
     const now = this.options.clock.now();
-    if (this.checkLost(now)) return;
+    if (this.silentTooLong(now)) return this.judgeSoon();
     this.armLossCheck(now);
     const ping = makePing(now);
     if (this.outstanding.size >= MAX_OUTSTANDING_PINGS) {
