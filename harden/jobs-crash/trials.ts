@@ -221,7 +221,7 @@ export async function runJobsCrashTrials(options: JobsCrashOptions): Promise<Job
   const drain = await runWriter(options, [store, dataDir, String(laneSeed), String(options.trials), 'drain'], acked, rng, 'drain');
   if (drain.exit !== 0) {
     const how = drain.exit !== null ? `exit ${drain.exit}` : drain.ready ? `stalled: no task accepted for ${JOBS_DRAIN_STALL_MS} ms` : `not ready within ${JOBS_READY_TIMEOUT_MS} ms`;
-    report.problems.push(`${options.kind} drain: ${how} ${drain.err.slice(-500)}`);
+    report.problems.push(`${options.kind} drain: ${how}\n${drain.err.slice(-2_000)}`);
     report.lost++;
   }
   await check(options, dataDir, acked, report, options.trials);

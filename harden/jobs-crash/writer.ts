@@ -24,6 +24,7 @@ import { hashBytes } from '../../src-node/kernel/storage/module-cache.js';
 import { encodePrimesInput } from '../../src-node/kernel/workloads/demo/primes.js';
 import { OrchestratorModule } from '../../src-node/services/orchestrator/orchestrator-module.js';
 import { WorkSchedulerModule } from '../../src-node/services/orchestrator/work/work-scheduler-module.js';
+import type { WorkScheduler } from '../../src-node/services/orchestrator/work/work-scheduler.js';
 import { wasiWorkloadBytes } from '../../src-node/services/orchestrator/work/demo.js';
 import { LightPNode } from '../../tests/support/light-pnode.js';
 import { Rng, deriveSeed } from '../lib/random.js';
@@ -39,6 +40,30 @@ export const JOBS_MAX_OPEN_TASKS = 120;
 export const JOBS_BACKPRESSURE_POLL_MS = 50;
 export const JOBS_WRITER_PNODES = 3;
 export const JOBS_HEARTBEAT_MS = 200;
+/** In the drain, how often the writer says on stderr what is still open and why. */
+export const JOBS_DRAIN_REPORT_MS = 5_000;
+/** Open tasks the drain report names one by one. */
+const DRAIN_REPORT_TASKS = 4;
+
+const short = (id: string): string => id.slice(-6);
+
+/** One look at what the drain waits for: the PNodes as the scheduler sees them, and the first open tasks. */
+function drainReport(orchestrator: OrchestratorModule, scheduler: WorkScheduler, pnodes: ReadonlySet<string>): string {
+  const lines = [`drain: ${scheduler.openTasks} open, ${scheduler.heldTasks} held, bootstrap ${scheduler.bootstrap}`];
+  for (const id of pnodes) {
+    const entry = orchestrator.orchestrator.registry.get(id);
+    lines.push(`  pnode ${short(id)}: ${entry ? `${entry.state}${entry.primary ? ' primary' : ''}${entry.contributing ? ' contributing' : ''}` : 'not registered'}, ${scheduler.benchmarked(id) ? 'benchmarked' : 'no benchmark'}, ${scheduler.standing(id)}`);
+  }
+  for (const id of scheduler.heldIds().slice(0, DRAIN_REPORT_TASKS)) {
+    const task = scheduler.heldTask(id);
+    if (!task) continue;
+    const votes = task.votes.map((v) => `${short(v.pnode)}:${v.standing}`).join(' ');
+    const running = [...task.running].map((a) => short(a.pnode)).join(' ');
+    const failed = [...task.failedOn].map(short).join(' ');
+    lines.push(`  task ${short(id)} ${task.state}: attempts ${task.attempts}, failures ${task.failures}, votes [${votes}], running [${running}], failed on [${failed}], last ${task.lastFailure ? `${task.lastFailure.status} ${task.lastFailure.detail}` : 'none'}`);
+  }
+  return lines.join('\n');
+}
 
 /** The lane's project key (the same in every trial of a lane). */
 export function laneProject(laneSeed: number) {
@@ -56,11 +81,12 @@ export async function runJobsWriter(argv: readonly string[]): Promise<void> {
   const signer = laneProject(laneSeed);
   const key = fingerprintFromPublicKey(signer.publicKey);
   let work: WorkSchedulerModule | undefined;
+  let orchestrator: OrchestratorModule | undefined;
   const runtime = await NodeRuntime.launch(
     { dataDir, role: 'orchestrator', listen: ['ws://127.0.0.1:0/peer'], seeds: [], insecureLoopback: true, trustCa: [], keystore: 'file', warn: () => undefined, version: 'crash' },
     (r) => {
       const admin = new AdminExtensions();
-      const orchestrator = new OrchestratorModule({ ...r.components, admin }, { heartbeatIntervalMs: JOBS_HEARTBEAT_MS, devLoopback: true });
+      orchestrator = new OrchestratorModule({ ...r.components, admin }, { heartbeatIntervalMs: JOBS_HEARTBEAT_MS, devLoopback: true });
       work = new WorkSchedulerModule(
         { ...r.components, admin, orchestrator: orchestrator.orchestrator },
         { store, blobDir: join(dataDir, 'jobs', 'blobs'), devLoopback: true, projects: [{ key, name: 'crash lane', source: 'flag' }], onValidated: (fact) => say(`fact ${fact.task} ${fact.pnode}`) },
@@ -83,7 +109,14 @@ export async function runJobsWriter(argv: readonly string[]): Promise<void> {
   const module = wasiWorkloadBytes('primes-wasi');
   const moduleHash = hashBytes(module);
   if (mode === 'drain') {
+    // What holds the drain up, on stderr (the trials quote its tail when the drain stalls).
+    let reportedAt = Date.now();
+    const pnodeIds = new Set(pnodes.map((p) => p.nodeId));
     for (;;) {
+      if (Date.now() - reportedAt >= JOBS_DRAIN_REPORT_MS) {
+        reportedAt = Date.now();
+        process.stderr.write(`${drainReport(orchestrator!, scheduler, pnodeIds)}\n`);
+      }
       const counts = await work!.store.counts(runtime.identity.nodeId);
       if (counts.openTasks === 0) {
         say(`drained ${counts.openTasks}`);
