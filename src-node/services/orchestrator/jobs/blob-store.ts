@@ -187,6 +187,9 @@ export class BlobStore {
         await rm(partial.path, { force: true });
         partial = null;
       }
+      // A crash between the last chunk's write and the completion leaves an upload that holds every
+      // byte: finish it now (the hash check decides), whatever the client resends.
+      if (partial && partial.received >= size) return this.complete(partial.path, hash, size, kind);
       const received = partial?.received ?? 0;
       if (offset !== received) return fail('E_PROTO_INVALID', `the upload has ${received} bytes: send the chunk at offset ${received}`);
       if (offset + chunk.length > size) return fail('E_PROTO_INVALID', `the chunk runs past the blob's ${size} bytes`);
